@@ -1,0 +1,130 @@
+//! Random identifiers shaped like WeCom's.
+
+use rand::Rng;
+
+const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const DIGITS: &[u8] = b"0123456789";
+
+fn pick(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| {
+            let i = rng.random_range(0..alphabet.len());
+            char::from(alphabet.get(i).copied().unwrap_or(b'A'))
+        })
+        .collect()
+}
+
+/// `wm` + 30 url-safe characters, like a WeChat customer's external_userid.
+pub(crate) fn external_userid() -> String {
+    format!("wm{}", pick(URL_SAFE, 30))
+}
+
+/// `et` + 30 url-safe characters, like corp tag and tag-group ids.
+pub(crate) fn tag_id() -> String {
+    format!("et{}", pick(URL_SAFE, 30))
+}
+
+pub(crate) fn welcome_code() -> String {
+    pick(URL_SAFE, 43)
+}
+
+pub(crate) fn access_token() -> String {
+    pick(URL_SAFE, 128)
+}
+
+/// `o` + 27 url-safe characters, like a WeChat unionid.
+pub(crate) fn unionid() -> String {
+    format!("o{}", pick(URL_SAFE, 27))
+}
+
+pub(crate) fn avatar_url() -> String {
+    format!(
+        "http://wx.qlogo.cn/mmhead/{}/0",
+        pick(ALNUM, 48).to_ascii_uppercase()
+    )
+}
+
+/// A numeric callback nonce.
+pub(crate) fn nonce() -> String {
+    let mut s = pick(DIGITS, 10);
+    // No leading zero, like WeCom's.
+    if s.starts_with('0') {
+        s.replace_range(0..1, "1");
+    }
+    s
+}
+
+/// A 19-digit echostr plaintext for URL verification.
+pub(crate) fn echostr_plain() -> String {
+    let mut s = pick(DIGITS, 19);
+    if s.starts_with('0') {
+        s.replace_range(0..1, "1");
+    }
+    s
+}
+
+/// A `message/send` msgid.
+pub(crate) fn app_msgid() -> String {
+    pick(URL_SAFE, 60)
+}
+
+/// Hex for the errmsg `hint`.
+pub(crate) fn hint_hex() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    hex::encode(bytes)
+}
+
+pub(crate) fn random16() -> [u8; 16] {
+    rand::rng().random()
+}
+
+pub(crate) fn random_u64(below: u64) -> u64 {
+    rand::rng().random_range(0..below.max(1))
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+];
+const GIVEN: &[&str] = &[
+    "婷", "静", "敏", "丽", "欣怡", "雨萱", "思琪", "梓涵", "佳怡", "晓燕", "美玲", "诗涵", "子涵",
+    "若曦", "可馨", "雅琪", "紫萱", "梦瑶", "嘉怡", "欣妍", "浩然", "子轩", "俊杰", "宇航", "晨曦",
+];
+
+/// A random Chinese name for a simulated customer.
+pub(crate) fn chinese_name() -> String {
+    let mut rng = rand::rng();
+    let s = SURNAMES
+        .get(rng.random_range(0..SURNAMES.len()))
+        .copied()
+        .unwrap_or("王");
+    let g = GIVEN
+        .get(rng.random_range(0..GIVEN.len()))
+        .copied()
+        .unwrap_or("静");
+    format!("{s}{g}")
+}
+
+/// 1 or 2.
+pub(crate) fn gender() -> u8 {
+    rand::rng().random_range(1..=2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_wecom_shapes() {
+        let e = external_userid();
+        assert_eq!(e.len(), 32);
+        assert!(e.starts_with("wm"));
+        assert!(tag_id().starts_with("et"));
+        assert_eq!(nonce().len(), 10);
+        assert!(!nonce().starts_with('0'));
+        assert_eq!(echostr_plain().len(), 19);
+        assert!(chinese_name().chars().count() >= 2);
+    }
+}

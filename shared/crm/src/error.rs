@@ -1,0 +1,53 @@
+use std::time::Duration;
+
+use ports::{QueueError, StoreError};
+use wecom_api::WeComError;
+
+/// Errors of the domain layer; `is_retryable` decides between a queue retry and a recorded
+/// permanent failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CrmError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    WeCom(#[from] WeComError),
+    /// The input cannot be processed, now or later.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// Optimistic writes kept colliding; retrying later should succeed.
+    #[error("contention on {0}")]
+    Contention(String),
+}
+
+impl CrmError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CrmError::Store(e) => e.is_retryable(),
+            CrmError::Queue(e) => e.is_retryable(),
+            CrmError::WeCom(e) => e.is_retryable(),
+            CrmError::Invalid(_) => false,
+            CrmError::Contention(_) => true,
+        }
+    }
+
+    /// A delay imposed by WeCom (45009), if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            CrmError::WeCom(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// A short, stable, non-personal description for logs and the callback log.
+    pub fn summary(&self) -> String {
+        match self {
+            CrmError::WeCom(e) => match (e.errcode(), e.errmsg()) {
+                (Some(code), Some(msg)) => format!("wecom errcode {code}: {msg}"),
+                _ => e.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
+}

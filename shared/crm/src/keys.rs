@@ -1,0 +1,60 @@
+//! Every key of the single-table design, in one place (see docs/data-model.md).
+
+/// Fixed-width decimal so that string order is numeric order.
+pub fn ts(ms: i64) -> String {
+    format!("{:015}", ms.max(0))
+}
+
+pub const CONFIG_PK: &str = "CONFIG";
+pub const CONFIG_CORP_SK: &str = "CORP";
+pub const TOKEN_SK: &str = "TOKEN";
+pub const TOKEN_LEASE_SK: &str = "TOKEN_LEASE";
+
+pub fn customer_pk(external_userid: &str) -> String {
+    format!("CUST#{external_userid}")
+}
+pub const PROFILE_SK: &str = "PROFILE";
+pub fn relationship_sk(userid: &str) -> String {
+    format!("REL#{userid}")
+}
+pub const RELATIONSHIP_PREFIX: &str = "REL#";
+pub fn timeline_sk(at_ms: i64, id: &str) -> String {
+    format!("EVENT#{}#{id}", ts(at_ms))
+}
+pub const TIMELINE_PREFIX: &str = "EVENT#";
+
+/// GSI1 of a customer profile: find a customer by WeChat unionid.
+pub fn unionid_gsi_pk(unionid: &str) -> String {
+    format!("UNIONID#{unionid}")
+}
+/// GSI2 of a customer profile: every customer, newest first.
+pub const CUSTOMERS_GSI_PK: &str = "CUSTOMERS";
+/// GSI1 of a relationship: a staff member's customers.
+pub fn staff_gsi_pk(userid: &str) -> String {
+    format!("STAFF#{userid}")
+}
+/// GSI2 of a relationship: the customers of one channel (`state`), by add time.
+pub fn channel_gsi_pk(state: &str) -> String {
+    format!("CHANNEL#{state}")
+}
+
+pub fn callback_log_pk(dedupe_key: &str) -> String {
+    format!("CBLOG#{dedupe_key}")
+}
+pub const CALLBACK_LOG_SK: &str = "LOG";
+/// GSI1 of a callback log entry: every entry, newest first.
+pub const CALLBACK_LOG_GSI_PK: &str = "CBLOG";
+/// GSI2 of a callback log entry: entries of one type.
+pub fn callback_type_gsi_pk(event_type: &str) -> String {
+    format!("CBLOG#TYPE#{event_type}")
+}
+
+pub fn welcome_claim_pk(welcome_code: &str) -> String {
+    format!("WELCOME#{welcome_code}")
+}
+pub const CLAIM_SK: &str = "CLAIM";
+
+pub const TAGS_PK: &str = "TAGS";
+pub fn tag_group_sk(group_id: &str) -> String {
+    format!("GROUP#{group_id}")
+}

@@ -1,0 +1,19 @@
+//! The clinic CRM's domain, written once against the ports.
+//!
+//! - [`ingest`]: what the callback function does after a request is verified — durably log the
+//!   raw event under its idempotency key and queue a processing job.
+//! - [`process`]: what the events function does with a job — fetch the customer, upsert them and
+//!   their relationship, tag them by channel, send the welcome message once.
+//! - [`repo`]: the repositories (customers, relationships, tags, callback log, config, token
+//!   cache, welcome claims) over the [`ports::ItemStore`]; `docs/data-model.md` lists every key.
+
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod jobs;
+pub mod keys;
+pub mod model;
+pub mod process;
+pub mod repo;
+
+pub use error::CrmError;

@@ -1,0 +1,253 @@
+//! Stored documents.
+
+use serde::{Deserialize, Serialize};
+use wecom_api::model::{ExternalContact, FollowUser, FollowUserTag};
+
+/// A customer (external contact). One per `external_userid`; relationships with staff members
+/// are separate items under the same partition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub external_userid: String,
+    pub name: String,
+    pub avatar: String,
+    /// 1 WeChat user, 2 WeCom user.
+    #[serde(rename = "type")]
+    pub contact_type: i64,
+    /// 0 unknown, 1 male, 2 female.
+    pub gender: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unionid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corp_name: Option<String>,
+    /// `active` while any relationship is active or pending, else `ended`.
+    pub status: CustomerStatus,
+    /// The channel (`state`) of the first relationship, for attribution.
+    #[serde(default)]
+    pub first_channel: String,
+    pub first_added_at_ms: i64,
+    pub updated_at_ms: i64,
+    /// Earlier records of the same person (same unionid) merged into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+    /// Set on an older record whose person now lives under another external_userid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
+    /// Clinic-side fields (tier, birthday, consent…), edited by staff; kept across merges.
+    #[serde(default)]
+    pub crm: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerStatus {
+    #[default]
+    Active,
+    Ended,
+}
+
+impl Customer {
+    pub fn from_wecom(contact: &ExternalContact, now_ms: i64) -> Self {
+        let mut customer = Customer {
+            external_userid: contact.external_userid.clone(),
+            first_added_at_ms: now_ms,
+            ..Customer::default()
+        };
+        customer.refresh_from(contact, now_ms);
+        customer
+    }
+
+    pub fn refresh_from(&mut self, contact: &ExternalContact, now_ms: i64) {
+        self.name = contact.name.clone();
+        self.avatar = contact.avatar.clone();
+        self.contact_type = contact.contact_type;
+        self.gender = contact.gender;
+        if contact.unionid.as_deref().is_some_and(|u| !u.is_empty()) {
+            self.unionid = contact.unionid.clone();
+        }
+        self.corp_name = contact.corp_name.clone().filter(|c| !c.is_empty());
+        self.updated_at_ms = now_ms;
+    }
+}
+
+/// The state of one customer × staff relationship.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipStatus {
+    #[default]
+    Active,
+    /// `add_half_external_contact`: added without verification, not yet a real friend.
+    Pending,
+    Ended,
+}
+
+/// Why a relationship ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndCause {
+    /// `del_external_contact`: the staff member deleted the customer.
+    StaffDeletedCustomer,
+    /// `del_follow_user`: the customer deleted or blocked the staff member.
+    CustomerDeletedStaff,
+    /// The hourly sync no longer found it in WeCom.
+    MissingInSync,
+}
+
+/// One customer × staff relationship (WeCom's `follow_user`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Relationship {
+    pub external_userid: String,
+    pub userid: String,
+    pub status: RelationshipStatus,
+    #[serde(default)]
+    pub remark: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<FollowUserTag>,
+    #[serde(default)]
+    pub add_way: i64,
+    #[serde(default)]
+    pub oper_userid: String,
+    /// The channel (`state` of the 「联系我」 that was scanned).
+    #[serde(default)]
+    pub state: String,
+    /// WeCom's `createtime` (Unix seconds).
+    pub createtime: i64,
+    /// Event time (Unix seconds) of the latest change applied, to ignore stale events.
+    #[serde(default)]
+    pub last_event_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_cause: Option<EndCause>,
+    /// `Source` of a deletion, e.g. `DELETE_BY_TRANSFER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_fail_reason: Option<String>,
+    pub updated_at_ms: i64,
+}
+
+impl Relationship {
+    pub fn from_follow_user(external_userid: &str, follow: &FollowUser, now_ms: i64) -> Self {
+        let mut rel = Relationship {
+            external_userid: external_userid.to_owned(),
+            userid: follow.userid.clone(),
+            createtime: follow.createtime,
+            ..Relationship::default()
+        };
+        rel.refresh_from(follow, now_ms);
+        rel
+    }
+
+    /// Takes WeCom's current view of the relationship (it exists, so it is active).
+    pub fn refresh_from(&mut self, follow: &FollowUser, now_ms: i64) {
+        self.remark = follow.remark.clone();
+        self.description = follow.description.clone();
+        self.tags = follow.tags.clone();
+        self.add_way = follow.add_way;
+        self.oper_userid = follow.oper_userid.clone();
+        if !follow.state.is_empty() || self.state.is_empty() {
+            self.state = follow.state.clone();
+        }
+        if follow.createtime > 0 {
+            self.createtime = follow.createtime;
+        }
+        self.updated_at_ms = now_ms;
+    }
+
+    pub fn has_tag(&self, tag_id: &str) -> bool {
+        self.tags.iter().any(|t| t.tag_id.as_deref() == Some(tag_id))
+    }
+}
+
+/// Processing state of a logged callback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackStatus {
+    /// Logged; the processing job may not be queued yet.
+    #[default]
+    Received,
+    /// Logged and a processing job is queued.
+    Queued,
+    Processed,
+    /// Kept for the record; nothing to do (unknown events, app messages).
+    Ignored,
+    /// Failed permanently; the error is recorded.
+    Failed,
+}
+
+/// The raw, decrypted WeCom event with its processing status. Its key is the event's
+/// idempotency key, so retries of the same event land on the same entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbackLogEntry {
+    pub dedupe_key: String,
+    /// `change_external_contact/add_external_contact`, `text`, …
+    pub event_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_userid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// WeCom's CreateTime (Unix seconds).
+    pub create_time: i64,
+    /// The decrypted inner XML exactly as received.
+    pub raw_xml: String,
+    pub status: CallbackStatus,
+    /// How many times WeCom delivered it.
+    pub delivery_count: u32,
+    pub received_at_ms: i64,
+    pub last_delivery_at_ms: i64,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at_ms: Option<i64>,
+    /// What processing did, e.g. `welcome:sent tag:marked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What happened to a welcome message, keyed by its single-use welcome code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WelcomeStatus {
+    /// A sender holds the claim until `lease_until_ms`.
+    Sending,
+    Sent,
+    /// 41051: WeCom says a welcome was already delivered; recorded, not retried.
+    AlreadySent,
+    /// 41050: the code is invalid or expired.
+    CodeExpired,
+    /// The 20-second window had passed before the job ran.
+    WindowMissed,
+    /// No welcome message is configured for the channel.
+    NotConfigured,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WelcomeClaim {
+    pub welcome_code: String,
+    pub external_userid: String,
+    pub userid: String,
+    pub status: WelcomeStatus,
+    pub lease_until_ms: i64,
+    pub attempts: u32,
+    pub updated_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One line of a customer's history (added, ended, merged, tagged…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at_ms: i64,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}

@@ -1,0 +1,683 @@
+//! Event processing: what the events function does with each queued job.
+//!
+//! Every step is idempotent, because SQS delivers at least once and WeCom retries: customer
+//! and relationship writes are upserts, the channel tag is only marked when missing, and the
+//! welcome message is guarded by a single-use claim on its welcome code.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ports::{Clock, ItemStore};
+use tracing::{info, warn};
+use wecom_api::model::{ExternalContactDetail, FollowUser, FollowUserTag, MarkTag};
+use wecom_api::{WeComClient, WeComError, errcode};
+use wecom_callback::event::{
+    ExternalContactChange, ExternalContactEvent, MessageKind, parse_message,
+};
+
+use crate::CrmError;
+use crate::config::{CorpConfig, ResolvedChannel, WelcomeTemplate};
+use crate::jobs::Job;
+use crate::model::{
+    CallbackLogEntry, CallbackStatus, EndCause, Relationship, RelationshipStatus, TimelineEvent,
+    WelcomeStatus,
+};
+use crate::repo::{CallbackLog, ClaimOutcome, ConfigRepo, CustomerRepo, TagCatalogue, WelcomeClaims};
+
+/// Knobs of the processor; the defaults follow WeCom's rules.
+#[derive(Debug, Clone)]
+pub struct ProcessorSettings {
+    /// WeCom accepts a welcome message this long after the add event.
+    pub welcome_window_secs: i64,
+    /// How long one worker holds a welcome claim.
+    pub welcome_lease_ms: i64,
+    /// Wait after a 45009 frequency block.
+    pub rate_limit_backoff: Duration,
+    /// Retry backoff: base · 2^(receive_count-1), capped.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+}
+
+impl Default for ProcessorSettings {
+    fn default() -> Self {
+        Self {
+            welcome_window_secs: 20,
+            welcome_lease_ms: 10_000,
+            // 45009 blocks for the limit's window; the minute window is the common one.
+            rate_limit_backoff: Duration::from_secs(60),
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(300),
+        }
+    }
+}
+
+/// What the queue runner should do with the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobResult {
+    /// Done (processed, ignored, or failed permanently and recorded): delete the message.
+    Done,
+    /// A transient failure: make the message visible again after this delay.
+    RetryAfter(Duration),
+    /// The message itself is unusable: leave it to the dead-letter queue.
+    Reject,
+}
+
+/// Where the WeCom client comes from; rebuilt when the stored configuration changes.
+pub struct Processor {
+    customers: CustomerRepo,
+    log: CallbackLog,
+    tags: TagCatalogue,
+    welcome: WelcomeClaims,
+    config: ConfigRepo,
+    seed: CorpConfig,
+    wecom: Arc<WeComClient>,
+    clock: Arc<dyn Clock>,
+    settings: ProcessorSettings,
+}
+
+struct Outcome {
+    status: CallbackStatus,
+    summary: String,
+}
+
+impl Outcome {
+    fn processed(summary: impl Into<String>) -> Self {
+        Self {
+            status: CallbackStatus::Processed,
+            summary: summary.into(),
+        }
+    }
+
+    fn ignored(summary: impl Into<String>) -> Self {
+        Self {
+            status: CallbackStatus::Ignored,
+            summary: summary.into(),
+        }
+    }
+}
+
+impl Processor {
+    pub fn new(
+        store: Arc<dyn ItemStore>,
+        log: CallbackLog,
+        seed: CorpConfig,
+        wecom: Arc<WeComClient>,
+        clock: Arc<dyn Clock>,
+        settings: ProcessorSettings,
+    ) -> Self {
+        Self {
+            customers: CustomerRepo::new(store.clone()),
+            tags: TagCatalogue::new(store.clone()),
+            welcome: WelcomeClaims::new(store.clone()),
+            config: ConfigRepo::new(store),
+            log,
+            seed,
+            wecom,
+            clock,
+            settings,
+        }
+    }
+
+    /// Handles one queue message. Never fails: failures are recorded on the callback log and
+    /// turned into the queue action that fits them.
+    pub async fn handle(&self, body: &str, receive_count: u32) -> JobResult {
+        let job = match Job::from_body(body) {
+            Ok(job) => job,
+            Err(e) => {
+                warn!(error = %e, "unreadable job; leaving it to the dead-letter queue");
+                return JobResult::Reject;
+            }
+        };
+        match job {
+            Job::Callback { key } => self.handle_callback(&key, receive_count).await,
+        }
+    }
+
+    fn backoff(&self, receive_count: u32) -> Duration {
+        let factor = 2u32.saturating_pow(receive_count.saturating_sub(1).min(16));
+        self.settings
+            .retry_base
+            .saturating_mul(factor)
+            .min(self.settings.retry_max)
+    }
+
+    async fn handle_callback(&self, key: &str, receive_count: u32) -> JobResult {
+        let entry = match self.log.get(key).await {
+            Ok(Some(entry)) => entry,
+            Ok(None) => {
+                warn!(key, "job names no logged event (expired?); dropping it");
+                return JobResult::Done;
+            }
+            Err(e) => {
+                warn!(key, error = %e, "could not read the logged event");
+                return JobResult::RetryAfter(self.backoff(receive_count));
+            }
+        };
+        if matches!(
+            entry.status,
+            CallbackStatus::Processed | CallbackStatus::Ignored
+        ) {
+            return JobResult::Done;
+        }
+        let result = self.process_entry(&entry).await;
+        let now = self.clock.now_ms();
+        let (status, outcome, error, action) = match result {
+            Ok(outcome) => (outcome.status, Some(outcome.summary), None, JobResult::Done),
+            Err(e) if e.is_retryable() => {
+                let delay = e.retry_after().map_or_else(
+                    || self.backoff(receive_count),
+                    |_| self.settings.rate_limit_backoff,
+                );
+                warn!(key, error = %e.summary(), retry_in_ms = delay.as_millis() as u64, "will retry");
+                (
+                    CallbackStatus::Queued,
+                    None,
+                    Some(e.summary()),
+                    JobResult::RetryAfter(delay),
+                )
+            }
+            Err(e) => {
+                warn!(key, error = %e.summary(), "failed permanently");
+                (CallbackStatus::Failed, None, Some(e.summary()), JobResult::Done)
+            }
+        };
+        let recorded = self
+            .log
+            .update(key, |entry| {
+                entry.attempts = entry.attempts.saturating_add(1);
+                entry.status = status;
+                if outcome.is_some() {
+                    entry.outcome.clone_from(&outcome);
+                    entry.processed_at_ms = Some(now);
+                }
+                entry.error.clone_from(&error);
+                true
+            })
+            .await;
+        match recorded {
+            Ok(()) => action,
+            Err(e) => {
+                warn!(key, error = %e, "could not record the outcome; retrying the job");
+                JobResult::RetryAfter(self.backoff(receive_count))
+            }
+        }
+    }
+
+    async fn process_entry(&self, entry: &CallbackLogEntry) -> Result<Outcome, CrmError> {
+        let message = parse_message(&entry.raw_xml)
+            .map_err(|e| CrmError::Invalid(format!("stored event does not parse: {e}")))?;
+        match &message.kind {
+            MessageKind::ExternalContact(ev) => {
+                self.on_external_contact(ev, message.create_time, &entry.dedupe_key)
+                    .await
+            }
+            MessageKind::ExternalTag(_) => {
+                let groups = self.wecom.get_corp_tag_list(&[], &[]).await?;
+                self.tags.replace_all(&groups).await?;
+                Ok(Outcome::processed(format!("tags:refreshed groups={}", groups.len())))
+            }
+            MessageKind::ExternalChat(_) => Ok(Outcome::ignored("group chats are not tracked")),
+            MessageKind::AppMessage(_) => Ok(Outcome::ignored("app message kept in the log")),
+            MessageKind::Other => Ok(Outcome::ignored("unknown event kept in the log")),
+        }
+    }
+
+    async fn current_config(&self) -> Result<CorpConfig, CrmError> {
+        self.config.load_or_seed(&self.seed).await
+    }
+
+    async fn on_external_contact(
+        &self,
+        ev: &ExternalContactEvent,
+        create_time: i64,
+        event_id: &str,
+    ) -> Result<Outcome, CrmError> {
+        match &ev.change {
+            ExternalContactChange::Add => self.on_add(ev, create_time, event_id, false).await,
+            ExternalContactChange::AddHalf => self.on_add(ev, create_time, event_id, true).await,
+            ExternalContactChange::Edit => self.on_edit(ev, event_id).await,
+            ExternalContactChange::Delete => {
+                self.on_end(ev, create_time, event_id, EndCause::StaffDeletedCustomer)
+                    .await
+            }
+            ExternalContactChange::DeleteFollowUser => {
+                self.on_end(ev, create_time, event_id, EndCause::CustomerDeletedStaff)
+                    .await
+            }
+            ExternalContactChange::TransferFail => {
+                let reason = ev.fail_reason.clone().unwrap_or_default();
+                let now = self.clock.now_ms();
+                self.customers
+                    .update_relationship(&ev.external_user_id, &ev.user_id, |rel| {
+                        rel.map(|mut r| {
+                            r.transfer_fail_reason = Some(reason.clone());
+                            r.updated_at_ms = now;
+                            r
+                        })
+                    })
+                    .await?;
+                self.timeline(ev, event_id, "transfer_failed", Some(reason.clone()))
+                    .await?;
+                Ok(Outcome::processed(format!("transfer_fail:{reason}")))
+            }
+            ExternalContactChange::MsgAuditApproved => {
+                Ok(Outcome::ignored("chat archiving consent noted"))
+            }
+            ExternalContactChange::Other(other) => {
+                Ok(Outcome::ignored(format!("unknown change type {other}")))
+            }
+        }
+    }
+
+    /// A customer added a staff member (or half-added: not yet a real friend).
+    async fn on_add(
+        &self,
+        ev: &ExternalContactEvent,
+        create_time: i64,
+        event_id: &str,
+        half: bool,
+    ) -> Result<Outcome, CrmError> {
+        let config = self.current_config().await?;
+        let state = ev.state.clone().unwrap_or_default();
+        let channel = config.channel(&state);
+        let template = config.welcome_for(&state);
+
+        // The detail first (the welcome may greet by name), but the welcome must not wait on
+        // a failing detail call: its 20-second window is running.
+        let detail = if half {
+            Ok(None)
+        } else {
+            self.wecom
+                .get_external_contact(&ev.external_user_id)
+                .await
+                .map(Some)
+        };
+        let name = match &detail {
+            Ok(Some(d)) => d.external_contact.name.clone(),
+            _ => String::new(),
+        };
+        let welcome = self.send_welcome(ev, template, &name, create_time).await?;
+        let detail = detail?;
+
+        let now = self.clock.now_ms();
+        let mut summary = vec![format!("welcome:{}", welcome_label(welcome))];
+        match &detail {
+            Some(detail) => {
+                let upsert = self
+                    .customers
+                    .upsert_profile(&detail.external_contact, &state, now)
+                    .await?;
+                summary.push(if upsert.created { "customer:created" } else { "customer:updated" }.into());
+                for merged in &upsert.merged_from {
+                    self.customers
+                        .add_timeline(
+                            &ev.external_user_id,
+                            &format!("merged-{merged}"),
+                            &TimelineEvent {
+                                at_ms: now,
+                                kind: "merged_from".into(),
+                                userid: None,
+                                detail: Some(merged.clone()),
+                            },
+                        )
+                        .await?;
+                    summary.push("merged".into());
+                }
+                self.upsert_relationships(ev, detail, Some(create_time), now)
+                    .await?;
+            }
+            None => {
+                self.customers
+                    .ensure_placeholder(&ev.external_user_id, &state, now)
+                    .await?;
+                self.customers
+                    .update_relationship(&ev.external_user_id, &ev.user_id, |rel| {
+                        match rel {
+                            Some(r) if r.status != RelationshipStatus::Ended => None,
+                            _ => Some(Relationship {
+                                external_userid: ev.external_user_id.clone(),
+                                userid: ev.user_id.clone(),
+                                status: RelationshipStatus::Pending,
+                                state: state.clone(),
+                                createtime: create_time,
+                                last_event_time: create_time,
+                                updated_at_ms: now,
+                                ..Relationship::default()
+                            }),
+                        }
+                    })
+                    .await?;
+                summary.push("relationship:pending".into());
+            }
+        }
+        self.customers.refresh_status(&ev.external_user_id, now).await?;
+        self.timeline(ev, event_id, if half { "half_added" } else { "added" }, channel.as_ref().map(|c| c.state.clone()))
+            .await?;
+
+        if let (Some(channel), false) = (&channel, half) {
+            summary.push(format!("tag:{}", self.apply_channel_tag(ev, channel).await?));
+        }
+        info!(outcome = %summary.join(" "), "customer add processed");
+        Ok(Outcome::processed(summary.join(" ")))
+    }
+
+    /// A staff member changed the remark or tags in the client: take WeCom's current view.
+    async fn on_edit(&self, ev: &ExternalContactEvent, event_id: &str) -> Result<Outcome, CrmError> {
+        let detail = match self.wecom.get_external_contact(&ev.external_user_id).await {
+            Ok(detail) => detail,
+            Err(e) if is_gone(&e) => return Ok(Outcome::processed("detail:not visible")),
+            Err(e) => return Err(e.into()),
+        };
+        let now = self.clock.now_ms();
+        let state = detail
+            .follow_user
+            .iter()
+            .find(|f| f.userid == ev.user_id)
+            .map(|f| f.state.clone())
+            .unwrap_or_default();
+        self.customers
+            .upsert_profile(&detail.external_contact, &state, now)
+            .await?;
+        self.upsert_relationships(ev, &detail, None, now).await?;
+        self.customers.refresh_status(&ev.external_user_id, now).await?;
+        self.timeline(ev, event_id, "edited", None).await?;
+        Ok(Outcome::processed("customer:refreshed"))
+    }
+
+    /// The relationship ended; nothing is deleted.
+    async fn on_end(
+        &self,
+        ev: &ExternalContactEvent,
+        create_time: i64,
+        event_id: &str,
+        cause: EndCause,
+    ) -> Result<Outcome, CrmError> {
+        let now = self.clock.now_ms();
+        self.customers
+            .ensure_placeholder(&ev.external_user_id, "", now)
+            .await?;
+        let source = ev.source.clone().filter(|s| !s.is_empty());
+        let changed = self
+            .customers
+            .update_relationship(&ev.external_user_id, &ev.user_id, |rel| {
+                let mut r = rel.unwrap_or_else(|| Relationship {
+                    external_userid: ev.external_user_id.clone(),
+                    userid: ev.user_id.clone(),
+                    createtime: 0,
+                    ..Relationship::default()
+                });
+                if r.last_event_time > create_time {
+                    return None; // a newer event already decided this relationship
+                }
+                r.status = RelationshipStatus::Ended;
+                r.ended_at = Some(create_time);
+                r.end_cause = Some(cause);
+                r.end_source.clone_from(&source);
+                r.last_event_time = create_time;
+                r.updated_at_ms = now;
+                Some(r)
+            })
+            .await?;
+        self.customers.refresh_status(&ev.external_user_id, now).await?;
+        let kind = match cause {
+            EndCause::StaffDeletedCustomer => "deleted_by_staff",
+            EndCause::CustomerDeletedStaff => "deleted_staff",
+            EndCause::MissingInSync => "missing_in_sync",
+        };
+        self.timeline(ev, event_id, kind, source.clone()).await?;
+        Ok(Outcome::processed(if changed.is_some() {
+            format!("relationship:ended:{kind}")
+        } else {
+            "relationship:stale event ignored".to_owned()
+        }))
+    }
+
+    /// Applies WeCom's follow_user list. The event's own relationship becomes active again
+    /// only through an add event newer than its end.
+    async fn upsert_relationships(
+        &self,
+        ev: &ExternalContactEvent,
+        detail: &ExternalContactDetail,
+        add_time: Option<i64>,
+        now: i64,
+    ) -> Result<(), CrmError> {
+        let external_userid = detail.external_contact.external_userid.as_str();
+        for follow in &detail.follow_user {
+            let is_event_user = follow.userid == ev.user_id;
+            self.customers
+                .update_relationship(external_userid, &follow.userid, |rel| {
+                    Some(merge_follow(rel, external_userid, follow, is_event_user, add_time, now))
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn timeline(
+        &self,
+        ev: &ExternalContactEvent,
+        event_id: &str,
+        kind: &str,
+        detail: Option<String>,
+    ) -> Result<(), CrmError> {
+        let event = TimelineEvent {
+            at_ms: self.clock.now_ms(),
+            kind: kind.to_owned(),
+            userid: Some(ev.user_id.clone()),
+            detail,
+        };
+        self.customers
+            .add_timeline(&ev.external_user_id, event_id, &event)
+            .await
+    }
+
+    /// Sends the welcome message once, inside WeCom's window. A permanent refusal is
+    /// recorded and does not fail the event; a transient one retries the job.
+    async fn send_welcome(
+        &self,
+        ev: &ExternalContactEvent,
+        template: Option<WelcomeTemplate>,
+        name: &str,
+        create_time: i64,
+    ) -> Result<Option<WelcomeStatus>, CrmError> {
+        let Some(code) = ev.welcome_code.as_deref().filter(|c| !c.is_empty()) else {
+            return Ok(None); // a console welcome is configured, or the chat had started
+        };
+        let now = self.clock.now_ms();
+        let claim = match self
+            .welcome
+            .claim(code, &ev.external_user_id, &ev.user_id, now, self.settings.welcome_lease_ms)
+            .await?
+        {
+            ClaimOutcome::Acquired(claim) => claim,
+            ClaimOutcome::Busy => return Ok(Some(WelcomeStatus::Sending)),
+            ClaimOutcome::Settled(status) => return Ok(Some(status)),
+        };
+        let Some(template) = template else {
+            self.welcome
+                .settle(claim, WelcomeStatus::NotConfigured, None, now)
+                .await?;
+            return Ok(Some(WelcomeStatus::NotConfigured));
+        };
+        if now.div_euclid(1000) - create_time > self.settings.welcome_window_secs {
+            self.welcome
+                .settle(claim, WelcomeStatus::WindowMissed, None, now)
+                .await?;
+            return Ok(Some(WelcomeStatus::WindowMissed));
+        }
+        let message = template.render(code, name);
+        let result = self.wecom.send_welcome_msg(&message).await;
+        let now = self.clock.now_ms();
+        let (status, error, retry) = match result {
+            Ok(()) => (WelcomeStatus::Sent, None, None),
+            Err(e) => match e.errcode() {
+                Some(errcode::WELCOME_ALREADY_SENT) => (WelcomeStatus::AlreadySent, None, None),
+                Some(errcode::WELCOME_CODE_INVALID) => {
+                    (WelcomeStatus::CodeExpired, Some(summary(&e)), None)
+                }
+                Some(errcode::WELCOME_BEING_SENT) => (
+                    WelcomeStatus::Failed,
+                    Some(summary(&e)),
+                    Some(CrmError::WeCom(WeComError::Busy {
+                        api: "externalcontact/send_welcome_msg",
+                        errcode: errcode::WELCOME_BEING_SENT,
+                        errmsg: e.errmsg().unwrap_or_default().to_owned(),
+                    })),
+                ),
+                _ if e.is_retryable() => (WelcomeStatus::Failed, Some(summary(&e)), Some(e.into())),
+                _ => (WelcomeStatus::Failed, Some(summary(&e)), None),
+            },
+        };
+        self.welcome.settle(claim, status, error, now).await?;
+        match retry {
+            Some(e) => Err(e),
+            None => Ok(Some(status)),
+        }
+    }
+
+    /// Tags the relationship with its channel's corp tag (created in WeCom if missing).
+    async fn apply_channel_tag(
+        &self,
+        ev: &ExternalContactEvent,
+        channel: &ResolvedChannel,
+    ) -> Result<&'static str, CrmError> {
+        let Some(rel) = self
+            .customers
+            .get_relationship(&ev.external_user_id, &ev.user_id)
+            .await?
+        else {
+            return Ok("skipped:no relationship");
+        };
+        if rel.status != RelationshipStatus::Active {
+            return Ok("skipped:not active");
+        }
+        let tag_id = self.ensure_tag(&channel.tag_group, &channel.tag_name).await?;
+        if rel.has_tag(&tag_id) {
+            return Ok("present");
+        }
+        let request = MarkTag {
+            userid: ev.user_id.clone(),
+            external_userid: ev.external_user_id.clone(),
+            add_tag: vec![tag_id.clone()],
+            remove_tag: Vec::new(),
+        };
+        match self.wecom.mark_tag(&request).await {
+            Ok(()) => {}
+            Err(e) if is_gone(&e) => return Ok("skipped:relationship gone"),
+            Err(e) => return Err(e.into()),
+        }
+        // The API fires no callback for its own changes: record the tag ourselves.
+        let now = self.clock.now_ms();
+        let tag = FollowUserTag {
+            group_name: channel.tag_group.clone(),
+            tag_name: channel.tag_name.clone(),
+            tag_id: Some(tag_id.clone()),
+            tag_type: 1,
+        };
+        self.customers
+            .update_relationship(&ev.external_user_id, &ev.user_id, |rel| {
+                rel.filter(|r| !r.has_tag(&tag_id)).map(|mut r| {
+                    r.tags.push(tag.clone());
+                    r.updated_at_ms = now;
+                    r
+                })
+            })
+            .await?;
+        Ok("marked")
+    }
+
+    /// The id of a corp tag, creating it in WeCom when neither side has it.
+    async fn ensure_tag(&self, group_name: &str, tag_name: &str) -> Result<String, CrmError> {
+        if let Some(id) = self.tags.find(group_name, tag_name).await? {
+            return Ok(id);
+        }
+        let groups = self.wecom.get_corp_tag_list(&[], &[]).await?;
+        self.tags.replace_all(&groups).await?;
+        if let Some(id) = crate::repo::find_tag(&groups, group_name, tag_name) {
+            return Ok(id);
+        }
+        let group_id = groups
+            .iter()
+            .find(|g| !g.deleted && g.group_name == group_name)
+            .map(|g| g.group_id.clone());
+        let request = wecom_api::model::AddCorpTag {
+            group_name: group_id.is_none().then(|| group_name.to_owned()),
+            group_id,
+            order: None,
+            tag: vec![wecom_api::model::NewTag {
+                name: tag_name.to_owned(),
+                order: None,
+            }],
+        };
+        let created = self.wecom.add_corp_tag(&request).await?;
+        self.tags.merge_group(&created).await?;
+        crate::repo::find_tag(std::slice::from_ref(&created), group_name, tag_name).ok_or_else(
+            || CrmError::Invalid(format!("WeCom created no tag {tag_name} in {group_name}")),
+        )
+    }
+}
+
+fn merge_follow(
+    current: Option<Relationship>,
+    external_userid: &str,
+    follow: &FollowUser,
+    is_event_user: bool,
+    add_time: Option<i64>,
+    now: i64,
+) -> Relationship {
+    match current {
+        None => {
+            let mut rel = Relationship::from_follow_user(external_userid, follow, now);
+            rel.last_event_time = add_time.unwrap_or(follow.createtime);
+            rel
+        }
+        Some(mut rel) => {
+            rel.refresh_from(follow, now);
+            match (rel.status, is_event_user, add_time) {
+                // The staff member accepted a half-added customer.
+                (RelationshipStatus::Pending, _, _) => rel.status = RelationshipStatus::Active,
+                // Re-added after an end: only an add event newer than the end reopens it.
+                (RelationshipStatus::Ended, true, Some(added))
+                    if rel.ended_at.is_none_or(|ended| added >= ended) =>
+                {
+                    rel.status = RelationshipStatus::Active;
+                    rel.ended_at = None;
+                    rel.end_cause = None;
+                    rel.end_source = None;
+                    rel.last_event_time = added;
+                }
+                _ => {}
+            }
+            rel
+        }
+    }
+}
+
+fn welcome_label(status: Option<WelcomeStatus>) -> &'static str {
+    match status {
+        None => "no code",
+        Some(WelcomeStatus::Sending) => "in progress elsewhere",
+        Some(WelcomeStatus::Sent) => "sent",
+        Some(WelcomeStatus::AlreadySent) => "already sent (41051)",
+        Some(WelcomeStatus::CodeExpired) => "code expired (41050)",
+        Some(WelcomeStatus::WindowMissed) => "window missed",
+        Some(WelcomeStatus::NotConfigured) => "not configured",
+        Some(WelcomeStatus::Failed) => "failed",
+    }
+}
+
+fn summary(e: &WeComError) -> String {
+    CrmError::summary(&CrmError::WeCom(WeComError::Api {
+        api: "externalcontact/send_welcome_msg",
+        errcode: e.errcode().unwrap_or_default(),
+        errmsg: e.errmsg().unwrap_or_default().to_owned(),
+    }))
+}
+
+/// The relationship or customer is not (or no longer) visible to the app.
+fn is_gone(e: &WeComError) -> bool {
+    matches!(
+        e.errcode(),
+        Some(errcode::NOT_A_FRIEND | errcode::INVALID_EXTERNAL_USERID)
+    )
+}

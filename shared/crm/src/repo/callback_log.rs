@@ -1,0 +1,150 @@
+use std::sync::Arc;
+
+use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError};
+
+use super::update_item;
+use crate::CrmError;
+use crate::keys::{
+    CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, callback_log_pk, callback_type_gsi_pk, ts,
+};
+use crate::model::{CallbackLogEntry, CallbackStatus};
+
+/// The raw WeCom event log. Each entry's key is the event's idempotency key, so the entry is
+/// both the log line and the de-duplication record.
+#[derive(Clone)]
+pub struct CallbackLog {
+    store: Arc<dyn ItemStore>,
+    retention_secs: i64,
+}
+
+/// The result of recording one delivery of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// The first delivery: the entry was created.
+    First,
+    /// A repeat delivery; the entry as it now stands (delivery count incremented).
+    Repeat(CallbackLogEntry),
+}
+
+impl CallbackLog {
+    pub fn new(store: Arc<dyn ItemStore>, retention_days: i64) -> Self {
+        Self {
+            store,
+            retention_secs: retention_days.max(1) * 86_400,
+        }
+    }
+
+    fn item(&self, entry: &CallbackLogEntry) -> Result<Item, CrmError> {
+        let mut item = Item::with_doc(
+            callback_log_pk(&entry.dedupe_key),
+            CALLBACK_LOG_SK,
+            entry,
+        )?;
+        let order = format!("{}#{}", ts(entry.received_at_ms), entry.dedupe_key);
+        item.gsi1 = Some((CALLBACK_LOG_GSI_PK.to_owned(), order.clone()));
+        item.gsi2 = Some((callback_type_gsi_pk(&entry.event_type), order));
+        item.expires_at = Some(entry.received_at_ms.div_euclid(1000) + self.retention_secs);
+        Ok(item)
+    }
+
+    /// Records one delivery: creates the entry, or counts a repeat on the existing one.
+    pub async fn record_delivery(
+        &self,
+        entry: &CallbackLogEntry,
+        now_ms: i64,
+    ) -> Result<Delivery, CrmError> {
+        let mut item = self.item(entry)?;
+        item.version = 1;
+        match self.store.put(item, Condition::NotExists).await {
+            Ok(()) => return Ok(Delivery::First),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let written = update_item::<CallbackLogEntry, _>(
+            self.store.as_ref(),
+            &callback_log_pk(&entry.dedupe_key),
+            CALLBACK_LOG_SK,
+            |current| {
+                let mut existing = current.unwrap_or_else(|| entry.clone());
+                existing.delivery_count = existing.delivery_count.saturating_add(1);
+                existing.last_delivery_at_ms = now_ms;
+                Ok(Some(self.item(&existing)?))
+            },
+        )
+        .await?;
+        match written {
+            Some(item) => Ok(Delivery::Repeat(item.doc()?)),
+            None => Err(CrmError::Contention(entry.dedupe_key.clone())),
+        }
+    }
+
+    pub async fn get(&self, dedupe_key: &str) -> Result<Option<CallbackLogEntry>, CrmError> {
+        match self
+            .store
+            .get(&callback_log_pk(dedupe_key), CALLBACK_LOG_SK)
+            .await?
+        {
+            Some(item) => Ok(Some(item.doc()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Changes an entry in place (no-op when it is gone).
+    pub async fn update<F>(&self, dedupe_key: &str, mut change: F) -> Result<(), CrmError>
+    where
+        F: FnMut(&mut CallbackLogEntry) -> bool,
+    {
+        update_item::<CallbackLogEntry, _>(
+            self.store.as_ref(),
+            &callback_log_pk(dedupe_key),
+            CALLBACK_LOG_SK,
+            |current| {
+                let Some(mut entry) = current else {
+                    return Ok(None);
+                };
+                if !change(&mut entry) {
+                    return Ok(None);
+                }
+                Ok(Some(self.item(&entry)?))
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Marks that the processing job is queued (unless processing already moved it on).
+    pub async fn mark_queued(&self, dedupe_key: &str) -> Result<(), CrmError> {
+        self.update(dedupe_key, |entry| {
+            if entry.status == CallbackStatus::Received {
+                entry.status = CallbackStatus::Queued;
+                true
+            } else {
+                false
+            }
+        })
+        .await
+    }
+
+    /// Recent entries, newest first; optionally only one event type.
+    pub async fn recent(
+        &self,
+        event_type: Option<&str>,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<(Vec<CallbackLogEntry>, Option<String>), CrmError> {
+        let query = match event_type {
+            Some(t) => Query::partition(IndexName::Gsi2, callback_type_gsi_pk(t)),
+            None => Query::partition(IndexName::Gsi1, CALLBACK_LOG_GSI_PK),
+        };
+        let page = self
+            .store
+            .query(query.newest_first().limit(limit).after(cursor))
+            .await?;
+        let entries = page
+            .items
+            .iter()
+            .map(|i| i.doc().map_err(Into::into))
+            .collect::<Result<_, CrmError>>()?;
+        Ok((entries, page.next_cursor))
+    }
+}

@@ -1,0 +1,403 @@
+use std::sync::Arc;
+
+use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition};
+use wecom_api::model::ExternalContact;
+
+use super::update_item;
+use crate::CrmError;
+use crate::keys::{
+    CUSTOMERS_GSI_PK, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, channel_gsi_pk,
+    customer_pk, relationship_sk, staff_gsi_pk, timeline_sk, ts, unionid_gsi_pk,
+};
+use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus, TimelineEvent};
+
+/// Customers, their relationships with staff and their history.
+#[derive(Clone)]
+pub struct CustomerRepo {
+    store: Arc<dyn ItemStore>,
+}
+
+/// What an upsert of a customer profile did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileUpsert {
+    pub customer: Customer,
+    pub created: bool,
+    /// Older records of the same person (same unionid) that this one absorbed.
+    pub merged_from: Vec<String>,
+}
+
+impl CustomerRepo {
+    pub fn new(store: Arc<dyn ItemStore>) -> Self {
+        Self { store }
+    }
+
+    pub async fn get(&self, external_userid: &str) -> Result<Option<Customer>, CrmError> {
+        match self
+            .store
+            .get(&customer_pk(external_userid), PROFILE_SK)
+            .await?
+        {
+            Some(item) => Ok(Some(item.doc()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Customers known under a WeChat unionid.
+    pub async fn find_by_unionid(&self, unionid: &str) -> Result<Vec<Customer>, CrmError> {
+        let page = self
+            .store
+            .query(Query::partition(IndexName::Gsi1, unionid_gsi_pk(unionid)).limit(100))
+            .await?;
+        page.items.iter().map(|i| i.doc().map_err(Into::into)).collect()
+    }
+
+    /// Every customer, newest first (one page).
+    pub async fn list(
+        &self,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<(Vec<Customer>, Option<String>), CrmError> {
+        let page = self
+            .store
+            .query(
+                Query::partition(IndexName::Gsi2, CUSTOMERS_GSI_PK)
+                    .newest_first()
+                    .limit(limit)
+                    .after(cursor),
+            )
+            .await?;
+        let customers = page
+            .items
+            .iter()
+            .map(|i| i.doc().map_err(Into::into))
+            .collect::<Result<_, CrmError>>()?;
+        Ok((customers, page.next_cursor))
+    }
+
+    /// Creates or refreshes the profile from WeCom's detail. A new external_userid whose
+    /// unionid is already known absorbs the older record: the clinic's fields carry over, the
+    /// old record stays (with `merged_into`) so that history is kept.
+    pub async fn upsert_profile(
+        &self,
+        contact: &ExternalContact,
+        channel: &str,
+        now_ms: i64,
+    ) -> Result<ProfileUpsert, CrmError> {
+        let external_userid = contact.external_userid.as_str();
+        let existing = self.get(external_userid).await?;
+        let previous = match (&existing, contact.unionid.as_deref()) {
+            (None, Some(unionid)) if !unionid.is_empty() => self
+                .find_by_unionid(unionid)
+                .await?
+                .into_iter()
+                .filter(|c| c.external_userid != external_userid && c.merged_into.is_none())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut created = false;
+        let written = update_item::<Customer, _>(
+            self.store.as_ref(),
+            &customer_pk(external_userid),
+            PROFILE_SK,
+            |current| {
+                let customer = match current {
+                    Some(mut customer) => {
+                        created = false;
+                        customer.refresh_from(contact, now_ms);
+                        customer
+                    }
+                    None => {
+                        created = true;
+                        let mut customer = Customer::from_wecom(contact, now_ms);
+                        customer.first_channel = channel.to_owned();
+                        for old in &previous {
+                            customer.merged_from.push(old.external_userid.clone());
+                            for (field, value) in &old.crm {
+                                customer
+                                    .crm
+                                    .entry(field.clone())
+                                    .or_insert_with(|| value.clone());
+                            }
+                            if old.first_added_at_ms > 0
+                                && old.first_added_at_ms < customer.first_added_at_ms
+                            {
+                                customer.first_added_at_ms = old.first_added_at_ms;
+                                if !old.first_channel.is_empty() {
+                                    customer.first_channel = old.first_channel.clone();
+                                }
+                            }
+                        }
+                        customer
+                    }
+                };
+                Ok(Some(customer_item(&customer)?))
+            },
+        )
+        .await?;
+        let customer: Customer = match written {
+            Some(item) => item.doc()?,
+            None => return Err(CrmError::Contention(customer_pk(external_userid))),
+        };
+        let mut merged_from = Vec::new();
+        if created {
+            for old in &previous {
+                self.mark_merged(&old.external_userid, external_userid, now_ms)
+                    .await?;
+                merged_from.push(old.external_userid.clone());
+            }
+        }
+        Ok(ProfileUpsert {
+            customer,
+            created,
+            merged_from,
+        })
+    }
+
+    /// A minimal profile for a customer WeCom will not describe yet (half-added).
+    pub async fn ensure_placeholder(
+        &self,
+        external_userid: &str,
+        channel: &str,
+        now_ms: i64,
+    ) -> Result<(), CrmError> {
+        let customer = Customer {
+            external_userid: external_userid.to_owned(),
+            first_channel: channel.to_owned(),
+            first_added_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            ..Customer::default()
+        };
+        match self
+            .store
+            .put(customer_item(&customer)?, Condition::NotExists)
+            .await
+        {
+            Ok(()) | Err(ports::StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn mark_merged(&self, old: &str, into: &str, now_ms: i64) -> Result<(), CrmError> {
+        update_item::<Customer, _>(self.store.as_ref(), &customer_pk(old), PROFILE_SK, |c| {
+            let Some(mut customer) = c else {
+                return Ok(None);
+            };
+            customer.merged_into = Some(into.to_owned());
+            customer.updated_at_ms = now_ms;
+            Ok(Some(customer_item(&customer)?))
+        })
+        .await?;
+        let event = TimelineEvent {
+            at_ms: now_ms,
+            kind: "merged_into".into(),
+            userid: None,
+            detail: Some(into.to_owned()),
+        };
+        self.add_timeline(old, &format!("merged-{into}"), &event)
+            .await
+    }
+
+    pub async fn get_relationship(
+        &self,
+        external_userid: &str,
+        userid: &str,
+    ) -> Result<Option<Relationship>, CrmError> {
+        match self
+            .store
+            .get(&customer_pk(external_userid), &relationship_sk(userid))
+            .await?
+        {
+            Some(item) => Ok(Some(item.doc()?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn relationships(
+        &self,
+        external_userid: &str,
+    ) -> Result<Vec<Relationship>, CrmError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .query(
+                    Query::partition(IndexName::Primary, customer_pk(external_userid))
+                        .sk(SkCondition::BeginsWith(RELATIONSHIP_PREFIX.into()))
+                        .limit(500)
+                        .after(cursor),
+                )
+                .await?;
+            for item in &page.items {
+                out.push(item.doc()?);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Read-modify-write of one relationship; `change` gets the current one (if any) and
+    /// returns the new one, or `None` to leave it as it is.
+    pub async fn update_relationship<F>(
+        &self,
+        external_userid: &str,
+        userid: &str,
+        mut change: F,
+    ) -> Result<Option<Relationship>, CrmError>
+    where
+        F: FnMut(Option<Relationship>) -> Option<Relationship>,
+    {
+        let written = update_item::<Relationship, _>(
+            self.store.as_ref(),
+            &customer_pk(external_userid),
+            &relationship_sk(userid),
+            |current| match change(current) {
+                Some(rel) => Ok(Some(relationship_item(&rel)?)),
+                None => Ok(None),
+            },
+        )
+        .await?;
+        written.map(|item| item.doc().map_err(Into::into)).transpose()
+    }
+
+    /// Recomputes the customer's status from their relationships.
+    pub async fn refresh_status(&self, external_userid: &str, now_ms: i64) -> Result<(), CrmError> {
+        let relationships = self.relationships(external_userid).await?;
+        let status = if relationships
+            .iter()
+            .any(|r| r.status != RelationshipStatus::Ended)
+        {
+            CustomerStatus::Active
+        } else {
+            CustomerStatus::Ended
+        };
+        update_item::<Customer, _>(
+            self.store.as_ref(),
+            &customer_pk(external_userid),
+            PROFILE_SK,
+            |c| {
+                let Some(mut customer) = c else {
+                    return Ok(None);
+                };
+                if customer.status == status {
+                    return Ok(None);
+                }
+                customer.status = status;
+                customer.updated_at_ms = now_ms;
+                Ok(Some(customer_item(&customer)?))
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Appends to the customer's history; the same `event_id` overwrites (idempotent).
+    pub async fn add_timeline(
+        &self,
+        external_userid: &str,
+        event_id: &str,
+        event: &TimelineEvent,
+    ) -> Result<(), CrmError> {
+        let item = Item::with_doc(
+            customer_pk(external_userid),
+            timeline_sk(event.at_ms, event_id),
+            event,
+        )?;
+        self.store.put(item, Condition::Always).await?;
+        Ok(())
+    }
+
+    pub async fn timeline(&self, external_userid: &str) -> Result<Vec<TimelineEvent>, CrmError> {
+        let page = self
+            .store
+            .query(
+                Query::partition(IndexName::Primary, customer_pk(external_userid))
+                    .sk(SkCondition::BeginsWith(TIMELINE_PREFIX.into()))
+                    .limit(1000),
+            )
+            .await?;
+        page.items.iter().map(|i| i.doc().map_err(Into::into)).collect()
+    }
+
+    /// A staff member's relationships (one page).
+    pub async fn relationships_of_staff(
+        &self,
+        userid: &str,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<(Vec<Relationship>, Option<String>), CrmError> {
+        let page = self
+            .store
+            .query(
+                Query::partition(IndexName::Gsi1, staff_gsi_pk(userid))
+                    .limit(limit)
+                    .after(cursor),
+            )
+            .await?;
+        let rels = page
+            .items
+            .iter()
+            .map(|i| i.doc().map_err(Into::into))
+            .collect::<Result<_, CrmError>>()?;
+        Ok((rels, page.next_cursor))
+    }
+
+    /// Relationships that came through one channel, newest first (one page).
+    pub async fn relationships_of_channel(
+        &self,
+        state: &str,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<(Vec<Relationship>, Option<String>), CrmError> {
+        let page = self
+            .store
+            .query(
+                Query::partition(IndexName::Gsi2, channel_gsi_pk(state))
+                    .newest_first()
+                    .limit(limit)
+                    .after(cursor),
+            )
+            .await?;
+        let rels = page
+            .items
+            .iter()
+            .map(|i| i.doc().map_err(Into::into))
+            .collect::<Result<_, CrmError>>()?;
+        Ok((rels, page.next_cursor))
+    }
+}
+
+fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
+    let pk = customer_pk(&customer.external_userid);
+    let mut item = Item::with_doc(pk.clone(), PROFILE_SK, customer)?;
+    item.gsi1 = customer
+        .unionid
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .map(|u| (unionid_gsi_pk(u), pk.clone()));
+    item.gsi2 = Some((
+        CUSTOMERS_GSI_PK.to_owned(),
+        format!("{}#{}", ts(customer.first_added_at_ms), customer.external_userid),
+    ));
+    Ok(item)
+}
+
+fn relationship_item(rel: &Relationship) -> Result<Item, CrmError> {
+    let pk = customer_pk(&rel.external_userid);
+    let mut item = Item::with_doc(pk.clone(), relationship_sk(&rel.userid), rel)?;
+    item.gsi1 = Some((staff_gsi_pk(&rel.userid), pk));
+    item.gsi2 = (!rel.state.is_empty()).then(|| {
+        (
+            channel_gsi_pk(&rel.state),
+            format!(
+                "{}#{}#{}",
+                ts(rel.createtime.saturating_mul(1000)),
+                rel.external_userid,
+                rel.userid
+            ),
+        )
+    });
+    Ok(item)
+}

@@ -1,0 +1,62 @@
+//! Repositories over the item store. Each one owns a family of keys (see `crate::keys`).
+
+mod callback_log;
+mod config;
+mod customers;
+mod tags;
+mod token;
+mod welcome;
+
+pub use callback_log::{CallbackLog, Delivery};
+pub use config::ConfigRepo;
+pub use customers::CustomerRepo;
+pub use tags::TagCatalogue;
+pub(crate) use tags::find_in as find_tag;
+pub use token::StoreTokenStore;
+pub use welcome::{ClaimOutcome, WelcomeClaims};
+
+use ports::{Condition, Item, ItemStore, StoreError};
+use serde::de::DeserializeOwned;
+
+use crate::CrmError;
+
+/// How many times an optimistic read-modify-write is retried before giving up.
+const MAX_OPTIMISTIC_ATTEMPTS: usize = 12;
+
+/// Read-modify-write of one item under optimistic concurrency. `build` gets the current
+/// document (with its version) and returns the item to write, or `None` to leave it alone.
+/// The new item's version is set here; a concurrent writer makes the loop re-read.
+pub(crate) async fn update_item<T, F>(
+    store: &dyn ItemStore,
+    pk: &str,
+    sk: &str,
+    mut build: F,
+) -> Result<Option<Item>, CrmError>
+where
+    T: DeserializeOwned,
+    F: FnMut(Option<T>) -> Result<Option<Item>, CrmError>,
+{
+    for _ in 0..MAX_OPTIMISTIC_ATTEMPTS {
+        let current = store.get(pk, sk).await?;
+        let (doc, condition, version) = match &current {
+            Some(item) => (
+                Some(item.doc::<T>()?),
+                Condition::VersionIs(item.version),
+                item.version,
+            ),
+            None => (None, Condition::NotExists, 0),
+        };
+        let Some(mut next) = build(doc)? else {
+            return Ok(None);
+        };
+        next.version = version + 1;
+        match store.put(next.clone(), condition).await {
+            Ok(()) => return Ok(Some(next)),
+            Err(StoreError::ConditionFailed) => {
+                tokio::task::yield_now().await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(CrmError::Contention(format!("{pk}/{sk}")))
+}

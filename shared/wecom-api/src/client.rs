@@ -1,0 +1,444 @@
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ports::Clock;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tracing::{debug, warn};
+
+use crate::error::errcode;
+use crate::model::{
+    AddCorpTag, CorpTagGroup, ExternalContactDetail, MarkTag, WelcomeMessage,
+};
+use crate::token::{CachedToken, TokenStore};
+use crate::{RetryPolicy, WeComError};
+
+/// Refresh this long before WeCom's expiry (the seed: "提前1分钟刷新").
+const REFRESH_MARGIN_MS: i64 = 60_000;
+/// How long one refresher may hold the lease.
+const LEASE_MS: i64 = 15_000;
+/// Polls of the shared store while another process refreshes.
+const LEASE_POLLS: u32 = 30;
+const LEASE_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Where and as whom the client calls WeCom.
+#[derive(Debug, Clone)]
+pub struct WeComSettings {
+    /// `https://qyapi.weixin.qq.com` in production; the simulator's URL locally.
+    pub base_url: String,
+    pub corp_id: String,
+    pub corp_secret: String,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl WeComSettings {
+    pub fn new(base_url: &str, corp_id: &str, corp_secret: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            corp_id: corp_id.to_owned(),
+            corp_secret: corp_secret.to_owned(),
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The WeCom API client. Cheap to share behind an `Arc`.
+pub struct WeComClient {
+    http: reqwest::Client,
+    settings: WeComSettings,
+    tokens: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    local: Mutex<Option<CachedToken>>,
+    refresh: tokio::sync::Mutex<()>,
+    holder: String,
+}
+
+/// The outcome of one HTTP attempt.
+enum Attempt {
+    TokenRejected(WeComError),
+    Retry(WeComError),
+    Fail(WeComError),
+}
+
+#[derive(Clone, Copy)]
+enum Verb {
+    Get,
+    Post,
+}
+
+impl WeComClient {
+    pub fn new(
+        settings: WeComSettings,
+        tokens: Arc<dyn TokenStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, WeComError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .map_err(|e| WeComError::InvalidRequest(format!("http client: {}", e.without_url())))?;
+        let holder = format!("{:016x}", rand::random::<u64>());
+        Ok(Self {
+            http,
+            settings,
+            tokens,
+            clock,
+            local: Mutex::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            holder,
+        })
+    }
+
+    pub fn corp_id(&self) -> &str {
+        &self.settings.corp_id
+    }
+
+    // ---- typed calls -------------------------------------------------------------------
+
+    /// `externalcontact/get`, following `next_cursor` until every follow_user page is merged.
+    pub async fn get_external_contact(
+        &self,
+        external_userid: &str,
+    ) -> Result<ExternalContactDetail, WeComError> {
+        let mut cursor = String::new();
+        let mut merged: Option<ExternalContactDetail> = None;
+        // A customer has at most a few thousand follow-users; 100 pages is a safe bound.
+        for _ in 0..100 {
+            let page: ExternalContactDetail = self
+                .call(
+                    "externalcontact/get",
+                    Verb::Get,
+                    &[("external_userid", external_userid), ("cursor", &cursor)],
+                    None::<&()>,
+                )
+                .await?;
+            let next = page.next_cursor.clone();
+            match merged.as_mut() {
+                None => merged = Some(page),
+                Some(all) => all.follow_user.extend(page.follow_user),
+            }
+            if next.is_empty() {
+                break;
+            }
+            cursor = next;
+        }
+        let mut detail = merged.unwrap_or_default();
+        detail.next_cursor.clear();
+        Ok(detail)
+    }
+
+    /// `externalcontact/get_follow_user_list`: staff with customer contact enabled.
+    pub async fn get_follow_user_list(&self) -> Result<Vec<String>, WeComError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            follow_user: Vec<String>,
+        }
+        let resp: Resp = self
+            .call("externalcontact/get_follow_user_list", Verb::Get, &[], None::<&()>)
+            .await?;
+        Ok(resp.follow_user)
+    }
+
+    /// `externalcontact/get_corp_tag_list`; both lists empty means every tag.
+    pub async fn get_corp_tag_list(
+        &self,
+        tag_ids: &[String],
+        group_ids: &[String],
+    ) -> Result<Vec<CorpTagGroup>, WeComError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            tag_group: Vec<CorpTagGroup>,
+        }
+        let body = serde_json::json!({ "tag_id": tag_ids, "group_id": group_ids });
+        let resp: Resp = self
+            .call("externalcontact/get_corp_tag_list", Verb::Post, &[], Some(&body))
+            .await?;
+        Ok(resp.tag_group)
+    }
+
+    /// `externalcontact/add_corp_tag`; returns the group with the created (or existing) tags.
+    pub async fn add_corp_tag(&self, request: &AddCorpTag) -> Result<CorpTagGroup, WeComError> {
+        if request.tag.is_empty() {
+            return Err(WeComError::InvalidRequest("add_corp_tag needs at least one tag".into()));
+        }
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            tag_group: CorpTagGroup,
+        }
+        let resp: Resp = self
+            .call("externalcontact/add_corp_tag", Verb::Post, &[], Some(request))
+            .await?;
+        Ok(resp.tag_group)
+    }
+
+    /// `externalcontact/mark_tag`. Fires no callback: the caller updates its own record.
+    pub async fn mark_tag(&self, request: &MarkTag) -> Result<(), WeComError> {
+        if request.add_tag.is_empty() && request.remove_tag.is_empty() {
+            return Err(WeComError::InvalidRequest("mark_tag needs a tag to add or remove".into()));
+        }
+        let _: Value = self
+            .call("externalcontact/mark_tag", Verb::Post, &[], Some(request))
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/send_welcome_msg` (within 20 s of the add event, once).
+    pub async fn send_welcome_msg(&self, message: &WelcomeMessage) -> Result<(), WeComError> {
+        message.validate().map_err(WeComError::InvalidRequest)?;
+        let _: Value = self
+            .call("externalcontact/send_welcome_msg", Verb::Post, &[], Some(message))
+            .await?;
+        Ok(())
+    }
+
+    // ---- token -------------------------------------------------------------------------
+
+    /// A valid access token: from this process, else the shared store, else `gettoken`
+    /// under the shared refresh lease (one refresher at a time across processes).
+    pub async fn access_token(&self) -> Result<String, WeComError> {
+        if let Some(token) = self.local_fresh() {
+            return Ok(token);
+        }
+        let _single_flight = self.refresh.lock().await;
+        if let Some(token) = self.local_fresh() {
+            return Ok(token);
+        }
+        if let Some(token) = self.shared_fresh().await? {
+            return Ok(token);
+        }
+        for _ in 0..LEASE_POLLS {
+            let now = self.clock.now_ms();
+            if self.tokens.try_lease(&self.holder, now, now + LEASE_MS).await? {
+                let fetched = self.fetch_token().await;
+                let saved = match &fetched {
+                    Ok(token) => self.tokens.save(token).await,
+                    Err(_) => Ok(()),
+                };
+                if let Err(e) = self.tokens.release_lease(&self.holder).await {
+                    warn!(error = %e, "could not release the token lease; it will expire");
+                }
+                let token = fetched?;
+                saved?;
+                return Ok(self.remember(token));
+            }
+            tokio::time::sleep(LEASE_POLL_INTERVAL).await;
+            if let Some(token) = self.shared_fresh().await? {
+                return Ok(token);
+            }
+        }
+        // The lease holder is slow or gone; fetching ourselves is safe (WeCom returns the same
+        // token inside its lifetime).
+        let token = self.fetch_token().await?;
+        self.tokens.save(&token).await?;
+        Ok(self.remember(token))
+    }
+
+    fn local_fresh(&self) -> Option<String> {
+        let now = self.clock.now_ms();
+        let local = self.local.lock().ok()?;
+        local
+            .as_ref()
+            .filter(|t| t.is_fresh(now, REFRESH_MARGIN_MS))
+            .map(|t| t.access_token.clone())
+    }
+
+    async fn shared_fresh(&self) -> Result<Option<String>, WeComError> {
+        let now = self.clock.now_ms();
+        match self.tokens.load().await? {
+            Some(token) if token.is_fresh(now, REFRESH_MARGIN_MS) => Ok(Some(self.remember(token))),
+            _ => Ok(None),
+        }
+    }
+
+    fn remember(&self, token: CachedToken) -> String {
+        let value = token.access_token.clone();
+        if let Ok(mut local) = self.local.lock() {
+            *local = Some(token);
+        }
+        value
+    }
+
+    async fn forget(&self, rejected: &str) -> Result<(), WeComError> {
+        if let Ok(mut local) = self.local.lock()
+            && local.as_ref().is_some_and(|t| t.access_token == rejected)
+        {
+            *local = None;
+        }
+        self.tokens.invalidate(rejected).await
+    }
+
+    async fn fetch_token(&self) -> Result<CachedToken, WeComError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            access_token: String,
+            expires_in: i64,
+        }
+        let url = format!("{}/cgi-bin/gettoken", self.settings.base_url);
+        let query = [
+            ("corpid", self.settings.corp_id.as_str()),
+            ("corpsecret", self.settings.corp_secret.as_str()),
+        ];
+        let mut retries = 0;
+        loop {
+            let sent = self.http.get(&url).query(&query).send().await;
+            let attempt = match classify_http("gettoken", sent).await {
+                Ok(value) => match errcode_of(&value) {
+                    0 => {
+                        let resp: Resp = decode("gettoken", value)?;
+                        debug!(expires_in = resp.expires_in, "fetched a new access token");
+                        return Ok(CachedToken {
+                            access_token: resp.access_token,
+                            expires_at_ms: self.clock.now_ms() + resp.expires_in * 1000,
+                        });
+                    }
+                    errcode::INVALID_SECRET => Attempt::Fail(WeComError::InvalidSecret {
+                        errmsg: errmsg_of(&value),
+                    }),
+                    code => classify_errcode("gettoken", code, errmsg_of(&value)),
+                },
+                Err(attempt) => attempt,
+            };
+            match attempt {
+                Attempt::Retry(err) if retries < self.settings.retry.max_retries => {
+                    retries += 1;
+                    warn!(api = "gettoken", retry = retries, error = %err, "retrying");
+                    tokio::time::sleep(self.settings.retry.delay(retries)).await;
+                }
+                Attempt::Retry(err) | Attempt::Fail(err) | Attempt::TokenRejected(err) => {
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    // ---- transport ---------------------------------------------------------------------
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        api: &'static str,
+        verb: Verb,
+        params: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<T, WeComError> {
+        let url = format!("{}/cgi-bin/{api}", self.settings.base_url);
+        let mut retries = 0;
+        let mut refreshed = false;
+        loop {
+            let token = self.access_token().await?;
+            let mut query: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 1);
+            query.push(("access_token", token.as_str()));
+            query.extend_from_slice(params);
+            let request = match verb {
+                Verb::Get => self.http.get(&url),
+                Verb::Post => self.http.post(&url),
+            }
+            .query(&query);
+            let request = match body {
+                Some(body) => request.json(body),
+                None => request,
+            };
+            let attempt = match classify_http(api, request.send().await).await {
+                Ok(value) => match errcode_of(&value) {
+                    0 => return decode(api, value),
+                    code => classify_errcode(api, code, errmsg_of(&value)),
+                },
+                Err(attempt) => attempt,
+            };
+            match attempt {
+                Attempt::TokenRejected(err) if !refreshed => {
+                    refreshed = true;
+                    debug!(api, error = %err, "token refused; refreshing once");
+                    self.forget(&token).await?;
+                }
+                Attempt::Retry(err) if retries < self.settings.retry.max_retries => {
+                    retries += 1;
+                    warn!(api, retry = retries, error = %err, "retrying");
+                    tokio::time::sleep(self.settings.retry.delay(retries)).await;
+                }
+                Attempt::TokenRejected(err) | Attempt::Retry(err) | Attempt::Fail(err) => {
+                    return Err(err);
+                }
+            }
+        }
+    }
+}
+
+async fn classify_http(
+    api: &'static str,
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Value, Attempt> {
+    let response = sent.map_err(|e| {
+        // Never let the URL (it carries the access token or the secret) reach a log.
+        Attempt::Retry(WeComError::Transport {
+            api,
+            detail: e.without_url().to_string(),
+        })
+    })?;
+    let status = response.status();
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(Attempt::Retry(WeComError::Transport {
+            api,
+            detail: format!("HTTP {status}"),
+        }));
+    }
+    if !status.is_success() {
+        return Err(Attempt::Fail(WeComError::Decode {
+            api,
+            detail: format!("HTTP {status}"),
+        }));
+    }
+    response.json::<Value>().await.map_err(|e| {
+        Attempt::Retry(WeComError::Transport {
+            api,
+            detail: e.without_url().to_string(),
+        })
+    })
+}
+
+fn classify_errcode(api: &'static str, code: i64, errmsg: String) -> Attempt {
+    match code {
+        errcode::INVALID_TOKEN | errcode::TOKEN_EXPIRED => Attempt::TokenRejected(WeComError::Api {
+            api,
+            errcode: code,
+            errmsg,
+        }),
+        errcode::SYSTEM_BUSY | errcode::CONCURRENCY_LIMIT | errcode::DATA_VERSION_CONFLICT => {
+            Attempt::Retry(WeComError::Busy {
+                api,
+                errcode: code,
+                errmsg,
+            })
+        }
+        errcode::FREQUENCY_LIMIT => Attempt::Fail(WeComError::RateLimited { api, errmsg }),
+        errcode::INVALID_SECRET => Attempt::Fail(WeComError::InvalidSecret { errmsg }),
+        _ => Attempt::Fail(WeComError::Api {
+            api,
+            errcode: code,
+            errmsg,
+        }),
+    }
+}
+
+fn errcode_of(value: &Value) -> i64 {
+    value.get("errcode").and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn errmsg_of(value: &Value) -> String {
+    value
+        .get("errmsg")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn decode<T: DeserializeOwned>(api: &'static str, value: Value) -> Result<T, WeComError> {
+    serde_json::from_value(value).map_err(|e| WeComError::Decode {
+        api,
+        detail: e.to_string(),
+    })
+}

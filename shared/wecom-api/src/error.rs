@@ -1,0 +1,101 @@
+use std::time::Duration;
+
+/// WeCom errcodes the client treats specially (see wecom-api.md §1 and §7).
+pub mod errcode {
+    pub const SYSTEM_BUSY: i64 = -1;
+    pub const INVALID_SECRET: i64 = 40001;
+    pub const INVALID_CORP_ID: i64 = 40013;
+    pub const INVALID_TOKEN: i64 = 40014;
+    pub const MISSING_TOKEN: i64 = 41001;
+    pub const TOKEN_EXPIRED: i64 = 42001;
+    pub const FREQUENCY_LIMIT: i64 = 45009;
+    pub const CONCURRENCY_LIMIT: i64 = 45033;
+    pub const DATA_VERSION_CONFLICT: i64 = 6000;
+    pub const WELCOME_CODE_INVALID: i64 = 41050;
+    pub const WELCOME_ALREADY_SENT: i64 = 41051;
+    pub const WELCOME_BEING_SENT: i64 = 41096;
+    pub const GROUPMSG_DISPATCHING: i64 = 41063;
+    pub const NOT_A_FRIEND: i64 = 84061;
+    pub const INVALID_EXTERNAL_USERID: i64 = 40096;
+}
+
+/// How long a 45009 frequency block is waited out before the job is retried.
+pub const FREQUENCY_LIMIT_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Errors of the WeCom client. Every WeCom-side error keeps its errcode and errmsg.
+#[derive(Debug, thiserror::Error)]
+pub enum WeComError {
+    /// WeCom answered with a non-zero errcode that retrying will not fix.
+    #[error("WeCom {api} failed: errcode {errcode}: {errmsg}")]
+    Api {
+        api: &'static str,
+        errcode: i64,
+        errmsg: String,
+    },
+    /// 40001: the corp secret is wrong or was reset; never answered by refreshing the token.
+    #[error("WeCom rejected the corp secret (40001): {errmsg}")]
+    InvalidSecret { errmsg: String },
+    /// 45009: the frequency limit was hit; wait out the window before trying again.
+    #[error("WeCom {api} frequency limit (45009): {errmsg}")]
+    RateLimited { api: &'static str, errmsg: String },
+    /// -1 / 45033 / 6000 still failing after the bounded in-process retries.
+    #[error("WeCom {api} busy: errcode {errcode}: {errmsg}")]
+    Busy {
+        api: &'static str,
+        errcode: i64,
+        errmsg: String,
+    },
+    /// Network failure, timeout or an HTTP 5xx, still failing after the bounded retries.
+    #[error("WeCom {api} unreachable: {detail}")]
+    Transport { api: &'static str, detail: String },
+    /// WeCom answered something that is not the documented JSON.
+    #[error("WeCom {api} answered an unexpected body: {detail}")]
+    Decode { api: &'static str, detail: String },
+    /// The shared token cache failed.
+    #[error("token store failed: {0}")]
+    TokenStore(String),
+    /// The request was refused before it was sent (it breaks a documented WeCom limit).
+    #[error("invalid WeCom request: {0}")]
+    InvalidRequest(String),
+}
+
+impl WeComError {
+    /// True when the same call may succeed later (the job should be retried, not failed).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            WeComError::RateLimited { .. }
+                | WeComError::Busy { .. }
+                | WeComError::Transport { .. }
+                | WeComError::TokenStore(_)
+        )
+    }
+
+    /// The delay a retry should wait, when WeCom imposes one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            WeComError::RateLimited { .. } => Some(FREQUENCY_LIMIT_BACKOFF),
+            _ => None,
+        }
+    }
+
+    /// WeCom's errcode, when the error came from WeCom.
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            WeComError::Api { errcode, .. } | WeComError::Busy { errcode, .. } => Some(*errcode),
+            WeComError::InvalidSecret { .. } => Some(errcode::INVALID_SECRET),
+            WeComError::RateLimited { .. } => Some(errcode::FREQUENCY_LIMIT),
+            _ => None,
+        }
+    }
+
+    pub fn errmsg(&self) -> Option<&str> {
+        match self {
+            WeComError::Api { errmsg, .. }
+            | WeComError::Busy { errmsg, .. }
+            | WeComError::InvalidSecret { errmsg }
+            | WeComError::RateLimited { errmsg, .. } => Some(errmsg),
+            _ => None,
+        }
+    }
+}

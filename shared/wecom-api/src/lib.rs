@@ -1,0 +1,22 @@
+//! WeCom (企业微信) server API client.
+//!
+//! - [`WeComClient`] makes typed calls (`externalcontact/*`, tags, welcome messages, …) with the
+//!   access token in the URL, as WeCom requires.
+//! - The access token is cached per process and shared across processes through a
+//!   [`TokenStore`] with a refresh lease, so one refresher at a time hits `gettoken`.
+//! - Errors keep WeCom's `errcode`/`errmsg` and say whether a retry can help
+//!   ([`WeComError::is_retryable`], [`WeComError::retry_after`]).
+
+mod client;
+mod error;
+pub mod model;
+mod retry;
+mod token;
+
+pub use client::{WeComClient, WeComSettings};
+pub use error::{WeComError, errcode};
+pub use retry::RetryPolicy;
+pub use token::{CachedToken, MemoryTokenStore, TokenStore};
+
+/// The production base URL.
+pub const WECOM_BASE_URL: &str = "https://qyapi.weixin.qq.com";

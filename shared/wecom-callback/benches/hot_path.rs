@@ -1,0 +1,51 @@
+//! Hot path of the callback Lambda: signature check + AES decrypt + receiveid check + typed
+//! parse of a typical `add_external_contact` event.
+//!
+//! `cargo bench -p wecom-callback --bench hot_path`; `scripts/bench/crypto.sh` compares it with
+//! wechatpy on the same payload.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use wecom_callback::{MessageKind, parse_message};
+
+mod support;
+
+fn hot_path(c: &mut Criterion) {
+    let p = support::payload();
+    let mut group = c.benchmark_group("hot_path");
+    group.bench_function("verify_decrypt_parse", |b| {
+        b.iter(|| {
+            let plain = p.crypto.decrypt_post(
+                black_box(&p.msg_signature),
+                black_box(support::TIMESTAMP),
+                black_box(support::NONCE),
+                black_box(p.body.as_bytes()),
+            );
+            let msg = plain.and_then(|x| parse_message(&x));
+            match msg {
+                Ok(m) => matches!(m.kind, MessageKind::ExternalContact(_)),
+                Err(_) => false,
+            }
+        })
+    });
+    group.bench_function("verify_decrypt", |b| {
+        b.iter(|| {
+            p.crypto.decrypt_post(
+                black_box(&p.msg_signature),
+                black_box(support::TIMESTAMP),
+                black_box(support::NONCE),
+                black_box(p.body.as_bytes()),
+            )
+        })
+    });
+    group.bench_function("parse", |b| b.iter(|| parse_message(black_box(&p.inner))));
+    group.bench_function("dedupe_key", |b| {
+        let msg = parse_message(&p.inner);
+        b.iter(|| msg.as_ref().map(|m| m.dedupe_key()).ok())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hot_path);
+criterion_main!(benches);
