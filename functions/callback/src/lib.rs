@@ -1,1 +1,202 @@
-//! callback
+//! The WeCom callback endpoint, independent of how requests arrive (Lambda Function URL in
+//! AWS, the local listener in local mode).
+//!
+//! `GET` answers WeCom's URL verification with the decrypted `echostr`, exactly. `POST`
+//! verifies the signature, decrypts, parses, and makes the event durable (raw log +
+//! idempotency key + queued job) before answering 200. Anything forged or malformed gets a
+//! 4xx and leaves no trace; a storage or queue failure gets a 503 so that WeCom retries.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use crm::ingest::{IngestOutcome, Ingestor};
+use http::{Method, StatusCode};
+use ports::Clock;
+use tracing::{info, warn};
+use wecom_callback::{CallbackError, MsgCrypt, check_freshness, parse_message, query_params};
+
+/// What the handler needs of a request.
+#[derive(Debug, Clone)]
+pub struct CallbackRequest {
+    pub method: Method,
+    /// The raw (still percent-encoded) query string.
+    pub raw_query: String,
+    pub body: Bytes,
+}
+
+/// What the handler answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackResponse {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl CallbackResponse {
+    fn text(body: String) -> Self {
+        Self {
+            status: StatusCode::OK,
+            content_type: "text/plain; charset=utf-8",
+            body,
+        }
+    }
+
+    fn error(status: StatusCode, code: &str, message: &str) -> Self {
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        Self {
+            status,
+            content_type: "application/json",
+            body: body.to_string(),
+        }
+    }
+}
+
+/// Converts a Lambda Function URL request into the handler's request.
+pub fn from_lambda(request: lambda_http::Request) -> CallbackRequest {
+    let (parts, body) = request.into_parts();
+    CallbackRequest {
+        method: parts.method,
+        raw_query: parts.uri.query().unwrap_or_default().to_owned(),
+        body: match body {
+            lambda_http::Body::Text(text) => Bytes::from(text),
+            lambda_http::Body::Binary(bytes) => Bytes::from(bytes),
+            _ => Bytes::new(),
+        },
+    }
+}
+
+/// Converts the handler's answer into a Lambda response.
+pub fn to_lambda(
+    answer: CallbackResponse,
+) -> Result<lambda_http::Response<lambda_http::Body>, http::Error> {
+    lambda_http::Response::builder()
+        .status(answer.status)
+        .header(http::header::CONTENT_TYPE, answer.content_type)
+        .body(lambda_http::Body::Text(answer.body))
+}
+
+/// The callback crypto settings, from the stored corp configuration.
+pub struct CallbackSettings {
+    pub crypt: MsgCrypt,
+    /// 0 disables the timestamp freshness check.
+    pub max_skew_secs: i64,
+}
+
+impl CallbackSettings {
+    pub fn from_config(config: &crm::config::CorpConfig) -> Result<Self, CallbackError> {
+        Ok(Self {
+            crypt: MsgCrypt::new(&config.token, &config.encoding_aes_key, &config.corp_id)?,
+            max_skew_secs: config.callback_max_skew_secs,
+        })
+    }
+}
+
+pub struct CallbackHandler {
+    settings: Arc<CallbackSettings>,
+    ingestor: Ingestor,
+    clock: Arc<dyn Clock>,
+}
+
+impl CallbackHandler {
+    pub fn new(settings: CallbackSettings, ingestor: Ingestor, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            ingestor,
+            clock,
+        }
+    }
+
+    pub async fn handle(&self, request: CallbackRequest) -> CallbackResponse {
+        let result = match request.method {
+            Method::GET => self.verify_url(&request),
+            Method::POST => self.receive(&request).await,
+            _ => Err(CallbackResponse::error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "only GET and POST",
+            )),
+        };
+        result.unwrap_or_else(|response| response)
+    }
+
+    fn verify_url(&self, request: &CallbackRequest) -> Result<CallbackResponse, CallbackResponse> {
+        let params = query_params(&request.raw_query);
+        let param = |name: &'static str| {
+            params
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
+        };
+        let (signature, timestamp, nonce, echostr) = (
+            param("msg_signature")?,
+            param("timestamp")?,
+            param("nonce")?,
+            param("echostr")?,
+        );
+        self.check_time(timestamp)?;
+        let plain = self
+            .settings
+            .crypt
+            .verify_url(signature, timestamp, nonce, echostr)
+            .map_err(|e| rejected(&e))?;
+        info!("callback URL verified");
+        Ok(CallbackResponse::text(plain))
+    }
+
+    async fn receive(&self, request: &CallbackRequest) -> Result<CallbackResponse, CallbackResponse> {
+        if request.body.len() > wecom_callback::MAX_BODY_BYTES {
+            return Err(rejected(&CallbackError::BodyTooLarge));
+        }
+        let params = query_params(&request.raw_query);
+        let param = |name: &'static str| {
+            params
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
+        };
+        let (signature, timestamp, nonce) =
+            (param("msg_signature")?, param("timestamp")?, param("nonce")?);
+        self.check_time(timestamp)?;
+        let plain = self
+            .settings
+            .crypt
+            .decrypt_post(signature, timestamp, nonce, &request.body)
+            .map_err(|e| rejected(&e))?;
+        let message = parse_message(&plain).map_err(|e| rejected(&e))?;
+        match self.ingestor.ingest(&message, &plain).await {
+            Ok(outcome) => {
+                info!(
+                    event = %crm::ingest::event_type(&message),
+                    duplicate = outcome == IngestOutcome::Duplicate,
+                    "callback accepted"
+                );
+                Ok(CallbackResponse::text(String::new()))
+            }
+            Err(e) => {
+                warn!(error = %e.summary(), "callback could not be made durable; WeCom will retry");
+                Err(CallbackResponse::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "temporarily unavailable",
+                ))
+            }
+        }
+    }
+
+    fn check_time(&self, timestamp: &str) -> Result<(), CallbackResponse> {
+        check_freshness(timestamp, self.clock.now_secs(), self.settings.max_skew_secs)
+            .map_err(|e| rejected(&e))
+    }
+}
+
+/// A refused request: logged by its code only (never the payload), answered with a 4xx.
+fn rejected(error: &CallbackError) -> CallbackResponse {
+    let status = match error {
+        CallbackError::BadSignature => StatusCode::UNAUTHORIZED,
+        CallbackError::WrongReceiveId => StatusCode::FORBIDDEN,
+        CallbackError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    warn!(code = error.code(), "callback rejected");
+    CallbackResponse::error(status, error.code(), &error.to_string())
+}

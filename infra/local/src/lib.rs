@@ -1,1 +1,226 @@
-//! wecom-crm
+//! Local mode: the product in one process.
+//!
+//! [`start`] binds one listener and serves the WeCom callback at `/api/wework/callback`,
+//! runs the event workers over the queue, and — in simulation — mounts the WeCom simulator on
+//! the same listener (`/cgi-bin/*` for the API, `/sim/control/*` to drive it) and points the
+//! WeCom client and the simulator's callbacks at it. The adapters are passed in, so tests run
+//! the same assembly on the embedded store and on DynamoDB/SQS.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use callback::{CallbackHandler, CallbackRequest, CallbackSettings};
+use crm::config::CorpConfig;
+use crm::ingest::Ingestor;
+use crm::process::{Processor, ProcessorSettings};
+use crm::repo::{CallbackLog, ConfigRepo, StoreTokenStore};
+use ports::{Clock, ItemStore, JobQueue, QueueConsumer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::info;
+use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
+use wecom_sim::{SimConfig, Simulator};
+
+/// The callback path (the seed's).
+pub const CALLBACK_PATH: &str = "/api/wework/callback";
+
+/// The ports the app runs on.
+pub struct Adapters {
+    pub store: Arc<dyn ItemStore>,
+    pub queue: Arc<dyn JobQueue>,
+    pub consumer: Arc<dyn QueueConsumer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub struct AppOptions {
+    pub listen: SocketAddr,
+    /// Run the WeCom simulator on the same listener and use it instead of WeCom.
+    pub simulate: Option<SimConfig>,
+    /// WeCom's base URL when not simulating.
+    pub wecom_base_url: String,
+    /// The configuration seeded on first start (from `WEWORK_*`).
+    pub config_seed: CorpConfig,
+    pub workers: usize,
+    pub processor: ProcessorSettings,
+    pub retry: RetryPolicy,
+    pub callback_log_retention_days: i64,
+}
+
+impl AppOptions {
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            simulate: None,
+            wecom_base_url: wecom_api::WECOM_BASE_URL.to_owned(),
+            config_seed: CorpConfig::from_env(),
+            workers: 2,
+            processor: ProcessorSettings::default(),
+            retry: RetryPolicy::default(),
+            callback_log_retention_days: 90,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Crm(#[from] crm::CrmError),
+}
+
+/// The running app; dropping it does not stop it, [`RunningApp::shutdown`] does.
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub sim: Option<Simulator>,
+    pub config: CorpConfig,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningApp {
+    pub fn callback_url(&self) -> String {
+        format!("{}{CALLBACK_PATH}", self.base_url)
+    }
+
+    /// Stops the listener and the workers and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Resolves when the app is told to stop (Ctrl-C in the CLI).
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp, AppError> {
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| AppError::Listen(options.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::Listen(options.listen, e))?;
+    let base_url = format!("http://{addr}");
+
+    let configs = ConfigRepo::new(adapters.store.clone());
+    let mut seed = options.config_seed.clone();
+    let sim = options.simulate.clone().map(|mut sim_config| {
+        sim_config.callback_url = Some(format!("{base_url}{CALLBACK_PATH}"));
+        Simulator::new(sim_config)
+    });
+    let mut config = configs.load_or_seed(&seed).await?;
+    let wecom_base = match (&sim, &options.simulate) {
+        (Some(_), Some(sim_config)) => {
+            // The simulator's corp replaces whatever credentials were stored before.
+            for target in [&mut seed, &mut config] {
+                target.corp_id.clone_from(&sim_config.corp_id);
+                target.corp_secret.clone_from(&sim_config.corp_secret);
+                target.agent_id.clone_from(&sim_config.agent_id);
+                target.token.clone_from(&sim_config.token);
+                target.encoding_aes_key.clone_from(&sim_config.encoding_aes_key);
+            }
+            configs.save(&config).await?;
+            base_url.clone()
+        }
+        _ => options.wecom_base_url.clone(),
+    };
+    let settings =
+        CallbackSettings::from_config(&config).map_err(|e| AppError::Config(e.to_string()))?;
+
+    let log = CallbackLog::new(adapters.store.clone(), options.callback_log_retention_days);
+    let handler = Arc::new(CallbackHandler::new(
+        settings,
+        Ingestor::new(log.clone(), adapters.queue.clone(), adapters.clock.clone()),
+        adapters.clock.clone(),
+    ));
+    let mut wecom_settings = WeComSettings::new(&wecom_base, &config.corp_id, &config.corp_secret);
+    wecom_settings.retry = options.retry;
+    let wecom = WeComClient::new(
+        wecom_settings,
+        Arc::new(StoreTokenStore::new(adapters.store.clone())),
+        adapters.clock.clone(),
+    )
+    .map_err(|e| AppError::Config(e.to_string()))?;
+    let processor = Arc::new(Processor::new(
+        adapters.store.clone(),
+        log,
+        seed,
+        Arc::new(wecom),
+        adapters.clock.clone(),
+        options.processor.clone(),
+    ));
+
+    let mut router = Router::new()
+        .route(CALLBACK_PATH, get(callback_route).post(callback_route))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .with_state(handler);
+    if let Some(sim) = &sim {
+        router = router.merge(sim.router());
+    }
+
+    let (stop, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut server_stop = stop_rx.clone();
+    tasks.push(tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "listener failed");
+        }
+    }));
+    for _ in 0..options.workers.max(1) {
+        tasks.push(tokio::spawn(events::run_worker(
+            processor.clone(),
+            adapters.consumer.clone(),
+            stop_rx.clone(),
+        )));
+    }
+    info!(%addr, simulate = sim.is_some(), "local mode started");
+    Ok(RunningApp {
+        addr,
+        base_url,
+        sim,
+        config,
+        stop,
+        tasks,
+    })
+}
+
+async fn callback_route(
+    State(handler): State<Arc<CallbackHandler>>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let answer = handler
+        .handle(CallbackRequest {
+            method,
+            raw_query: query.unwrap_or_default(),
+            body,
+        })
+        .await;
+    (
+        answer.status,
+        [(header::CONTENT_TYPE, answer.content_type)],
+        answer.body,
+    )
+        .into_response()
+}

@@ -1,1 +1,106 @@
-//! wecom-sim
+//! # wecom-sim — a WeCom (企业微信) server simulator
+//!
+//! An HTTP server that speaks the WeCom server API for the endpoints the CRM uses, faithfully to
+//! `shared/wecom-api.md` (HTTP 200 + `{"errcode","errmsg"}`, token lifecycle, 40014/42001,
+//! 84061, cursors, …), emits encrypted and signed callbacks to a configured URL, and offers a
+//! control API to drive it: a customer scans a QR code, edits, deletions, tag changes, fault
+//! injection, call counts.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use wecom_sim::{spawn, ScanRequest, SimConfig};
+//! let running = spawn(SimConfig::demo()).await?;
+//! running.sim.set_callback_url("http://127.0.0.1:3000/wecom/callback");
+//! // Point the WeCom client at running.api_base() ("http://127.0.0.1:PORT/cgi-bin/").
+//! let scanned = running.sim.scan(ScanRequest::new("zhangsan").state("xhs_post_1")).await;
+//! # let _ = scanned;
+//! # Ok(()) }
+//! ```
+//!
+//! ## WeCom API (`/cgi-bin/…`)
+//!
+//! | API | notes |
+//! |---|---|
+//! | `GET gettoken?corpid=&corpsecret=` | 41002/41004 missing, 40013 bad corpid, 40001 bad secret. The same token (with its remaining `expires_in`) until it expires or is invalidated. |
+//! | every other API | `?access_token=` in the URL: 41001 missing, 40014 unknown or invalidated, 42001 expired |
+//! | `GET externalcontact/get?external_userid=&cursor=` | `follow_user` paged at 500 with `next_cursor`; 40096 unknown id; 84061 when no member holds a visible relationship (only half adds or member-deleted) |
+//! | `GET externalcontact/get_follow_user_list` | members with customer contact |
+//! | `GET externalcontact/list?userid=` | 41009 missing userid, 60111 unknown member (UNCONFIRMED), 84074 member without customer contact (UNCONFIRMED) |
+//! | `POST externalcontact/batch/get_by_user` | `userid_list` 1–100 (else 40058), `limit` ≤ 100 (default 50), `next_cursor` `""` at the end |
+//! | `POST externalcontact/remark` | remark ≤ 20, description ≤ 150 chars (40058); 84061 without relationship; no callback |
+//! | `POST externalcontact/get_corp_tag_list` | both filters empty → all live; `group_id` wins over `tag_id`; deleted items only when asked for by id (`deleted: true`) |
+//! | `POST externalcontact/add_corp_tag` | 40058 empty `tag`; names 1–30 chars (40072, UNCONFIRMED); existing `group_name` → added to it; `group_id` → name/order ignored (40068 unknown); duplicate names collapse (also onto an existing tag of the group — UNCONFIRMED); 40126 over 3000 tags |
+//! | `POST externalcontact/edit_corp_tag` | 40068 unknown id; **81011** for console-created tags/groups (UNCONFIRMED code); 40071 duplicate name |
+//! | `POST externalcontact/del_corp_tag` | all-or-nothing; 40068 unknown/both empty; 81011 console items (UNCONFIRMED); a group losing its last tag is deleted |
+//! | `POST externalcontact/mark_tag` | 40058 both lists empty; 84061 no relationship; 40068 unknown tag; **no callback** |
+//! | `POST externalcontact/send_welcome_msg` | 41050 unknown/expired code, 41051 used; text > 4000 bytes → 40058 (UNCONFIRMED); > 9 attachments → 41064; bad attachment → 41065; neither text nor attachments → 40058 (UNCONFIRMED) |
+//! | `POST message/send` | 41011/40056 agentid; 40008 msgtype; text/markdown: 44004 empty, 45002 > 2048 bytes; `invaliduser`; all invalid → 81013; departments/member tags are not modelled (always `invalidparty`/`invalidtag`) |
+//! | any other path | HTTP 404 with an empty body (what WeCom answers for a non-existent cgi path) |
+//!
+//! Bad JSON, a missing required field or a GET on a POST-only API → 40058. A call goes through:
+//! count → fault → token → method → body → API.
+//!
+//! ## Control API (`/sim/control/…`, JSON)
+//!
+//! Errors: HTTP 400/404/409/500 with `{"error":{"code","message"}}`. Every route that emits an
+//! event answers after the **first attempt** of each delivery with
+//! `deliveries: [{id, status, attempts, ok, error}]` (`status` = HTTP status or `null` when no
+//! answer came within `callback_timeout`); WeCom-style retries (up to 3 more, after
+//! `callback_retry_delay`) go on in the background and show in `GET /sim/control/deliveries`.
+//! Without a callback URL, events are applied and `deliveries` is `[]`. `deliveries: N` (1–50)
+//! delivers the same event N times concurrently.
+//!
+//! | route | request → answer |
+//! |---|---|
+//! | `POST /sim/control/scan` | `{userid, state?, name?, gender?, unionid?, external_userid?, half?, welcome_code?=true, deliveries?=1, add_way?=1}` → `{external_userid, userid, welcome_code, change_type, create_time, deliveries}`; 404 unknown member, 409 already a contact |
+//! | `POST /sim/control/edit` | `{userid, external_userid, remark?, description?, remark_mobiles?, add_tags?[], remove_tags?[], deliveries?}` → `{fired, deliveries}` (`edit_external_contact`; a mobiles-only edit fires nothing) |
+//! | `POST /sim/control/delete` | `{userid, external_userid, by: "staff"\|"customer", source?, deliveries?}` → `{fired, deliveries}` (`del_external_contact` + `Source` / `del_follow_user`) |
+//! | `POST /sim/control/transfer-fail` | `{userid, external_userid, fail_reason?="customer_refused", deliveries?}` → `{fired, deliveries}` |
+//! | `POST /sim/control/tag-event` | `{change_type: create\|update\|delete\|shuffle, id?, tag_type?: tag\|tag_group, name?, group_id?, order?, tags?[], strategy_id?, deliveries?}` → `{fired, id, deliveries}`; applied to the catalogue as a console change |
+//! | `POST /sim/control/app-message` | `{from_userid, content, deliveries?}` → `{fired, id: MsgId, deliveries}` |
+//! | `POST /sim/control/raw-callback` | `{xml, deliveries?}` → `{fired, deliveries}` |
+//! | `POST /sim/control/verify-url` | → `{url, ok, status, expected, body, elapsed_ms, within_1s, error}`; 409 without callback URL |
+//! | `GET /sim/control/state` | [`StateSnapshot`] |
+//! | `GET /sim/control/welcome-messages` | `[WelcomeMessage]` |
+//! | `GET /sim/control/app-messages` | `[AppMessage]` (sent through `message/send`) |
+//! | `GET /sim/control/deliveries` | `[DeliveryRecord]` with every attempt |
+//! | `GET /sim/control/calls` | `{total, by_path: {"gettoken": 1, …}}` |
+//! | `POST /sim/control/calls/reset` | → zeroed counts |
+//! | `GET /sim/control/faults` | pending rules |
+//! | `POST /sim/control/faults` | a rule, a list, or `{rules: [...]}`; rule = `{path, errcode?, errmsg?, http_status?, delay_ms?, times?=1}` → pending rules |
+//! | `DELETE /sim/control/faults` | clears → `[]` |
+//! | `POST /sim/control/tokens/expire` | every issued token expires now (next call: 42001) |
+//! | `POST /sim/control/tokens/invalidate` | every issued token is invalid now (next call: 40014) |
+//! | `GET /sim/control/callback-url`, `PUT /sim/control/callback-url` | `{url}` (`null`/`""` disables delivery) |
+//! | `POST /sim/control/staff` | `{userid, name, customer_contact?=true}` adds or replaces a member |
+//! | `POST /sim/control/clock/advance` | `{seconds?, millis?}` moves the simulated clock (tokens, welcome codes, CreateTime) → `{now_ms}` |
+//!
+//! ### Faults
+//! Rules form a FIFO; each call takes one use of the **first** rule whose `path` (below
+//! `/cgi-bin/`, or `*`) matches. `delay_ms` sleeps first; then `errcode` answers
+//! `{"errcode": N, …}` (HTTP `http_status` or 200), `http_status` alone answers that status with a
+//! short HTML page, and a delay-only rule lets the real answer through. An `errcode` 40014 /
+//! 42001 rule also invalidates / expires every issued token, so the client must really refresh.
+//!
+//! ### Callbacks
+//! Inner XML from `wecom_callback::builder`, sealed with `MsgCrypt` (random 16-byte prefix, wall-
+//! clock `timestamp`, random numeric `nonce`), POSTed as
+//! `{callback_url}?msg_signature=…&timestamp=…&nonce=…` with body
+//! `<xml><ToUserName/><AgentID/><Encrypt/></xml>`. A 200 answer is success; any other status or no
+//! complete answer within `callback_timeout` fails the attempt.
+
+mod api;
+mod callbacks;
+mod config;
+mod control;
+mod ids;
+mod model;
+mod sim;
+mod state;
+mod wx;
+
+pub use config::SimConfig;
+pub use control::ControlError;
+pub use model::*;
+pub use sim::{RunningSim, Simulator, spawn, spawn_at};
+pub use state::demo;

@@ -60,7 +60,10 @@ pub enum RelationStatus {
 impl RelationStatus {
     /// Whether the WeCom APIs still show this relationship (see wecom-api.md §7, 84061).
     pub fn visible(self) -> bool {
-        matches!(self, RelationStatus::Active | RelationStatus::DeletedByCustomer)
+        matches!(
+            self,
+            RelationStatus::Active | RelationStatus::DeletedByCustomer
+        )
     }
 }
 
@@ -571,7 +574,7 @@ pub struct RawCallbackRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyUrlReport {
     pub url: String,
-    /// HTTP 200 and a body byte-for-byte equal to `expected`.
+    /// HTTP 200, a body byte-for-byte equal to `expected`, within one second.
     pub ok: bool,
     pub status: Option<u16>,
     /// The echostr plaintext the callback must answer.

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::model::{
     AppMessage, CallCounts, CorpTag, CorpTagGroup, DeliveryRecord, ExternalContact, FaultRule,
-    FollowTag, InboundAppMessage, RelationStatus, Relationship, Staff, TagOrigin,
-    WelcomeCodeInfo, WelcomeMessage,
+    FollowTag, InboundAppMessage, RelationStatus, Relationship, Staff, TagOrigin, WelcomeCodeInfo,
+    WelcomeMessage,
 };
 
 /// Seeded ids of the demo corp, so tests can refer to them.
@@ -21,7 +21,8 @@ pub mod demo {
     pub const TAG_PROJECT_FILLER: &str = "etSimDemoTagFiller000000000000aa";
     pub const TAG_PROJECT_THERMAGE: &str = "etSimDemoTagThermage0000000000aa";
     /// Demo members (customer contact enabled).
-    pub const STAFF: [(&str, &str); 3] = [("zhangsan", "张三"), ("lisi", "李四"), ("wangwu", "王五")];
+    pub const STAFF: [(&str, &str); 3] =
+        [("zhangsan", "张三"), ("lisi", "李四"), ("wangwu", "王五")];
 }
 
 #[derive(Clone, Debug)]
@@ -332,7 +333,10 @@ mod tests {
         st.faults
             .push_back(FaultRule::errcode("externalcontact/get", -1).times(2));
         st.faults.push_back(FaultRule::errcode("*", 45009));
-        assert_eq!(st.take_fault("gettoken").and_then(|f| f.errcode), Some(45009));
+        assert_eq!(
+            st.take_fault("gettoken").and_then(|f| f.errcode),
+            Some(45009)
+        );
         assert_eq!(
             st.take_fault("externalcontact/get").and_then(|f| f.errcode),
             Some(-1)

@@ -31,6 +31,7 @@ impl WxError {
         }
     }
 
+    #[cfg(test)]
     pub fn with_extra(mut self, key: &str, value: Value) -> Self {
         self.extra.insert(key.to_owned(), value);
         self

@@ -15,11 +15,9 @@ fn is_plain_number(s: &str) -> bool {
 /// Values that are decimal integers (e.g. `CreateTime`) are written plain, every other value
 /// in CDATA. Element names are written as given and must be valid XML names.
 pub fn event_xml(fields: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(
-        fields
-            .iter()
-            .fold(16usize, |n, (k, v)| n.saturating_add(2 * k.len() + v.len() + 17)),
-    );
+    let mut out = String::with_capacity(fields.iter().fold(16usize, |n, (k, v)| {
+        n.saturating_add(2 * k.len() + v.len() + 17)
+    }));
     out.push_str("<xml>");
     for (name, value) in fields {
         if is_plain_number(value) {

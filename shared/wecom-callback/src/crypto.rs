@@ -9,8 +9,8 @@ use std::fmt;
 
 use aes::Aes256;
 use base64::Engine as _;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use cbc::cipher::block_padding::NoPadding;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
 use sha1::{Digest, Sha1};
@@ -80,7 +80,11 @@ impl fmt::Debug for MsgCrypt {
 impl MsgCrypt {
     /// `encoding_aes_key` is the 43-character EncodingAESKey. It is decoded leniently
     /// (`base64(key + "=")`, trailing bits allowed) and must give exactly 32 bytes.
-    pub fn new(token: &str, encoding_aes_key: &str, receive_id: &str) -> Result<Self, CallbackError> {
+    pub fn new(
+        token: &str,
+        encoding_aes_key: &str,
+        receive_id: &str,
+    ) -> Result<Self, CallbackError> {
         if encoding_aes_key.len() != 43 {
             return Err(CallbackError::InvalidAesKey);
         }
@@ -224,7 +228,9 @@ impl MsgCrypt {
         // A &str longer than u32::MAX cannot be expressed in this format; saturate rather than
         // panic (the result then fails to decrypt, as it should).
         let msg_len = u32::try_from(msg.len()).unwrap_or(u32::MAX);
-        let unpadded = HEADER_LEN.saturating_add(msg.len()).saturating_add(rid.len());
+        let unpadded = HEADER_LEN
+            .saturating_add(msg.len())
+            .saturating_add(rid.len());
         let pad = PAD_BLOCK - unpadded % PAD_BLOCK;
         let mut buf = Vec::with_capacity(unpadded.saturating_add(pad));
         buf.extend_from_slice(&random);
@@ -363,7 +369,11 @@ pub fn envelope_xml(to_user_name: &str, agent_id: &str, encrypt: &str) -> String
 ///
 /// `max_skew_secs == 0` (or negative) disables the check and accepts anything. With the check
 /// on, a timestamp that is not a decimal integer gives [`CallbackError::BadTimestamp`].
-pub fn check_freshness(timestamp: &str, now_secs: i64, max_skew_secs: i64) -> Result<(), CallbackError> {
+pub fn check_freshness(
+    timestamp: &str,
+    now_secs: i64,
+    max_skew_secs: i64,
+) -> Result<(), CallbackError> {
     if max_skew_secs <= 0 {
         return Ok(());
     }
@@ -459,8 +469,12 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let c = MsgCrypt::new("tok3n", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "corp")
-            .expect("valid key");
+        let c = MsgCrypt::new(
+            "tok3n",
+            "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+            "corp",
+        )
+        .expect("valid key");
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("tok3n"));
         assert!(dbg.contains("corp"));

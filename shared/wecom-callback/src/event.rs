@@ -184,10 +184,9 @@ pub fn parse_message(xml: &str) -> Result<CallbackMessage, CallbackError> {
     let get = |name: &str| fields.get(name).cloned();
 
     let create_time = match fields.get("CreateTime") {
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| CallbackError::MalformedMessage("CreateTime is not an integer".to_owned()))?,
+        Some(v) => v.trim().parse::<i64>().map_err(|_| {
+            CallbackError::MalformedMessage("CreateTime is not an integer".to_owned())
+        })?,
         None => 0,
     };
     let msg_type = get("MsgType").unwrap_or_default();

@@ -28,11 +28,11 @@ pub mod event;
 mod xml;
 
 pub use crypto::{
-    check_freshness, envelope_xml, parse_envelope, query_params, Envelope, MsgCrypt, Sealed,
-    MAX_BODY_BYTES,
+    Envelope, MAX_BODY_BYTES, MsgCrypt, Sealed, check_freshness, envelope_xml, parse_envelope,
+    query_params,
 };
 pub use error::CallbackError;
 pub use event::{
-    parse_message, AppMessage, CallbackMessage, ExternalChatEvent, ExternalContactChange,
-    ExternalContactEvent, ExternalTagEvent, MessageKind,
+    AppMessage, CallbackMessage, ExternalChatEvent, ExternalContactChange, ExternalContactEvent,
+    ExternalTagEvent, MessageKind, parse_message,
 };

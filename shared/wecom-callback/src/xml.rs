@@ -249,7 +249,9 @@ pub(crate) fn parse_flat(input: &str) -> Result<Vec<(String, String)>, XmlError>
                 if state.depth == 0 {
                     return Err(malformed("CDATA outside the root element"));
                 }
-                let s = c.decode().map_err(|_| malformed("invalid CDATA encoding"))?;
+                let s = c
+                    .decode()
+                    .map_err(|_| malformed("invalid CDATA encoding"))?;
                 state.text(false, &s)?;
             }
             Event::GeneralRef(r) => {
@@ -325,6 +327,15 @@ mod tests {
                 ("B".to_owned(), "1 < 2 AB".to_owned()),
                 ("C".to_owned(), String::new()),
             ])
+        );
+    }
+
+    #[test]
+    fn bom_crlf_prefixed_names_and_attributes_are_accepted() {
+        let doc = "\u{feff}<xml xmlns:a=\"u\">\r\n<a:A b=\"&lt;\">1\r\n2</a:A></xml>";
+        assert_eq!(
+            parse_flat(doc),
+            Ok(vec![("a:A".to_owned(), "1\r\n2".to_owned())])
         );
     }
 

@@ -2,6 +2,9 @@
 //! Shared by `benches/hot_path.rs` and `examples/bench_payload.rs` (which hands the very same
 //! payload to the Python reference, `scripts/bench/crypto_reference.py`).
 
+// Each user (the bench, the payload printer) uses a different part of it.
+#![allow(dead_code)]
+
 use wecom_callback::{MsgCrypt, builder, envelope_xml};
 
 /// Sample A's configuration (sbzhu/weworkapi_python callback/Sample.py).

@@ -1,0 +1,96 @@
+//! `wecom-crm`: the product in local mode. Wiring only.
+//!
+//! ```text
+//! wecom-crm serve [--listen 127.0.0.1:3000] [--data-dir ./data] [--simulate]
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use ports::{Clock, SystemClock};
+use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use wecom_crm::{Adapters, AppOptions};
+
+#[derive(Parser)]
+#[command(name = "wecom-crm", about = "WeCom customer-contact CRM (local mode)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every function in one process.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+        /// Where the embedded database lives.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Also run the WeCom simulator on the same listener and talk to it instead of WeCom.
+        #[arg(long)]
+        simulate: bool,
+        /// Event workers.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
+}
+
+/// Events dead-letter after this many receives.
+const MAX_RECEIVES: u32 = 8;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let Command::Serve {
+        listen,
+        data_dir,
+        simulate,
+        workers,
+    } = Cli::parse().command;
+
+    std::fs::create_dir_all(&data_dir)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let db = EmbeddedDb::open(&data_dir.join("wecom-crm.db"))?;
+    let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", MAX_RECEIVES));
+    let adapters = Adapters {
+        store: Arc::new(SqliteStore::new(db)),
+        queue: queue.clone(),
+        consumer: queue,
+        clock,
+    };
+    let mut options = AppOptions::new(listen);
+    options.workers = workers;
+    if simulate {
+        options.simulate = Some(wecom_sim::SimConfig::demo());
+    }
+    let app = wecom_crm::start(adapters, options).await?;
+
+    let mut out = String::new();
+    out.push_str(&format!("\n企业微信客户联系 CRM 已启动（本地模式）: {}\n", app.base_url));
+    out.push_str(&format!("  回调地址 / callback URL: {}\n", app.callback_url()));
+    out.push_str(&format!("  数据目录 / data dir:     {}\n", data_dir.display()));
+    if app.sim.is_some() {
+        out.push_str("  企业微信模拟器已启用 / WeCom simulator on. 模拟客户扫码 / simulate a scan:\n");
+        out.push_str(&format!(
+            "    curl -s -X POST {}/sim/control/scan -H 'content-type: application/json' \\\n      -d '{{\"userid\":\"zhangsan\",\"state\":\"xiaohongshu\"}}'\n",
+            app.base_url
+        ));
+        out.push_str(&format!("    curl -s {}/sim/control/state\n", app.base_url));
+    }
+    out.push_str("按 Ctrl-C 停止 / Ctrl-C to stop.\n");
+    eprintln!("{out}");
+
+    let stopper = app.stopper();
+    tokio::signal::ctrl_c().await?;
+    let _ = stopper.send(true);
+    app.shutdown().await;
+    Ok(())
+}

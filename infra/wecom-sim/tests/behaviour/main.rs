@@ -1,0 +1,11 @@
+//! Behaviour tests of the WeCom simulator, through HTTP against `wecom_sim::spawn`.
+//!
+//! One test binary (modules below) to keep link time down.
+
+mod callbacks;
+mod common;
+mod contacts;
+mod faults;
+mod messages;
+mod tags;
+mod tokens;

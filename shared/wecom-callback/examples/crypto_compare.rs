@@ -1,0 +1,165 @@
+//! Compares the Rust hot path with wechatpy on the very same payload, in one run.
+//!
+//! ```text
+//! cargo run --release -p wecom-callback --example crypto_compare            # both + ratio
+//! cargo run --release -p wecom-callback --example crypto_compare -- --payload  # payload JSON only
+//! ```
+//!
+//! The operation on both sides: signature check + envelope parse + AES decrypt (+ receiveid
+//! check) + parse of the inner XML of a typical `add_external_contact` event (see
+//! `benches/support/mod.rs`). The Python side is `scripts/bench/crypto_reference.py`, run with
+//! `$WECOM_BENCH_PYTHON` (default: `/tmp/venvtest/bin/python` when present, else `python3`);
+//! it needs `pip install wechatpy cryptography`. The rigorous Rust figure is
+//! `cargo bench -p wecom-callback --bench hot_path`; this binary times both sides the same simple
+//! way (median of batches) so that the ratio is like for like.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use wecom_callback::{MessageKind, parse_message};
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn payload_json(p: &support::Payload) -> String {
+    let fields = [
+        ("token", support::TOKEN),
+        ("encoding_aes_key", support::AES_KEY),
+        ("receive_id", support::CORP_ID),
+        ("msg_signature", p.msg_signature.as_str()),
+        ("timestamp", support::TIMESTAMP),
+        ("nonce", support::NONCE),
+        ("body", p.body.as_str()),
+        ("inner", p.inner.as_str()),
+    ];
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("  {}: {}", json_string(k), json_string(v)))
+        .collect();
+    format!("{{\n{}\n}}\n", body.join(",\n"))
+}
+
+fn one(p: &support::Payload) -> bool {
+    let plain = p.crypto.decrypt_post(
+        black_box(&p.msg_signature),
+        black_box(support::TIMESTAMP),
+        black_box(support::NONCE),
+        black_box(p.body.as_bytes()),
+    );
+    match plain.and_then(|x| parse_message(&x)) {
+        Ok(m) => matches!(m.kind, MessageKind::ExternalContact(_)),
+        Err(_) => false,
+    }
+}
+
+/// Median and minimum µs per event over `batches` batches of about `batch_time` each.
+fn time_rust(p: &support::Payload, batches: usize, batch_time: Duration) -> (f64, f64) {
+    // Calibrate the batch size.
+    let mut n: u32 = 1;
+    loop {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(one(p));
+        }
+        if t.elapsed() >= batch_time / 4 || n >= 1 << 24 {
+            let per = t.elapsed().as_secs_f64() / f64::from(n);
+            n = ((batch_time.as_secs_f64() / per) as u32).max(1);
+            break;
+        }
+        n = n.saturating_mul(2);
+    }
+    let mut samples: Vec<f64> = (0..batches)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..n {
+                black_box(one(p));
+            }
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    let median = samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN);
+    let min = samples.first().copied().unwrap_or(f64::NAN);
+    (median, min)
+}
+
+fn python() -> String {
+    if let Ok(p) = std::env::var("WECOM_BENCH_PYTHON") {
+        return p;
+    }
+    let venv = "/tmp/venvtest/bin/python";
+    if std::path::Path::new(venv).exists() {
+        return venv.to_owned();
+    }
+    "python3".to_owned()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let p = support::payload();
+    let mut out = std::io::stdout().lock();
+    if std::env::args().any(|a| a == "--payload") {
+        out.write_all(payload_json(&p).as_bytes())?;
+        return Ok(());
+    }
+    if !one(&p) {
+        return Err("the Rust side failed to verify/decrypt/parse the payload".into());
+    }
+
+    let (median, min) = time_rust(&p, 15, Duration::from_millis(200));
+    writeln!(
+        out,
+        "rust   wecom-callback: verify+decrypt+parse median {median:.2} µs/event (min {min:.2}) over 15 batches"
+    )?;
+    out.flush()?;
+
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench/crypto_reference.py");
+    let payload_path =
+        std::env::temp_dir().join(format!("wecom-bench-payload-{}.json", std::process::id()));
+    std::fs::write(&payload_path, payload_json(&p))?;
+    let py = python();
+    let result = Command::new(&py).arg(&script).arg(&payload_path).output();
+    let _ = std::fs::remove_file(&payload_path);
+    let output = result.map_err(|e| format!("cannot run {py}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("{py} {} failed:\n{stdout}{stderr}", script.display()).into());
+    }
+    let mut py_median = None;
+    for line in stdout.lines() {
+        if let Some(v) = line.strip_prefix("us_per_event=") {
+            py_median = v.trim().parse::<f64>().ok();
+        } else {
+            writeln!(out, "python {line}")?;
+        }
+    }
+    let py_median = py_median.ok_or("crypto_reference.py printed no us_per_event= line")?;
+    writeln!(
+        out,
+        "ratio  wechatpy / wecom-callback = {:.1}x (medians: {py_median:.2} µs vs {median:.2} µs)",
+        py_median / median
+    )?;
+    Ok(())
+}
