@@ -71,6 +71,11 @@ pub async fn run_worker(
             _ = stop.changed() => return,
         };
         let deliveries = match received {
+            Ok(d) if d.is_empty() => {
+                // A queue that does not long-poll must not turn this into a busy loop.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
             Ok(d) => d,
             Err(e) => {
                 warn!(error = %e, "queue receive failed");

@@ -328,7 +328,19 @@ fn validate_message(m: &OutgoingMessage) -> Result<(), QueueError> {
             m.body.len()
         )));
     }
+    if let Some(c) = m.body.chars().find(|c| !sqs_allows(*c)) {
+        return Err(QueueError::Invalid(format!(
+            "message body holds U+{:04X}, which SQS does not accept",
+            u32::from(c)
+        )));
+    }
     Ok(())
+}
+
+/// The characters SQS accepts in a body (`#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD |
+/// #x10000 to #x10FFFF`), refused here too so that local mode fails where AWS would.
+fn sqs_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Maps the database's errors onto the queue port: a write whose receipt matched nothing

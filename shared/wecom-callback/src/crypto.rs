@@ -62,7 +62,7 @@ pub struct Envelope {
 #[derive(Clone)]
 pub struct MsgCrypt {
     token: String,
-    key: [u8; 32],
+    iv: [u8; AES_BLOCK],
     cipher: Aes256,
     receive_id: String,
 }
@@ -96,9 +96,12 @@ impl MsgCrypt {
             .map_err(|_| CallbackError::InvalidAesKey)?;
         let key: [u8; 32] = bytes.try_into().map_err(|_| CallbackError::InvalidAesKey)?;
         let cipher = Aes256::new_from_slice(&key).map_err(|_| CallbackError::InvalidAesKey)?;
+        let iv = *key
+            .first_chunk::<AES_BLOCK>()
+            .ok_or(CallbackError::InvalidAesKey)?;
         Ok(MsgCrypt {
             token: token.to_owned(),
-            key,
+            iv,
             cipher,
             receive_id: receive_id.to_owned(),
         })
@@ -107,12 +110,6 @@ impl MsgCrypt {
     /// The receiveid (corp id, suite id, …) that decrypted messages must carry.
     pub fn receive_id(&self) -> &str {
         &self.receive_id
-    }
-
-    fn iv(&self) -> [u8; AES_BLOCK] {
-        let mut iv = [0u8; AES_BLOCK];
-        iv.copy_from_slice(self.key.get(..AES_BLOCK).unwrap_or(&[0u8; AES_BLOCK]));
-        iv
     }
 
     /// Lower-case hex sha1 over the lexically sorted concatenation of
@@ -197,8 +194,8 @@ impl MsgCrypt {
         if buf.is_empty() || buf.len() % AES_BLOCK != 0 {
             return Err(CallbackError::BadCiphertext);
         }
-        let iv = self.iv();
-        let decryptor = cbc::Decryptor::<Aes256>::inner_iv_init(self.cipher.clone(), &iv.into());
+        let decryptor =
+            cbc::Decryptor::<Aes256>::inner_iv_init(self.cipher.clone(), &self.iv.into());
         let plain = decryptor
             .decrypt_padded_mut::<NoPadding>(&mut buf)
             .map_err(|_| CallbackError::BadCiphertext)?;
@@ -241,8 +238,8 @@ impl MsgCrypt {
         let pad_byte = u8::try_from(pad).unwrap_or(0);
         buf.resize(buf.len().saturating_add(pad), pad_byte);
         let len = buf.len();
-        let iv = self.iv();
-        let encryptor = cbc::Encryptor::<Aes256>::inner_iv_init(self.cipher.clone(), &iv.into());
+        let encryptor =
+            cbc::Encryptor::<Aes256>::inner_iv_init(self.cipher.clone(), &self.iv.into());
         match encryptor.encrypt_padded_mut::<NoPadding>(&mut buf, len) {
             Ok(ct) => STANDARD.encode(ct),
             // Unreachable: the buffer is a whole number of blocks.

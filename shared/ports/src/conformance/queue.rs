@@ -317,6 +317,13 @@ pub async fn invalid_queue_requests_are_rejected(fixture: &dyn QueueFixture) {
             .await,
         "body above 256 KiB",
     );
+    assert_invalid(
+        fixture
+            .producer()
+            .send_batch(vec![OutgoingMessage::now("nul \u{0} byte")])
+            .await,
+        "body with a character SQS refuses",
+    );
     assert_empty_now(fixture, "after rejected sends").await;
 
     assert!(consumer.ack("not-a-receipt").await.is_err(), "ack of a made-up receipt");
