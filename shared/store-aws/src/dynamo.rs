@@ -20,9 +20,9 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest,
-    ScalarAttributeType, TableStatus, TimeToLiveSpecification, TransactWriteItem, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest, ScalarAttributeType,
+    TableStatus, TimeToLiveSpecification, TransactWriteItem, WriteRequest,
 };
 use ports::store::MAX_TRANSACTION_OPS;
 use ports::{
@@ -377,7 +377,11 @@ impl DynamoStore {
             if pending.is_empty() {
                 return Ok(());
             }
-            tracing::debug!(unprocessed = pending.len(), attempt, "BatchWriteItem left items unprocessed");
+            tracing::debug!(
+                unprocessed = pending.len(),
+                attempt,
+                "BatchWriteItem left items unprocessed"
+            );
         }
         Err(StoreError::Unavailable(format!(
             "BatchWriteItem left {} items unprocessed after {BATCH_ATTEMPTS} attempts",
@@ -509,7 +513,10 @@ fn encode_item(item: &Item) -> Result<HashMap<String, AttributeValue>, StoreErro
         attrs.insert(ATTR_TTL.to_owned(), AttributeValue::N(at.to_string()));
         size += 3 + 21;
     }
-    attrs.insert(ATTR_VERSION.to_owned(), AttributeValue::N(item.version.to_string()));
+    attrs.insert(
+        ATTR_VERSION.to_owned(),
+        AttributeValue::N(item.version.to_string()),
+    );
     // The document's JSON text is a close estimate of its DynamoDB size.
     size += serde_json::to_string(&item.data).map_or(0, |s| s.len()) + 3 + 21;
     if size > MAX_ITEM_BYTES {
@@ -518,7 +525,10 @@ fn encode_item(item: &Item) -> Result<HashMap<String, AttributeValue>, StoreErro
             item.pk, item.sk
         )));
     }
-    attrs.insert(ATTR_DOC.to_owned(), AttributeValue::M(to_attribute_map(&item.data)));
+    attrs.insert(
+        ATTR_DOC.to_owned(),
+        AttributeValue::M(to_attribute_map(&item.data)),
+    );
     Ok(attrs)
 }
 
@@ -527,28 +537,39 @@ fn decode_item(attrs: &HashMap<String, AttributeValue>) -> Result<Item, StoreErr
         match attrs.get(name) {
             None => Ok(None),
             Some(AttributeValue::S(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(StoreError::Corrupt(format!("{name} is not a string: {other:?}"))),
+            Some(other) => Err(StoreError::Corrupt(format!(
+                "{name} is not a string: {other:?}"
+            ))),
         }
     };
     let number = |name: &str| -> Result<Option<&str>, StoreError> {
         match attrs.get(name) {
             None => Ok(None),
             Some(AttributeValue::N(n)) => Ok(Some(n.as_str())),
-            Some(other) => Err(StoreError::Corrupt(format!("{name} is not a number: {other:?}"))),
+            Some(other) => Err(StoreError::Corrupt(format!(
+                "{name} is not a number: {other:?}"
+            ))),
         }
     };
     let pk = string(ATTR_PK)?.ok_or_else(|| StoreError::Corrupt("item without pk".into()))?;
-    let sk = string(ATTR_SK)?.ok_or_else(|| StoreError::Corrupt(format!("{pk}: item without sk")))?;
+    let sk =
+        string(ATTR_SK)?.ok_or_else(|| StoreError::Corrupt(format!("{pk}: item without sk")))?;
     let corrupt = |what: &str| StoreError::Corrupt(format!("{pk}/{sk}: {what}"));
     let mut pairs = Vec::with_capacity(3);
     for (_, pk_attr, sk_attr) in INDEXES {
         pairs.push(string(pk_attr)?.zip(string(sk_attr)?));
     }
     let expires_at = number(ATTR_TTL)?
-        .map(|n| n.parse::<i64>().map_err(|_| corrupt("ttl is not an integer")))
+        .map(|n| {
+            n.parse::<i64>()
+                .map_err(|_| corrupt("ttl is not an integer"))
+        })
         .transpose()?;
     let version = number(ATTR_VERSION)?
-        .map(|n| n.parse::<u64>().map_err(|_| corrupt("ver is not an unsigned integer")))
+        .map(|n| {
+            n.parse::<u64>()
+                .map_err(|_| corrupt("ver is not an unsigned integer"))
+        })
         .transpose()?
         .unwrap_or(0);
     let data = match attrs.get(ATTR_DOC) {
@@ -628,7 +649,9 @@ fn decode_cursor(text: &str, query: &Query) -> Result<HashMap<String, AttributeV
         || !cursor.key.contains_key(isk)
         || cursor.key.keys().any(|k| !allowed.contains(&k.as_str()))
     {
-        return Err(StoreError::Invalid("cursor belongs to another query".into()));
+        return Err(StoreError::Invalid(
+            "cursor belongs to another query".into(),
+        ));
     }
     Ok(cursor
         .key
@@ -796,8 +819,14 @@ mod tests {
             .unwrap_or_default();
         let attrs = encode_item(&item).expect("encodes");
         assert_eq!(attrs.get("gsi2pk"), Some(&AttributeValue::S("g".into())));
-        assert!(!attrs.contains_key("gsi1pk"), "absent index keys are not written");
-        assert_eq!(attrs.get("ttl"), Some(&AttributeValue::N("1700000000".into())));
+        assert!(
+            !attrs.contains_key("gsi1pk"),
+            "absent index keys are not written"
+        );
+        assert_eq!(
+            attrs.get("ttl"),
+            Some(&AttributeValue::N("1700000000".into()))
+        );
         assert_eq!(decode_item(&attrs).expect("decodes"), item);
     }
 
@@ -825,8 +854,14 @@ mod tests {
             item_key(&item, IndexName::Gsi1)
         );
         let other = Query::partition(IndexName::Gsi1, "h");
-        assert!(matches!(decode_cursor(&cursor, &other), Err(StoreError::Invalid(_))));
+        assert!(matches!(
+            decode_cursor(&cursor, &other),
+            Err(StoreError::Invalid(_))
+        ));
         let primary = Query::partition(IndexName::Primary, "p");
-        assert!(matches!(decode_cursor(&cursor, &primary), Err(StoreError::Invalid(_))));
+        assert!(matches!(
+            decode_cursor(&cursor, &primary),
+            Err(StoreError::Invalid(_))
+        ));
     }
 }

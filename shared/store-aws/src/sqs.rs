@@ -79,7 +79,11 @@ impl SqsQueue {
                 )));
             }
             let failed_ids: Vec<&str> = failed.iter().map(|f| f.id()).collect();
-            tracing::warn!(failed = failed_ids.len(), attempt, "SendMessageBatch entries failed");
+            tracing::warn!(
+                failed = failed_ids.len(),
+                attempt,
+                "SendMessageBatch entries failed"
+            );
             pending.retain(|(id, _)| failed_ids.contains(&id.as_str()));
         }
         Err(QueueError::Unavailable(format!(
@@ -139,7 +143,9 @@ impl QueueConsumer for SqsQueue {
             .iter()
             .map(|m| {
                 let missing = |what: &str| {
-                    QueueError::Unavailable(format!("ReceiveMessage returned a message without {what}"))
+                    QueueError::Unavailable(format!(
+                        "ReceiveMessage returned a message without {what}"
+                    ))
                 };
                 let receive_count = m
                     .attributes()
@@ -147,8 +153,14 @@ impl QueueConsumer for SqsQueue {
                     .and_then(|n| n.parse::<u32>().ok())
                     .ok_or_else(|| missing("ApproximateReceiveCount"))?;
                 Ok(Delivery {
-                    message_id: m.message_id().ok_or_else(|| missing("MessageId"))?.to_owned(),
-                    receipt: m.receipt_handle().ok_or_else(|| missing("ReceiptHandle"))?.to_owned(),
+                    message_id: m
+                        .message_id()
+                        .ok_or_else(|| missing("MessageId"))?
+                        .to_owned(),
+                    receipt: m
+                        .receipt_handle()
+                        .ok_or_else(|| missing("ReceiptHandle"))?
+                        .to_owned(),
                     body: m.body().unwrap_or_default().to_owned(),
                     receive_count,
                 })

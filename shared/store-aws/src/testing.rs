@@ -57,7 +57,13 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
 pub fn unique_name(prefix: &str) -> String {
     let clean: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(40)
         .collect();
     let random: u64 = rand::random();

@@ -44,7 +44,9 @@ pub fn from_attribute(value: &AttributeValue) -> Result<Value, String> {
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         AttributeValue::M(map) => Value::Object(from_attribute_map(map)?),
-        AttributeValue::Ss(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ss(items) => {
+            Value::Array(items.iter().cloned().map(Value::String).collect())
+        }
         AttributeValue::Ns(items) => Value::Array(
             items
                 .iter()
@@ -56,7 +58,9 @@ pub fn from_attribute(value: &AttributeValue) -> Result<Value, String> {
 }
 
 /// Converts an attribute map back into a JSON object.
-pub fn from_attribute_map(map: &HashMap<String, AttributeValue>) -> Result<Map<String, Value>, String> {
+pub fn from_attribute_map(
+    map: &HashMap<String, AttributeValue>,
+) -> Result<Map<String, Value>, String> {
     map.iter()
         .map(|(k, v)| from_attribute(v).map(|v| (k.clone(), v)))
         .collect()

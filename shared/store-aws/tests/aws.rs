@@ -38,8 +38,14 @@ async fn items_are_stored_in_the_documented_attribute_layout() {
     let attrs = raw.item().expect("item stored");
     let mut names: Vec<&str> = attrs.keys().map(String::as_str).collect();
     names.sort_unstable();
-    assert_eq!(names, vec!["doc", "gsi1pk", "gsi1sk", "pk", "sk", "ttl", "ver"]);
-    assert_eq!(attrs.get("ttl"), Some(&AttributeValue::N("4102444800".into())));
+    assert_eq!(
+        names,
+        vec!["doc", "gsi1pk", "gsi1sk", "pk", "sk", "ttl", "ver"]
+    );
+    assert_eq!(
+        attrs.get("ttl"),
+        Some(&AttributeValue::N("4102444800".into()))
+    );
     assert_eq!(attrs.get("ver"), Some(&AttributeValue::N("2".into())));
     let doc = match attrs.get("doc") {
         Some(AttributeValue::M(doc)) => doc.clone(),
@@ -110,10 +116,7 @@ async fn a_missing_table_is_unavailable_not_invalid() {
         Err(e @ StoreError::Unavailable(_)) => assert!(e.is_retryable()),
         other => panic!("expected Unavailable, got {other:?}"),
     }
-    match store
-        .query(Query::partition(IndexName::Primary, "p"))
-        .await
-    {
+    match store.query(Query::partition(IndexName::Primary, "p")).await {
         Err(StoreError::Unavailable(_)) => {}
         other => panic!("expected Unavailable, got {other:?}"),
     }
@@ -145,7 +148,14 @@ async fn poison_messages_land_in_the_dead_letter_queue_with_their_body() {
             .await
             .expect("retry");
     }
-    assert!(fixture.queue.receive(10, 30, 1_000).await.expect("receive").is_empty());
+    assert!(
+        fixture
+            .queue
+            .receive(10, 30, 1_000)
+            .await
+            .expect("receive")
+            .is_empty()
+    );
     let dead = fixture
         .dead_letters
         .receive(10, 30, 2_000)
@@ -159,7 +169,10 @@ async fn poison_messages_land_in_the_dead_letter_queue_with_their_body() {
 async fn a_missing_queue_is_unavailable() {
     let client = sqs_client().await;
     let endpoint = store_aws::testing::moto_endpoint();
-    let queue = SqsQueue::new(client, format!("{endpoint}/123456789012/{}", unique_name("gone")));
+    let queue = SqsQueue::new(
+        client,
+        format!("{endpoint}/123456789012/{}", unique_name("gone")),
+    );
     match queue.send_batch(vec![OutgoingMessage::now("x")]).await {
         Err(QueueError::Unavailable(_)) => {}
         other => panic!("expected Unavailable, got {other:?}"),
@@ -173,10 +186,7 @@ fn moto_endpoint_explains_how_to_run_the_tests() {
     if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
         let panic = std::panic::catch_unwind(store_aws::testing::moto_endpoint)
             .expect_err("panics without AWS_ENDPOINT_URL");
-        let message = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .unwrap_or_default();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
         assert!(message.contains("./scripts/test"), "{message}");
     } else {
         assert!(store_aws::testing::moto_endpoint().starts_with("http"));

@@ -3,7 +3,9 @@
 //! queue pair.
 
 mod item_store {
-    ports::item_store_conformance!(async { std::sync::Arc::new(store_aws::testing::fresh_store().await) });
+    ports::item_store_conformance!(async {
+        std::sync::Arc::new(store_aws::testing::fresh_store().await)
+    });
 }
 
 mod queue {

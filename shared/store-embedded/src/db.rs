@@ -280,7 +280,9 @@ impl ReadPool {
             .connections
             .get(start.checked_rem(n).unwrap_or(0))
             .ok_or_else(|| StoreError::Unavailable("no read connection".into()))?;
-        Ok(conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        Ok(conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -344,13 +346,15 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        let guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let committed = commit_group(&guard, &mut group, clock.now_ms());
         if let Err(why) = &committed {
             tracing::error!(error = %why, requests = group.len(), "group commit failed");
         }
         for job in group.drain(..) {
-            job.finish(committed.as_ref().map(|()| ()).map_err(String::as_str));
+            job.finish(committed.as_ref().copied().map_err(String::as_str));
         }
         if last_sweep.elapsed() >= SWEEP_EVERY {
             last_sweep = Instant::now();
@@ -410,7 +414,12 @@ fn sweep_expired(conn: &Connection, now_ms: i64) -> Result<u64, StoreError> {
                  SELECT pk, sk FROM items
                  WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)",
         )
-        .and_then(|mut s| s.execute(rusqlite::params![now_ms.div_euclid(1000), SWEEP_CHUNK as i64]))
+        .and_then(|mut s| {
+            s.execute(rusqlite::params![
+                now_ms.div_euclid(1000),
+                SWEEP_CHUNK as i64
+            ])
+        })
         .map_err(sql_error)?;
     Ok(removed as u64)
 }

@@ -180,7 +180,9 @@ impl EmbeddedQueue {
         let name = self.name.clone();
         let max_receives = self.max_receives;
         self.db
-            .write(move |conn, now_ms| claim(conn, &name, max, visibility_secs, max_receives, now_ms))
+            .write(move |conn, now_ms| {
+                claim(conn, &name, max, visibility_secs, max_receives, now_ms)
+            })
             .await
             .map_err(queue_error)
     }
@@ -430,7 +432,14 @@ fn claim(
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .and_then(|mut s| {
-                    s.execute(params![message_id, queue, body, sent_at_ms, receive_count, now_ms])
+                    s.execute(params![
+                        message_id,
+                        queue,
+                        body,
+                        sent_at_ms,
+                        receive_count,
+                        now_ms
+                    ])
                 })
                 .and_then(|_| {
                     conn.prepare_cached("DELETE FROM queue_messages WHERE seq = ?1")

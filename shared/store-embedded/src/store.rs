@@ -88,7 +88,9 @@ impl ItemStore for SqliteStore {
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         let plan = QueryPlan::new(query)?;
-        self.db.read(move |conn, now_ms| plan.run(conn, now_secs(now_ms))).await
+        self.db
+            .read(move |conn, now_ms| plan.run(conn, now_secs(now_ms)))
+            .await
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
@@ -105,7 +107,9 @@ impl ItemStore for SqliteStore {
         let mut planned = Vec::with_capacity(ops.len());
         for op in ops {
             let planned_op = match op {
-                WriteOp::Put { item, condition } => PlannedOp::Put(EncodedItem::new(item)?, condition),
+                WriteOp::Put { item, condition } => {
+                    PlannedOp::Put(EncodedItem::new(item)?, condition)
+                }
                 WriteOp::Delete { pk, sk, condition } => {
                     check_key(&pk, &sk)?;
                     PlannedOp::Delete(pk, sk, condition)
@@ -196,7 +200,11 @@ impl EncodedItem {
     fn new(item: Item) -> Result<Self, StoreError> {
         check_key(&item.pk, &item.sk)?;
         let mut size = item.pk.len() + item.sk.len();
-        for (name, key) in [("gsi1", &item.gsi1), ("gsi2", &item.gsi2), ("gsi3", &item.gsi3)] {
+        for (name, key) in [
+            ("gsi1", &item.gsi1),
+            ("gsi2", &item.gsi2),
+            ("gsi3", &item.gsi3),
+        ] {
             if let Some((pk, sk)) = key {
                 check_index_key(name, pk, sk)?;
                 size += pk.len() + sk.len();
@@ -273,12 +281,20 @@ fn check_index_key(index: &str, pk: &str, sk: &str) -> Result<(), StoreError> {
 }
 
 /// The live version of an item (expired items count as absent).
-fn live_version(conn: &Connection, pk: &str, sk: &str, now: i64) -> Result<Option<i64>, StoreError> {
+fn live_version(
+    conn: &Connection,
+    pk: &str,
+    sk: &str,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
     conn.prepare_cached(
         "SELECT version FROM items WHERE pk = ?1 AND sk = ?2
          AND (expires_at IS NULL OR expires_at > ?3)",
     )
-    .and_then(|mut stmt| stmt.query_row(params![pk, sk, now], |row| row.get(0)).optional())
+    .and_then(|mut stmt| {
+        stmt.query_row(params![pk, sk, now], |row| row.get(0))
+            .optional()
+    })
     .map_err(sql_error)
 }
 
@@ -295,7 +311,11 @@ fn check_condition(
         Condition::Exists => live_version(conn, pk, sk, now)?.is_some(),
         Condition::VersionIs(v) => live_version(conn, pk, sk, now)? == Some(v as i64),
     };
-    if holds { Ok(()) } else { Err(StoreError::ConditionFailed) }
+    if holds {
+        Ok(())
+    } else {
+        Err(StoreError::ConditionFailed)
+    }
 }
 
 fn delete_row(conn: &Connection, pk: &str, sk: &str) -> Result<(), StoreError> {
@@ -445,7 +465,11 @@ impl QueryPlan {
             SkCondition::Gte(low) => bind(&mut sql, &format!(" AND {isk} >= ?"), low),
             SkCondition::Lte(high) => bind(&mut sql, &format!(" AND {isk} <= ?"), high),
         }
-        let (cmp, dir) = if self.query.forward { (">", "ASC") } else { ("<", "DESC") };
+        let (cmp, dir) = if self.query.forward {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
         if let Some(after) = &self.after {
             if primary {
                 bind(&mut sql, &format!(" AND sk {cmp} ?"), &after.after_sk);

@@ -27,10 +27,7 @@ async fn everything_survives_reopening_the_file() {
         let mut indexed = item("customer#1", "profile", 1);
         indexed.gsi1 = Some(("channel#xhs".into(), "2024-05-01".into()));
         indexed.version = 3;
-        store
-            .put(indexed, Condition::NotExists)
-            .await
-            .expect("put");
+        store.put(indexed, Condition::NotExists).await.expect("put");
         store
             .batch_put((0..10).map(|i| item("log", &format!("e{i}"), i)).collect())
             .await
@@ -66,7 +63,10 @@ async fn everything_survives_reopening_the_file() {
         assert_eq!(bodies, vec!["dead", "waiting"]);
         let dead_again = next.iter().find(|d| d.body == "dead").expect("dead again");
         assert_eq!(dead_again.receive_count, 2);
-        events.retry_after(&dead_again.receipt, 0).await.expect("retry");
+        events
+            .retry_after(&dead_again.receipt, 0)
+            .await
+            .expect("retry");
         // max_receives is 2: the next receive dead-letters it.
         assert!(events.receive(10, 30, 0).await.expect("receive").is_empty());
         (in_flight.message_id.clone(), dead.message_id.clone())
@@ -139,7 +139,10 @@ async fn group_commit_lands_1000_concurrent_conditional_puts() {
                     .expect("fresh key");
                 if i % 4 == 0 {
                     let contested = format!("k{:02}#{i:02}", t / 2);
-                    match store.put(item("contested", &contested, t), Condition::NotExists).await {
+                    match store
+                        .put(item("contested", &contested, t), Condition::NotExists)
+                        .await
+                    {
                         Ok(()) => wins += 1,
                         Err(StoreError::ConditionFailed) => {}
                         Err(e) => panic!("unexpected error {e}"),
@@ -208,11 +211,14 @@ async fn ingestion_throughput_with_durable_events() {
                     .await
                     .expect("idempotency key");
                 queue
-                    .send_batch(vec![OutgoingMessage::now(format!("{{\"event\":\"{id}\"}}"))])
+                    .send_batch(vec![OutgoingMessage::now(format!(
+                        "{{\"event\":\"{id}\"}}"
+                    ))])
                     .await
                     .expect("enqueue");
                 let mut log = Item::new("callback-log", id.clone());
-                log.data.insert("xml".into(), json!("<xml>…</xml>".repeat(20)));
+                log.data
+                    .insert("xml".into(), json!("<xml>…</xml>".repeat(20)));
                 store.put(log, Condition::Always).await.expect("raw log");
                 latencies.push(begun.elapsed());
             }
@@ -244,19 +250,31 @@ async fn ttl_follows_the_injected_clock_and_purge_removes_expired_items() {
     let store = SqliteStore::new(db.clone());
     let mut key = item("idem", "k", 1);
     key.expires_at = Some(1_700_000_010);
-    store.put(key.clone(), Condition::NotExists).await.expect("put");
-    assert_eq!(store.get("idem", "k").await.expect("get"), Some(key.clone()));
+    store
+        .put(key.clone(), Condition::NotExists)
+        .await
+        .expect("put");
+    assert_eq!(
+        store.get("idem", "k").await.expect("get"),
+        Some(key.clone())
+    );
     assert!(matches!(
         store.put(key.clone(), Condition::NotExists).await,
         Err(StoreError::ConditionFailed)
     ));
     clock.advance_ms(9_999);
-    assert!(store.get("idem", "k").await.expect("get").is_some(), "expires at, not before");
+    assert!(
+        store.get("idem", "k").await.expect("get").is_some(),
+        "expires at, not before"
+    );
     clock.advance_ms(1);
     assert_eq!(store.get("idem", "k").await.expect("get"), None);
     assert_eq!(db.purge_expired().await.expect("purge"), 1);
     assert_eq!(db.purge_expired().await.expect("purge"), 0);
-    store.put(key, Condition::NotExists).await.expect("put after expiry");
+    store
+        .put(key, Condition::NotExists)
+        .await
+        .expect("put after expiry");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,7 +299,12 @@ async fn dead_letters_are_listed_and_replayed() {
     assert_eq!(dead[0].body, "poison");
     assert_eq!(dead[0].receive_count, 2);
     assert!(other.list_dead_letters(10).await.expect("list").is_empty());
-    assert!(!other.replay_dead_letter(&dead[0].id).await.expect("replay elsewhere"));
+    assert!(
+        !other
+            .replay_dead_letter(&dead[0].id)
+            .await
+            .expect("replay elsewhere")
+    );
 
     // A receive waiting on the queue wakes up when the dead letter is replayed.
     let waiting = {
@@ -295,7 +318,12 @@ async fn dead_letters_are_listed_and_replayed() {
     assert_eq!(got[0].message_id, dead[0].id);
     assert_eq!(got[0].receive_count, 1, "a replayed message starts over");
     assert!(queue.list_dead_letters(10).await.expect("list").is_empty());
-    assert!(!queue.replay_dead_letter(&dead[0].id).await.expect("replay twice"));
+    assert!(
+        !queue
+            .replay_dead_letter(&dead[0].id)
+            .await
+            .expect("replay twice")
+    );
     queue.ack(&got[0].receipt).await.expect("ack");
 }
 
@@ -305,9 +333,13 @@ async fn counts_receipts_and_queue_separation() {
     let db = EmbeddedDb::open_in_memory_with_clock(Arc::new(clock.clone())).expect("open");
     let a = EmbeddedQueue::new(db.clone(), "a", 3);
     let b = EmbeddedQueue::new(db, "b", 3);
-    a.send_batch((0..3).map(|i| OutgoingMessage::now(format!("m{i}"))).collect())
-        .await
-        .expect("send");
+    a.send_batch(
+        (0..3)
+            .map(|i| OutgoingMessage::now(format!("m{i}")))
+            .collect(),
+    )
+    .await
+    .expect("send");
     assert!(b.receive(10, 30, 0).await.expect("receive").is_empty());
     assert_eq!(a.len().await.expect("len"), 3);
     assert_eq!(a.in_flight().await.expect("in_flight"), 0);
@@ -320,8 +352,14 @@ async fn counts_receipts_and_queue_separation() {
     );
     assert_eq!(a.in_flight().await.expect("in_flight"), 2);
     a.ack(&got[0].receipt).await.expect("ack");
-    assert!(matches!(a.ack(&got[0].receipt).await, Err(QueueError::StaleReceipt)));
-    assert!(matches!(b.ack(&got[1].receipt).await, Err(QueueError::StaleReceipt)));
+    assert!(matches!(
+        a.ack(&got[0].receipt).await,
+        Err(QueueError::StaleReceipt)
+    ));
+    assert!(matches!(
+        b.ack(&got[1].receipt).await,
+        Err(QueueError::StaleReceipt)
+    ));
     assert_eq!(a.len().await.expect("len"), 2);
 
     // After redelivery the old receipt is stale.
@@ -329,7 +367,10 @@ async fn counts_receipts_and_queue_separation() {
     assert_eq!(a.in_flight().await.expect("in_flight"), 0);
     let again = a.receive(10, 10, 0).await.expect("receive");
     assert_eq!(again.len(), 2);
-    assert!(matches!(a.ack(&got[1].receipt).await, Err(QueueError::StaleReceipt)));
+    assert!(matches!(
+        a.ack(&got[1].receipt).await,
+        Err(QueueError::StaleReceipt)
+    ));
     assert!(matches!(
         a.retry_after(&got[1].receipt, 5).await,
         Err(QueueError::StaleReceipt)

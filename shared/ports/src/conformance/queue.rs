@@ -54,11 +54,18 @@ async fn receive(
         .receive(max, visibility_secs, wait_ms)
         .await
         .unwrap_or_else(|e| panic!("receive failed: {e}"));
-    assert!(got.len() <= max, "received {} messages, above max {max}", got.len());
+    assert!(
+        got.len() <= max,
+        "received {} messages, above max {max}",
+        got.len()
+    );
     for d in &got {
         assert!(!d.message_id.is_empty(), "empty message id");
         assert!(!d.receipt.is_empty(), "empty receipt");
-        assert!(d.receive_count >= 1, "receive_count must count this receive");
+        assert!(
+            d.receive_count >= 1,
+            "receive_count must count this receive"
+        );
     }
     got
 }
@@ -92,7 +99,10 @@ async fn ack(fixture: &dyn QueueFixture, d: &Delivery) {
 
 async fn assert_empty_now(fixture: &dyn QueueFixture, what: &str) {
     let got = receive(fixture, 10, 30, 0).await;
-    assert!(got.is_empty(), "{what}: expected no visible message, got {got:?}");
+    assert!(
+        got.is_empty(),
+        "{what}: expected no visible message, got {got:?}"
+    );
 }
 
 fn assert_invalid<T: std::fmt::Debug>(result: Result<T, QueueError>, what: &str) {
@@ -104,7 +114,11 @@ fn assert_invalid<T: std::fmt::Debug>(result: Result<T, QueueError>, what: &str)
 
 pub async fn send_receive_ack_removes_the_message(fixture: &dyn QueueFixture) {
     assert_empty_now(fixture, "fresh queue").await;
-    send(fixture, vec![OutgoingMessage::now("{\"job\":\"欢迎语\",\"n\":1}")]).await;
+    send(
+        fixture,
+        vec![OutgoingMessage::now("{\"job\":\"欢迎语\",\"n\":1}")],
+    )
+    .await;
     let d = receive_one(fixture, 1, 5_000).await;
     assert_eq!(d.body, "{\"job\":\"欢迎语\",\"n\":1}");
     assert_eq!(d.receive_count, 1);
@@ -123,13 +137,22 @@ pub async fn unacked_message_reappears_after_visibility(fixture: &dyn QueueFixtu
     let second = receive_one(fixture, 30, 5_000).await;
     assert_eq!(second.message_id, first.message_id);
     assert_eq!(second.body, "again");
-    assert_eq!(second.receive_count, 2, "receive_count counts every receive");
-    assert_ne!(second.receipt, first.receipt, "each receive gets its own receipt");
+    assert_eq!(
+        second.receive_count, 2,
+        "receive_count counts every receive"
+    );
+    assert_ne!(
+        second.receipt, first.receipt,
+        "each receive gets its own receipt"
+    );
     ack(fixture, &second).await;
 }
 
 pub async fn retry_after_delays_redelivery(fixture: &dyn QueueFixture) {
-    assert!(fixture.max_receives() >= 3, "fixture must allow at least 3 receives");
+    assert!(
+        fixture.max_receives() >= 3,
+        "fixture must allow at least 3 receives"
+    );
     send(fixture, vec![OutgoingMessage::now("retry me")]).await;
     let first = receive_one(fixture, 30, 5_000).await;
     fixture
@@ -187,14 +210,21 @@ pub async fn batch_of_25_messages_is_delivered_exactly_once(fixture: &dyn QueueF
         .await
         .expect("empty batch");
     let bodies: Vec<String> = (0..25).map(|i| format!("msg-{i:02}")).collect();
-    send(fixture, bodies.iter().cloned().map(OutgoingMessage::now).collect()).await;
+    send(
+        fixture,
+        bodies.iter().cloned().map(OutgoingMessage::now).collect(),
+    )
+    .await;
 
     let mut seen: BTreeMap<String, Delivery> = BTreeMap::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while seen.len() < 25 && Instant::now() < deadline {
         for d in receive(fixture, 10, 60, 1_000).await {
             if let Some(previous) = seen.insert(d.body.clone(), d.clone()) {
-                panic!("{} delivered twice within its visibility ({previous:?}, {d:?})", d.body);
+                panic!(
+                    "{} delivered twice within its visibility ({previous:?}, {d:?})",
+                    d.body
+                );
             }
         }
     }
@@ -208,7 +238,13 @@ pub async fn batch_of_25_messages_is_delivered_exactly_once(fixture: &dyn QueueF
 }
 
 pub async fn receive_honours_max(fixture: &dyn QueueFixture) {
-    send(fixture, (0..5).map(|i| OutgoingMessage::now(format!("m{i}"))).collect()).await;
+    send(
+        fixture,
+        (0..5)
+            .map(|i| OutgoingMessage::now(format!("m{i}")))
+            .collect(),
+    )
+    .await;
     let mut total = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while total.len() < 5 && Instant::now() < deadline {
@@ -251,7 +287,14 @@ pub async fn receive_with_wait_returns_promptly_when_a_message_arrives(fixture: 
 pub async fn message_exceeding_max_receives_is_dead_lettered(fixture: &dyn QueueFixture) {
     let max = fixture.max_receives();
     assert!(max >= 3, "fixture must allow at least 3 receives");
-    send(fixture, vec![OutgoingMessage::now("poison"), OutgoingMessage::now("healthy")]).await;
+    send(
+        fixture,
+        vec![
+            OutgoingMessage::now("poison"),
+            OutgoingMessage::now("healthy"),
+        ],
+    )
+    .await;
     let mut healthy_acked = false;
     for n in 1..=max {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -278,7 +321,10 @@ pub async fn message_exceeding_max_receives_is_dead_lettered(fixture: &dyn Queue
 
     // The next receive finds the poison message over its limit and dead-letters it.
     let got = receive(fixture, 10, 30, 1_500).await;
-    assert!(got.is_empty(), "a message was delivered beyond max_receives: {got:?}");
+    assert!(
+        got.is_empty(),
+        "a message was delivered beyond max_receives: {got:?}"
+    );
 
     let mut dead = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -307,7 +353,10 @@ pub async fn invalid_queue_requests_are_rejected(fixture: &dyn QueueFixture) {
         "delay above 900 s",
     );
     assert_invalid(
-        fixture.producer().send_batch(vec![OutgoingMessage::now("")]).await,
+        fixture
+            .producer()
+            .send_batch(vec![OutgoingMessage::now("")])
+            .await,
         "empty body",
     );
     assert_invalid(
@@ -326,7 +375,10 @@ pub async fn invalid_queue_requests_are_rejected(fixture: &dyn QueueFixture) {
     );
     assert_empty_now(fixture, "after rejected sends").await;
 
-    assert!(consumer.ack("not-a-receipt").await.is_err(), "ack of a made-up receipt");
+    assert!(
+        consumer.ack("not-a-receipt").await.is_err(),
+        "ack of a made-up receipt"
+    );
     assert!(
         consumer.retry_after("not-a-receipt", 0).await.is_err(),
         "retry_after of a made-up receipt"

@@ -113,7 +113,10 @@ pub async fn get_of_missing_returns_none(store: &dyn ItemStore) {
     assert_eq!(must_get(store, &p, "nothing-here").await, None);
     must_put(store, item(&p, "present", json!({})), Condition::Always).await;
     assert_eq!(must_get(store, &p, "nothing-here").await, None);
-    assert_eq!(must_get(store, &format!("{p}/other"), "present").await, None);
+    assert_eq!(
+        must_get(store, &format!("{p}/other"), "present").await,
+        None
+    );
 }
 
 pub async fn put_then_get_round_trips_nested_json(store: &dyn ItemStore) {
@@ -202,16 +205,26 @@ pub async fn put_if_absent_rejects_the_second_writer(store: &dyn ItemStore) {
         "second put-if-absent",
     );
     let stored = must_get(store, &p, "k").await.expect("first write stays");
-    assert_eq!(stored.data, doc(json!({"w": 1})), "the loser's write landed");
+    assert_eq!(
+        stored.data,
+        doc(json!({"w": 1})),
+        "the loser's write landed"
+    );
 }
 
 pub async fn put_if_exists_requires_the_item(store: &dyn ItemStore) {
     let p = unique_prefix("put_if_exists");
     assert_condition_failed(
-        store.put(item(&p, "k", json!({"w": 1})), Condition::Exists).await,
+        store
+            .put(item(&p, "k", json!({"w": 1})), Condition::Exists)
+            .await,
         "put-if-exists of a missing item",
     );
-    assert_eq!(must_get(store, &p, "k").await, None, "a rejected put landed");
+    assert_eq!(
+        must_get(store, &p, "k").await,
+        None,
+        "a rejected put landed"
+    );
     must_put(store, item(&p, "k", json!({"w": 1})), Condition::Always).await;
     must_put(store, item(&p, "k", json!({"w": 2})), Condition::Exists).await;
     let stored = must_get(store, &p, "k").await.expect("item present");
@@ -265,7 +278,9 @@ pub async fn concurrent_put_if_absent_has_exactly_one_winner(store: &dyn ItemSto
         }
     }
     assert_eq!(winners.len(), 1, "winners: {winners:?}");
-    let stored = must_get(store, &p, "contested").await.expect("item present");
+    let stored = must_get(store, &p, "contested")
+        .await
+        .expect("item present");
     assert_eq!(stored.data, doc(json!({"writer": winners[0]})));
 }
 
@@ -328,7 +343,12 @@ pub async fn query_primary_with_each_sort_key_condition(store: &dyn ItemStore) {
     for sk in all.iter().rev() {
         must_put(store, item(&p, sk, json!({"sk": sk})), Condition::Always).await;
     }
-    must_put(store, item(&format!("{p}x"), "b", json!({})), Condition::Always).await;
+    must_put(
+        store,
+        item(&format!("{p}x"), "b", json!({})),
+        Condition::Always,
+    )
+    .await;
 
     let cases: Vec<(SkCondition, Vec<&str>)> = vec![
         (SkCondition::Any, all.to_vec()),
@@ -337,14 +357,23 @@ pub async fn query_primary_with_each_sort_key_condition(store: &dyn ItemStore) {
             vec!["b", "b#1", "b#2", "ba"],
         ),
         (SkCondition::BeginsWith("b#".into()), vec!["b#1", "b#2"]),
-        (SkCondition::BeginsWith("客户".into()), vec!["客户#1", "客户#2"]),
+        (
+            SkCondition::BeginsWith("客户".into()),
+            vec!["客户#1", "客户#2"],
+        ),
         (SkCondition::BeginsWith("z".into()), vec![]),
         (
             SkCondition::Between("b".into(), "c".into()),
             vec!["b", "b#1", "b#2", "ba", "c"],
         ),
-        (SkCondition::Between("b#2".into(), "b#2".into()), vec!["b#2"]),
-        (SkCondition::Gte("ba".into()), vec!["ba", "c", "d", "客户#1", "客户#2"]),
+        (
+            SkCondition::Between("b#2".into(), "b#2".into()),
+            vec!["b#2"],
+        ),
+        (
+            SkCondition::Gte("ba".into()),
+            vec!["ba", "c", "d", "客户#1", "客户#2"],
+        ),
         (SkCondition::Lte("b#1".into()), vec!["a", "b", "b#1"]),
         (SkCondition::Lte("0".into()), vec![]),
     ];
@@ -357,7 +386,11 @@ pub async fn query_primary_with_each_sort_key_condition(store: &dyn ItemStore) {
                     .limit(limit),
             )
             .await;
-            assert_eq!(sks(&forward), expected, "{condition:?} forward, limit {limit}");
+            assert_eq!(
+                sks(&forward),
+                expected,
+                "{condition:?} forward, limit {limit}"
+            );
             let backward = query_all(
                 store,
                 Query::partition(IndexName::Primary, &p)
@@ -368,7 +401,11 @@ pub async fn query_primary_with_each_sort_key_condition(store: &dyn ItemStore) {
             .await;
             let mut reversed = expected.clone();
             reversed.reverse();
-            assert_eq!(sks(&backward), reversed, "{condition:?} backward, limit {limit}");
+            assert_eq!(
+                sks(&backward),
+                reversed,
+                "{condition:?} backward, limit {limit}"
+            );
         }
     }
     let one = query_all(
@@ -376,7 +413,11 @@ pub async fn query_primary_with_each_sort_key_condition(store: &dyn ItemStore) {
         Query::partition(IndexName::Primary, &p).sk(SkCondition::BeginsWith("d".into())),
     )
     .await;
-    assert_eq!(one, vec![item(&p, "d", json!({"sk": "d"}))], "query returns whole items");
+    assert_eq!(
+        one,
+        vec![item(&p, "d", json!({"sk": "d"}))],
+        "query returns whole items"
+    );
 }
 
 pub async fn query_pages_through_250_items_in_order(store: &dyn ItemStore) {
@@ -386,8 +427,13 @@ pub async fn query_pages_through_250_items_in_order(store: &dyn ItemStore) {
         .collect();
     // Written in a scrambled order.
     let mut scrambled = items.clone();
-    scrambled.sort_by_key(|it| (it.sk.len() * 7919 + it.sk.bytes().map(usize::from).sum::<usize>()) % 251);
-    store.batch_put(scrambled).await.expect("batch_put of 250 items");
+    scrambled.sort_by_key(|it| {
+        (it.sk.len() * 7919 + it.sk.bytes().map(usize::from).sum::<usize>()) % 251
+    });
+    store
+        .batch_put(scrambled)
+        .await
+        .expect("batch_put of 250 items");
 
     let forward = query_all(store, Query::partition(IndexName::Primary, &p).limit(7)).await;
     assert_eq!(forward.len(), 250, "every item exactly once, forward");
@@ -395,7 +441,9 @@ pub async fn query_pages_through_250_items_in_order(store: &dyn ItemStore) {
 
     let backward = query_all(
         store,
-        Query::partition(IndexName::Primary, &p).newest_first().limit(13),
+        Query::partition(IndexName::Primary, &p)
+            .newest_first()
+            .limit(13),
     )
     .await;
     let mut reversed = items.clone();
@@ -451,11 +499,17 @@ pub async fn query_each_gsi_lists_only_items_carrying_its_key(store: &dyn ItemSt
     assert_eq!(got, vec![e.clone(), a.clone(), b.clone()], "gsi1 forward");
     let got = query_index_all(
         store,
-        Query::partition(IndexName::Gsi1, &g1).newest_first().limit(1),
+        Query::partition(IndexName::Gsi1, &g1)
+            .newest_first()
+            .limit(1),
         3,
     )
     .await;
-    assert_eq!(got, vec![b.clone(), a.clone(), e.clone()], "gsi1 backward, paged");
+    assert_eq!(
+        got,
+        vec![b.clone(), a.clone(), e.clone()],
+        "gsi1 backward, paged"
+    );
     let got = query_index_all(
         store,
         Query::partition(IndexName::Gsi1, &g1).sk(SkCondition::BeginsWith("2024".into())),
@@ -531,7 +585,10 @@ pub async fn query_gsi_pages_through_equal_sort_keys(store: &dyn ItemStore) {
         if !forward {
             sorted_order.reverse();
         }
-        assert_eq!(order, sorted_order, "forward={forward}: index sort-key order");
+        assert_eq!(
+            order, sorted_order,
+            "forward={forward}: index sort-key order"
+        );
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), 40, "forward={forward}: duplicates across pages");
@@ -551,7 +608,11 @@ pub async fn expired_items_are_absent_everywhere(store: &dyn ItemStore) {
     must_put(store, expired.clone(), Condition::Always).await;
     must_put(store, live.clone(), Condition::Always).await;
 
-    assert_eq!(must_get(store, &p, "expired").await, None, "get of an expired item");
+    assert_eq!(
+        must_get(store, &p, "expired").await,
+        None,
+        "get of an expired item"
+    );
     assert_eq!(must_get(store, &p, "live").await, Some(live.clone()));
     let got = query_all(store, Query::partition(IndexName::Primary, &p).limit(1)).await;
     assert_eq!(got, vec![live.clone()], "primary query");
@@ -623,10 +684,25 @@ pub async fn transact_is_all_or_nothing(store: &dyn ItemStore) {
             condition: Condition::NotExists,
         },
     ];
-    assert_condition_failed(store.transact(failing).await, "transaction with one failing op");
-    assert_eq!(must_get(store, &p, "a").await, None, "a put of a failed transaction landed");
-    assert_eq!(must_get(store, &p, "x").await, Some(x), "a delete of a failed transaction landed");
-    assert_eq!(must_get(store, &p, "c").await, Some(c), "failed transaction changed c");
+    assert_condition_failed(
+        store.transact(failing).await,
+        "transaction with one failing op",
+    );
+    assert_eq!(
+        must_get(store, &p, "a").await,
+        None,
+        "a put of a failed transaction landed"
+    );
+    assert_eq!(
+        must_get(store, &p, "x").await,
+        Some(x),
+        "a delete of a failed transaction landed"
+    );
+    assert_eq!(
+        must_get(store, &p, "c").await,
+        Some(c),
+        "failed transaction changed c"
+    );
 
     let succeeding = vec![
         WriteOp::Put {
@@ -643,7 +719,10 @@ pub async fn transact_is_all_or_nothing(store: &dyn ItemStore) {
             condition: Condition::VersionIs(5),
         },
     ];
-    store.transact(succeeding).await.expect("transaction whose conditions hold");
+    store
+        .transact(succeeding)
+        .await
+        .expect("transaction whose conditions hold");
     assert_eq!(must_get(store, &p, "a").await, Some(a));
     assert_eq!(must_get(store, &p, "x").await, None);
     assert_eq!(must_get(store, &p, "c").await, Some(c2));
@@ -670,7 +749,11 @@ pub async fn transact_check_ops_gate_the_writes(store: &dyn ItemStore) {
             store.transact(vec![check(failing), put.clone()]).await,
             &format!("check {failing:?}"),
         );
-        assert_eq!(must_get(store, &p, "payload").await, None, "check {failing:?} let the put through");
+        assert_eq!(
+            must_get(store, &p, "payload").await,
+            None,
+            "check {failing:?} let the put through"
+        );
     }
     assert_condition_failed(
         store
@@ -700,7 +783,11 @@ pub async fn transact_check_ops_gate_the_writes(store: &dyn ItemStore) {
         .await
         .expect("transaction whose checks hold");
     assert_eq!(must_get(store, &p, "payload").await, Some(payload));
-    assert_eq!(must_get(store, &p, "gate").await, Some(gate), "a check changed its item");
+    assert_eq!(
+        must_get(store, &p, "gate").await,
+        Some(gate),
+        "a check changed its item"
+    );
 }
 
 pub async fn transact_enforces_its_limits(store: &dyn ItemStore) {
@@ -714,7 +801,11 @@ pub async fn transact_enforces_its_limits(store: &dyn ItemStore) {
         })
         .collect();
     assert_invalid(store.transact(too_many).await, "transaction of 101 ops");
-    assert_eq!(must_get(store, &p, "over#000").await, None, "a rejected transaction wrote");
+    assert_eq!(
+        must_get(store, &p, "over#000").await,
+        None,
+        "a rejected transaction wrote"
+    );
 
     let duplicate = vec![
         WriteOp::Put {
@@ -727,7 +818,10 @@ pub async fn transact_enforces_its_limits(store: &dyn ItemStore) {
             condition: Condition::NotExists,
         },
     ];
-    assert_invalid(store.transact(duplicate).await, "transaction naming one key twice");
+    assert_invalid(
+        store.transact(duplicate).await,
+        "transaction naming one key twice",
+    );
     assert_eq!(must_get(store, &p, "dup").await, None);
 
     let full: Vec<WriteOp> = (0..MAX_TRANSACTION_OPS)
@@ -736,7 +830,10 @@ pub async fn transact_enforces_its_limits(store: &dyn ItemStore) {
             condition: Condition::NotExists,
         })
         .collect();
-    store.transact(full).await.expect("transaction of exactly 100 ops");
+    store
+        .transact(full)
+        .await
+        .expect("transaction of exactly 100 ops");
     let got = query_all(
         store,
         Query::partition(IndexName::Primary, &p).sk(SkCondition::BeginsWith("full#".into())),
@@ -763,9 +860,17 @@ pub async fn batch_put_writes_60_items(store: &dyn ItemStore) {
             it
         })
         .collect();
-    store.batch_put(items.clone()).await.expect("batch_put of 60 items");
+    store
+        .batch_put(items.clone())
+        .await
+        .expect("batch_put of 60 items");
     for it in &items {
-        assert_eq!(must_get(store, &p, &it.sk).await.as_ref(), Some(it), "{}", it.sk);
+        assert_eq!(
+            must_get(store, &p, &it.sk).await.as_ref(),
+            Some(it),
+            "{}",
+            it.sk
+        );
     }
     let got = query_all(store, Query::partition(IndexName::Primary, &p).limit(1000)).await;
     assert_eq!(got, items);
@@ -777,24 +882,44 @@ pub async fn batch_put_writes_60_items(store: &dyn ItemStore) {
         item(&p, "twice", json!({"n": 1})),
         item(&p, "twice", json!({"n": 2})),
     ];
-    store.batch_put(twice).await.expect("batch with a repeated key");
+    store
+        .batch_put(twice)
+        .await
+        .expect("batch with a repeated key");
     let stored = must_get(store, &p, "twice").await.expect("item present");
     assert_eq!(stored.data, doc(json!({"n": 2})));
 }
 
 pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
     let p = unique_prefix("invalid");
-    assert_invalid(store.put(item("", "sk", json!({})), Condition::Always).await, "empty pk");
-    assert_invalid(store.put(item(&p, "", json!({})), Condition::Always).await, "empty sk");
+    assert_invalid(
+        store
+            .put(item("", "sk", json!({})), Condition::Always)
+            .await,
+        "empty pk",
+    );
+    assert_invalid(
+        store.put(item(&p, "", json!({})), Condition::Always).await,
+        "empty sk",
+    );
     let mut empty_index_key = item(&p, "k", json!({}));
     empty_index_key.gsi1 = Some((String::new(), "x".into()));
-    assert_invalid(store.put(empty_index_key, Condition::Always).await, "empty gsi1 pk");
+    assert_invalid(
+        store.put(empty_index_key, Condition::Always).await,
+        "empty gsi1 pk",
+    );
     let mut empty_index_sk = item(&p, "k", json!({}));
     empty_index_sk.gsi2 = Some((format!("{p}/g"), String::new()));
-    assert_invalid(store.put(empty_index_sk, Condition::Always).await, "empty gsi2 sk");
+    assert_invalid(
+        store.put(empty_index_sk, Condition::Always).await,
+        "empty gsi2 sk",
+    );
     assert_invalid(store.get("", "sk").await, "get with an empty pk");
     let oversized = item(&p, "big", json!({"blob": "x".repeat(500_000)}));
-    assert_invalid(store.put(oversized, Condition::Always).await, "item above 400 KB");
+    assert_invalid(
+        store.put(oversized, Condition::Always).await,
+        "item above 400 KB",
+    );
     assert_eq!(must_get(store, &p, "big").await, None);
     assert_invalid(
         store
@@ -804,11 +929,15 @@ pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
     );
 
     assert_invalid(
-        store.query(Query::partition(IndexName::Primary, &p).limit(0)).await,
+        store
+            .query(Query::partition(IndexName::Primary, &p).limit(0))
+            .await,
         "limit 0",
     );
     assert_invalid(
-        store.query(Query::partition(IndexName::Primary, &p).limit(1001)).await,
+        store
+            .query(Query::partition(IndexName::Primary, &p).limit(1001))
+            .await,
         "limit 1001",
     );
     assert_invalid(
@@ -826,7 +955,12 @@ pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
 
     // A cursor only continues the query that produced it.
     for i in 0..3 {
-        must_put(store, item(&p, &format!("c{i}"), json!({})), Condition::Always).await;
+        must_put(
+            store,
+            item(&p, &format!("c{i}"), json!({})),
+            Condition::Always,
+        )
+        .await;
     }
     let page = store
         .query(Query::partition(IndexName::Primary, &p).limit(1))
@@ -835,7 +969,10 @@ pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
     let cursor = page.next_cursor.expect("more pages follow");
     assert_invalid(
         store
-            .query(Query::partition(IndexName::Primary, format!("{p}/other")).after(Some(cursor.clone())))
+            .query(
+                Query::partition(IndexName::Primary, format!("{p}/other"))
+                    .after(Some(cursor.clone())),
+            )
             .await,
         "cursor of another partition",
     );

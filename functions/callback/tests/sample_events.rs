@@ -1,0 +1,93 @@
+//! The Function URL payloads in `events/callback/` through the Lambda adapter and handler,
+//! with the official sample corp of wecom-api.md §8 (sample A).
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use callback::{CallbackHandler, CallbackSettings, from_lambda, to_lambda};
+use crm::config::CorpConfig;
+use crm::ingest::Ingestor;
+use crm::model::CallbackStatus;
+use crm::repo::CallbackLog;
+use ports::{Clock, FixedClock};
+use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+
+fn sample_a() -> CorpConfig {
+    CorpConfig {
+        corp_id: "ww1436e0e65a779aee".into(),
+        token: "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo".into(),
+        encoding_aes_key: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt".into(),
+        ..CorpConfig::default()
+    }
+}
+
+struct Fixture {
+    handler: CallbackHandler,
+    log: CallbackLog,
+    queue: Arc<EmbeddedQueue>,
+}
+
+fn fixture() -> Fixture {
+    let db = EmbeddedDb::open_in_memory().unwrap();
+    let store = Arc::new(SqliteStore::new(db.clone()));
+    let queue = Arc::new(EmbeddedQueue::new(db, "events", 5));
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(1_795_850_208_000));
+    let log = CallbackLog::new(store, 90);
+    let handler = CallbackHandler::new(
+        CallbackSettings::from_config(&sample_a()).unwrap(),
+        Ingestor::new(log.clone(), queue.clone(), clock.clone()),
+        clock,
+    );
+    Fixture {
+        handler,
+        log,
+        queue,
+    }
+}
+
+fn load(name: &str) -> lambda_http::Request {
+    let path = format!("{}/../../events/callback/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let json = std::fs::read_to_string(path).unwrap();
+    lambda_http::request::from_str(&json).unwrap()
+}
+
+#[tokio::test]
+async fn url_verification_event_answers_the_echostr_plaintext() {
+    let f = fixture();
+    let answer = f.handler.handle(from_lambda(load("url-verify"))).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, "1288432023552776189");
+    let response = to_lambda(answer).unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+}
+
+#[tokio::test]
+async fn app_message_event_is_logged_and_queued_once_per_delivery() {
+    let f = fixture();
+    for _ in 0..2 {
+        let answer = f.handler.handle(from_lambda(load("app-text-message"))).await;
+        assert_eq!((answer.status.as_u16(), answer.body.as_str()), (200, ""));
+    }
+    let entry = f.log.get("msg:1456453720").await.unwrap().unwrap();
+    assert_eq!(entry.event_type, "text");
+    assert_eq!(entry.userid.as_deref(), Some("ChenJiaShun"));
+    assert_eq!(entry.delivery_count, 2);
+    assert_eq!(entry.status, CallbackStatus::Queued);
+    assert!(entry.raw_xml.contains("你好"));
+    assert_eq!(f.queue.len().await.unwrap(), 1, "one job for two deliveries");
+}
+
+#[tokio::test]
+async fn forged_signature_event_is_refused_without_a_trace() {
+    let f = fixture();
+    let answer = f.handler.handle(from_lambda(load("forged-signature"))).await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.body.contains("bad_signature"));
+    assert!(!answer.body.contains("hJqcu3"), "no secret in the answer");
+    let (entries, _) = f.log.recent(None, 10, None).await.unwrap();
+    assert!(entries.is_empty());
+    assert_eq!(f.queue.len().await.unwrap(), 0);
+}
