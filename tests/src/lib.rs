@@ -182,7 +182,9 @@ impl Harness {
                 log.get(&key).await.unwrap().filter(|e| {
                     matches!(
                         e.status,
-                        CallbackStatus::Processed | CallbackStatus::Ignored | CallbackStatus::Failed
+                        CallbackStatus::Processed
+                            | CallbackStatus::Ignored
+                            | CallbackStatus::Failed
                     )
                 })
             }
@@ -268,7 +270,7 @@ impl Harness {
                 let (entries, _) = log.recent(Some(&event_type), 50, None).await.unwrap();
                 entries.into_iter().find(|e| {
                     e.status != CallbackStatus::Received
-                        && e.status != CallbackStatus::Queued
+                        && e.status != CallbackStatus::Retrying
                         && external_userid
                             .as_ref()
                             .is_none_or(|id| e.external_userid.as_ref() == Some(id))

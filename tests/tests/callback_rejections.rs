@@ -80,7 +80,10 @@ async fn post(h: &Harness, query: &str, body: String) -> (u16, Value) {
         .unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// A POST whose Encrypt is `encrypt`, correctly signed.
@@ -88,7 +91,12 @@ async fn post_signed(h: &Harness, encrypt: &str) -> (u16, Value) {
     let ts = now();
     let sig = crypt(h).signature(&ts, "nonce1", encrypt);
     let body = envelope_xml(&h.app.config.corp_id, AGENT, encrypt);
-    post(h, &format!("msg_signature={sig}&timestamp={ts}&nonce=nonce1"), body).await
+    post(
+        h,
+        &format!("msg_signature={sig}&timestamp={ts}&nonce=nonce1"),
+        body,
+    )
+    .await
 }
 
 async fn assert_no_trace(h: &Harness) {
@@ -124,7 +132,10 @@ async fn url_verification_answers_the_decrypted_echostr_exactly() {
     let sig = c.signature(&ts, "n1", &echostr);
     for encoded in [
         echostr.clone(),
-        echostr.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D"),
+        echostr
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D"),
     ] {
         let response = h
             .http
@@ -150,19 +161,33 @@ async fn forged_and_malformed_callbacks_are_refused_and_leave_no_trace() {
     let corp = h.app.config.corp_id.clone();
     let ts = now();
     let sealed = c.seal(&add_event(&corp), &ts, "nonce1", [1; 16]);
-    let good_query = format!("msg_signature={}&timestamp={ts}&nonce=nonce1", sealed.msg_signature);
+    let good_query = format!(
+        "msg_signature={}&timestamp={ts}&nonce=nonce1",
+        sealed.msg_signature
+    );
     let good_body = envelope_xml(&corp, AGENT, &sealed.encrypt);
 
     // Wrong signature.
-    let forged = format!("msg_signature={}&timestamp={ts}&nonce=nonce1", "0".repeat(40));
+    let forged = format!(
+        "msg_signature={}&timestamp={ts}&nonce=nonce1",
+        "0".repeat(40)
+    );
     let (status, body) = post(&h, &forged, good_body.clone()).await;
     assert_eq!((status, code(&body)), (401, "bad_signature"));
     // A replayed signature with another nonce.
-    let replay = format!("msg_signature={}&timestamp={ts}&nonce=other", sealed.msg_signature);
+    let replay = format!(
+        "msg_signature={}&timestamp={ts}&nonce=other",
+        sealed.msg_signature
+    );
     assert_eq!(post(&h, &replay, good_body.clone()).await.0, 401);
 
     // Sealed for another corp (receiveid mismatch), correctly signed.
-    let other = MsgCrypt::new(&h.app.config.token, &h.app.config.encoding_aes_key, "wwSomeoneElse").unwrap();
+    let other = MsgCrypt::new(
+        &h.app.config.token,
+        &h.app.config.encoding_aes_key,
+        "wwSomeoneElse",
+    )
+    .unwrap();
     let foreign = other.seal(&add_event(&corp), &ts, "nonce1", [2; 16]);
     let (status, body) = post_signed(&h, &foreign.encrypt).await;
     assert_eq!((status, code(&body)), (403, "wrong_receive_id"), "{body}");
@@ -179,7 +204,11 @@ async fn forged_and_malformed_callbacks_are_refused_and_leave_no_trace() {
             plain.truncate(plain.len() - plain.len() % 32);
         }
         let (status, body) = post_signed(&h, &raw_encrypt(&h, &plain)).await;
-        assert_eq!((status, code(&body)), (400, "bad_padding"), "pad {pad}: {body}");
+        assert_eq!(
+            (status, code(&body)),
+            (400, "bad_padding"),
+            "pad {pad}: {body}"
+        );
     }
 
     // A length field that lies (points past the end of the data).
@@ -219,8 +248,17 @@ async fn forged_and_malformed_callbacks_are_refused_and_leave_no_trace() {
     assert_eq!(status, 413);
 
     // Missing parameters; a method WeCom never uses.
-    assert_eq!(post(&h, "timestamp=1&nonce=2", good_body.clone()).await.0, 400);
-    let put = h.http.put(h.app.callback_url()).body("x").send().await.unwrap();
+    assert_eq!(
+        post(&h, "timestamp=1&nonce=2", good_body.clone()).await.0,
+        400
+    );
+    let put = h
+        .http
+        .put(h.app.callback_url())
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.status(), 405);
     let get = h.http.get(h.app.callback_url()).send().await.unwrap();
     assert_eq!(get.status(), 400);
@@ -249,7 +287,10 @@ async fn stale_timestamps_are_refused_when_a_freshness_window_is_set() {
     let corp = h.app.config.corp_id.clone();
     let old = "1476422779";
     let sealed = c.seal(&add_event(&corp), old, "nonce1", [5; 16]);
-    let query = format!("msg_signature={}&timestamp={old}&nonce=nonce1", sealed.msg_signature);
+    let query = format!(
+        "msg_signature={}&timestamp={old}&nonce=nonce1",
+        sealed.msg_signature
+    );
     let (status, body) = post(&h, &query, envelope_xml(&corp, AGENT, &sealed.encrypt)).await;
     assert_eq!((status, code(&body)), (400, "stale_timestamp"), "{body}");
     assert_no_trace(&h).await;

@@ -28,10 +28,17 @@ async fn scan_records_the_customer_tags_them_by_channel_and_welcomes_them_once(b
 
     let entry = h.processed(&scan_key(&scan)).await;
     assert_eq!(entry.status, CallbackStatus::Processed, "{entry:?}");
-    assert_eq!(entry.event_type, "change_external_contact/add_external_contact");
+    assert_eq!(
+        entry.event_type,
+        "change_external_contact/add_external_contact"
+    );
     assert_eq!(entry.delivery_count, 1);
     assert_eq!(entry.state.as_deref(), Some("xiaohongshu"));
-    assert!(entry.raw_xml.contains("<ChangeType><![CDATA[add_external_contact]]>"));
+    assert!(
+        entry
+            .raw_xml
+            .contains("<ChangeType><![CDATA[add_external_contact]]>")
+    );
 
     // The customer, with WeCom's detail.
     let state = h.control_get("state").await;
@@ -52,7 +59,12 @@ async fn scan_records_the_customer_tags_them_by_channel_and_welcomes_them_once(b
     assert_eq!(customer.first_channel, "xiaohongshu");
 
     // The relationship with the consultant, tagged 来源:小红书 here and in WeCom.
-    let rel = h.customers.get_relationship(ext, "zhangsan").await.unwrap().unwrap();
+    let rel = h
+        .customers
+        .get_relationship(ext, "zhangsan")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rel.status, RelationshipStatus::Active);
     assert_eq!(rel.state, "xiaohongshu");
     assert_eq!(rel.add_way, 1);
@@ -66,16 +78,26 @@ async fn scan_records_the_customer_tags_them_by_channel_and_welcomes_them_once(b
     let tag_id = tag.tag_id.clone().unwrap();
     let sim_rel = h.sim_relationship("zhangsan", ext).await;
     assert!(
-        sim_rel["tag_ids"].as_array().unwrap().iter().any(|t| t == &json!(tag_id)),
+        sim_rel["tag_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == &json!(tag_id)),
         "WeCom has the channel tag: {sim_rel}"
     );
-    assert_eq!(h.tags.find("来源渠道", "来源:小红书").await.unwrap(), Some(tag_id));
+    assert_eq!(
+        h.tags.find("来源渠道", "来源:小红书").await.unwrap(),
+        Some(tag_id)
+    );
 
     // One welcome, greeting by name, with the channel's text.
     let welcomes = h.welcomes_to(ext).await;
     assert_eq!(welcomes.len(), 1, "{welcomes:?}");
     let text = welcomes[0]["text"].as_str().unwrap();
-    assert!(text.contains(&customer.name) && text.contains("小红书"), "{text}");
+    assert!(
+        text.contains(&customer.name) && text.contains("小红书"),
+        "{text}"
+    );
 
     // The history line.
     let timeline = h.customers.timeline(ext).await.unwrap();
@@ -119,7 +141,10 @@ async fn returning_customer_with_a_known_unionid_is_merged_keeping_history(backe
     let h = Harness::start(backend).await;
     let unionid = "oRETURNINGcustomer0000000001";
     let first = h
-        .control("scan", json!({"userid": "zhangsan", "state": "pengyouquan", "unionid": unionid}))
+        .control(
+            "scan",
+            json!({"userid": "zhangsan", "state": "pengyouquan", "unionid": unionid}),
+        )
         .await;
     h.processed(&scan_key(&first)).await;
     let old_id = first["external_userid"].as_str().unwrap();
@@ -132,7 +157,10 @@ async fn returning_customer_with_a_known_unionid_is_merged_keeping_history(backe
 
     // She comes back later as a new contact (another external_userid, same unionid).
     let second = h
-        .control("scan", json!({"userid": "lisi", "state": "xiaohongshu", "unionid": unionid}))
+        .control(
+            "scan",
+            json!({"userid": "lisi", "state": "xiaohongshu", "unionid": unionid}),
+        )
         .await;
     h.processed(&scan_key(&second)).await;
     let new_id = second["external_userid"].as_str().unwrap();
@@ -141,10 +169,16 @@ async fn returning_customer_with_a_known_unionid_is_merged_keeping_history(backe
     let merged = h.customers.get(new_id).await.unwrap().unwrap();
     assert_eq!(merged.merged_from, vec![old_id.to_owned()]);
     assert_eq!(merged.crm.get("tier"), Some(&json!("A")));
-    assert_eq!(merged.first_channel, "pengyouquan", "attribution stays with the first channel");
+    assert_eq!(
+        merged.first_channel, "pengyouquan",
+        "attribution stays with the first channel"
+    );
     let previous = h.customers.get(old_id).await.unwrap().unwrap();
     assert_eq!(previous.merged_into.as_deref(), Some(new_id));
-    assert!(h.customers.relationships(old_id).await.unwrap().len() == 1, "old history kept");
+    assert!(
+        h.customers.relationships(old_id).await.unwrap().len() == 1,
+        "old history kept"
+    );
     assert!(
         h.customers
             .timeline(new_id)
@@ -161,7 +195,10 @@ async fn one_event_delivered_three_times_at_once_yields_one_customer_one_welcome
 ) {
     let h = Harness::start(backend).await;
     let scan = h
-        .control("scan", json!({"userid": "wangwu", "state": "xiaohongshu", "deliveries": 3}))
+        .control(
+            "scan",
+            json!({"userid": "wangwu", "state": "xiaohongshu", "deliveries": 3}),
+        )
         .await;
     let statuses: Vec<_> = scan["deliveries"]
         .as_array()
@@ -180,7 +217,11 @@ async fn one_event_delivered_three_times_at_once_yields_one_customer_one_welcome
     assert_eq!(h.welcomes_to(ext).await.len(), 1);
     let (entries, _) = h
         .log
-        .recent(Some("change_external_contact/add_external_contact"), 50, None)
+        .recent(
+            Some("change_external_contact/add_external_contact"),
+            50,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(entries.len(), 1);
@@ -203,7 +244,13 @@ async fn expired_and_invalidated_tokens_are_refreshed_and_the_customer_still_arr
     let second = h.scan("lisi", "douyin").await;
     let entry = h.processed(&scan_key(&second)).await;
     assert_eq!(entry.status, CallbackStatus::Processed, "{entry:?}");
-    assert!(h.customers.get(second["external_userid"].as_str().unwrap()).await.unwrap().is_some());
+    assert!(
+        h.customers
+            .get(second["external_userid"].as_str().unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(h.calls("gettoken").await, 2, "42001 → exactly one refresh");
 
     h.control("tokens/invalidate", json!({})).await;
@@ -211,7 +258,12 @@ async fn expired_and_invalidated_tokens_are_refreshed_and_the_customer_still_arr
     let entry = h.processed(&scan_key(&third)).await;
     assert_eq!(entry.status, CallbackStatus::Processed, "{entry:?}");
     assert_eq!(h.calls("gettoken").await, 3, "40014 → exactly one refresh");
-    assert_eq!(h.welcomes_to(third["external_userid"].as_str().unwrap()).await.len(), 1);
+    assert_eq!(
+        h.welcomes_to(third["external_userid"].as_str().unwrap())
+            .await
+            .len(),
+        1
+    );
     h.shutdown().await;
 }
 
@@ -232,14 +284,32 @@ async fn frequency_limit_and_system_busy_while_processing_delay_but_never_duplic
     let ext = scan["external_userid"].as_str().unwrap();
     let entry = h.processed(&scan_key(&scan)).await;
     assert_eq!(entry.status, CallbackStatus::Processed, "{entry:?}");
-    assert!(entry.attempts >= 2, "the 45009 deferred the first attempt: {entry:?}");
+    assert!(
+        entry.attempts >= 2,
+        "the 45009 deferred the first attempt: {entry:?}"
+    );
     assert!(h.control_get("faults").await.as_array().unwrap().is_empty());
 
     let customer = h.customers.get(ext).await.unwrap().unwrap();
     assert!(!customer.name.is_empty());
-    let rel = h.customers.get_relationship(ext, "zhangsan").await.unwrap().unwrap();
-    assert_eq!(rel.tags.iter().filter(|t| t.tag_name == "来源:小红书").count(), 1);
-    assert_eq!(h.welcomes_to(ext).await.len(), 1, "the welcome went out once, in time");
+    let rel = h
+        .customers
+        .get_relationship(ext, "zhangsan")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rel.tags
+            .iter()
+            .filter(|t| t.tag_name == "来源:小红书")
+            .count(),
+        1
+    );
+    assert_eq!(
+        h.welcomes_to(ext).await.len(),
+        1,
+        "the welcome went out once, in time"
+    );
     h.shutdown().await;
 }
 
@@ -249,16 +319,27 @@ async fn deletions_end_relationships_without_deleting_anything(backend: Backend)
     let ext = scan["external_userid"].as_str().unwrap().to_owned();
     h.processed(&scan_key(&scan)).await;
     let other = h
-        .control("scan", json!({"userid": "lisi", "external_userid": ext, "state": "douyin"}))
+        .control(
+            "scan",
+            json!({"userid": "lisi", "external_userid": ext, "state": "douyin"}),
+        )
         .await;
     h.processed(&scan_key(&other)).await;
 
     // The customer deletes lisi: del_follow_user.
-    h.control("delete", json!({"userid": "lisi", "external_userid": ext, "by": "customer"}))
-        .await;
+    h.control(
+        "delete",
+        json!({"userid": "lisi", "external_userid": ext, "by": "customer"}),
+    )
+    .await;
     h.processed_event("change_external_contact/del_follow_user", Some(&ext))
         .await;
-    let rel = h.customers.get_relationship(&ext, "lisi").await.unwrap().unwrap();
+    let rel = h
+        .customers
+        .get_relationship(&ext, "lisi")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rel.status, RelationshipStatus::Ended);
     assert_eq!(rel.end_cause, Some(EndCause::CustomerDeletedStaff));
     assert!(rel.ended_at.is_some());
@@ -276,33 +357,64 @@ async fn deletions_end_relationships_without_deleting_anything(backend: Backend)
     .await;
     h.processed_event("change_external_contact/del_external_contact", Some(&ext))
         .await;
-    let rel = h.customers.get_relationship(&ext, "zhangsan").await.unwrap().unwrap();
+    let rel = h
+        .customers
+        .get_relationship(&ext, "zhangsan")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rel.status, RelationshipStatus::Ended);
     assert_eq!(rel.end_cause, Some(EndCause::StaffDeletedCustomer));
     assert_eq!(rel.end_source.as_deref(), Some("DELETE_BY_TRANSFER"));
-    assert!(rel.tags.iter().any(|t| t.tag_name == "来源:小红书"), "history kept");
+    assert!(
+        rel.tags.iter().any(|t| t.tag_name == "来源:小红书"),
+        "history kept"
+    );
     let customer = h.customers.get(&ext).await.unwrap().unwrap();
     assert_eq!(customer.status, CustomerStatus::Ended);
     assert!(!customer.name.is_empty(), "the record is kept");
-    let kinds: Vec<_> = h.customers.timeline(&ext).await.unwrap().into_iter().map(|e| e.kind).collect();
-    assert!(kinds.contains(&"deleted_staff".to_owned()) && kinds.contains(&"deleted_by_staff".to_owned()), "{kinds:?}");
+    let kinds: Vec<_> = h
+        .customers
+        .timeline(&ext)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"deleted_staff".to_owned())
+            && kinds.contains(&"deleted_by_staff".to_owned()),
+        "{kinds:?}"
+    );
     h.shutdown().await;
 }
 
 async fn half_added_customer_is_pending_until_the_staff_member_accepts(backend: Backend) {
     let h = Harness::start(backend).await;
     let scan = h
-        .control("scan", json!({"userid": "zhangsan", "state": "douyin", "half": true}))
+        .control(
+            "scan",
+            json!({"userid": "zhangsan", "state": "douyin", "half": true}),
+        )
         .await;
     assert_eq!(scan["change_type"], "add_half_external_contact");
     let ext = scan["external_userid"].as_str().unwrap();
     let entry = h.processed(&scan_key(&scan)).await;
     assert_eq!(entry.status, CallbackStatus::Processed, "{entry:?}");
-    let rel = h.customers.get_relationship(ext, "zhangsan").await.unwrap().unwrap();
+    let rel = h
+        .customers
+        .get_relationship(ext, "zhangsan")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rel.status, RelationshipStatus::Pending);
     assert_eq!(rel.state, "douyin");
     assert!(h.customers.get(ext).await.unwrap().is_some());
-    assert_eq!(h.calls("externalcontact/mark_tag").await, 0, "84061 would be certain");
+    assert_eq!(
+        h.calls("externalcontact/mark_tag").await,
+        0,
+        "84061 would be certain"
+    );
     h.shutdown().await;
 }
 
@@ -322,10 +434,19 @@ async fn edits_in_the_wecom_client_refresh_the_local_record(backend: Backend) {
     .await;
     h.processed_event("change_external_contact/edit_external_contact", Some(ext))
         .await;
-    let rel = h.customers.get_relationship(ext, "zhangsan").await.unwrap().unwrap();
+    let rel = h
+        .customers
+        .get_relationship(ext, "zhangsan")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rel.remark, "李女士-热玛吉");
     assert_eq!(rel.description, "想做面部提升");
-    assert!(rel.tags.iter().any(|t| t.tag_name == "A类客户"), "{:?}", rel.tags);
+    assert!(
+        rel.tags.iter().any(|t| t.tag_name == "A类客户"),
+        "{:?}",
+        rel.tags
+    );
     assert!(rel.tags.iter().any(|t| t.tag_name == "来源:小红书"));
     assert_eq!(rel.status, RelationshipStatus::Active);
     h.shutdown().await;
@@ -349,8 +470,11 @@ async fn tag_catalogue_changes_in_the_console_refresh_the_local_catalogue(backen
 
 async fn app_messages_transfer_failures_and_unknown_events_are_kept_in_the_log(backend: Backend) {
     let h = Harness::start(backend).await;
-    h.control("app-message", json!({"from_userid": "lisi", "content": "今天的预约表"}))
-        .await;
+    h.control(
+        "app-message",
+        json!({"from_userid": "lisi", "content": "今天的预约表"}),
+    )
+    .await;
     let text = h.processed_event("text", None).await;
     assert_eq!(text.status, CallbackStatus::Ignored);
     assert_eq!(text.userid.as_deref(), Some("lisi"));
@@ -358,7 +482,10 @@ async fn app_messages_transfer_failures_and_unknown_events_are_kept_in_the_log(b
 
     let unknown = "<xml><ToUserName><![CDATA[ww_sim_corp_yanmei]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1795850000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[some_future_event]]></Event><Foo><![CDATA[bar]]></Foo></xml>";
     let sent = h.control("raw-callback", json!({"xml": unknown})).await;
-    assert_eq!(sent["deliveries"][0]["status"], 200, "unknown events are accepted");
+    assert_eq!(
+        sent["deliveries"][0]["status"], 200,
+        "unknown events are accepted"
+    );
     let entry = h.processed_event("some_future_event", None).await;
     assert_eq!(entry.status, CallbackStatus::Ignored);
 
@@ -372,7 +499,15 @@ async fn app_messages_transfer_failures_and_unknown_events_are_kept_in_the_log(b
     .await;
     h.processed_event("change_external_contact/transfer_fail", Some(ext))
         .await;
-    let rel = h.customers.get_relationship(ext, "zhangsan").await.unwrap().unwrap();
-    assert_eq!(rel.transfer_fail_reason.as_deref(), Some("customer_refused"));
+    let rel = h
+        .customers
+        .get_relationship(ext, "zhangsan")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rel.transfer_fail_reason.as_deref(),
+        Some("customer_refused")
+    );
     h.shutdown().await;
 }

@@ -143,7 +143,10 @@ impl CallbackHandler {
         Ok(CallbackResponse::text(plain))
     }
 
-    async fn receive(&self, request: &CallbackRequest) -> Result<CallbackResponse, CallbackResponse> {
+    async fn receive(
+        &self,
+        request: &CallbackRequest,
+    ) -> Result<CallbackResponse, CallbackResponse> {
         if request.body.len() > wecom_callback::MAX_BODY_BYTES {
             return Err(rejected(&CallbackError::BodyTooLarge));
         }
@@ -154,8 +157,11 @@ impl CallbackHandler {
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
         };
-        let (signature, timestamp, nonce) =
-            (param("msg_signature")?, param("timestamp")?, param("nonce")?);
+        let (signature, timestamp, nonce) = (
+            param("msg_signature")?,
+            param("timestamp")?,
+            param("nonce")?,
+        );
         self.check_time(timestamp)?;
         let plain = self
             .settings
@@ -184,8 +190,12 @@ impl CallbackHandler {
     }
 
     fn check_time(&self, timestamp: &str) -> Result<(), CallbackResponse> {
-        check_freshness(timestamp, self.clock.now_secs(), self.settings.max_skew_secs)
-            .map_err(|e| rejected(&e))
+        check_freshness(
+            timestamp,
+            self.clock.now_secs(),
+            self.settings.max_skew_secs,
+        )
+        .map_err(|e| rejected(&e))
     }
 }
 

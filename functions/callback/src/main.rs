@@ -25,11 +25,10 @@ async fn main() -> Result<(), Error> {
         .unwrap_or(90);
 
     let aws = store_aws::sdk_config().await;
-    let store: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        table,
-    ));
-    let queue: Arc<dyn JobQueue> = Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url));
+    let store: Arc<dyn ItemStore> =
+        Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table));
+    let queue: Arc<dyn JobQueue> =
+        Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let config = ConfigRepo::new(store.clone())

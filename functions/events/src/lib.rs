@@ -90,7 +90,9 @@ pub async fn run_worker(
                 .await;
             let acked = match result {
                 JobResult::Done => queue.ack(&delivery.receipt).await,
-                JobResult::RetryAfter(delay) => queue.retry_after(&delivery.receipt, secs(delay)).await,
+                JobResult::RetryAfter(delay) => {
+                    queue.retry_after(&delivery.receipt, secs(delay)).await
+                }
                 // Left invisible until its timeout; after max receives the queue dead-letters it.
                 JobResult::Reject => Ok(()),
             };

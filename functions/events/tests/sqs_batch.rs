@@ -40,7 +40,8 @@ async fn sample_batch_processes_the_job_and_reports_the_poison_message() {
         Ingestor::new(log.clone(), queue.clone(), clock.clone()),
         clock.clone(),
     );
-    let request = lambda_http::request::from_str(&root("events/callback/app-text-message.json")).unwrap();
+    let request =
+        lambda_http::request::from_str(&root("events/callback/app-text-message.json")).unwrap();
     assert_eq!(handler.handle(from_lambda(request)).await.status, 200);
 
     // An app message needs no WeCom call: the client points nowhere reachable.

@@ -131,7 +131,9 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
                 target.corp_secret.clone_from(&sim_config.corp_secret);
                 target.agent_id.clone_from(&sim_config.agent_id);
                 target.token.clone_from(&sim_config.token);
-                target.encoding_aes_key.clone_from(&sim_config.encoding_aes_key);
+                target
+                    .encoding_aes_key
+                    .clone_from(&sim_config.encoding_aes_key);
             }
             configs.save(&config).await?;
             base_url.clone()
@@ -186,7 +188,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             tracing::error!(error = %e, "listener failed");
         }
     }));
-    for _ in 0..options.workers.max(1) {
+    for _ in 0..options.workers {
         tasks.push(tokio::spawn(events::run_worker(
             processor.clone(),
             adapters.consumer.clone(),

@@ -45,8 +45,7 @@ const MAX_RECEIVES: u32 = 8;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let Command::Serve {
@@ -74,11 +73,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = wecom_crm::start(adapters, options).await?;
 
     let mut out = String::new();
-    out.push_str(&format!("\n企业微信客户联系 CRM 已启动（本地模式）: {}\n", app.base_url));
-    out.push_str(&format!("  回调地址 / callback URL: {}\n", app.callback_url()));
-    out.push_str(&format!("  数据目录 / data dir:     {}\n", data_dir.display()));
+    out.push_str(&format!(
+        "\n企业微信客户联系 CRM 已启动（本地模式）: {}\n",
+        app.base_url
+    ));
+    out.push_str(&format!(
+        "  回调地址 / callback URL: {}\n",
+        app.callback_url()
+    ));
+    out.push_str(&format!(
+        "  数据目录 / data dir:     {}\n",
+        data_dir.display()
+    ));
     if app.sim.is_some() {
-        out.push_str("  企业微信模拟器已启用 / WeCom simulator on. 模拟客户扫码 / simulate a scan:\n");
+        out.push_str(
+            "  企业微信模拟器已启用 / WeCom simulator on. 模拟客户扫码 / simulate a scan:\n",
+        );
         out.push_str(&format!(
             "    curl -s -X POST {}/sim/control/scan -H 'content-type: application/json' \\\n      -d '{{\"userid\":\"zhangsan\",\"state\":\"xiaohongshu\"}}'\n",
             app.base_url

@@ -94,7 +94,10 @@ impl CorpConfig {
                 state: state.to_owned(),
                 tag_group: channel.tag_group.clone(),
                 tag_name: channel.tag_name.clone(),
-                welcome: channel.welcome.clone().or_else(|| self.default_welcome.clone()),
+                welcome: channel
+                    .welcome
+                    .clone()
+                    .or_else(|| self.default_welcome.clone()),
             },
             None => ResolvedChannel {
                 state: state.to_owned(),
@@ -185,7 +188,9 @@ mod tests {
         let config = CorpConfig::from_env_map(|_| None);
         let xhs = config.channel("xiaohongshu").map(|c| c.tag_name);
         assert_eq!(xhs.as_deref(), Some("来源:小红书"));
-        let other = config.channel("bilibili").map(|c| (c.tag_group, c.tag_name));
+        let other = config
+            .channel("bilibili")
+            .map(|c| (c.tag_group, c.tag_name));
         assert_eq!(
             other,
             Some((CHANNEL_TAG_GROUP.to_owned(), "来源:bilibili".to_owned()))

@@ -12,8 +12,10 @@ use crate::jobs::Job;
 use crate::model::{CallbackLogEntry, CallbackStatus};
 use crate::repo::{CallbackLog, Delivery};
 
-/// A repeat delivery re-queues the job only when the first delivery looks dead: its entry has
-/// stayed un-queued this long (WeCom's own retry comes after 5 s).
+/// WeCom repeats a delivery only when it did not get a timely 200 — typically because the first
+/// delivery could not queue its job. A repeat of an event still unprocessed after this long
+/// therefore queues the job again (processing is idempotent, so a spare job is harmless);
+/// repeats arriving together (WeCom's concurrent retries) do not.
 const REQUEUE_AFTER_MS: i64 = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +24,7 @@ pub enum IngestOutcome {
     Queued,
     /// A repeat delivery of an event already handled or in hand.
     Duplicate,
-    /// A repeat delivery whose first delivery never queued its job: queued now.
+    /// A late repeat of an event not processed yet: its job was queued again.
     Requeued,
 }
 
@@ -37,8 +39,8 @@ impl Ingestor {
         Self { log, queue, clock }
     }
 
-    /// Logs the decrypted event and queues its processing. Returns only once both are durable;
-    /// an error means WeCom must get a non-200 and retry.
+    /// Logs the decrypted event and queues its processing: two durable writes. Returns only
+    /// once both are done; an error means WeCom must get a non-200 and retry.
     pub async fn ingest(
         &self,
         message: &CallbackMessage,
@@ -50,8 +52,10 @@ impl Ingestor {
         let outcome = match self.log.record_delivery(&entry, now).await? {
             Delivery::First => IngestOutcome::Queued,
             Delivery::Repeat(existing)
-                if existing.status == CallbackStatus::Received
-                    && now - existing.received_at_ms >= REQUEUE_AFTER_MS =>
+                if matches!(
+                    existing.status,
+                    CallbackStatus::Received | CallbackStatus::Retrying
+                ) && now - existing.received_at_ms >= REQUEUE_AFTER_MS =>
             {
                 IngestOutcome::Requeued
             }
@@ -68,7 +72,6 @@ impl Ingestor {
         self.queue
             .send_batch(vec![OutgoingMessage::now(job.to_body())])
             .await?;
-        self.log.mark_queued(&key).await?;
         Ok(outcome)
     }
 }

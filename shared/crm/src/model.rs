@@ -157,7 +157,9 @@ impl Relationship {
     }
 
     pub fn has_tag(&self, tag_id: &str) -> bool {
-        self.tags.iter().any(|t| t.tag_id.as_deref() == Some(tag_id))
+        self.tags
+            .iter()
+            .any(|t| t.tag_id.as_deref() == Some(tag_id))
     }
 }
 
@@ -165,11 +167,11 @@ impl Relationship {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallbackStatus {
-    /// Logged; the processing job may not be queued yet.
+    /// Logged and handed to processing (queued).
     #[default]
     Received,
-    /// Logged and a processing job is queued.
-    Queued,
+    /// A processing attempt failed transiently; the job will run again.
+    Retrying,
     Processed,
     /// Kept for the record; nothing to do (unknown events, app messages).
     Ignored,

@@ -22,7 +22,9 @@ use crate::model::{
     CallbackLogEntry, CallbackStatus, EndCause, Relationship, RelationshipStatus, TimelineEvent,
     WelcomeStatus,
 };
-use crate::repo::{CallbackLog, ClaimOutcome, ConfigRepo, CustomerRepo, TagCatalogue, WelcomeClaims};
+use crate::repo::{
+    CallbackLog, ClaimOutcome, ConfigRepo, CustomerRepo, TagCatalogue, WelcomeClaims,
+};
 
 /// Knobs of the processor; the defaults follow WeCom's rules.
 #[derive(Debug, Clone)]
@@ -170,7 +172,7 @@ impl Processor {
                 );
                 warn!(key, error = %e.summary(), retry_in_ms = delay.as_millis() as u64, "will retry");
                 (
-                    CallbackStatus::Queued,
+                    CallbackStatus::Retrying,
                     None,
                     Some(e.summary()),
                     JobResult::RetryAfter(delay),
@@ -178,7 +180,12 @@ impl Processor {
             }
             Err(e) => {
                 warn!(key, error = %e.summary(), "failed permanently");
-                (CallbackStatus::Failed, None, Some(e.summary()), JobResult::Done)
+                (
+                    CallbackStatus::Failed,
+                    None,
+                    Some(e.summary()),
+                    JobResult::Done,
+                )
             }
         };
         let recorded = self
@@ -214,7 +221,10 @@ impl Processor {
             MessageKind::ExternalTag(_) => {
                 let groups = self.wecom.get_corp_tag_list(&[], &[]).await?;
                 self.tags.replace_all(&groups).await?;
-                Ok(Outcome::processed(format!("tags:refreshed groups={}", groups.len())))
+                Ok(Outcome::processed(format!(
+                    "tags:refreshed groups={}",
+                    groups.len()
+                )))
             }
             MessageKind::ExternalChat(_) => Ok(Outcome::ignored("group chats are not tracked")),
             MessageKind::AppMessage(_) => Ok(Outcome::ignored("app message kept in the log")),
@@ -297,7 +307,23 @@ impl Processor {
             _ => String::new(),
         };
         let welcome = self.send_welcome(ev, template, &name, create_time).await?;
-        let detail = detail?;
+        let detail = match detail {
+            Ok(detail) => detail,
+            // Deleted again before we got here: record who it was, not a live relationship.
+            Err(e) if is_gone(&e) => {
+                let now = self.clock.now_ms();
+                self.customers
+                    .ensure_placeholder(&ev.external_user_id, &state, now)
+                    .await?;
+                self.timeline(ev, event_id, "added", Some(state.clone()))
+                    .await?;
+                return Ok(Outcome::processed(format!(
+                    "welcome:{} customer:no longer visible",
+                    welcome_label(welcome)
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
 
         let now = self.clock.now_ms();
         let mut summary = vec![format!("welcome:{}", welcome_label(welcome))];
@@ -307,7 +333,14 @@ impl Processor {
                     .customers
                     .upsert_profile(&detail.external_contact, &state, now)
                     .await?;
-                summary.push(if upsert.created { "customer:created" } else { "customer:updated" }.into());
+                summary.push(
+                    if upsert.created {
+                        "customer:created"
+                    } else {
+                        "customer:updated"
+                    }
+                    .into(),
+                );
                 for merged in &upsert.merged_from {
                     self.customers
                         .add_timeline(
@@ -331,38 +364,50 @@ impl Processor {
                     .ensure_placeholder(&ev.external_user_id, &state, now)
                     .await?;
                 self.customers
-                    .update_relationship(&ev.external_user_id, &ev.user_id, |rel| {
-                        match rel {
-                            Some(r) if r.status != RelationshipStatus::Ended => None,
-                            _ => Some(Relationship {
-                                external_userid: ev.external_user_id.clone(),
-                                userid: ev.user_id.clone(),
-                                status: RelationshipStatus::Pending,
-                                state: state.clone(),
-                                createtime: create_time,
-                                last_event_time: create_time,
-                                updated_at_ms: now,
-                                ..Relationship::default()
-                            }),
-                        }
+                    .update_relationship(&ev.external_user_id, &ev.user_id, |rel| match rel {
+                        Some(r) if r.status != RelationshipStatus::Ended => None,
+                        _ => Some(Relationship {
+                            external_userid: ev.external_user_id.clone(),
+                            userid: ev.user_id.clone(),
+                            status: RelationshipStatus::Pending,
+                            state: state.clone(),
+                            createtime: create_time,
+                            last_event_time: create_time,
+                            updated_at_ms: now,
+                            ..Relationship::default()
+                        }),
                     })
                     .await?;
                 summary.push("relationship:pending".into());
             }
         }
-        self.customers.refresh_status(&ev.external_user_id, now).await?;
-        self.timeline(ev, event_id, if half { "half_added" } else { "added" }, channel.as_ref().map(|c| c.state.clone()))
+        self.customers
+            .refresh_status(&ev.external_user_id, now)
             .await?;
+        self.timeline(
+            ev,
+            event_id,
+            if half { "half_added" } else { "added" },
+            channel.as_ref().map(|c| c.state.clone()),
+        )
+        .await?;
 
         if let (Some(channel), false) = (&channel, half) {
-            summary.push(format!("tag:{}", self.apply_channel_tag(ev, channel).await?));
+            summary.push(format!(
+                "tag:{}",
+                self.apply_channel_tag(ev, channel).await?
+            ));
         }
         info!(outcome = %summary.join(" "), "customer add processed");
         Ok(Outcome::processed(summary.join(" ")))
     }
 
     /// A staff member changed the remark or tags in the client: take WeCom's current view.
-    async fn on_edit(&self, ev: &ExternalContactEvent, event_id: &str) -> Result<Outcome, CrmError> {
+    async fn on_edit(
+        &self,
+        ev: &ExternalContactEvent,
+        event_id: &str,
+    ) -> Result<Outcome, CrmError> {
         let detail = match self.wecom.get_external_contact(&ev.external_user_id).await {
             Ok(detail) => detail,
             Err(e) if is_gone(&e) => return Ok(Outcome::processed("detail:not visible")),
@@ -379,7 +424,9 @@ impl Processor {
             .upsert_profile(&detail.external_contact, &state, now)
             .await?;
         self.upsert_relationships(ev, &detail, None, now).await?;
-        self.customers.refresh_status(&ev.external_user_id, now).await?;
+        self.customers
+            .refresh_status(&ev.external_user_id, now)
+            .await?;
         self.timeline(ev, event_id, "edited", None).await?;
         Ok(Outcome::processed("customer:refreshed"))
     }
@@ -418,7 +465,9 @@ impl Processor {
                 Some(r)
             })
             .await?;
-        self.customers.refresh_status(&ev.external_user_id, now).await?;
+        self.customers
+            .refresh_status(&ev.external_user_id, now)
+            .await?;
         let kind = match cause {
             EndCause::StaffDeletedCustomer => "deleted_by_staff",
             EndCause::CustomerDeletedStaff => "deleted_staff",
@@ -446,7 +495,14 @@ impl Processor {
             let is_event_user = follow.userid == ev.user_id;
             self.customers
                 .update_relationship(external_userid, &follow.userid, |rel| {
-                    Some(merge_follow(rel, external_userid, follow, is_event_user, add_time, now))
+                    Some(merge_follow(
+                        rel,
+                        external_userid,
+                        follow,
+                        is_event_user,
+                        add_time,
+                        now,
+                    ))
                 })
                 .await?;
         }
@@ -486,7 +542,13 @@ impl Processor {
         let now = self.clock.now_ms();
         let claim = match self
             .welcome
-            .claim(code, &ev.external_user_id, &ev.user_id, now, self.settings.welcome_lease_ms)
+            .claim(
+                code,
+                &ev.external_user_id,
+                &ev.user_id,
+                now,
+                self.settings.welcome_lease_ms,
+            )
             .await?
         {
             ClaimOutcome::Acquired(claim) => claim,
@@ -551,7 +613,9 @@ impl Processor {
         if rel.status != RelationshipStatus::Active {
             return Ok("skipped:not active");
         }
-        let tag_id = self.ensure_tag(&channel.tag_group, &channel.tag_name).await?;
+        let tag_id = self
+            .ensure_tag(&channel.tag_group, &channel.tag_name)
+            .await?;
         if rel.has_tag(&tag_id) {
             return Ok("present");
         }

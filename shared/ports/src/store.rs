@@ -113,7 +113,9 @@ fn to_object<T: serde::Serialize>(doc: &T) -> Result<Map<String, Value>, StoreEr
     match serde_json::to_value(doc) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(StoreError::Invalid("document is not an object".into())),
-        Err(e) => Err(StoreError::Invalid(format!("document does not serialise: {e}"))),
+        Err(e) => Err(StoreError::Invalid(format!(
+            "document does not serialise: {e}"
+        ))),
     }
 }
 
@@ -198,9 +200,20 @@ pub struct Page {
 /// One operation of an atomic transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
-    Put { item: Item, condition: Condition },
-    Delete { pk: String, sk: String, condition: Condition },
-    Check { pk: String, sk: String, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
+    Check {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
 }
 
 /// Most operations one transaction may carry (DynamoDB's TransactWriteItems limit).

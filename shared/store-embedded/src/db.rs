@@ -58,8 +58,14 @@ impl EmbeddedDb {
         Self::open_with_clock(path, Arc::new(SystemClock))
     }
 
-    /// Opens the database file at `path`; TTL and queue visibility follow `clock`.
+    /// Opens (creating it and its directory if needed) the database file at `path`; TTL and
+    /// queue visibility follow `clock`.
     pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Self>, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
         let writer = Connection::open(path).map_err(|e| open_error(path, &e))?;
         configure(&writer, true)?;
         schema::migrate(&writer)?;
@@ -67,9 +73,7 @@ impl EmbeddedDb {
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                    | OpenFlags::SQLITE_OPEN_URI,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(|e| open_error(path, &e))?;
             configure(&reader, false)?;

@@ -446,12 +446,13 @@ fn a_file_from_a_newer_build_is_refused() {
 }
 
 #[test]
-fn opening_outside_a_runtime_and_dropping_is_clean() {
+fn opening_outside_a_runtime_creates_the_directory_and_drops_cleanly() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let db = EmbeddedDb::open(&dir.path().join("crm.db")).expect("open");
-    assert!(db.path().is_some());
+    let path = dir.path().join("data").join("crm.db");
+    let db = EmbeddedDb::open(&path).expect("open");
+    assert_eq!(db.path(), Some(path.as_path()));
     assert!(db.clock().now_ms() > 0);
     drop(db);
-    let db = EmbeddedDb::open(&dir.path().join("crm.db")).expect("reopen");
+    let db = EmbeddedDb::open(&path).expect("reopen");
     drop(db);
 }

@@ -8,9 +8,7 @@ use serde_json::Value;
 use tracing::{debug, warn};
 
 use crate::error::errcode;
-use crate::model::{
-    AddCorpTag, CorpTagGroup, ExternalContactDetail, MarkTag, WelcomeMessage,
-};
+use crate::model::{AddCorpTag, CorpTagGroup, ExternalContactDetail, MarkTag, WelcomeMessage};
 use crate::token::{CachedToken, TokenStore};
 use crate::{RetryPolicy, WeComError};
 
@@ -138,7 +136,12 @@ impl WeComClient {
             follow_user: Vec<String>,
         }
         let resp: Resp = self
-            .call("externalcontact/get_follow_user_list", Verb::Get, &[], None::<&()>)
+            .call(
+                "externalcontact/get_follow_user_list",
+                Verb::Get,
+                &[],
+                None::<&()>,
+            )
             .await?;
         Ok(resp.follow_user)
     }
@@ -156,7 +159,12 @@ impl WeComClient {
         }
         let body = serde_json::json!({ "tag_id": tag_ids, "group_id": group_ids });
         let resp: Resp = self
-            .call("externalcontact/get_corp_tag_list", Verb::Post, &[], Some(&body))
+            .call(
+                "externalcontact/get_corp_tag_list",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
             .await?;
         Ok(resp.tag_group)
     }
@@ -164,14 +172,21 @@ impl WeComClient {
     /// `externalcontact/add_corp_tag`; returns the group with the created (or existing) tags.
     pub async fn add_corp_tag(&self, request: &AddCorpTag) -> Result<CorpTagGroup, WeComError> {
         if request.tag.is_empty() {
-            return Err(WeComError::InvalidRequest("add_corp_tag needs at least one tag".into()));
+            return Err(WeComError::InvalidRequest(
+                "add_corp_tag needs at least one tag".into(),
+            ));
         }
         #[derive(serde::Deserialize)]
         struct Resp {
             tag_group: CorpTagGroup,
         }
         let resp: Resp = self
-            .call("externalcontact/add_corp_tag", Verb::Post, &[], Some(request))
+            .call(
+                "externalcontact/add_corp_tag",
+                Verb::Post,
+                &[],
+                Some(request),
+            )
             .await?;
         Ok(resp.tag_group)
     }
@@ -179,7 +194,9 @@ impl WeComClient {
     /// `externalcontact/mark_tag`. Fires no callback: the caller updates its own record.
     pub async fn mark_tag(&self, request: &MarkTag) -> Result<(), WeComError> {
         if request.add_tag.is_empty() && request.remove_tag.is_empty() {
-            return Err(WeComError::InvalidRequest("mark_tag needs a tag to add or remove".into()));
+            return Err(WeComError::InvalidRequest(
+                "mark_tag needs a tag to add or remove".into(),
+            ));
         }
         let _: Value = self
             .call("externalcontact/mark_tag", Verb::Post, &[], Some(request))
@@ -191,7 +208,12 @@ impl WeComClient {
     pub async fn send_welcome_msg(&self, message: &WelcomeMessage) -> Result<(), WeComError> {
         message.validate().map_err(WeComError::InvalidRequest)?;
         let _: Value = self
-            .call("externalcontact/send_welcome_msg", Verb::Post, &[], Some(message))
+            .call(
+                "externalcontact/send_welcome_msg",
+                Verb::Post,
+                &[],
+                Some(message),
+            )
             .await?;
         Ok(())
     }
@@ -213,7 +235,11 @@ impl WeComClient {
         }
         for _ in 0..LEASE_POLLS {
             let now = self.clock.now_ms();
-            if self.tokens.try_lease(&self.holder, now, now + LEASE_MS).await? {
+            if self
+                .tokens
+                .try_lease(&self.holder, now, now + LEASE_MS)
+                .await?
+            {
                 let fetched = self.fetch_token().await;
                 let saved = match &fetched {
                     Ok(token) => self.tokens.save(token).await,
@@ -402,11 +428,13 @@ async fn classify_http(
 
 fn classify_errcode(api: &'static str, code: i64, errmsg: String) -> Attempt {
     match code {
-        errcode::INVALID_TOKEN | errcode::TOKEN_EXPIRED => Attempt::TokenRejected(WeComError::Api {
-            api,
-            errcode: code,
-            errmsg,
-        }),
+        errcode::INVALID_TOKEN | errcode::TOKEN_EXPIRED => {
+            Attempt::TokenRejected(WeComError::Api {
+                api,
+                errcode: code,
+                errmsg,
+            })
+        }
         errcode::SYSTEM_BUSY | errcode::CONCURRENCY_LIMIT | errcode::DATA_VERSION_CONFLICT => {
             Attempt::Retry(WeComError::Busy {
                 api,

@@ -27,7 +27,8 @@ pub trait TokenStore: Send + Sync {
     async fn load(&self) -> Result<Option<CachedToken>, WeComError>;
     async fn save(&self, token: &CachedToken) -> Result<(), WeComError>;
     /// Takes the refresh lease until `until_ms` unless another holder has an unexpired one.
-    async fn try_lease(&self, holder: &str, now_ms: i64, until_ms: i64) -> Result<bool, WeComError>;
+    async fn try_lease(&self, holder: &str, now_ms: i64, until_ms: i64)
+    -> Result<bool, WeComError>;
     async fn release_lease(&self, holder: &str) -> Result<(), WeComError>;
     /// Forgets the shared token if it is still `access_token` (WeCom refused it).
     async fn invalidate(&self, access_token: &str) -> Result<(), WeComError>;
@@ -64,7 +65,12 @@ impl TokenStore for MemoryTokenStore {
         Ok(())
     }
 
-    async fn try_lease(&self, holder: &str, now_ms: i64, until_ms: i64) -> Result<bool, WeComError> {
+    async fn try_lease(
+        &self,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, WeComError> {
         let mut state = self.lock()?;
         match &state.lease {
             Some((other, until)) if other != holder && *until > now_ms => Ok(false),

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use ports::SystemClock;
 use wecom_api::model::{AddCorpTag, MarkTag, NewTag};
-use wecom_api::{MemoryTokenStore, RetryPolicy, TokenStore, WeComClient, WeComError, WeComSettings};
+use wecom_api::{
+    MemoryTokenStore, RetryPolicy, TokenStore, WeComClient, WeComError, WeComSettings,
+};
 use wecom_sim::{FaultRule, RunningSim, ScanRequest, SimConfig, Staff};
 
 async fn sim() -> RunningSim {
@@ -31,7 +33,9 @@ async fn many_processes_share_one_token_and_one_refresher() {
     let sim = sim().await;
     let shared: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::default());
     // Four "Lambdas" with their own in-process cache, one shared store.
-    let clients: Vec<_> = (0..4).map(|_| Arc::new(client(&sim, shared.clone()))).collect();
+    let clients: Vec<_> = (0..4)
+        .map(|_| Arc::new(client(&sim, shared.clone())))
+        .collect();
     let mut tasks = Vec::new();
     for i in 0..40 {
         let c = clients[i % 4].clone();
@@ -78,7 +82,10 @@ async fn a_bad_secret_is_reported_as_such_and_never_retried() {
     let err = c.get_follow_user_list().await.unwrap_err();
     assert!(matches!(err, WeComError::InvalidSecret { .. }), "{err:?}");
     assert!(!err.is_retryable());
-    assert!(!err.to_string().contains("wrong-secret"), "the secret never shows");
+    assert!(
+        !err.to_string().contains("wrong-secret"),
+        "the secret never shows"
+    );
     assert_eq!(calls(&sim, "gettoken"), 1);
 }
 
@@ -87,14 +94,23 @@ async fn system_busy_and_server_errors_are_retried_at_most_three_times() {
     let sim = sim().await;
     let c = client(&sim, Arc::new(MemoryTokenStore::default()));
     let api = "externalcontact/get_follow_user_list";
-    sim.sim.inject_fault(FaultRule::errcode(api, -1).times(2)).unwrap();
-    sim.sim.inject_fault(FaultRule::http_status(api, 502).times(1)).unwrap();
+    sim.sim
+        .inject_fault(FaultRule::errcode(api, -1).times(2))
+        .unwrap();
+    sim.sim
+        .inject_fault(FaultRule::http_status(api, 502).times(1))
+        .unwrap();
     c.get_follow_user_list().await.unwrap();
     assert_eq!(calls(&sim, api), 4);
 
-    sim.sim.inject_fault(FaultRule::errcode(api, 45033).times(4)).unwrap();
+    sim.sim
+        .inject_fault(FaultRule::errcode(api, 45033).times(4))
+        .unwrap();
     let err = c.get_follow_user_list().await.unwrap_err();
-    assert!(matches!(err, WeComError::Busy { errcode: 45033, .. }), "{err:?}");
+    assert!(
+        matches!(err, WeComError::Busy { errcode: 45033, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable(), "the job can try again later");
     assert_eq!(calls(&sim, api), 8);
 }
@@ -105,7 +121,9 @@ async fn a_frequency_block_is_not_hammered_but_deferred() {
     let c = client(&sim, Arc::new(MemoryTokenStore::default()));
     let api = "externalcontact/get_follow_user_list";
     c.get_follow_user_list().await.unwrap();
-    sim.sim.inject_fault(FaultRule::errcode(api, 45009).times(1)).unwrap();
+    sim.sim
+        .inject_fault(FaultRule::errcode(api, 45009).times(1))
+        .unwrap();
     let err = c.get_follow_user_list().await.unwrap_err();
     assert!(matches!(err, WeComError::RateLimited { .. }), "{err:?}");
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(60)));
@@ -116,12 +134,18 @@ async fn a_frequency_block_is_not_hammered_but_deferred() {
 async fn permanent_errors_keep_errcode_and_errmsg() {
     let sim = sim().await;
     let c = client(&sim, Arc::new(MemoryTokenStore::default()));
-    let err = c.get_external_contact("wmNoSuchCustomer").await.unwrap_err();
+    let err = c
+        .get_external_contact("wmNoSuchCustomer")
+        .await
+        .unwrap_err();
     assert_eq!(err.errcode(), Some(40096));
     assert!(!err.errmsg().unwrap_or_default().is_empty());
     assert!(!err.is_retryable());
     let access_token = c.access_token().await.unwrap();
-    assert!(!err.to_string().contains(&access_token), "no token in errors");
+    assert!(
+        !err.to_string().contains(&access_token),
+        "no token in errors"
+    );
 
     let err = c
         .mark_tag(&MarkTag {
@@ -132,13 +156,20 @@ async fn permanent_errors_keep_errcode_and_errmsg() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, WeComError::InvalidRequest(_)), "refused before the call");
+    assert!(
+        matches!(err, WeComError::InvalidRequest(_)),
+        "refused before the call"
+    );
 }
 
 #[tokio::test]
 async fn follow_users_beyond_one_page_are_merged_through_the_cursor() {
     let sim = sim().await;
-    let first = sim.sim.scan(ScanRequest::new("zhangsan").state("douyin")).await.unwrap();
+    let first = sim
+        .sim
+        .scan(ScanRequest::new("zhangsan").state("douyin"))
+        .await
+        .unwrap();
     let ext = first.external_userid.clone();
     for i in 0..520 {
         let userid = format!("staff{i:03}");
@@ -158,7 +189,12 @@ async fn follow_users_beyond_one_page_are_merged_through_the_cursor() {
     let detail = c.get_external_contact(&ext).await.unwrap();
     assert_eq!(detail.follow_user.len(), 521);
     assert_eq!(calls(&sim, "externalcontact/get"), 2, "two pages");
-    assert!(detail.follow_user.iter().any(|f| f.userid == "zhangsan" && f.state == "douyin"));
+    assert!(
+        detail
+            .follow_user
+            .iter()
+            .any(|f| f.userid == "zhangsan" && f.state == "douyin")
+    );
 }
 
 #[tokio::test]
@@ -188,7 +224,10 @@ async fn tags_created_through_the_api_can_be_marked_on_a_customer() {
     .unwrap();
     let detail = c.get_external_contact(&scan.external_userid).await.unwrap();
     let tags = &detail.follow_user[0].tags;
-    assert!(tags.iter().any(|t| t.tag_id.as_deref() == Some(&tag_id) && t.tag_name == "来源:抖音"));
+    assert!(
+        tags.iter()
+            .any(|t| t.tag_id.as_deref() == Some(&tag_id) && t.tag_name == "来源:抖音")
+    );
     let all = c.get_corp_tag_list(&[], &[]).await.unwrap();
     assert!(all.iter().any(|g| g.group_name == "来源渠道"));
 }

@@ -7,7 +7,7 @@ use crate::CrmError;
 use crate::keys::{
     CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, callback_log_pk, callback_type_gsi_pk, ts,
 };
-use crate::model::{CallbackLogEntry, CallbackStatus};
+use crate::model::CallbackLogEntry;
 
 /// The raw WeCom event log. Each entry's key is the event's idempotency key, so the entry is
 /// both the log line and the de-duplication record.
@@ -35,11 +35,7 @@ impl CallbackLog {
     }
 
     fn item(&self, entry: &CallbackLogEntry) -> Result<Item, CrmError> {
-        let mut item = Item::with_doc(
-            callback_log_pk(&entry.dedupe_key),
-            CALLBACK_LOG_SK,
-            entry,
-        )?;
+        let mut item = Item::with_doc(callback_log_pk(&entry.dedupe_key), CALLBACK_LOG_SK, entry)?;
         let order = format!("{}#{}", ts(entry.received_at_ms), entry.dedupe_key);
         item.gsi1 = Some((CALLBACK_LOG_GSI_PK.to_owned(), order.clone()));
         item.gsi2 = Some((callback_type_gsi_pk(&entry.event_type), order));
@@ -110,19 +106,6 @@ impl CallbackLog {
         )
         .await?;
         Ok(())
-    }
-
-    /// Marks that the processing job is queued (unless processing already moved it on).
-    pub async fn mark_queued(&self, dedupe_key: &str) -> Result<(), CrmError> {
-        self.update(dedupe_key, |entry| {
-            if entry.status == CallbackStatus::Received {
-                entry.status = CallbackStatus::Queued;
-                true
-            } else {
-                false
-            }
-        })
-        .await
     }
 
     /// Recent entries, newest first; optionally only one event type.

@@ -48,7 +48,10 @@ impl CustomerRepo {
             .store
             .query(Query::partition(IndexName::Gsi1, unionid_gsi_pk(unionid)).limit(100))
             .await?;
-        page.items.iter().map(|i| i.doc().map_err(Into::into)).collect()
+        page.items
+            .iter()
+            .map(|i| i.doc().map_err(Into::into))
+            .collect()
     }
 
     /// Every customer, newest first (one page).
@@ -259,7 +262,9 @@ impl CustomerRepo {
             },
         )
         .await?;
-        written.map(|item| item.doc().map_err(Into::into)).transpose()
+        written
+            .map(|item| item.doc().map_err(Into::into))
+            .transpose()
     }
 
     /// Recomputes the customer's status from their relationships.
@@ -318,7 +323,10 @@ impl CustomerRepo {
                     .limit(1000),
             )
             .await?;
-        page.items.iter().map(|i| i.doc().map_err(Into::into)).collect()
+        page.items
+            .iter()
+            .map(|i| i.doc().map_err(Into::into))
+            .collect()
     }
 
     /// A staff member's relationships (one page).
@@ -379,7 +387,11 @@ fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
         .map(|u| (unionid_gsi_pk(u), pk.clone()));
     item.gsi2 = Some((
         CUSTOMERS_GSI_PK.to_owned(),
-        format!("{}#{}", ts(customer.first_added_at_ms), customer.external_userid),
+        format!(
+            "{}#{}",
+            ts(customer.first_added_at_ms),
+            customer.external_userid
+        ),
     ));
     Ok(item)
 }

@@ -33,7 +33,12 @@ fn store_err(e: impl std::fmt::Display) -> WeComError {
 #[async_trait]
 impl TokenStore for StoreTokenStore {
     async fn load(&self) -> Result<Option<CachedToken>, WeComError> {
-        match self.store.get(CONFIG_PK, TOKEN_SK).await.map_err(store_err)? {
+        match self
+            .store
+            .get(CONFIG_PK, TOKEN_SK)
+            .await
+            .map_err(store_err)?
+        {
             Some(item) => item.doc().map(Some).map_err(store_err),
             None => Ok(None),
         }
@@ -48,7 +53,12 @@ impl TokenStore for StoreTokenStore {
             .map_err(store_err)
     }
 
-    async fn try_lease(&self, holder: &str, now_ms: i64, until_ms: i64) -> Result<bool, WeComError> {
+    async fn try_lease(
+        &self,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, WeComError> {
         let current = self
             .store
             .get(CONFIG_PK, TOKEN_LEASE_SK)
@@ -96,7 +106,11 @@ impl TokenStore for StoreTokenStore {
         }
         match self
             .store
-            .delete(CONFIG_PK, TOKEN_LEASE_SK, Condition::VersionIs(item.version))
+            .delete(
+                CONFIG_PK,
+                TOKEN_LEASE_SK,
+                Condition::VersionIs(item.version),
+            )
             .await
         {
             Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
@@ -105,7 +119,12 @@ impl TokenStore for StoreTokenStore {
     }
 
     async fn invalidate(&self, access_token: &str) -> Result<(), WeComError> {
-        let Some(item) = self.store.get(CONFIG_PK, TOKEN_SK).await.map_err(store_err)? else {
+        let Some(item) = self
+            .store
+            .get(CONFIG_PK, TOKEN_SK)
+            .await
+            .map_err(store_err)?
+        else {
             return Ok(());
         };
         let token: CachedToken = item.doc().map_err(store_err)?;

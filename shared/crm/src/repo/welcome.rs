@@ -39,7 +39,11 @@ impl WelcomeClaims {
     }
 
     pub async fn get(&self, welcome_code: &str) -> Result<Option<WelcomeClaim>, CrmError> {
-        match self.store.get(&welcome_claim_pk(welcome_code), CLAIM_SK).await? {
+        match self
+            .store
+            .get(&welcome_claim_pk(welcome_code), CLAIM_SK)
+            .await?
+        {
             Some(item) => Ok(Some(item.doc()?)),
             None => Ok(None),
         }
@@ -71,7 +75,10 @@ impl WelcomeClaims {
             Err(StoreError::ConditionFailed) => {}
             Err(e) => return Err(e.into()),
         }
-        let Some(current) = self.store.get(&welcome_claim_pk(welcome_code), CLAIM_SK).await?
+        let Some(current) = self
+            .store
+            .get(&welcome_claim_pk(welcome_code), CLAIM_SK)
+            .await?
         else {
             return Ok(ClaimOutcome::Busy);
         };
