@@ -64,27 +64,21 @@ impl Harness {
 
     pub async fn start_with(backend: Backend, setup: Setup) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let (store, queue, consumer, embedded_queue): (
-            Arc<dyn ItemStore>,
-            Arc<dyn ports::JobQueue>,
-            Arc<dyn ports::QueueConsumer>,
-            Option<Arc<EmbeddedQueue>>,
-        ) = match backend {
+        let (store, queue, consumer, embedded_queue) = match backend {
             Backend::Embedded => {
                 let db = EmbeddedDb::open(&dir.path().join("crm.db")).unwrap();
                 let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
-                (
-                    Arc::new(SqliteStore::new(db)),
-                    queue.clone(),
-                    queue.clone(),
-                    Some(queue),
-                )
+                let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db));
+                let producer: Arc<dyn ports::JobQueue> = queue.clone();
+                let consumer: Arc<dyn ports::QueueConsumer> = queue.clone();
+                (store, producer, consumer, Some(queue))
             }
             Backend::Moto => {
-                let store = store_aws::testing::fresh_shared_store().await;
-                let fixture = store_aws::testing::fresh_queue(8).await;
-                let queue = Arc::new(fixture.queue);
-                (store, queue.clone(), queue, None)
+                let store: Arc<dyn ItemStore> = store_aws::testing::fresh_shared_store().await;
+                let queue = Arc::new(store_aws::testing::fresh_queue(8).await.queue);
+                let producer: Arc<dyn ports::JobQueue> = queue.clone();
+                let consumer: Arc<dyn ports::QueueConsumer> = queue;
+                (store, producer, consumer, None)
             }
         };
         let mut options = AppOptions::new("127.0.0.1:0".parse().unwrap());

@@ -23,7 +23,7 @@ pub enum Delivery {
     /// The first delivery: the entry was created.
     First,
     /// A repeat delivery; the entry as it now stands (delivery count incremented).
-    Repeat(CallbackLogEntry),
+    Repeat(Box<CallbackLogEntry>),
 }
 
 impl CallbackLog {
@@ -69,7 +69,7 @@ impl CallbackLog {
         )
         .await?;
         match written {
-            Some(item) => Ok(Delivery::Repeat(item.doc()?)),
+            Some(item) => Ok(Delivery::Repeat(Box::new(item.doc()?))),
             None => Err(CrmError::Contention(entry.dedupe_key.clone())),
         }
     }
