@@ -43,6 +43,8 @@ pub struct Harness {
 pub struct Setup {
     pub sim: SimConfig,
     pub max_skew_secs: i64,
+    /// Event workers (0: events are accepted and queued, not processed).
+    pub workers: usize,
 }
 
 impl Default for Setup {
@@ -53,6 +55,7 @@ impl Default for Setup {
         Self {
             sim,
             max_skew_secs: 0,
+            workers: 2,
         }
     }
 }
@@ -63,7 +66,22 @@ impl Harness {
     }
 
     pub async fn start_with(backend: Backend, setup: Setup) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), backend, setup).await
+    }
+
+    /// Stops the app and starts it again on the same embedded database file (local mode's
+    /// restart).
+    pub async fn restart(self, setup: Setup) -> Self {
+        assert!(
+            self.embedded_queue.is_some(),
+            "restart is for the embedded backend"
+        );
+        let Harness { app, _dir, .. } = self;
+        app.shutdown().await;
+        Self::start_in(_dir, Backend::Embedded, setup).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, backend: Backend, setup: Setup) -> Self {
         let (store, queue, consumer, embedded_queue) = match backend {
             Backend::Embedded => {
                 let db = EmbeddedDb::open(&dir.path().join("crm.db")).unwrap();
@@ -86,6 +104,7 @@ impl Harness {
         options.config_seed = crm::config::CorpConfig::from_env_map(|_| None);
         options.config_seed.callback_max_skew_secs = setup.max_skew_secs;
         options.retry = RetryPolicy::fast();
+        options.workers = setup.workers;
         options.processor = ProcessorSettings {
             rate_limit_backoff: Duration::from_secs(1),
             retry_base: Duration::from_millis(200),

@@ -138,7 +138,19 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             configs.save(&config).await?;
             base_url.clone()
         }
-        _ => options.wecom_base_url.clone(),
+        _ => {
+            // A data dir last used with --simulate holds the simulator's credentials; a run
+            // against the real WeCom takes the configured ones instead.
+            if config.corp_id == SimConfig::demo().corp_id && !seed.corp_id.is_empty() {
+                config.corp_id.clone_from(&seed.corp_id);
+                config.corp_secret.clone_from(&seed.corp_secret);
+                config.agent_id.clone_from(&seed.agent_id);
+                config.token.clone_from(&seed.token);
+                config.encoding_aes_key.clone_from(&seed.encoding_aes_key);
+                configs.save(&config).await?;
+            }
+            options.wecom_base_url.clone()
+        }
     };
     let settings =
         CallbackSettings::from_config(&config).map_err(|e| AppError::Config(e.to_string()))?;
