@@ -121,17 +121,11 @@ impl CallbackHandler {
 
     fn verify_url(&self, request: &CallbackRequest) -> Result<CallbackResponse, CallbackResponse> {
         let params = query_params(&request.raw_query);
-        let param = |name: &'static str| {
-            params
-                .get(name)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
-        };
         let (signature, timestamp, nonce, echostr) = (
-            param("msg_signature")?,
-            param("timestamp")?,
-            param("nonce")?,
-            param("echostr")?,
+            required(&params, "msg_signature")?,
+            required(&params, "timestamp")?,
+            required(&params, "nonce")?,
+            required(&params, "echostr")?,
         );
         self.check_time(timestamp)?;
         let plain = self
@@ -151,16 +145,10 @@ impl CallbackHandler {
             return Err(rejected(&CallbackError::BodyTooLarge));
         }
         let params = query_params(&request.raw_query);
-        let param = |name: &'static str| {
-            params
-                .get(name)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
-        };
         let (signature, timestamp, nonce) = (
-            param("msg_signature")?,
-            param("timestamp")?,
-            param("nonce")?,
+            required(&params, "msg_signature")?,
+            required(&params, "timestamp")?,
+            required(&params, "nonce")?,
         );
         self.check_time(timestamp)?;
         let plain = self
@@ -197,6 +185,18 @@ impl CallbackHandler {
         )
         .map_err(|e| rejected(&e))
     }
+}
+
+/// A query parameter WeCom always sends.
+fn required<'a>(
+    params: &'a std::collections::BTreeMap<String, String>,
+    name: &'static str,
+) -> Result<&'a str, CallbackResponse> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
 }
 
 /// A refused request: logged by its code only (never the payload), answered with a 4xx.

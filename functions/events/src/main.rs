@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use crm::config::CorpConfig;
+use crm::config::{CorpConfig, DeploymentEnv};
 use crm::process::{Processor, ProcessorSettings};
 use crm::repo::{CallbackLog, ConfigRepo, StoreTokenStore};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -19,31 +19,25 @@ async fn main() -> Result<(), Error> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .without_time()
         .init();
-    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-    let queue_url = std::env::var("EVENTS_QUEUE_URL").map_err(|_| "EVENTS_QUEUE_URL is not set")?;
-    let base_url =
-        std::env::var("WEWORK_API_BASE").unwrap_or_else(|_| wecom_api::WECOM_BASE_URL.to_owned());
-    let retention_days = std::env::var("CALLBACK_LOG_RETENTION_DAYS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(90);
-
+    let env = DeploymentEnv::from_env()?;
     let aws = store_aws::sdk_config().await;
-    let store: Arc<dyn ItemStore> =
-        Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table));
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url);
+    let store: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        env.table,
+    ));
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&aws), env.events_queue_url);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let seed = CorpConfig::from_env();
     let config = ConfigRepo::new(store.clone()).load_or_seed(&seed).await?;
     let wecom = WeComClient::new(
-        WeComSettings::new(&base_url, &config.corp_id, &config.corp_secret),
+        WeComSettings::new(&env.wecom_base_url, &config.corp_id, &config.corp_secret),
         Arc::new(StoreTokenStore::new(store.clone())),
         clock.clone(),
     )?;
     let processor = Processor::new(
         store.clone(),
-        CallbackLog::new(store, retention_days),
+        CallbackLog::new(store, env.callback_log_retention_days),
         seed,
         Arc::new(wecom),
         clock,

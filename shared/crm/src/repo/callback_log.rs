@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError};
 
-use super::update_item;
+use super::{query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
     CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, callback_log_pk, callback_type_gsi_pk, ts,
@@ -119,15 +119,10 @@ impl CallbackLog {
             Some(t) => Query::partition(IndexName::Gsi2, callback_type_gsi_pk(t)),
             None => Query::partition(IndexName::Gsi1, CALLBACK_LOG_GSI_PK),
         };
-        let page = self
-            .store
-            .query(query.newest_first().limit(limit).after(cursor))
-            .await?;
-        let entries = page
-            .items
-            .iter()
-            .map(|i| i.doc().map_err(Into::into))
-            .collect::<Result<_, CrmError>>()?;
-        Ok((entries, page.next_cursor))
+        query_page(
+            self.store.as_ref(),
+            query.newest_first().limit(limit).after(cursor),
+        )
+        .await
     }
 }

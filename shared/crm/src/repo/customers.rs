@@ -3,7 +3,7 @@ use std::sync::Arc;
 use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition};
 use wecom_api::model::ExternalContact;
 
-use super::update_item;
+use super::{query_all, query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
     CUSTOMERS_GSI_PK, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, channel_gsi_pk,
@@ -44,14 +44,12 @@ impl CustomerRepo {
 
     /// Customers known under a WeChat unionid.
     pub async fn find_by_unionid(&self, unionid: &str) -> Result<Vec<Customer>, CrmError> {
-        let page = self
-            .store
-            .query(Query::partition(IndexName::Gsi1, unionid_gsi_pk(unionid)).limit(100))
-            .await?;
-        page.items
-            .iter()
-            .map(|i| i.doc().map_err(Into::into))
-            .collect()
+        query_page(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi1, unionid_gsi_pk(unionid)).limit(100),
+        )
+        .await
+        .map(|(customers, _)| customers)
     }
 
     /// Every customer, newest first (one page).
@@ -60,21 +58,14 @@ impl CustomerRepo {
         limit: usize,
         cursor: Option<String>,
     ) -> Result<(Vec<Customer>, Option<String>), CrmError> {
-        let page = self
-            .store
-            .query(
-                Query::partition(IndexName::Gsi2, CUSTOMERS_GSI_PK)
-                    .newest_first()
-                    .limit(limit)
-                    .after(cursor),
-            )
-            .await?;
-        let customers = page
-            .items
-            .iter()
-            .map(|i| i.doc().map_err(Into::into))
-            .collect::<Result<_, CrmError>>()?;
-        Ok((customers, page.next_cursor))
+        query_page(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi2, CUSTOMERS_GSI_PK)
+                .newest_first()
+                .limit(limit)
+                .after(cursor),
+        )
+        .await
     }
 
     /// Creates or refreshes the profile from WeCom's detail. A new external_userid whose
@@ -219,26 +210,13 @@ impl CustomerRepo {
         &self,
         external_userid: &str,
     ) -> Result<Vec<Relationship>, CrmError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    Query::partition(IndexName::Primary, customer_pk(external_userid))
-                        .sk(SkCondition::BeginsWith(RELATIONSHIP_PREFIX.into()))
-                        .limit(500)
-                        .after(cursor),
-                )
-                .await?;
-            for item in &page.items {
-                out.push(item.doc()?);
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        query_all(
+            self.store.as_ref(),
+            Query::partition(IndexName::Primary, customer_pk(external_userid))
+                .sk(SkCondition::BeginsWith(RELATIONSHIP_PREFIX.into()))
+                .limit(500),
+        )
+        .await
     }
 
     /// Read-modify-write of one relationship; `change` gets the current one (if any) and
@@ -315,18 +293,13 @@ impl CustomerRepo {
     }
 
     pub async fn timeline(&self, external_userid: &str) -> Result<Vec<TimelineEvent>, CrmError> {
-        let page = self
-            .store
-            .query(
-                Query::partition(IndexName::Primary, customer_pk(external_userid))
-                    .sk(SkCondition::BeginsWith(TIMELINE_PREFIX.into()))
-                    .limit(1000),
-            )
-            .await?;
-        page.items
-            .iter()
-            .map(|i| i.doc().map_err(Into::into))
-            .collect()
+        query_all(
+            self.store.as_ref(),
+            Query::partition(IndexName::Primary, customer_pk(external_userid))
+                .sk(SkCondition::BeginsWith(TIMELINE_PREFIX.into()))
+                .limit(1000),
+        )
+        .await
     }
 
     /// A staff member's relationships (one page).
@@ -336,20 +309,13 @@ impl CustomerRepo {
         limit: usize,
         cursor: Option<String>,
     ) -> Result<(Vec<Relationship>, Option<String>), CrmError> {
-        let page = self
-            .store
-            .query(
-                Query::partition(IndexName::Gsi1, staff_gsi_pk(userid))
-                    .limit(limit)
-                    .after(cursor),
-            )
-            .await?;
-        let rels = page
-            .items
-            .iter()
-            .map(|i| i.doc().map_err(Into::into))
-            .collect::<Result<_, CrmError>>()?;
-        Ok((rels, page.next_cursor))
+        query_page(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi1, staff_gsi_pk(userid))
+                .limit(limit)
+                .after(cursor),
+        )
+        .await
     }
 
     /// Relationships that came through one channel, newest first (one page).
@@ -359,21 +325,14 @@ impl CustomerRepo {
         limit: usize,
         cursor: Option<String>,
     ) -> Result<(Vec<Relationship>, Option<String>), CrmError> {
-        let page = self
-            .store
-            .query(
-                Query::partition(IndexName::Gsi2, channel_gsi_pk(state))
-                    .newest_first()
-                    .limit(limit)
-                    .after(cursor),
-            )
-            .await?;
-        let rels = page
-            .items
-            .iter()
-            .map(|i| i.doc().map_err(Into::into))
-            .collect::<Result<_, CrmError>>()?;
-        Ok((rels, page.next_cursor))
+        query_page(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi2, channel_gsi_pk(state))
+                .newest_first()
+                .limit(limit)
+                .after(cursor),
+        )
+        .await
     }
 }
 

@@ -15,7 +15,7 @@ pub(crate) use tags::find_in as find_tag;
 pub use token::StoreTokenStore;
 pub use welcome::{ClaimOutcome, WelcomeClaims};
 
-use ports::{Condition, Item, ItemStore, StoreError};
+use ports::{Condition, Item, ItemStore, Query, StoreError};
 use serde::de::DeserializeOwned;
 
 use crate::CrmError;
@@ -59,4 +59,35 @@ where
         }
     }
     Err(CrmError::Contention(format!("{pk}/{sk}")))
+}
+
+/// One page of a query, decoded.
+pub(crate) async fn query_page<T: DeserializeOwned>(
+    store: &dyn ItemStore,
+    query: Query,
+) -> Result<(Vec<T>, Option<String>), CrmError> {
+    let page = store.query(query).await?;
+    let docs = page
+        .items
+        .iter()
+        .map(|item| item.doc().map_err(CrmError::from))
+        .collect::<Result<_, _>>()?;
+    Ok((docs, page.next_cursor))
+}
+
+/// Every page of a query, decoded (for small partitions: a customer's items, the tag catalogue).
+pub(crate) async fn query_all<T: DeserializeOwned>(
+    store: &dyn ItemStore,
+    query: Query,
+) -> Result<Vec<T>, CrmError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (docs, next) = query_page(store, query.clone().after(cursor)).await?;
+        out.extend(docs);
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use ports::{Condition, IndexName, Item, ItemStore, Query};
 use wecom_api::model::CorpTagGroup;
 
+use super::query_all;
 use crate::CrmError;
 use crate::keys::{TAGS_PK, tag_group_sk};
 
@@ -20,25 +21,11 @@ impl TagCatalogue {
     }
 
     pub async fn groups(&self) -> Result<Vec<CorpTagGroup>, CrmError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    Query::partition(IndexName::Primary, TAGS_PK)
-                        .limit(500)
-                        .after(cursor),
-                )
-                .await?;
-            for item in &page.items {
-                out.push(item.doc()?);
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        query_all(
+            self.store.as_ref(),
+            Query::partition(IndexName::Primary, TAGS_PK).limit(500),
+        )
+        .await
     }
 
     /// The id of a live tag by group and tag name.
