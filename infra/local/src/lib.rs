@@ -25,6 +25,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
+use admin_api::{AdminState, AuthMode};
+use ports::RandomIds;
 use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
 use wecom_sim::{SimConfig, Simulator};
 
@@ -51,6 +53,8 @@ pub struct AppOptions {
     pub processor: ProcessorSettings,
     pub retry: RetryPolicy,
     pub callback_log_retention_days: i64,
+    /// The bearer token of the admin API (`/api/*`).
+    pub admin_token: String,
 }
 
 impl AppOptions {
@@ -64,6 +68,10 @@ impl AppOptions {
             processor: ProcessorSettings::default(),
             retry: RetryPolicy::default(),
             callback_log_retention_days: 90,
+            admin_token: std::env::var("WEWORK_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>())),
         }
     }
 }
@@ -84,6 +92,7 @@ pub struct RunningApp {
     pub base_url: String,
     pub sim: Option<Simulator>,
     pub config: CorpConfig,
+    pub admin_token: String,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -163,17 +172,32 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     ));
     let mut wecom_settings = WeComSettings::new(&wecom_base, &config.corp_id, &config.corp_secret);
     wecom_settings.retry = options.retry;
-    let wecom = WeComClient::new(
-        wecom_settings,
-        Arc::new(StoreTokenStore::new(adapters.store.clone())),
-        adapters.clock.clone(),
-    )
-    .map_err(|e| AppError::Config(e.to_string()))?;
+    let wecom = Arc::new(
+        WeComClient::new(
+            wecom_settings,
+            Arc::new(StoreTokenStore::new(adapters.store.clone())),
+            adapters.clock.clone(),
+        )
+        .map_err(|e| AppError::Config(e.to_string()))?,
+    );
+    let admin = admin_api::router(
+        AdminState {
+            store: adapters.store.clone(),
+            queue: adapters.queue.clone(),
+            clock: adapters.clock.clone(),
+            ids: Arc::new(RandomIds),
+            wecom: wecom.clone(),
+            wecom_base_url: wecom_base.clone(),
+            config_seed: seed.clone(),
+            callback_log_retention_days: options.callback_log_retention_days,
+        },
+        AuthMode::Bearer(options.admin_token.clone().into()),
+    );
     let processor = Arc::new(Processor::new(
         adapters.store.clone(),
         log,
         seed,
-        Arc::new(wecom),
+        wecom,
         adapters.clock.clone(),
         options.processor.clone(),
     ));
@@ -182,7 +206,8 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         .route(CALLBACK_PATH, get(callback_route).post(callback_route))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .with_state(handler);
+        .with_state(handler)
+        .merge(admin);
     if let Some(sim) = &sim {
         router = router.merge(sim.router());
     }
@@ -213,6 +238,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         base_url,
         sim,
         config,
+        admin_token: options.admin_token,
         stop,
         tasks,
     })

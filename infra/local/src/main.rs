@@ -85,6 +85,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  数据目录 / data dir:     {}\n",
         data_dir.display()
     ));
+    out.push_str(&format!(
+        "  管理接口 / admin API:    {}/api  (Authorization: Bearer {})\n",
+        app.base_url, app.admin_token
+    ));
     if app.sim.is_some() {
         out.push_str(
             "  企业微信模拟器已启用 / WeCom simulator on. 模拟客户扫码 / simulate a scan:\n",

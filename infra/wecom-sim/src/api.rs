@@ -8,13 +8,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::config::SimConfig;
+use crate::contact_way as cw;
 use crate::model::{AppMessage, CorpTag, CorpTagGroup, TagOrigin, WelcomeMessage};
 use crate::sim::Simulator;
 use crate::state::{Relation, State as SimState, TagRef, normalize_path};
@@ -45,6 +46,12 @@ pub(crate) enum Api {
     MarkTag,
     SendWelcomeMsg,
     MessageSend,
+    AddContactWay,
+    GetContactWay,
+    UpdateContactWay,
+    DelContactWay,
+    ListContactWay,
+    CloseTempChat,
 }
 
 impl Api {
@@ -63,6 +70,12 @@ impl Api {
             "externalcontact/mark_tag" => Api::MarkTag,
             "externalcontact/send_welcome_msg" => Api::SendWelcomeMsg,
             "message/send" => Api::MessageSend,
+            "externalcontact/add_contact_way" => Api::AddContactWay,
+            "externalcontact/get_contact_way" => Api::GetContactWay,
+            "externalcontact/update_contact_way" => Api::UpdateContactWay,
+            "externalcontact/del_contact_way" => Api::DelContactWay,
+            "externalcontact/list_contact_way" => Api::ListContactWay,
+            "externalcontact/close_temp_chat" => Api::CloseTempChat,
             _ => return None,
         })
     }
@@ -86,6 +99,7 @@ pub(crate) async fn handle(
     State(sim): State<Simulator>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     body: Body,
 ) -> Response {
     let path = match uri.path().split_once("/cgi-bin/") {
@@ -122,9 +136,20 @@ pub(crate) async fn handle(
     };
     let now_ms = sim.now_ms();
     let config = sim.config();
+    let base = crate::contact_way::public_base(
+        config.public_base_url.as_deref(),
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+    );
+    let call = Call {
+        method: &method,
+        params: &params,
+        body: &bytes,
+        now_ms,
+        public_base: &base,
+    };
     let result = {
         let mut st = sim.lock();
-        dispatch(&mut st, config, api, &method, &params, &bytes, now_ms)
+        dispatch(&mut st, config, api, &call)
     };
     match result {
         Ok(fields) => wx::ok_response(fields),
@@ -151,20 +176,29 @@ fn param<'a>(params: &'a HashMap<String, String>, key: &str) -> Option<&'a str> 
         .filter(|v| !v.is_empty())
 }
 
-fn dispatch(
-    st: &mut SimState,
-    config: &SimConfig,
-    api: Api,
-    method: &Method,
-    params: &HashMap<String, String>,
-    body: &[u8],
+/// One call's request parts.
+struct Call<'a> {
+    method: &'a Method,
+    params: &'a HashMap<String, String>,
+    body: &'a [u8],
     now_ms: i64,
-) -> WxResult {
+    /// Base URL for absolute `qr_code` links.
+    public_base: &'a str,
+}
+
+fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) -> WxResult {
+    let Call {
+        method,
+        params,
+        body,
+        now_ms,
+        public_base,
+    } = *call;
     if api == Api::GetToken {
         return get_token(st, config, params, now_ms);
     }
     check_token(st, params, now_ms)?;
-    if api.needs_post() && method != Method::POST {
+    if api.needs_post() && *method != Method::POST {
         return Err(WxError::detail(
             40058,
             "this api requires POST with a JSON body",
@@ -185,6 +219,12 @@ fn dispatch(
         Api::MarkTag => mark_tag(st, parse_body(body)?),
         Api::SendWelcomeMsg => send_welcome_msg(st, parse_body(body)?, now_ms),
         Api::MessageSend => message_send(st, config, body, now),
+        Api::AddContactWay => cw::add_contact_way(st, parse_body(body)?, now, public_base),
+        Api::GetContactWay => cw::get_contact_way(st, parse_body(body)?),
+        Api::UpdateContactWay => cw::update_contact_way(st, parse_body(body)?, now),
+        Api::DelContactWay => cw::del_contact_way(st, parse_body(body)?),
+        Api::ListContactWay => cw::list_contact_way(st, parse_body_or_default(body)?, now),
+        Api::CloseTempChat => cw::close_temp_chat(st, parse_body(body)?),
     }
 }
 
@@ -266,11 +306,11 @@ fn check_token(
 // ---------------------------------------------------------------------------------------------
 
 /// Opaque-looking cursors over an offset.
-fn encode_cursor(offset: usize) -> String {
+pub(crate) fn encode_cursor(offset: usize) -> String {
     format!("SIMCUR{offset:08X}")
 }
 
-fn decode_cursor(cursor: Option<&str>) -> Result<usize, WxError> {
+pub(crate) fn decode_cursor(cursor: Option<&str>) -> Result<usize, WxError> {
     match cursor.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok(0),
         Some(c) => c
@@ -360,7 +400,7 @@ fn follow_user_list(st: &SimState) -> WxResult {
 }
 
 /// Checks that `userid` is a member with customer contact.
-fn check_member(st: &SimState, userid: Option<&str>) -> Result<(), WxError> {
+pub(crate) fn check_member(st: &SimState, userid: Option<&str>) -> Result<(), WxError> {
     let userid = userid
         .filter(|u| !u.is_empty())
         .ok_or_else(|| WxError::new(41009))?;

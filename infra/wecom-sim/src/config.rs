@@ -31,6 +31,10 @@ pub struct SimConfig {
     /// groups (客户等级, 意向项目). Without it the corp starts empty: add staff with
     /// `POST /sim/control/staff`.
     pub demo_data: bool,
+    /// The simulator's public base URL (`http://host:port`, no trailing slash), used to build
+    /// absolute `qr_code` URLs (`{base}/sim/qr/{config_id}.png`). `None`: derived from the
+    /// request's `Host` header (`http://{Host}`).
+    pub public_base_url: Option<String>,
 }
 
 impl SimConfig {
@@ -49,6 +53,7 @@ impl SimConfig {
             callback_retry_delay: Duration::from_secs(5),
             callback_timeout: Duration::from_secs(5),
             demo_data: true,
+            public_base_url: None,
         }
     }
 

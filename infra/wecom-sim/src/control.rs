@@ -130,13 +130,26 @@ impl Simulator {
     /// A customer scans `userid`'s 「联系我」 QR code: creates or reuses the contact, makes the
     /// relationship (or the half relationship), hands out a welcome code and delivers
     /// `add_external_contact` / `add_half_external_contact`.
-    pub async fn scan(&self, req: ScanRequest) -> ControlResult<ScanOutcome> {
+    pub async fn scan(&self, mut req: ScanRequest) -> ControlResult<ScanOutcome> {
         check_deliveries(req.deliveries)?;
         let now_ms = self.now_ms();
         let now = now_ms.div_euclid(1000);
         let window_ms = self.config().welcome_window_secs.saturating_mul(1000);
+        let config_id = nonempty(req.config_id.as_deref()).map(str::to_owned);
         let (ext, code, change_type, xml) = {
             let mut st = self.lock();
+            if let Some(id) = &config_id {
+                let way = crate::contact_way::resolve_scan(&st, id, now)?;
+                if !req.userid.is_empty() && req.userid != way.userid {
+                    return Err(ControlError::BadRequest(format!(
+                        "contact way {id} routes to {}, not {}",
+                        way.userid, req.userid
+                    )));
+                }
+                req.userid = way.userid;
+                req.state = Some(way.state);
+                req.half = req.half || way.half;
+            }
             match st.staff.get(&req.userid) {
                 None => return Err(ControlError::NotFound(format!("no member {}", req.userid))),
                 Some(s) if !s.customer_contact => {
@@ -248,6 +261,9 @@ impl Simulator {
                     },
                 );
             }
+            if let Some(id) = &config_id {
+                crate::contact_way::mark_scanned(&mut st, id, &req.userid, &ext);
+            }
             let change_type = if req.half {
                 "add_half_external_contact"
             } else {
@@ -280,6 +296,8 @@ impl Simulator {
             welcome_code: code,
             change_type: change_type.to_owned(),
             create_time: now,
+            state: req.state.unwrap_or_default(),
+            config_id,
             deliveries,
         })
     }
@@ -807,6 +825,7 @@ pub(crate) async fn index() -> Response {
             "POST /sim/control/tokens/invalidate",
             "GET|PUT /sim/control/callback-url",
             "POST /sim/control/staff",
+            "GET /sim/qr/{config_id}.png",
             "POST /sim/control/clock/advance",
         ]
     }))

@@ -26,6 +26,11 @@ pub(crate) fn tag_id() -> String {
     format!("et{}", pick(URL_SAFE, 30))
 }
 
+/// 32 hex characters, like a 「联系我」 config_id.
+pub(crate) fn config_id() -> String {
+    pick(b"0123456789abcdef", 32)
+}
+
 pub(crate) fn welcome_code() -> String {
     pick(URL_SAFE, 43)
 }

@@ -35,6 +35,12 @@
 //! | `POST externalcontact/mark_tag` | 40058 both lists empty; 84061 no relationship; 40068 unknown tag; **no callback** |
 //! | `POST externalcontact/send_welcome_msg` | 41050 unknown/expired code, 41051 used; text > 4000 bytes → 40058 (UNCONFIRMED); > 9 attachments → 41064; bad attachment → 41065; neither text nor attachments → 40058 (UNCONFIRMED) |
 //! | `POST message/send` | 41011/40056 agentid; 40008 msgtype; text/markdown: 44004 empty, 45002 > 2048 bytes; `invaliduser`; all invalid → 81013; departments/member tags are not modelled (always `invalidparty`/`invalidtag`) |
+//! | `POST externalcontact/add_contact_way` | 「联系我」 (§2) → `{config_id, qr_code}` (`qr_code` only for scene 2: `{public_base_url}/sim/qr/{config_id}.png`). 40058: type/scene not 1/2, style not allowed for the type (type 1: 1–3, type 2: 1–2), remark/state > 30 chars, type 1 without exactly one `user` or with `party` (UNCONFIRMED codes), type 2 without user and party, `is_temp` on type 2, `expires_in`/`chat_expires_in` outside 0–14 d, `conclusions` without `is_temp`, conclusion text > 4000 B, link title missing/> 128 B, link url missing, desc > 512 B, miniprogram title missing/> 64 B or pic_media_id/appid/page missing, image without media_id/pic_url. 41041 > 100 members; 60111 unknown member (UNCONFIRMED); **41054** member without customer contact (UNCONFIRMED mapping); 41045 past 500 000 non-temp ways. `skip_verify` defaults to true. Departments are not modelled: `party` ids are stored but expand to no member. |
+//! | `POST externalcontact/get_contact_way` | `{config_id}` → `contact_way{config_id, type, scene, style, remark, skip_verify, state, qr_code, user, party, is_temp, is_exclusive}` plus `expires_in, chat_expires_in, unionid, conclusions` for temp ways (image comes back as `pic_url`); unknown/deleted id → **40058** (UNCONFIRMED) |
+//! | `POST externalcontact/update_contact_way` | same checks as add for the given fields; `user`/`party` overwrite; an expired or used temp way → 40058 (UNCONFIRMED); a new `expires_in` counts from the update (UNCONFIRMED) |
+//! | `POST externalcontact/del_contact_way` | 40058 unknown id (UNCONFIRMED) |
+//! | `POST externalcontact/list_contact_way` | `{start_time (default end − 90 d), end_time (default now), cursor, limit (default 100, > 1000 → 40058)}` → `contact_way[{config_id}]`, `next_cursor` (`""` at the end); temp ways never listed |
+//! | `POST externalcontact/close_temp_chat` | `{userid, external_userid}`: 41009/60111 member, 40096 unknown customer, 40058 no open temp session (UNCONFIRMED) |
 //! | any other path | HTTP 404 with an empty body (what WeCom answers for a non-existent cgi path) |
 //!
 //! Bad JSON, a missing required field or a GET on a POST-only API → 40058. A call goes through:
@@ -52,7 +58,7 @@
 //!
 //! | route | request → answer |
 //! |---|---|
-//! | `POST /sim/control/scan` | `{userid, state?, name?, gender?, unionid?, external_userid?, half?, welcome_code?=true, deliveries?=1, add_way?=1}` → `{external_userid, userid, welcome_code, change_type, create_time, deliveries}`; 404 unknown member, 409 already a contact |
+//! | `POST /sim/control/scan` | `{userid, config_id?, state?, name?, gender?, unionid?, external_userid?, half?, welcome_code?=true, deliveries?=1, add_way?=1}` → `{external_userid, userid, welcome_code, change_type, create_time, state, config_id?, deliveries}`; 404 unknown member, 409 already a contact. With `config_id` the contact way picks the member (type 1: its user, type 2: round-robin) and the `state`; `skip_verify: false` makes it a half add; a temp way dies after its first add (then 409 "qr expired"); 404 unknown way |
 //! | `POST /sim/control/edit` | `{userid, external_userid, remark?, description?, remark_mobiles?, add_tags?[], remove_tags?[], deliveries?}` → `{fired, deliveries}` (`edit_external_contact`; a mobiles-only edit fires nothing) |
 //! | `POST /sim/control/delete` | `{userid, external_userid, by: "staff"\|"customer", source?, deliveries?}` → `{fired, deliveries}` (`del_external_contact` + `Source` / `del_follow_user`) |
 //! | `POST /sim/control/transfer-fail` | `{userid, external_userid, fail_reason?="customer_refused", deliveries?}` → `{fired, deliveries}` |
@@ -73,6 +79,7 @@
 //! | `POST /sim/control/tokens/invalidate` | every issued token is invalid now (next call: 40014) |
 //! | `GET /sim/control/callback-url`, `PUT /sim/control/callback-url` | `{url}` (`null`/`""` disables delivery) |
 //! | `POST /sim/control/staff` | `{userid, name, customer_contact?=true}` adds or replaces a member |
+//! | `GET /sim/qr/{config_id}.png` | the way's QR picture (`image/png`; a grid derived from the id, not a scannable code); 404 unknown way |
 //! | `POST /sim/control/clock/advance` | `{seconds?, millis?}` moves the simulated clock (tokens, welcome codes, CreateTime) → `{now_ms}` |
 //!
 //! ### Faults
@@ -92,9 +99,11 @@
 mod api;
 mod callbacks;
 mod config;
+mod contact_way;
 mod control;
 mod ids;
 mod model;
+mod png;
 mod sim;
 mod state;
 mod wx;

@@ -50,6 +50,9 @@ struct Args {
     /// Start with an empty corp (no demo staff or tags).
     #[arg(long)]
     no_demo_data: bool,
+    /// Public base URL for `qr_code` links (default: `http://{Host header}`).
+    #[arg(long)]
+    public_base_url: Option<String>,
 }
 
 impl Args {
@@ -67,6 +70,7 @@ impl Args {
             callback_retry_delay: Duration::from_millis(self.callback_retry_delay_ms),
             callback_timeout: Duration::from_millis(self.callback_timeout_ms),
             demo_data: !self.no_demo_data,
+            public_base_url: self.public_base_url,
         }
     }
 }

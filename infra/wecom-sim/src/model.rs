@@ -358,8 +358,15 @@ impl StateSnapshot {
 /// `POST /sim/control/scan`: a customer scans a member's 「联系我」 QR code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanRequest {
-    /// The member whose QR code is scanned.
+    /// The member whose QR code is scanned. With `config_id` the contact way decides the member
+    /// and this may be empty (if given, it must be the member the way routes to).
+    #[serde(default)]
     pub userid: String,
+    /// Scan this 「联系我」 contact way (`add_contact_way`): it decides the member (type 1: its
+    /// user; type 2: round-robin over its users), the `state` and, with `skip_verify: false`, a
+    /// half add. A temporary way dies after its first add (a second scan → 409 "qr expired").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
     /// The contact way's `state` (channel), echoed in the event and in `follow_user.state`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -394,6 +401,7 @@ impl ScanRequest {
     pub fn new(userid: &str) -> Self {
         ScanRequest {
             userid: userid.to_owned(),
+            config_id: None,
             state: None,
             name: None,
             gender: None,
@@ -403,6 +411,14 @@ impl ScanRequest {
             welcome_code: true,
             deliveries: 1,
             add_way: None,
+        }
+    }
+
+    /// A scan of contact way `config_id`: the way decides the member and the state.
+    pub fn contact_way(config_id: &str) -> Self {
+        ScanRequest {
+            config_id: Some(config_id.to_owned()),
+            ..ScanRequest::new("")
         }
     }
 
@@ -446,6 +462,12 @@ pub struct ScanOutcome {
     pub change_type: String,
     /// The event's `CreateTime`.
     pub create_time: i64,
+    /// The `state` recorded on the relationship (the contact way's when scanned through one).
+    #[serde(default)]
+    pub state: String,
+    /// The contact way scanned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
     /// One report per delivery, after its first attempt. Empty when no callback URL is set.
     pub deliveries: Vec<DeliveryReport>,
 }

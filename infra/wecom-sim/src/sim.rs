@@ -109,6 +109,7 @@ impl Simulator {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/cgi-bin/{*path}", any(api::handle))
+            .route("/sim/qr/{file}", get(crate::contact_way::qr_image))
             .route("/sim/control", get(control::index))
             .route("/sim/control/scan", post(control::scan))
             .route("/sim/control/edit", post(control::edit))

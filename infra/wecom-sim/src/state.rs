@@ -1,6 +1,6 @@
 //! The simulator's in-memory state and the operations shared by the API and the control routes.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::model::{
     AppMessage, CallCounts, CorpTag, CorpTagGroup, DeliveryRecord, ExternalContact, FaultRule,
@@ -68,6 +68,11 @@ pub(crate) struct State {
     pub next_msg_id: u64,
     pub faults: VecDeque<FaultRule>,
     pub calls: CallCounts,
+    /// 「联系我」 contact ways by config_id (deleted ones are removed).
+    pub contact_ways: BTreeMap<String, crate::contact_way::ContactWayRec>,
+    pub next_way_seq: u64,
+    /// Open temporary sessions (userid, external_userid) made through a temp contact way.
+    pub temp_chats: BTreeSet<(String, String)>,
 }
 
 /// Where a tag id points.

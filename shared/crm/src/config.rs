@@ -30,6 +30,9 @@ pub struct CorpConfig {
     /// Welcome message for channels without one of their own.
     #[serde(default)]
     pub default_welcome: Option<WelcomeTemplate>,
+    /// The clinic's own sending rules, on top of WeCom's quotas.
+    #[serde(default)]
+    pub send_rules: SendRules,
     #[serde(default)]
     pub updated_at_ms: i64,
 }
@@ -48,6 +51,26 @@ pub struct ChannelConfig {
 
 fn default_group() -> String {
     CHANNEL_TAG_GROUP.to_owned()
+}
+
+/// The clinic's sending rules (the seed: ≤ 3 per customer per day, nothing 22:00–08:00).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRules {
+    /// Most marketing messages one customer gets per day.
+    pub daily_cap_per_customer: u32,
+    /// Quiet hours, Asia/Shanghai, `HH:MM`; sends inside them are deferred, never dropped.
+    pub quiet_start: String,
+    pub quiet_end: String,
+}
+
+impl Default for SendRules {
+    fn default() -> Self {
+        Self {
+            daily_cap_per_customer: 3,
+            quiet_start: "22:00".to_owned(),
+            quiet_end: "08:00".to_owned(),
+        }
+    }
 }
 
 /// A welcome message; `{name}` in the text becomes the customer's name.
@@ -134,6 +157,7 @@ impl CorpConfig {
                 text: "您好{name}，欢迎添加深圳妍美医疗美容门诊部！我是您的专属顾问，有任何问题随时问我。".into(),
                 attachments: Vec::new(),
             }),
+            send_rules: SendRules::default(),
             updated_at_ms: 0,
         }
     }

@@ -58,3 +58,9 @@ pub const TAGS_PK: &str = "TAGS";
 pub fn tag_group_sk(group_id: &str) -> String {
     format!("GROUP#{group_id}")
 }
+
+/// The audit log: one partition, newest last.
+pub const AUDIT_PK: &str = "AUDIT";
+pub fn audit_sk(at_ms: i64, id: &str) -> String {
+    format!("{}#{id}", ts(at_ms))
+}

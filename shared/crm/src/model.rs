@@ -253,3 +253,18 @@ pub struct TimelineEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+
+/// Who changed what, when. Names fields, never their values (no secrets, no phone numbers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at_ms: i64,
+    /// The authenticated caller (JWT subject / e-mail, or `local-admin`).
+    pub actor: String,
+    /// e.g. `config.update`, `customer.update`, `tag.create`.
+    pub action: String,
+    /// What was acted on, e.g. an external_userid or a tag id.
+    pub target: String,
+    #[serde(default)]
+    pub fields: Vec<String>,
+}

@@ -8,7 +8,11 @@ use serde_json::Value;
 use tracing::{debug, warn};
 
 use crate::error::errcode;
-use crate::model::{AddCorpTag, CorpTagGroup, ExternalContactDetail, MarkTag, WelcomeMessage};
+use crate::model::{
+    AddContactWayResponse, AddCorpTag, ContactWay, ContactWayDetail, ContactWayPage, CorpTagGroup,
+    ExternalContactDetail, MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES, MAX_CONTACT_WAY_LIST_LIMIT,
+    MarkTag, Remark, UpdateContactWay, WelcomeMessage,
+};
 use crate::token::{CachedToken, TokenStore};
 use crate::{RetryPolicy, WeComError};
 
@@ -216,6 +220,279 @@ impl WeComClient {
             )
             .await?;
         Ok(())
+    }
+
+    /// `externalcontact/edit_corp_tag`: renames and/or reorders a tag or a group (`id` is
+    /// either). Only tags this app created can be edited.
+    pub async fn edit_corp_tag(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        order: Option<u32>,
+    ) -> Result<(), WeComError> {
+        if id.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "edit_corp_tag: id is required".into(),
+            ));
+        }
+        if let Some(n) = name
+            && (n.trim().is_empty() || n.chars().count() > 30)
+        {
+            return Err(WeComError::InvalidRequest(
+                "edit_corp_tag: name must be 1 to 30 characters".into(),
+            ));
+        }
+        let mut body = serde_json::json!({ "id": id });
+        if let Some(obj) = body.as_object_mut() {
+            if let Some(n) = name {
+                obj.insert("name".into(), Value::from(n));
+            }
+            if let Some(o) = order {
+                obj.insert("order".into(), Value::from(o));
+            }
+        }
+        let _: Value = self
+            .call(
+                "externalcontact/edit_corp_tag",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/del_corp_tag`: deletes tags and/or whole groups.
+    pub async fn del_corp_tag(
+        &self,
+        tag_ids: &[String],
+        group_ids: &[String],
+    ) -> Result<(), WeComError> {
+        if tag_ids.is_empty() && group_ids.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "del_corp_tag: tag_id or group_id is required".into(),
+            ));
+        }
+        let body = serde_json::json!({ "tag_id": tag_ids, "group_id": group_ids });
+        let _: Value = self
+            .call("externalcontact/del_corp_tag", Verb::Post, &[], Some(&body))
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/remark`. Fires no callback: the caller updates its own record.
+    pub async fn remark(&self, request: &Remark) -> Result<(), WeComError> {
+        request
+            .validate()
+            .map_err(|e| WeComError::InvalidRequest(format!("remark: {e}")))?;
+        let _: Value = self
+            .call("externalcontact/remark", Verb::Post, &[], Some(request))
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/add_contact_way`. Store the returned `config_id`: API-created ways are
+    /// invisible in the console.
+    pub async fn add_contact_way(
+        &self,
+        way: &ContactWay,
+    ) -> Result<AddContactWayResponse, WeComError> {
+        way.validate()
+            .map_err(|e| WeComError::InvalidRequest(format!("add_contact_way: {e}")))?;
+        self.call(
+            "externalcontact/add_contact_way",
+            Verb::Post,
+            &[],
+            Some(way),
+        )
+        .await
+    }
+
+    /// `externalcontact/get_contact_way`.
+    pub async fn get_contact_way(&self, config_id: &str) -> Result<ContactWayDetail, WeComError> {
+        require_config_id("get_contact_way", config_id)?;
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            contact_way: ContactWayDetail,
+        }
+        let body = serde_json::json!({ "config_id": config_id });
+        let resp: Resp = self
+            .call(
+                "externalcontact/get_contact_way",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
+            .await?;
+        Ok(resp.contact_way)
+    }
+
+    /// `externalcontact/update_contact_way` (`user` / `party` overwrite the old lists).
+    pub async fn update_contact_way(&self, update: &UpdateContactWay) -> Result<(), WeComError> {
+        update
+            .validate()
+            .map_err(|e| WeComError::InvalidRequest(format!("update_contact_way: {e}")))?;
+        let _: Value = self
+            .call(
+                "externalcontact/update_contact_way",
+                Verb::Post,
+                &[],
+                Some(update),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/del_contact_way`.
+    pub async fn del_contact_way(&self, config_id: &str) -> Result<(), WeComError> {
+        require_config_id("del_contact_way", config_id)?;
+        let body = serde_json::json!({ "config_id": config_id });
+        let _: Value = self
+            .call(
+                "externalcontact/del_contact_way",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/list_contact_way`: one page of config ids (temporary ways are never
+    /// listed). `start_time` defaults to 90 days ago, `limit` to 100 (at most 1000).
+    pub async fn list_contact_way(
+        &self,
+        start_time: Option<i64>,
+        end_time: Option<i64>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<ContactWayPage, WeComError> {
+        if limit.is_some_and(|l| l > MAX_CONTACT_WAY_LIST_LIMIT) {
+            return Err(WeComError::InvalidRequest(format!(
+                "list_contact_way: limit is over {MAX_CONTACT_WAY_LIST_LIMIT}"
+            )));
+        }
+        if let (Some(s), Some(e)) = (start_time, end_time)
+            && s > e
+        {
+            return Err(WeComError::InvalidRequest(
+                "list_contact_way: start_time is after end_time".into(),
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct Item {
+            config_id: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            contact_way: Vec<Item>,
+            #[serde(default)]
+            next_cursor: String,
+        }
+        let mut body = serde_json::Map::new();
+        if let Some(s) = start_time {
+            body.insert("start_time".into(), Value::from(s));
+        }
+        if let Some(e) = end_time {
+            body.insert("end_time".into(), Value::from(e));
+        }
+        if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+            body.insert("cursor".into(), Value::from(c));
+        }
+        if let Some(l) = limit {
+            body.insert("limit".into(), Value::from(l));
+        }
+        let resp: Resp = self
+            .call(
+                "externalcontact/list_contact_way",
+                Verb::Post,
+                &[],
+                Some(&Value::Object(body)),
+            )
+            .await?;
+        Ok(ContactWayPage {
+            contact_way: resp.contact_way.into_iter().map(|w| w.config_id).collect(),
+            next_cursor: resp.next_cursor,
+        })
+    }
+
+    /// `externalcontact/close_temp_chat`: ends a temporary session (WeCom sends the conclusions).
+    pub async fn close_temp_chat(
+        &self,
+        userid: &str,
+        external_userid: &str,
+    ) -> Result<(), WeComError> {
+        if userid.is_empty() || external_userid.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "close_temp_chat: userid and external_userid are required".into(),
+            ));
+        }
+        let body = serde_json::json!({ "userid": userid, "external_userid": external_userid });
+        let _: Value = self
+            .call(
+                "externalcontact/close_temp_chat",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `message/send` with a text to internal members (not to customers: wecom-api.md, note 1).
+    /// Returns `invaliduser` (the userids WeCom could not reach); all invalid → errcode 81013.
+    pub async fn send_app_text(
+        &self,
+        agent_id: &str,
+        touser: &[String],
+        content: &str,
+    ) -> Result<Vec<String>, WeComError> {
+        if agent_id.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "message/send: agentid is required".into(),
+            ));
+        }
+        if touser.is_empty() || touser.len() > MAX_APP_MESSAGE_USERS {
+            return Err(WeComError::InvalidRequest(format!(
+                "message/send: touser must hold 1 to {MAX_APP_MESSAGE_USERS} userids"
+            )));
+        }
+        if content.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "message/send: text.content is empty".into(),
+            ));
+        }
+        if content.len() > MAX_APP_TEXT_BYTES {
+            return Err(WeComError::InvalidRequest(format!(
+                "message/send: text.content is over {MAX_APP_TEXT_BYTES} bytes"
+            )));
+        }
+        // WeCom's agentid is an integer; keep a non-numeric one as given.
+        let agentid = agent_id
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(agent_id));
+        let body = serde_json::json!({
+            "touser": touser.join("|"),
+            "msgtype": "text",
+            "agentid": agentid,
+            "text": { "content": content },
+        });
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            invaliduser: String,
+        }
+        let resp: Resp = self
+            .call("message/send", Verb::Post, &[], Some(&body))
+            .await?;
+        Ok(resp
+            .invaliduser
+            .split('|')
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 
     // ---- token -------------------------------------------------------------------------
@@ -450,6 +727,15 @@ fn classify_errcode(api: &'static str, code: i64, errmsg: String) -> Attempt {
             errmsg,
         }),
     }
+}
+
+fn require_config_id(api: &str, config_id: &str) -> Result<(), WeComError> {
+    if config_id.is_empty() {
+        return Err(WeComError::InvalidRequest(format!(
+            "{api}: config_id is required"
+        )));
+    }
+    Ok(())
 }
 
 fn errcode_of(value: &Value) -> i64 {

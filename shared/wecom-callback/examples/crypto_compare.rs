@@ -8,7 +8,7 @@
 //! The operation on both sides: signature check + envelope parse + AES decrypt (+ receiveid
 //! check) + parse of the inner XML of a typical `add_external_contact` event (see
 //! `benches/support/mod.rs`). The Python side is `scripts/bench/crypto_reference.py`, run with
-//! `$WECOM_BENCH_PYTHON` (default: `/tmp/venvtest/bin/python` when present, else `python3`);
+//! `$WECOM_BENCH_PYTHON` (default: the repository's `.venv/bin/python` when present, else `python3`);
 //! it needs `pip install wechatpy cryptography`. The rigorous Rust figure is
 //! `cargo bench -p wecom-callback --bench hot_path`; this binary times both sides the same simple
 //! way (median of batches) so that the ratio is like for like.
@@ -108,7 +108,8 @@ fn python() -> String {
     if let Ok(p) = std::env::var("WECOM_BENCH_PYTHON") {
         return p;
     }
-    let venv = "/tmp/venvtest/bin/python";
+    // The project's venv (`scripts/bench/run` installs wechatpy there).
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
     if std::path::Path::new(venv).exists() {
         return venv.to_owned();
     }

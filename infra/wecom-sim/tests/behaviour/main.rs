@@ -4,6 +4,7 @@
 
 mod callbacks;
 mod common;
+mod contact_ways;
 mod contacts;
 mod faults;
 mod messages;

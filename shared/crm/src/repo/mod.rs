@@ -1,5 +1,6 @@
 //! Repositories over the item store. Each one owns a family of keys (see `crate::keys`).
 
+mod audit;
 mod callback_log;
 mod config;
 mod customers;
@@ -7,6 +8,7 @@ mod tags;
 mod token;
 mod welcome;
 
+pub use audit::AuditLog;
 pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use customers::CustomerRepo;

@@ -1,0 +1,227 @@
+//! The API's error model: `{ "error": { "code", "message", "field"?, "errcode"? } }`, with
+//! messages in Chinese for the clinic's staff and no internal detail.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use crm::CrmError;
+use ports::StoreError;
+use serde::Serialize;
+use tracing::{error, warn};
+use utoipa::ToSchema;
+use wecom_api::WeComError;
+
+/// An API error as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub errcode: Option<i64>,
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_field`.
+    pub code: String,
+    /// For people (zh-CN).
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// WeCom's errcode, when WeCom refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errcode: Option<i64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            errcode: None,
+        }
+    }
+
+    /// 400 naming the field at fault.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid_field", message);
+        e.field = Some(field.to_owned());
+        e
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("未找到{what}"))
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "未登录或登录已失效，请重新登录",
+        )
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "服务暂时不可用，请稍后重试",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试或联系管理员",
+        )
+    }
+
+    /// WeCom refused or could not be reached: 502 with a plain-Chinese explanation.
+    pub fn wecom(e: &WeComError) -> Self {
+        let mut err = Self::new(StatusCode::BAD_GATEWAY, "wecom_error", explain_wecom(e));
+        err.errcode = e.errcode();
+        if let WeComError::InvalidRequest(detail) = e {
+            err = Self::bad_request(format!("请求不符合企业微信的规则：{detail}"));
+        }
+        err
+    }
+}
+
+/// What a WeCom failure means, for clinic staff.
+pub fn explain_wecom(e: &WeComError) -> String {
+    let text = match e.errcode() {
+        Some(40001) => "Secret 错误或已被重置，请在企业微信管理后台核对应用的 Secret",
+        Some(40013) => "企业 ID（CorpID）无效，请核对",
+        Some(40014 | 42001) => "访问令牌已失效，请稍后重试",
+        Some(48002) => {
+            "该应用没有客户联系接口权限：请在企业微信管理后台「客户联系 → API → 可调用接口的应用」中添加本应用"
+        }
+        Some(60020) => "服务器 IP 不在企业微信应用的可信 IP 列表中，请在应用设置中添加",
+        Some(60011) => "成员不在应用的可见范围内，请调整应用的可见范围",
+        Some(40096) => "客户 ID 无效，或该客户的跟进成员不在应用可见范围内",
+        Some(84061) => "该成员与客户不是好友关系（已删除或尚未通过验证）",
+        Some(41041) => "「联系我」成员数超过 100 人上限",
+        Some(41045) => "「联系我」数量已达企业上限（50 万）",
+        Some(41054) => "成员尚未激活企业微信",
+        Some(40098) => "成员尚未实名认证",
+        Some(81011) => "无权操作该标签：只能编辑或删除本应用创建的标签",
+        Some(45009) => "调用企业微信接口过于频繁，已被限流，请稍后再试",
+        Some(45033) => "企业微信接口并发过高，请稍后再试",
+        Some(-1) => "企业微信系统繁忙，请稍后再试",
+        _ => match e {
+            WeComError::Transport { .. } => "无法连接企业微信服务器，请检查网络后重试",
+            WeComError::Decode { .. } => "企业微信返回了无法识别的结果",
+            WeComError::TokenStore(_) => "服务暂时不可用，请稍后重试",
+            _ => "企业微信拒绝了该请求",
+        },
+    };
+    match (e.errcode(), e.errmsg()) {
+        (Some(code), Some(msg)) if !msg.is_empty() => format!("{text}（错误码 {code}：{msg}）"),
+        (Some(code), _) => format!("{text}（错误码 {code}）"),
+        _ => text.to_owned(),
+    }
+}
+
+impl From<CrmError> for ApiError {
+    fn from(e: CrmError) -> Self {
+        match &e {
+            CrmError::WeCom(w) => {
+                warn!(error = %e.summary(), "WeCom call failed");
+                ApiError::wecom(w)
+            }
+            CrmError::Store(StoreError::Unavailable(_) | StoreError::Conflict)
+            | CrmError::Contention(_)
+            | CrmError::Queue(_) => {
+                warn!(error = %e, "backend unavailable");
+                ApiError::unavailable()
+            }
+            CrmError::Invalid(_) => {
+                warn!(error = %e, "invalid request reached the domain");
+                ApiError::bad_request("请求无效")
+            }
+            CrmError::Store(_) => {
+                error!(error = %e, "store failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let detail = rejection.body_text();
+        // serde names the field in backticks: "missing field `corp_id`", "unknown field `x`".
+        let field = detail
+            .split('`')
+            .nth(1)
+            .filter(|f| !f.is_empty() && f.len() < 64)
+            .map(str::to_owned);
+        let message = if detail.contains("missing field") {
+            "缺少必填字段"
+        } else if detail.contains("unknown field") {
+            "包含不支持的字段"
+        } else if detail.contains("invalid type") || detail.contains("invalid value") {
+            "字段类型或取值不正确"
+        } else if matches!(rejection, JsonRejection::MissingJsonContentType(_)) {
+            "请求体必须是 JSON（Content-Type: application/json）"
+        } else {
+            "请求体不是有效的 JSON"
+        };
+        let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message);
+        e.field = field;
+        e
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
+                errcode: self.errcode,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// `Json<T>` whose rejections are [`ApiError`]s (a JSON error naming the field).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: axum::extract::FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

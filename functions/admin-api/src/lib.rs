@@ -1,0 +1,96 @@
+//! The admin API: the clinic console's backend, as one axum router.
+//!
+//! In AWS it runs behind API Gateway (HTTP API, payload 2.0, a Cognito JWT authorizer) through
+//! `lambda_http`; locally the same router is served under `/api` by `wecom-crm serve` with a
+//! bearer token. Errors are `{ "error": { "code", "message", "field"? } }` with messages in
+//! Chinese; `GET /api/openapi.json` is generated from the code (and checked in under docs/).
+
+pub mod auth;
+pub mod error;
+pub mod routes;
+pub mod state;
+
+use axum::Router;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+pub use auth::{AuthMode, Caller};
+pub use error::{ApiError, ApiJson, ApiResult};
+pub use state::AdminState;
+
+use routes::{audit, callback_logs, config};
+
+/// The OpenAPI document, generated from the handlers and types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "企业微信客户联系 CRM — admin API",
+        description = "Configuration, WeCom event log and audit log of the clinic CRM. Every route needs a bearer JWT (AWS: Cognito) or the local admin token.",
+        version = "1"
+    ),
+    paths(
+        config::get_config,
+        config::put_config,
+        config::test_config,
+        callback_logs::list,
+        callback_logs::get_one,
+        callback_logs::replay,
+        audit::list,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "config", description = "企业微信配置"),
+        (name = "callback-logs", description = "企业微信事件日志"),
+        (name = "audit", description = "操作审计"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as pretty JSON (what `GET /api/openapi.json` serves).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Every `/api` route, authenticated.
+pub fn router(state: AdminState, auth: AuthMode) -> Router {
+    Router::new()
+        .route(
+            "/api/config",
+            get(config::get_config).put(config::put_config),
+        )
+        .route("/api/config/test", post(config::test_config))
+        .route("/api/callback-logs", get(callback_logs::list))
+        .route("/api/callback-logs/{id}", get(callback_logs::get_one))
+        .route("/api/callback-logs/{id}/replay", post(callback_logs::replay))
+        .route("/api/audit-logs", get(audit::list))
+        .route(
+            "/api/openapi.json",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi_json(),
+                )
+            }),
+        )
+        .fallback(|| async { ApiError::not_found("该接口").into_response() })
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(auth, auth::authenticate))
+}

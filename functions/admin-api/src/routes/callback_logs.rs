@@ -1,0 +1,156 @@
+//! The raw WeCom event log, and replaying one event's processing.
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use crm::jobs::Job;
+use crm::model::{CallbackLogEntry, CallbackStatus};
+use ports::OutgoingMessage;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::{AdminState, page_limit};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CallbackLogQuery {
+    /// e.g. `change_external_contact/add_external_contact`, `text`.
+    pub event_type: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// One logged WeCom event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallbackLogView {
+    /// The event's idempotency key; also its id in this API.
+    pub id: String,
+    pub event_type: String,
+    pub external_userid: Option<String>,
+    pub userid: Option<String>,
+    pub state: Option<String>,
+    /// WeCom's CreateTime (Unix seconds).
+    pub create_time: i64,
+    /// `received`, `retrying`, `processed`, `ignored` or `failed`.
+    pub status: String,
+    pub delivery_count: u32,
+    pub attempts: u32,
+    pub received_at_ms: i64,
+    pub processed_at_ms: Option<i64>,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    /// The decrypted event exactly as WeCom sent it.
+    pub raw_xml: String,
+}
+
+impl From<CallbackLogEntry> for CallbackLogView {
+    fn from(e: CallbackLogEntry) -> Self {
+        Self {
+            id: e.dedupe_key,
+            event_type: e.event_type,
+            external_userid: e.external_userid,
+            userid: e.userid,
+            state: e.state,
+            create_time: e.create_time,
+            status: status_name(e.status).to_owned(),
+            delivery_count: e.delivery_count,
+            attempts: e.attempts,
+            received_at_ms: e.received_at_ms,
+            processed_at_ms: e.processed_at_ms,
+            outcome: e.outcome,
+            error: e.error,
+            raw_xml: e.raw_xml,
+        }
+    }
+}
+
+pub fn status_name(status: CallbackStatus) -> &'static str {
+    match status {
+        CallbackStatus::Received => "received",
+        CallbackStatus::Retrying => "retrying",
+        CallbackStatus::Processed => "processed",
+        CallbackStatus::Ignored => "ignored",
+        CallbackStatus::Failed => "failed",
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallbackLogPage {
+    pub items: Vec<CallbackLogView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Recent WeCom events, newest first, optionally of one type.
+#[utoipa::path(get, path = "/api/callback-logs", tag = "callback-logs", params(CallbackLogQuery),
+    responses((status = 200, body = CallbackLogPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AdminState>,
+    Query(q): Query<CallbackLogQuery>,
+) -> ApiResult<Json<CallbackLogPage>> {
+    let limit = page_limit(q.limit)?;
+    let event_type = q.event_type.as_deref().filter(|t| !t.is_empty());
+    let (entries, next_cursor) = state
+        .callback_log()
+        .recent(event_type, limit, q.cursor)
+        .await?;
+    Ok(Json(CallbackLogPage {
+        items: entries.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One event.
+#[utoipa::path(get, path = "/api/callback-logs/{id}", tag = "callback-logs",
+    params(("id" = String, Path, description = "The event's id (idempotency key)")),
+    responses((status = 200, body = CallbackLogView), (status = 404, body = ErrorBody)))]
+pub async fn get_one(State(state): State<AdminState>, Path(id): Path<String>) -> ApiResult<Json<CallbackLogView>> {
+    match state.callback_log().get(&id).await? {
+        Some(entry) => Ok(Json(entry.into())),
+        None => Err(ApiError::not_found("该事件")),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayAccepted {
+    pub id: String,
+    pub status: String,
+}
+
+/// Runs the event's processing again (idempotently: nothing is created or sent twice).
+#[utoipa::path(post, path = "/api/callback-logs/{id}/replay", tag = "callback-logs",
+    params(("id" = String, Path, description = "The event's id (idempotency key)")),
+    responses((status = 202, body = ReplayAccepted), (status = 404, body = ErrorBody)))]
+pub async fn replay(
+    State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<ReplayAccepted>)> {
+    let log = state.callback_log();
+    if log.get(&id).await?.is_none() {
+        return Err(ApiError::not_found("该事件"));
+    }
+    log.update(&id, |entry| {
+        entry.status = CallbackStatus::Received;
+        entry.error = None;
+        true
+    })
+    .await?;
+    let job = Job::Callback { key: id.clone() };
+    state
+        .queue
+        .send_batch(vec![OutgoingMessage::now(job.to_body())])
+        .await
+        .map_err(crm::CrmError::from)?;
+    state
+        .audited(&caller, "callback_log.replay", &id, Vec::new())
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ReplayAccepted {
+            id,
+            status: "received".into(),
+        }),
+    ))
+}

@@ -1,0 +1,3 @@
+pub mod audit;
+pub mod callback_logs;
+pub mod config;

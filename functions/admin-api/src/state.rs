@@ -1,0 +1,74 @@
+use std::sync::Arc;
+
+use crm::config::CorpConfig;
+use crm::repo::{AuditLog, CallbackLog, ConfigRepo, CustomerRepo, TagCatalogue};
+use ports::{Clock, IdGen, ItemStore, JobQueue};
+use wecom_api::WeComClient;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// What the handlers share: the ports, the WeCom client and the configuration seed.
+#[derive(Clone)]
+pub struct AdminState {
+    pub store: Arc<dyn ItemStore>,
+    /// The events queue (replaying a logged callback queues its job again).
+    pub queue: Arc<dyn JobQueue>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+    pub wecom: Arc<WeComClient>,
+    /// Where WeCom is (the simulator locally), for the connection test's own client.
+    pub wecom_base_url: String,
+    pub config_seed: CorpConfig,
+    pub callback_log_retention_days: i64,
+}
+
+impl AdminState {
+    pub fn customers(&self) -> CustomerRepo {
+        CustomerRepo::new(self.store.clone())
+    }
+
+    pub fn tags(&self) -> TagCatalogue {
+        TagCatalogue::new(self.store.clone())
+    }
+
+    pub fn callback_log(&self) -> CallbackLog {
+        CallbackLog::new(self.store.clone(), self.callback_log_retention_days)
+    }
+
+    pub fn configs(&self) -> ConfigRepo {
+        ConfigRepo::new(self.store.clone())
+    }
+
+    pub fn audit(&self) -> AuditLog {
+        AuditLog::new(self.store.clone(), self.clock.clone(), self.ids.clone())
+    }
+
+    /// The stored configuration (seeded from the environment on first use).
+    pub async fn config(&self) -> Result<CorpConfig, ApiError> {
+        Ok(self.configs().load_or_seed(&self.config_seed).await?)
+    }
+
+    /// Records a change in the audit log.
+    pub async fn audited(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: &str,
+        fields: Vec<String>,
+    ) -> Result<(), ApiError> {
+        self.audit()
+            .record(&caller.id, action, target, fields)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `limit` query parameter: 1..=100, default 20.
+pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(20),
+        Some(n) if (1..=100).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid_field("limit", "limit 必须在 1 到 100 之间")),
+    }
+}
