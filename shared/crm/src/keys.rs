@@ -64,3 +64,19 @@ pub const AUDIT_PK: &str = "AUDIT";
 pub fn audit_sk(at_ms: i64, id: &str) -> String {
     format!("{}#{id}", ts(at_ms))
 }
+
+/// An appointment under the customer's partition, in scheduled order.
+pub fn appointment_sk(scheduled_at_ms: i64, id: &str) -> String {
+    format!("APPT#{}#{id}", ts(scheduled_at_ms))
+}
+pub const APPOINTMENT_PREFIX: &str = "APPT#";
+/// A purchase under the customer's partition, in purchase order.
+pub fn purchase_sk(purchased_at_ms: i64, id: &str) -> String {
+    format!("PURCHASE#{}#{id}", ts(purchased_at_ms))
+}
+pub const PURCHASE_PREFIX: &str = "PURCHASE#";
+/// GSI3 of a customer profile whose birthday is known: the customers born on one month-day
+/// (`MM-DD`), for the daily birthday job. Sort key: `CUST#<external_userid>`.
+pub fn birthday_gsi_pk(month_day: &str) -> String {
+    format!("BDAY#{month_day}")
+}

@@ -35,6 +35,12 @@ pub struct Customer {
     /// Clinic-side fields (tier, birthday, consent…), edited by staff; kept across merges.
     #[serde(default)]
     pub crm: serde_json::Map<String, serde_json::Value>,
+    /// Time of the latest recorded purchase (maintained by `AppointmentsRepo::record_purchase`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_purchase_at_ms: Option<i64>,
+    /// Sum of recorded purchases, in fen (0.01 CNY).
+    #[serde(default)]
+    pub total_spent_fen: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,4 +273,34 @@ pub struct AuditEntry {
     pub target: String,
     #[serde(default)]
     pub fields: Vec<String>,
+}
+
+/// A booked visit (预约), kept under the customer's partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: String,
+    pub external_userid: String,
+    pub scheduled_at_ms: i64,
+    /// The treatment or service (项目).
+    pub item: String,
+    /// Where the booking came from: `mini_program`, `staff`, `phone`, `walk_in`, `other`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub created_at_ms: i64,
+    /// Who recorded it (the admin API caller).
+    pub created_by: String,
+}
+
+/// A purchase (消费), kept under the customer's partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purchase {
+    pub id: String,
+    pub external_userid: String,
+    /// Amount in fen (0.01 CNY).
+    pub amount_fen: i64,
+    pub item: String,
+    pub purchased_at_ms: i64,
+    pub created_at_ms: i64,
+    pub created_by: String,
 }

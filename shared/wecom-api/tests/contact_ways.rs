@@ -417,7 +417,7 @@ async fn contact_ways_round_trip_through_the_client() {
     let first = c.list_contact_way(None, None, None, Some(1)).await.unwrap();
     assert_eq!(
         first.contact_way,
-        [m.config_id.clone()],
+        std::slice::from_ref(&m.config_id),
         "temp ways are not listed"
     );
     assert!(!first.next_cursor.is_empty());
@@ -425,7 +425,7 @@ async fn contact_ways_round_trip_through_the_client() {
         .list_contact_way(None, None, Some(&first.next_cursor), Some(1))
         .await
         .unwrap();
-    assert_eq!(second.contact_way, [third.config_id.clone()]);
+    assert_eq!(second.contact_way, std::slice::from_ref(&third.config_id));
     assert_eq!(second.next_cursor, "");
     assert!(matches!(
         c.list_contact_way(None, None, None, Some(1001)).await,
@@ -493,15 +493,20 @@ async fn corp_tag_edits_remarks_and_app_texts_round_trip() {
     c.edit_corp_tag(&tag, Some("小红书笔记"), Some(9))
         .await
         .unwrap();
-    let listed = c.get_corp_tag_list(&[tag.clone()], &[]).await.unwrap();
+    let listed = c
+        .get_corp_tag_list(std::slice::from_ref(&tag), &[])
+        .await
+        .unwrap();
     assert_eq!(listed[0].tag[0].name, "小红书笔记");
     assert_eq!(listed[0].tag[0].order, 9);
     assert!(matches!(
         c.edit_corp_tag(&tag, Some(&"长".repeat(31)), None).await,
         Err(WeComError::InvalidRequest(_))
     ));
-    c.del_corp_tag(&[tag.clone()], &[]).await.unwrap();
-    c.del_corp_tag(&[], &[group.group_id.clone()])
+    c.del_corp_tag(std::slice::from_ref(&tag), &[])
+        .await
+        .unwrap();
+    c.del_corp_tag(&[], std::slice::from_ref(&group.group_id))
         .await
         .unwrap();
     assert!(matches!(

@@ -6,7 +6,7 @@ use wecom_api::model::ExternalContact;
 use super::{query_all, query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
-    CUSTOMERS_GSI_PK, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, channel_gsi_pk,
+    CUSTOMERS_GSI_PK, birthday_gsi_pk, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, channel_gsi_pk,
     customer_pk, relationship_sk, staff_gsi_pk, timeline_sk, ts, unionid_gsi_pk,
 };
 use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus, TimelineEvent};
@@ -336,7 +336,7 @@ impl CustomerRepo {
     }
 }
 
-fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
+pub(crate) fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
     let pk = customer_pk(&customer.external_userid);
     let mut item = Item::with_doc(pk.clone(), PROFILE_SK, customer)?;
     item.gsi1 = customer
@@ -352,6 +352,13 @@ fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
             customer.external_userid
         ),
     ));
+    // The birthday index: `birthday` is `YYYY-MM-DD` or `MM-DD` (validated by the admin API).
+    item.gsi3 = customer
+        .crm
+        .get("birthday")
+        .and_then(|b| b.as_str())
+        .filter(|b| b.len() >= 5 && b.is_ascii())
+        .map(|b| (birthday_gsi_pk(&b[b.len() - 5..]), pk.clone()));
     Ok(item)
 }
 

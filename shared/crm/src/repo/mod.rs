@@ -1,6 +1,7 @@
 //! Repositories over the item store. Each one owns a family of keys (see `crate::keys`).
 
 mod audit;
+mod customer_admin;
 mod callback_log;
 mod config;
 mod customers;
@@ -9,6 +10,7 @@ mod token;
 mod welcome;
 
 pub use audit::AuditLog;
+pub use customer_admin::{CustomerAdmin, IndexRow, IndexSource};
 pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use customers::CustomerRepo;

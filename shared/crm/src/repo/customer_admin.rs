@@ -1,0 +1,218 @@
+//! What the admin console needs beyond the event processing: walking the customer indexes
+//! with a resumable position, editing the clinic's fields, appointments and purchases.
+
+use std::sync::Arc;
+
+use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition};
+
+use super::customers::customer_item;
+use super::{query_all, update_item};
+use crate::CrmError;
+use crate::keys::{
+    APPOINTMENT_PREFIX, CUSTOMERS_GSI_PK, PROFILE_SK, PURCHASE_PREFIX, appointment_sk,
+    channel_gsi_pk, customer_pk, purchase_sk, staff_gsi_pk, timeline_sk,
+};
+use crate::model::{Appointment, Customer, Purchase, TimelineEvent};
+
+/// Which index a customer search walks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexSource {
+    /// GSI2 `CUSTOMERS`: every customer profile, by first add time.
+    AllCustomers,
+    /// GSI1 `STAFF#<userid>`: one staff member's relationships, by external_userid.
+    Staff(String),
+    /// GSI2 `CHANNEL#<state>`: relationships of one channel, by WeCom `createtime`.
+    Channel(String),
+}
+
+/// One item read from an index, with its sort key in that index (a resumable position).
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    pub index_sk: String,
+    pub item: Item,
+}
+
+/// The admin console's customer operations.
+#[derive(Clone)]
+pub struct CustomerAdmin {
+    store: Arc<dyn ItemStore>,
+}
+
+impl CustomerAdmin {
+    pub fn new(store: Arc<dyn ItemStore>) -> Self {
+        Self { store }
+    }
+
+    /// Reads up to `limit` rows of `source` strictly after the index sort key `after` (in the
+    /// walking direction). Returns the rows and whether the index may hold more.
+    ///
+    /// Positions are index sort keys, which are unique within each of these partitions, so a
+    /// client can resume from any row it has seen (the store's own cursor only resumes at a page
+    /// boundary).
+    pub async fn walk(
+        &self,
+        source: &IndexSource,
+        newest_first: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<IndexRow>, bool), CrmError> {
+        let (index, pk) = match source {
+            IndexSource::AllCustomers => (IndexName::Gsi2, CUSTOMERS_GSI_PK.to_owned()),
+            IndexSource::Staff(userid) => (IndexName::Gsi1, staff_gsi_pk(userid)),
+            IndexSource::Channel(state) => (IndexName::Gsi2, channel_gsi_pk(state)),
+        };
+        let mut query = Query::partition(index, pk).limit(limit.clamp(1, 1000) + 1);
+        if newest_first {
+            query = query.newest_first();
+        }
+        if let Some(after) = after {
+            query = query.sk(if newest_first {
+                SkCondition::Lte(after.to_owned())
+            } else {
+                SkCondition::Gte(after.to_owned())
+            });
+        }
+        let mut rows = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.store.query(query.clone().after(cursor)).await?;
+            for item in page.items {
+                let Some(index_sk) = item.index_key(index).map(|(_, sk)| sk.to_owned()) else {
+                    continue;
+                };
+                if after == Some(index_sk.as_str()) {
+                    continue;
+                }
+                if rows.len() == limit {
+                    return Ok((rows, true));
+                }
+                rows.push(IndexRow { index_sk, item });
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok((rows, false)),
+            }
+        }
+    }
+
+    /// Read-modify-write of the profile (the birthday index follows `crm.birthday`). `change`
+    /// returns `false` to leave it alone. `None` when the customer is unknown.
+    pub async fn update_profile<F>(
+        &self,
+        external_userid: &str,
+        mut change: F,
+    ) -> Result<Option<Customer>, CrmError>
+    where
+        F: FnMut(&mut Customer) -> bool,
+    {
+        let written = update_item::<Customer, _>(
+            self.store.as_ref(),
+            &customer_pk(external_userid),
+            PROFILE_SK,
+            |current| {
+                let Some(mut customer) = current else {
+                    return Ok(None);
+                };
+                if !change(&mut customer) {
+                    return Ok(None);
+                }
+                Ok(Some(customer_item(&customer)?))
+            },
+        )
+        .await?;
+        match written {
+            Some(item) => Ok(Some(item.doc()?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn add_appointment(&self, appointment: &Appointment) -> Result<(), CrmError> {
+        let item = Item::with_doc(
+            customer_pk(&appointment.external_userid),
+            appointment_sk(appointment.scheduled_at_ms, &appointment.id),
+            appointment,
+        )?;
+        self.store.put(item, Condition::NotExists).await?;
+        self.timeline_line(
+            &appointment.external_userid,
+            &format!("appt-{}", appointment.id),
+            appointment.created_at_ms,
+            "appointment",
+            format!("{}（{}）", appointment.item, appointment.source),
+        )
+        .await
+    }
+
+    /// Stores the purchase, then adds it to the profile's last purchase and total.
+    pub async fn record_purchase(&self, purchase: &Purchase) -> Result<Option<Customer>, CrmError> {
+        let item = Item::with_doc(
+            customer_pk(&purchase.external_userid),
+            purchase_sk(purchase.purchased_at_ms, &purchase.id),
+            purchase,
+        )?;
+        self.store.put(item, Condition::NotExists).await?;
+        let customer = self
+            .update_profile(&purchase.external_userid, |c| {
+                c.total_spent_fen = c.total_spent_fen.saturating_add(purchase.amount_fen);
+                c.last_purchase_at_ms = Some(
+                    c.last_purchase_at_ms
+                        .map_or(purchase.purchased_at_ms, |t| t.max(purchase.purchased_at_ms)),
+                );
+                c.updated_at_ms = purchase.created_at_ms;
+                true
+            })
+            .await?;
+        self.timeline_line(
+            &purchase.external_userid,
+            &format!("purchase-{}", purchase.id),
+            purchase.created_at_ms,
+            "purchase",
+            purchase.item.clone(),
+        )
+        .await?;
+        Ok(customer)
+    }
+
+    pub async fn appointments(&self, external_userid: &str) -> Result<Vec<Appointment>, CrmError> {
+        query_all(
+            self.store.as_ref(),
+            Query::partition(IndexName::Primary, customer_pk(external_userid))
+                .sk(SkCondition::BeginsWith(APPOINTMENT_PREFIX.into()))
+                .limit(500),
+        )
+        .await
+    }
+
+    pub async fn purchases(&self, external_userid: &str) -> Result<Vec<Purchase>, CrmError> {
+        query_all(
+            self.store.as_ref(),
+            Query::partition(IndexName::Primary, customer_pk(external_userid))
+                .sk(SkCondition::BeginsWith(PURCHASE_PREFIX.into()))
+                .limit(500),
+        )
+        .await
+    }
+
+    async fn timeline_line(
+        &self,
+        external_userid: &str,
+        event_id: &str,
+        at_ms: i64,
+        kind: &str,
+        detail: String,
+    ) -> Result<(), CrmError> {
+        let event = TimelineEvent {
+            at_ms,
+            kind: kind.to_owned(),
+            userid: None,
+            detail: Some(detail),
+        };
+        let item = Item::with_doc(
+            customer_pk(external_userid),
+            timeline_sk(at_ms, event_id),
+            &event,
+        )?;
+        self.store.put(item, Condition::Always).await?;
+        Ok(())
+    }
+}
