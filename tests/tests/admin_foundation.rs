@@ -6,7 +6,12 @@
 use serde_json::{Value, json};
 use tests::{Backend, Harness, eventually, scan_key};
 
-async fn api(h: &Harness, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn api(
+    h: &Harness,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = h
         .http
         .request(method, h.url(path))
@@ -17,7 +22,10 @@ async fn api(h: &Harness, method: reqwest::Method, path: &str, body: Option<Valu
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn get(h: &Harness, path: &str) -> (u16, Value) {
@@ -50,13 +58,20 @@ async fn every_admin_route_needs_the_token_and_errors_are_json() {
     assert_eq!(openapi.status(), 401, "the spec is behind the token too");
 
     let (status, body) = get(&h, "/api/no-such-thing").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
     let (status, spec) = get(&h, "/api/openapi.json").await;
     assert_eq!(status, 200);
     assert!(spec["paths"]["/api/config"]["put"].is_object());
     // The WeCom callback stays public.
     let callback = h.http.get(h.app.callback_url()).send().await.unwrap();
-    assert_eq!(callback.status(), 400, "refused for missing parameters, not for auth");
+    assert_eq!(
+        callback.status(),
+        400,
+        "refused for missing parameters, not for auth"
+    );
     h.shutdown().await;
 }
 
@@ -69,16 +84,31 @@ async fn secrets_are_write_only_and_a_blank_secret_keeps_the_stored_one() {
     assert_eq!(config["corp_id"], stored.corp_id.as_str());
     for secret in ["corp_secret", "token", "encoding_aes_key"] {
         let shown = config[secret].as_str().unwrap();
-        assert!(shown.starts_with("****") && shown.len() == 8, "{secret}: {shown}");
+        assert!(
+            shown.starts_with("****") && shown.len() == 8,
+            "{secret}: {shown}"
+        );
     }
     assert!(!config.to_string().contains(&stored.corp_secret));
     assert!(!config.to_string().contains(&stored.encoding_aes_key));
 
-    let (status, after) = put(&h, "/api/config", json!({"corp_secret": "", "agent_id": "1000009"})).await;
+    let (status, after) = put(
+        &h,
+        "/api/config",
+        json!({"corp_secret": "", "agent_id": "1000009"}),
+    )
+    .await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["agent_id"], "1000009");
-    assert_eq!(after["corp_secret"], config["corp_secret"], "blank kept the secret");
-    let saved = crm::repo::ConfigRepo::new(h.store.clone()).load().await.unwrap().unwrap();
+    assert_eq!(
+        after["corp_secret"], config["corp_secret"],
+        "blank kept the secret"
+    );
+    let saved = crm::repo::ConfigRepo::new(h.store.clone())
+        .load()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(saved.corp_secret, stored.corp_secret);
 
     let (_, audit) = get(&h, "/api/audit-logs").await;
@@ -86,7 +116,10 @@ async fn secrets_are_write_only_and_a_blank_secret_keeps_the_stored_one() {
     assert_eq!(entry["action"], "config.update");
     assert_eq!(entry["actor"], "local-admin");
     assert_eq!(entry["fields"], json!(["agent_id"]));
-    assert!(!audit.to_string().contains("1000009"), "values never reach the audit log");
+    assert!(
+        !audit.to_string().contains("1000009"),
+        "values never reach the audit log"
+    );
     h.shutdown().await;
 }
 
@@ -99,9 +132,18 @@ async fn invalid_configuration_is_refused_naming_the_field_and_changes_nothing()
         (json!({"encoding_aes_key": "too-short"}), "encoding_aes_key"),
         (json!({"token": "x"}), "token"),
         (json!({"agent_id": "abc"}), "agent_id"),
-        (json!({"callback_max_skew_secs": -1}), "callback_max_skew_secs"),
-        (json!({"channels": {"bilibili": channel("")}}), "channels.bilibili.tag_name"),
-        (json!({"channels": {"a".repeat(31): channel("来源:B站")}}), &*format!("channels.{}", "a".repeat(31))),
+        (
+            json!({"callback_max_skew_secs": -1}),
+            "callback_max_skew_secs",
+        ),
+        (
+            json!({"channels": {"bilibili": channel("")}}),
+            "channels.bilibili.tag_name",
+        ),
+        (
+            json!({"channels": {"a".repeat(31): channel("来源:B站")}}),
+            &*format!("channels.{}", "a".repeat(31)),
+        ),
         (
             json!({"send_rules": {"daily_cap_per_customer": 0, "quiet_start": "22:00", "quiet_end": "08:00"}}),
             "send_rules.daily_cap_per_customer",
@@ -110,7 +152,10 @@ async fn invalid_configuration_is_refused_naming_the_field_and_changes_nothing()
             json!({"send_rules": {"daily_cap_per_customer": 3, "quiet_start": "25:00", "quiet_end": "08:00"}}),
             "send_rules.quiet_start",
         ),
-        (json!({"default_welcome": {"text": "好".repeat(1400)}}), "default_welcome.text"),
+        (
+            json!({"default_welcome": {"text": "好".repeat(1400)}}),
+            "default_welcome.text",
+        ),
         (json!({"corp_idd": "typo"}), "corp_idd"),
     ] {
         let (status, error) = put(&h, "/api/config", body.clone()).await;
@@ -142,8 +187,18 @@ async fn a_new_channel_configured_in_the_api_tags_and_greets_the_next_customer()
     h.processed(&scan_key(&scan)).await;
     let welcomes = h.welcomes_to(ext).await;
     assert_eq!(welcomes.len(), 1);
-    assert!(welcomes[0]["text"].as_str().unwrap().contains("感谢您从B站找到我们"));
-    let rel = h.customers.get_relationship(ext, "wangwu").await.unwrap().unwrap();
+    assert!(
+        welcomes[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("感谢您从B站找到我们")
+    );
+    let rel = h
+        .customers
+        .get_relationship(ext, "wangwu")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(rel.tags.iter().any(|t| t.tag_name == "来源:B站"));
     h.shutdown().await;
 }
@@ -161,8 +216,14 @@ async fn the_connection_test_explains_wecom_answers_in_chinese() {
     let (_, report) = post(&h, "/api/config/test", json!({})).await;
     assert_eq!(report["ok"], false);
     let step = &report["steps"][0];
-    assert_eq!((step["step"].as_str(), step["errcode"].as_i64()), (Some("gettoken"), Some(40001)));
-    assert!(step["message"].as_str().unwrap().contains("Secret"), "{step}");
+    assert_eq!(
+        (step["step"].as_str(), step["errcode"].as_i64()),
+        (Some("gettoken"), Some(40001))
+    );
+    assert!(
+        step["message"].as_str().unwrap().contains("Secret"),
+        "{step}"
+    );
     assert!(!report.to_string().contains("not-the-secret"));
     h.shutdown().await;
 }
@@ -173,10 +234,18 @@ async fn the_event_log_lists_events_and_replays_one_without_doing_anything_twice
     let scan = h.scan("zhangsan", "douyin").await;
     let key = scan_key(&scan);
     let first = h.processed(&key).await;
-    h.control("app-message", json!({"from_userid": "lisi", "content": "你好"})).await;
+    h.control(
+        "app-message",
+        json!({"from_userid": "lisi", "content": "你好"}),
+    )
+    .await;
     h.processed_event("text", None).await;
 
-    let (status, page) = get(&h, "/api/callback-logs?event_type=change_external_contact/add_external_contact").await;
+    let (status, page) = get(
+        &h,
+        "/api/callback-logs?event_type=change_external_contact/add_external_contact",
+    )
+    .await;
     assert_eq!(status, 200);
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
@@ -185,10 +254,20 @@ async fn the_event_log_lists_events_and_replays_one_without_doing_anything_twice
     let (_, all) = get(&h, "/api/callback-logs?limit=1").await;
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
     assert!(all["next_cursor"].is_string(), "{all}");
-    let (_, next) = get(&h, &format!("/api/callback-logs?limit=1&cursor={}", all["next_cursor"].as_str().unwrap())).await;
+    let (_, next) = get(
+        &h,
+        &format!(
+            "/api/callback-logs?limit=1&cursor={}",
+            all["next_cursor"].as_str().unwrap()
+        ),
+    )
+    .await;
     assert_ne!(next["items"][0]["id"], all["items"][0]["id"]);
     let (status, error) = get(&h, "/api/callback-logs?limit=0").await;
-    assert_eq!((status, error["error"]["field"].as_str()), (400, Some("limit")));
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (400, Some("limit"))
+    );
 
     let (status, accepted) = post(&h, &format!("/api/callback-logs/{key}/replay"), json!({})).await;
     assert_eq!(status, 202, "{accepted}");
@@ -197,10 +276,9 @@ async fn the_event_log_lists_events_and_replays_one_without_doing_anything_twice
         let log = log.clone();
         let key = key.clone();
         async move {
-            log.get(&key)
-                .await
-                .unwrap()
-                .filter(|e| e.attempts > first.attempts && e.status == crm::model::CallbackStatus::Processed)
+            log.get(&key).await.unwrap().filter(|e| {
+                e.attempts > first.attempts && e.status == crm::model::CallbackStatus::Processed
+            })
         }
     })
     .await;
@@ -208,7 +286,11 @@ async fn the_event_log_lists_events_and_replays_one_without_doing_anything_twice
     let ext = scan["external_userid"].as_str().unwrap();
     assert_eq!(h.welcomes_to(ext).await.len(), 1, "no second welcome");
     assert_eq!(h.customers.relationships(ext).await.unwrap().len(), 1);
-    assert_eq!(h.calls("externalcontact/mark_tag").await, 1, "tag already there");
+    assert_eq!(
+        h.calls("externalcontact/mark_tag").await,
+        1,
+        "tag already there"
+    );
 
     let (status, _) = post(&h, "/api/callback-logs/ec:nope/replay", json!({})).await;
     assert_eq!(status, 404);

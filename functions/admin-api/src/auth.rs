@@ -34,7 +34,11 @@ pub struct Caller {
 }
 
 /// Middleware: authenticates, then puts the [`Caller`] into the request's extensions.
-pub async fn authenticate(State(mode): State<AuthMode>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(mode): State<AuthMode>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let caller = match &mode {
         AuthMode::Bearer(expected) => bearer(&request)
             .filter(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))

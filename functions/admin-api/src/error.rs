@@ -88,6 +88,15 @@ impl ApiError {
         )
     }
 
+    /// 503 with a specific message (e.g. what the admin must write down).
+    pub fn unavailable_with(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    pub fn bad_gateway(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_GATEWAY, "wecom_error", message)
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -21,7 +21,7 @@ pub use auth::{AuthMode, Caller};
 pub use error::{ApiError, ApiJson, ApiResult};
 pub use state::AdminState;
 
-use routes::{audit, callback_logs, config};
+use routes::{audit, callback_logs, config, contact_ways};
 
 /// The OpenAPI document, generated from the handlers and types.
 #[derive(OpenApi)]
@@ -39,6 +39,12 @@ use routes::{audit, callback_logs, config};
         callback_logs::get_one,
         callback_logs::replay,
         audit::list,
+        contact_ways::create,
+        contact_ways::list,
+        contact_ways::get_one,
+        contact_ways::patch,
+        contact_ways::delete,
+        contact_ways::qrcode,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -46,6 +52,7 @@ use routes::{audit, callback_logs, config};
         (name = "config", description = "企业微信配置"),
         (name = "callback-logs", description = "企业微信事件日志"),
         (name = "audit", description = "操作审计"),
+        (name = "contact-ways", description = "「联系我」二维码"),
     )
 )]
 pub struct ApiDoc;
@@ -79,8 +86,25 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/config/test", post(config::test_config))
         .route("/api/callback-logs", get(callback_logs::list))
         .route("/api/callback-logs/{id}", get(callback_logs::get_one))
-        .route("/api/callback-logs/{id}/replay", post(callback_logs::replay))
+        .route(
+            "/api/callback-logs/{id}/replay",
+            post(callback_logs::replay),
+        )
         .route("/api/audit-logs", get(audit::list))
+        .route(
+            "/api/contact-ways",
+            get(contact_ways::list).post(contact_ways::create),
+        )
+        .route(
+            "/api/contact-ways/{config_id}",
+            get(contact_ways::get_one)
+                .patch(contact_ways::patch)
+                .delete(contact_ways::delete),
+        )
+        .route(
+            "/api/contact-ways/{config_id}/qrcode",
+            get(contact_ways::qrcode),
+        )
         .route(
             "/api/openapi.json",
             get(|| async {

@@ -19,8 +19,10 @@ async fn main() -> Result<(), Error> {
         .init();
     let env = DeploymentEnv::from_env()?;
     let aws = store_aws::sdk_config().await;
-    let store: Arc<dyn ItemStore> =
-        Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), env.table));
+    let store: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        env.table,
+    ));
     let queue: Arc<dyn JobQueue> = Arc::new(SqsQueue::new(
         aws_sdk_sqs::Client::new(&aws),
         env.events_queue_url,
@@ -42,6 +44,7 @@ async fn main() -> Result<(), Error> {
         wecom_base_url: env.wecom_base_url,
         config_seed: seed,
         callback_log_retention_days: env.callback_log_retention_days,
+        http: reqwest::Client::new(),
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

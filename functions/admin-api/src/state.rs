@@ -21,6 +21,8 @@ pub struct AdminState {
     pub wecom_base_url: String,
     pub config_seed: CorpConfig,
     pub callback_log_retention_days: i64,
+    /// For fetching QR images from WeCom's CDN.
+    pub http: reqwest::Client,
 }
 
 impl AdminState {
@@ -69,6 +71,9 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(20),
         Some(n) if (1..=100).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid_field("limit", "limit 必须在 1 到 100 之间")),
+        Some(_) => Err(ApiError::invalid_field(
+            "limit",
+            "limit 必须在 1 到 100 之间",
+        )),
     }
 }

@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use admin_api::{AdminState, AuthMode};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -20,13 +21,12 @@ use crm::config::CorpConfig;
 use crm::ingest::Ingestor;
 use crm::process::{Processor, ProcessorSettings};
 use crm::repo::{CallbackLog, ConfigRepo, StoreTokenStore};
+use ports::RandomIds;
 use ports::{Clock, ItemStore, JobQueue, QueueConsumer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
-use admin_api::{AdminState, AuthMode};
-use ports::RandomIds;
 use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
 use wecom_sim::{SimConfig, Simulator};
 
@@ -190,6 +190,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             wecom_base_url: wecom_base.clone(),
             config_seed: seed.clone(),
             callback_log_retention_days: options.callback_log_retention_days,
+            http: reqwest::Client::new(),
         },
         AuthMode::Bearer(options.admin_token.clone().into()),
     );

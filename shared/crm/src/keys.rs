@@ -80,3 +80,15 @@ pub const PURCHASE_PREFIX: &str = "PURCHASE#";
 pub fn birthday_gsi_pk(month_day: &str) -> String {
     format!("BDAY#{month_day}")
 }
+
+/// A 「联系我」 contact way, by config_id.
+pub fn contact_way_pk(config_id: &str) -> String {
+    format!("CWAY#{config_id}")
+}
+pub const CONTACT_WAY_SK: &str = "CWAY";
+/// GSI1 of a contact way: every way, newest first.
+pub const CONTACT_WAYS_GSI_PK: &str = "CWAYS";
+/// GSI2 of a contact way: the ways of one channel (`state`).
+pub fn contact_ways_of_state_gsi_pk(state: &str) -> String {
+    format!("CWAYS#STATE#{state}")
+}

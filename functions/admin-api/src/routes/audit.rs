@@ -33,7 +33,10 @@ pub struct AuditPage {
 /// Who changed what, newest first.
 #[utoipa::path(get, path = "/api/audit-logs", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> ApiResult<Json<AuditPage>> {
+pub async fn list(
+    State(state): State<AdminState>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
     let limit = page_limit(q.limit)?;
     let (entries, next_cursor) = state.audit().recent(limit, q.cursor).await?;
     Ok(Json(AuditPage {

@@ -105,7 +105,10 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/callback-logs/{id}", tag = "callback-logs",
     params(("id" = String, Path, description = "The event's id (idempotency key)")),
     responses((status = 200, body = CallbackLogView), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(state): State<AdminState>, Path(id): Path<String>) -> ApiResult<Json<CallbackLogView>> {
+pub async fn get_one(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CallbackLogView>> {
     match state.callback_log().get(&id).await? {
         Some(entry) => Ok(Json(entry.into())),
         None => Err(ApiError::not_found("该事件")),

@@ -261,13 +261,19 @@ pub async fn put_config(
         ("agent_id", before.agent_id != config.agent_id),
         ("corp_secret", before.corp_secret != config.corp_secret),
         ("token", before.token != config.token),
-        ("encoding_aes_key", before.encoding_aes_key != config.encoding_aes_key),
+        (
+            "encoding_aes_key",
+            before.encoding_aes_key != config.encoding_aes_key,
+        ),
         (
             "callback_max_skew_secs",
             before.callback_max_skew_secs != config.callback_max_skew_secs,
         ),
         ("channels", before.channels != config.channels),
-        ("default_welcome", before.default_welcome != config.default_welcome),
+        (
+            "default_welcome",
+            before.default_welcome != config.default_welcome,
+        ),
         ("send_rules", before.send_rules != config.send_rules),
     ] {
         if differs {
@@ -311,7 +317,10 @@ fn check_time_of_day(field: &str, value: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::invalid_field(field, "时间格式应为 HH:MM，例如 22:00"))
+        Err(ApiError::invalid_field(
+            field,
+            "时间格式应为 HH:MM，例如 22:00",
+        ))
     }
 }
 
@@ -398,7 +407,11 @@ pub async fn test_config(State(state): State<AdminState>) -> ApiResult<Json<Conn
     .map_err(|e| ApiError::wecom(&e))?;
     let mut steps = Vec::new();
     let token = client.access_token().await;
-    steps.push(step("gettoken", &token, "已成功获取访问令牌（Secret 正确）"));
+    steps.push(step(
+        "gettoken",
+        &token,
+        "已成功获取访问令牌（Secret 正确）",
+    ));
     let mut follow_user_count = None;
     if token.is_ok() {
         let users = client.get_follow_user_list().await;
