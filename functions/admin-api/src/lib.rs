@@ -13,7 +13,7 @@ pub mod state;
 use axum::Router;
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -21,7 +21,7 @@ pub use auth::{AuthMode, Caller};
 pub use error::{ApiError, ApiJson, ApiResult};
 pub use state::AdminState;
 
-use routes::{audit, callback_logs, config, contact_ways};
+use routes::{audit, callback_logs, config, contact_ways, customers, records, stats, tags};
 
 /// The OpenAPI document, generated from the handlers and types.
 #[derive(OpenApi)]
@@ -45,6 +45,20 @@ use routes::{audit, callback_logs, config, contact_ways};
         contact_ways::patch,
         contact_ways::delete,
         contact_ways::qrcode,
+        customers::list,
+        customers::get_one,
+        customers::patch,
+        customers::sync,
+        customers::mark_tags,
+        customers::appointments,
+        customers::purchases,
+        records::create_appointment,
+        records::create_purchase,
+        tags::list,
+        tags::create,
+        tags::edit,
+        tags::delete,
+        stats::channels,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -52,6 +66,10 @@ use routes::{audit, callback_logs, config, contact_ways};
         (name = "config", description = "企业微信配置"),
         (name = "callback-logs", description = "企业微信事件日志"),
         (name = "audit", description = "操作审计"),
+        (name = "customers", description = "客户"),
+        (name = "tags", description = "企业客户标签"),
+        (name = "records", description = "预约与消费记录"),
+        (name = "stats", description = "渠道统计"),
         (name = "contact-ways", description = "「联系我」二维码"),
     )
 )]
@@ -91,6 +109,32 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             post(callback_logs::replay),
         )
         .route("/api/audit-logs", get(audit::list))
+        .route("/api/customers", get(customers::list))
+        .route(
+            "/api/customers/{external_userid}",
+            get(customers::get_one).patch(customers::patch),
+        )
+        .route(
+            "/api/customers/{external_userid}/sync",
+            post(customers::sync),
+        )
+        .route(
+            "/api/customers/{external_userid}/tags",
+            post(customers::mark_tags),
+        )
+        .route(
+            "/api/customers/{external_userid}/appointments",
+            get(customers::appointments),
+        )
+        .route(
+            "/api/customers/{external_userid}/purchases",
+            get(customers::purchases),
+        )
+        .route("/api/appointments", post(records::create_appointment))
+        .route("/api/purchases", post(records::create_purchase))
+        .route("/api/tags", get(tags::list).post(tags::create))
+        .route("/api/tags/{id}", patch(tags::edit).delete(tags::delete))
+        .route("/api/stats/channels", get(stats::channels))
         .route(
             "/api/contact-ways",
             get(contact_ways::list).post(contact_ways::create),

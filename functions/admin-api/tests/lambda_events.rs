@@ -1,0 +1,90 @@
+//! The admin API as Lambda runs it: API Gateway v2 events from `events/admin-api/` through
+//! lambda_http's request conversion into the router; the caller comes from the JWT claims.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use admin_api::{AdminState, AuthMode};
+use crm::config::CorpConfig;
+use crm::repo::StoreTokenStore;
+use ports::{Clock, FixedClock, ItemStore, SequentialIds};
+use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use tower::ServiceExt;
+use wecom_api::{WeComClient, WeComSettings};
+
+fn state() -> AdminState {
+    let db = EmbeddedDb::open_in_memory().unwrap();
+    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(1_795_852_800_000));
+    let mut seed = CorpConfig::from_env_map(|_| None);
+    seed.corp_id = "ww1436e0e65a779aee".into();
+    seed.token = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo".into();
+    seed.encoding_aes_key = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt".into();
+    seed.corp_secret = "a-secret-never-shown".into();
+    let wecom = WeComClient::new(
+        WeComSettings::new("http://127.0.0.1:9", &seed.corp_id, &seed.corp_secret),
+        Arc::new(StoreTokenStore::new(store.clone())),
+        clock.clone(),
+    )
+    .unwrap();
+    AdminState {
+        store,
+        queue: Arc::new(EmbeddedQueue::new(db, "events", 5)),
+        clock,
+        ids: Arc::new(SequentialIds::new("audit")),
+        wecom: Arc::new(wecom),
+        wecom_base_url: "http://127.0.0.1:9".into(),
+        config_seed: seed,
+        callback_log_retention_days: 90,
+        http: reqwest::Client::new(),
+    }
+}
+
+async fn send(state: &AdminState, event: &str) -> (u16, serde_json::Value) {
+    let path = format!(
+        "{}/../../events/admin-api/{event}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let request = lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (parts, body) = request.into_parts();
+    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+    let response = admin_api::router(state.clone(), AuthMode::ApiGatewayJwt)
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_request_with_authorizer_claims_is_served() {
+    let state = state();
+    let (status, config) = send(&state, "get-config").await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["corp_id"], "ww1436e0e65a779aee");
+    assert_eq!(
+        config["corp_secret"], "****hown",
+        "masked: only the last four characters"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_names_the_caller_from_the_jwt() {
+    let state = state();
+    let (status, config) = send(&state, "put-config").await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["agent_id"], "1000005");
+    let (entries, _) = state.audit().recent(10, None).await.unwrap();
+    assert_eq!(entries[0].actor, "manager@yanmei.example");
+    assert_eq!(entries[0].fields, vec!["agent_id".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_request_without_claims_is_refused() {
+    let (status, body) = send(&state(), "no-claims").await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
+}
