@@ -515,12 +515,12 @@ impl Filters {
             return false;
         }
         if let Some(before) = self.last_purchase_before
-            && !c.last_purchase_at_ms.is_some_and(|t| t < before)
+            && c.last_purchase_at_ms.is_none_or(|t| t >= before)
         {
             return false;
         }
         if let Some(after) = self.last_purchase_after
-            && !c.last_purchase_at_ms.is_some_and(|t| t > after)
+            && c.last_purchase_at_ms.is_none_or(|t| t <= after)
         {
             return false;
         }
@@ -598,7 +598,7 @@ fn encode_cursor(mode: char, sort: Sort, key: &str) -> String {
 
 fn decode_cursor(cursor: &str, mode: char, sort: Sort) -> ApiResult<String> {
     let bad = || ApiError::invalid_field("cursor", "cursor 无效，请从第一页重新查询");
-    if cursor.len() % 2 != 0 || cursor.len() > 2000 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 2000 {
         return Err(bad());
     }
     let bytes = (0..cursor.len())
@@ -933,7 +933,7 @@ const PATCHABLE: [&str; 6] = [
 ];
 
 fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// `YYYY-MM-DD` or `MM-DD`, a real date (29 Feb only in leap years; `MM-DD` allows 02-29).

@@ -38,11 +38,7 @@ pub struct ContactWayRepo {
 }
 
 fn item(record: &ContactWayRecord) -> Result<Item, CrmError> {
-    let mut item = Item::with_doc(
-        contact_way_pk(&record.config_id),
-        CONTACT_WAY_SK,
-        record,
-    )?;
+    let mut item = Item::with_doc(contact_way_pk(&record.config_id), CONTACT_WAY_SK, record)?;
     let order = format!("{}#{}", ts(record.created_at_ms), record.config_id);
     item.gsi1 = Some((CONTACT_WAYS_GSI_PK.to_owned(), order.clone()));
     item.gsi2 = (!record.way.state.is_empty())
@@ -75,7 +71,11 @@ impl ContactWayRepo {
     }
 
     /// Read-modify-write; `None` from `change` leaves the record alone.
-    pub async fn update<F>(&self, config_id: &str, mut change: F) -> Result<Option<ContactWayRecord>, CrmError>
+    pub async fn update<F>(
+        &self,
+        config_id: &str,
+        mut change: F,
+    ) -> Result<Option<ContactWayRecord>, CrmError>
     where
         F: FnMut(ContactWayRecord) -> Option<ContactWayRecord>,
     {

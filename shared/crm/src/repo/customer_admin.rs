@@ -154,10 +154,10 @@ impl CustomerAdmin {
         let customer = self
             .update_profile(&purchase.external_userid, |c| {
                 c.total_spent_fen = c.total_spent_fen.saturating_add(purchase.amount_fen);
-                c.last_purchase_at_ms = Some(
-                    c.last_purchase_at_ms
-                        .map_or(purchase.purchased_at_ms, |t| t.max(purchase.purchased_at_ms)),
-                );
+                c.last_purchase_at_ms =
+                    Some(c.last_purchase_at_ms.map_or(purchase.purchased_at_ms, |t| {
+                        t.max(purchase.purchased_at_ms)
+                    }));
                 c.updated_at_ms = purchase.created_at_ms;
                 true
             })

@@ -6,8 +6,8 @@ use wecom_api::model::ExternalContact;
 use super::{query_all, query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
-    CUSTOMERS_GSI_PK, birthday_gsi_pk, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, channel_gsi_pk,
-    customer_pk, relationship_sk, staff_gsi_pk, timeline_sk, ts, unionid_gsi_pk,
+    CUSTOMERS_GSI_PK, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, birthday_gsi_pk,
+    channel_gsi_pk, customer_pk, relationship_sk, staff_gsi_pk, timeline_sk, ts, unionid_gsi_pk,
 };
 use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus, TimelineEvent};
 

@@ -1,20 +1,20 @@
 //! Repositories over the item store. Each one owns a family of keys (see `crate::keys`).
 
 mod audit;
-mod customer_admin;
 mod callback_log;
 mod config;
 mod contact_ways;
+mod customer_admin;
 mod customers;
 mod tags;
 mod token;
 mod welcome;
 
 pub use audit::AuditLog;
-pub use customer_admin::{CustomerAdmin, IndexRow, IndexSource};
 pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use contact_ways::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
+pub use customer_admin::{CustomerAdmin, IndexRow, IndexSource};
 pub use customers::CustomerRepo;
 pub use tags::TagCatalogue;
 pub(crate) use tags::find_in as find_tag;
