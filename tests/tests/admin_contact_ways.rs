@@ -230,7 +230,7 @@ async fn wecom_rules_are_checked_before_the_call_naming_the_field() {
         "refused before WeCom"
     );
 
-    // What only WeCom knows (an unknown member) comes back as a 502 in Chinese.
+    // What only WeCom knows (an unknown member) comes back as a 422 in Chinese, with its errcode.
     let (status, error) = call(
         &h,
         reqwest::Method::POST,
@@ -238,8 +238,8 @@ async fn wecom_rules_are_checked_before_the_call_naming_the_field() {
         Some(json!({"type": 1, "scene": 2, "user": ["nobody"]})),
     )
     .await;
-    assert_eq!(status, 502, "{error}");
-    assert_eq!(error["error"]["code"], "wecom_error");
+    assert_eq!(status, 422, "WeCom refused: {error}");
+    assert_eq!(error["error"]["code"], "wecom_refused");
     assert!(error["error"]["errcode"].is_i64());
     let (_, list) = call(
         &h,

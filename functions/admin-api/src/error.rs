@@ -94,7 +94,7 @@ impl ApiError {
     }
 
     pub fn bad_gateway(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_GATEWAY, "wecom_error", message)
+        Self::new(StatusCode::BAD_GATEWAY, "wecom_unreachable", message)
     }
 
     pub fn internal() -> Self {
@@ -105,13 +105,22 @@ impl ApiError {
         )
     }
 
-    /// WeCom refused or could not be reached: 502 with a plain-Chinese explanation.
+    /// A WeCom failure, with a plain-Chinese explanation: 422 when WeCom refused the request
+    /// (retrying the same request will not help), 503 when it is busy or rate-limiting (retry
+    /// later), 502 when it could not be reached or answered nonsense.
     pub fn wecom(e: &WeComError) -> Self {
-        let mut err = Self::new(StatusCode::BAD_GATEWAY, "wecom_error", explain_wecom(e));
-        err.errcode = e.errcode();
         if let WeComError::InvalidRequest(detail) = e {
-            err = Self::bad_request(format!("请求不符合企业微信的规则：{detail}"));
+            return Self::bad_request(format!("请求不符合企业微信的规则：{detail}"));
         }
+        let (status, code) = match e {
+            WeComError::Transport { .. } | WeComError::Decode { .. } => {
+                (StatusCode::BAD_GATEWAY, "wecom_unreachable")
+            }
+            _ if e.is_retryable() => (StatusCode::SERVICE_UNAVAILABLE, "wecom_busy"),
+            _ => (StatusCode::UNPROCESSABLE_ENTITY, "wecom_refused"),
+        };
+        let mut err = Self::new(status, code, explain_wecom(e));
+        err.errcode = e.errcode();
         err
     }
 }

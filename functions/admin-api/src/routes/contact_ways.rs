@@ -144,7 +144,7 @@ fn rule_error(e: &ContactWayRuleError) -> ApiError {
 
 /// Creates the 「联系我」 in WeCom and stores it at once: its config_id is the only handle on it.
 #[utoipa::path(post, path = "/api/contact-ways", tag = "contact-ways", request_body = NewContactWay,
-    responses((status = 201, body = ContactWayView), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 201, body = ContactWayView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
@@ -404,7 +404,7 @@ pub async fn patch(
 /// Deletes the 「联系我」 in WeCom; the record stays, marked deleted, with its statistics.
 #[utoipa::path(delete, path = "/api/contact-ways/{config_id}", tag = "contact-ways",
     params(("config_id" = String, Path)),
-    responses((status = 200, body = ContactWayView), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, body = ContactWayView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
@@ -453,7 +453,7 @@ pub struct QrQuery {
 /// The QR code image, for preview and download.
 #[utoipa::path(get, path = "/api/contact-ways/{config_id}/qrcode", tag = "contact-ways",
     params(("config_id" = String, Path), QrQuery),
-    responses((status = 200, description = "The image", content_type = "image/png"), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, description = "The image", content_type = "image/png"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn qrcode(
     State(state): State<AdminState>,
     Path(config_id): Path<String>,

@@ -1103,7 +1103,7 @@ fn gone(e: &WeComError) -> Option<ApiError> {
 /// product has not heard of them yet).
 #[utoipa::path(post, path = "/api/customers/{external_userid}/sync", tag = "customers",
     params(("external_userid" = String, Path, description = "WeCom external_userid")),
-    responses((status = 200, body = CustomerDetail), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, body = CustomerDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn sync(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
@@ -1184,7 +1184,7 @@ pub struct MarkTagsRequest {
 #[utoipa::path(post, path = "/api/customers/{external_userid}/tags", tag = "customers",
     params(("external_userid" = String, Path, description = "WeCom external_userid")),
     request_body = MarkTagsRequest,
-    responses((status = 200, body = RelationshipView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, body = RelationshipView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn mark_tags(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,

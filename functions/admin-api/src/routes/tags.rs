@@ -118,7 +118,7 @@ async fn catalogue_view(state: &AdminState, include_deleted: bool) -> ApiResult<
 
 /// The tag groups with their tags, from the local catalogue.
 #[utoipa::path(get, path = "/api/tags", tag = "tags", params(TagListQuery),
-    responses((status = 200, body = TagCatalogueView), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, body = TagCatalogueView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AdminState>,
     Query(q): Query<TagListQuery>,
@@ -168,7 +168,7 @@ fn tag_name(field: &str, name: &str) -> ApiResult<String> {
 
 /// Creates tags in WeCom (`add_corp_tag`) and merges them into the local catalogue.
 #[utoipa::path(post, path = "/api/tags", tag = "tags", request_body = CreateTagsRequest,
-    responses((status = 201, body = TagGroupView), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 201, body = TagGroupView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
