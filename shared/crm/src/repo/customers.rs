@@ -191,6 +191,26 @@ impl CustomerRepo {
             .await
     }
 
+    /// Writes many customers and relationships as they are (an import, or a sync that has
+    /// already decided what changed): batched, unconditional, indexes maintained.
+    pub async fn import(
+        &self,
+        customers: &[Customer],
+        relationships: &[Relationship],
+    ) -> Result<(), CrmError> {
+        let mut items = Vec::with_capacity(customers.len() + relationships.len());
+        for customer in customers {
+            items.push(customer_item(customer)?);
+        }
+        for rel in relationships {
+            items.push(relationship_item(rel)?);
+        }
+        for chunk in items.chunks(500) {
+            self.store.batch_put(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
     pub async fn get_relationship(
         &self,
         external_userid: &str,
