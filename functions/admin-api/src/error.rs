@@ -2,8 +2,9 @@
 //! messages in Chinese for the clinic's staff and no internal detail.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use crm::CrmError;
 use ports::StoreError;
@@ -173,6 +174,15 @@ impl From<CrmError> for ApiError {
                 warn!(error = %e, "backend unavailable");
                 ApiError::unavailable()
             }
+            CrmError::Store(StoreError::Invalid(why)) if why.contains("cursor") => {
+                warn!(error = %e, "invalid cursor");
+                ApiError::invalid_field("cursor", "分页游标无效，请从第一页重新查询")
+            }
+            CrmError::Store(StoreError::Invalid(_)) => {
+                // Keys built from the request (an empty or over-long id) or an oversized item.
+                warn!(error = %e, "store refused the request");
+                ApiError::bad_request("请求无效：参数为空或过长")
+            }
             CrmError::Invalid(_) => {
                 warn!(error = %e, "invalid request reached the domain");
                 ApiError::bad_request("请求无效")
@@ -242,4 +252,136 @@ where
     }
 }
 
+/// `Query<T>` whose rejections are [`ApiError`]s (400 naming the parameter), not axum's
+/// plain-text ones.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_rejection(&rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: &QueryRejection) -> ApiError {
+    // "Failed to deserialize query string: limit: invalid digit found in string".
+    let detail = rejection.body_text();
+    let field = detail
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map(|(name, _)| name)
+        .filter(|name| {
+            !name.is_empty()
+                && name.len() < 64
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    let mut e = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+        "查询参数的类型或取值不正确",
+    );
+    e.field = field.map(str::to_owned);
+    e
+}
+
+/// `Path<T>` whose rejections are [`ApiError`]s (400 naming the parameter), not axum's
+/// plain-text ones.
+#[derive(Debug, Clone, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(path_rejection(rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: PathRejection) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    match rejection {
+        PathRejection::FailedToDeserializePathParams(e) => {
+            let field = match e.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key }
+                | ErrorKind::ParseErrorAtKey { key, .. }
+                | ErrorKind::DeserializeError { key, .. } => Some(key.clone()),
+                _ => None,
+            };
+            let mut e = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                "路径参数不正确（须为有效的 UTF-8 文本）",
+            );
+            e.field = field;
+            e
+        }
+        other => {
+            error!(rejection = %other.body_text(), "path parameters missing: a routing bug");
+            ApiError::internal()
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use serde::Deserialize;
+    use tower::ServiceExt;
+
+    use super::{ApiPath, ApiQuery};
+
+    #[derive(Deserialize)]
+    struct Q {
+        #[allow(dead_code)]
+        limit: Option<usize>,
+    }
+
+    async fn answer(uri: &str) -> (StatusCode, serde_json::Value) {
+        let app = Router::new()
+            .route("/q", get(|ApiQuery(_): ApiQuery<Q>| async { "ok" }))
+            .route("/p/{id}", get(|ApiPath(id): ApiPath<String>| async { id }));
+        let response = app
+            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn query_and_path_rejections_are_json_errors_naming_the_parameter() {
+        let (status, body) = answer("/q?limit=abc").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_query");
+        assert_eq!(body["error"]["field"], "limit");
+
+        let (status, body) = answer("/p/%FF%FE").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_path");
+        assert_eq!(body["error"]["field"], "id");
+
+        assert_eq!(answer("/q?limit=5").await.0, StatusCode::OK);
+    }
+}

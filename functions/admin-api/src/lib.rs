@@ -18,7 +18,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 pub use auth::{AuthMode, Caller};
-pub use error::{ApiError, ApiJson, ApiResult};
+pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 pub use state::AdminState;
 
 use routes::{audit, callback_logs, config, contact_ways, customers, records, stats, tags};
@@ -60,7 +60,7 @@ use routes::{audit, callback_logs, config, contact_ways, customers, records, sta
         tags::delete,
         stats::channels,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     tags(
         (name = "config", description = "企业微信配置"),
@@ -84,6 +84,55 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers every operation can give whatever its handler does: 401 from the authentication
+/// middleware, 400 from the JSON/query/path extractors wherever the operation takes input, and
+/// 503 when the store or the queue is unavailable (every handler reads or writes the store).
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let takes_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut operation.responses.responses;
+                if takes_input {
+                    responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| error("Invalid request"));
+                }
+                responses
+                    .entry("401".to_owned())
+                    .or_insert_with(|| error("Missing or invalid bearer token"));
+                responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| error("Temporarily unavailable; retry later"));
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The raw WeCom event log, and replaying one event's processing.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use crm::jobs::Job;
 use crm::model::{CallbackLogEntry, CallbackStatus};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::{AdminState, page_limit};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -87,7 +87,7 @@ pub struct CallbackLogPage {
     responses((status = 200, body = CallbackLogPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AdminState>,
-    Query(q): Query<CallbackLogQuery>,
+    ApiQuery(q): ApiQuery<CallbackLogQuery>,
 ) -> ApiResult<Json<CallbackLogPage>> {
     let limit = page_limit(q.limit)?;
     let event_type = q.event_type.as_deref().filter(|t| !t.is_empty());
@@ -107,7 +107,7 @@ pub async fn list(
     responses((status = 200, body = CallbackLogView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AdminState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CallbackLogView>> {
     match state.callback_log().get(&id).await? {
         Some(entry) => Ok(Json(entry.into())),
@@ -128,7 +128,7 @@ pub struct ReplayAccepted {
 pub async fn replay(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<ReplayAccepted>)> {
     let log = state.callback_log();
     if log.get(&id).await?.is_none() {

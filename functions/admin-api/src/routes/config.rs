@@ -395,7 +395,7 @@ pub struct ConnectionTest {
 
 /// Calls gettoken and one cheap customer-contact API with the stored credentials.
 #[utoipa::path(post, path = "/api/config/test", tag = "config",
-    responses((status = 200, body = ConnectionTest), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConnectionTest), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn test_config(State(state): State<AdminState>) -> ApiResult<Json<ConnectionTest>> {
     let config = state.config().await?;
     // A client of its own: a failing test must not disturb the shared token.

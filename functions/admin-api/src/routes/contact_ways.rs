@@ -2,7 +2,7 @@
 //! temporary-session mode with closing messages), list, read, edit, delete, and the QR image.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use crm::repo::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
@@ -14,7 +14,7 @@ use wecom_api::model::{
 };
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::{AdminState, page_limit};
 
 /// A new 「联系我」, in WeCom's field names (`add_contact_way`).
@@ -230,7 +230,7 @@ pub async fn create(
     responses((status = 200, body = ContactWayPage), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AdminState>,
-    Query(q): Query<ContactWayQuery>,
+    ApiQuery(q): ApiQuery<ContactWayQuery>,
 ) -> ApiResult<Json<ContactWayPage>> {
     let limit = page_limit(q.limit)?;
     let filter = q.state.as_deref().filter(|s| !s.is_empty());
@@ -281,7 +281,7 @@ async fn customers_added(state: &AdminState, channel: &str) -> ApiResult<Option<
     responses((status = 200, body = ContactWayView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AdminState>,
-    Path(config_id): Path<String>,
+    ApiPath(config_id): ApiPath<String>,
 ) -> ApiResult<Json<ContactWayView>> {
     let record = load(&state, &config_id).await?;
     let added = customers_added(&state, &record.way.state).await?;
@@ -291,11 +291,11 @@ pub async fn get_one(
 /// Edits the 「联系我」 in WeCom, then the stored record.
 #[utoipa::path(patch, path = "/api/contact-ways/{config_id}", tag = "contact-ways",
     params(("config_id" = String, Path)), request_body = ContactWayPatch,
-    responses((status = 200, body = ContactWayView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ContactWayView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(config_id): Path<String>,
+    ApiPath(config_id): ApiPath<String>,
     ApiJson(patch): ApiJson<ContactWayPatch>,
 ) -> ApiResult<Json<ContactWayView>> {
     let record = load(&state, &config_id).await?;
@@ -408,7 +408,7 @@ pub async fn patch(
 pub async fn delete(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(config_id): Path<String>,
+    ApiPath(config_id): ApiPath<String>,
 ) -> ApiResult<Json<ContactWayView>> {
     let record = load(&state, &config_id).await?;
     if record.status == ContactWayStatus::Active {
@@ -456,8 +456,8 @@ pub struct QrQuery {
     responses((status = 200, description = "The image", content_type = "image/png"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn qrcode(
     State(state): State<AdminState>,
-    Path(config_id): Path<String>,
-    Query(q): Query<QrQuery>,
+    ApiPath(config_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<QrQuery>,
 ) -> ApiResult<Response> {
     let record = load(&state, &config_id).await?;
     let Some(url) = record.way.qr_code.clone().filter(|u| !u.is_empty()) else {

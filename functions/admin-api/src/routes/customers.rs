@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use crm::keys::ts;
 use crm::model::{
     Appointment, CallbackLogEntry, Customer, CustomerStatus, EndCause, Purchase, Relationship,
@@ -21,7 +21,7 @@ use wecom_api::WeComError;
 use wecom_api::model::MarkTag;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::routes::callback_logs::status_name;
 use crate::state::{AdminState, page_limit};
 
@@ -648,7 +648,9 @@ async fn evaluate(
     if !filters.matches_profile(&customer) {
         return Ok(None);
     }
-    let needs_rels = filters.needs_relationships() || via.is_some();
+    // Through a channel the relationships decide which one row represents the customer; a
+    // staff member has one relationship per customer, so only filters need them there.
+    let needs_rels = filters.needs_relationships() || matches!(source, IndexSource::Channel(_));
     let rels = if needs_rels {
         Some(repo.relationships(&customer.external_userid).await?)
     } else {
@@ -695,13 +697,12 @@ async fn summarise(
 /// staff member's relationships, else every customer newest first) and the rest of the filters
 /// are applied to each item. A page stops when it is full, when the index ends, or after
 /// 2 000 index items (then `budget_exhausted` is true and `next_cursor` continues the walk).
-/// `sort=last_purchase_desc`, and a `userid` walk (its index is keyed by customer id), sort
-/// the matching customers in memory (up to 5 000 index items).
+/// `sort=last_purchase_desc` sorts the matching customers in memory (up to 5 000 index items).
 #[utoipa::path(get, path = "/api/customers", tag = "customers", params(CustomerListQuery),
     responses((status = 200, body = CustomerPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AdminState>,
-    Query(q): Query<CustomerListQuery>,
+    ApiQuery(q): ApiQuery<CustomerListQuery>,
 ) -> ApiResult<Json<CustomerPage>> {
     let (filters, sort, limit, cursor) = Filters::parse(q)?;
     let source = match (&filters.state, &filters.userid) {
@@ -709,7 +710,8 @@ pub async fn list(
         (None, Some(u)) => IndexSource::Staff(u.clone()),
         (None, None) => IndexSource::AllCustomers,
     };
-    let in_memory = sort == Sort::LastPurchaseDesc || matches!(source, IndexSource::Staff(_));
+    // Every index is ordered by add time; only a last-purchase sort needs an in-memory sort.
+    let in_memory = sort == Sort::LastPurchaseDesc;
     if in_memory {
         sorted_page(&state, &source, &filters, sort, limit, cursor).await
     } else {
@@ -899,7 +901,7 @@ pub(crate) async fn detail(state: &AdminState, external_userid: &str) -> ApiResu
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AdminState>,
-    Path(external_userid): Path<String>,
+    ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<CustomerDetail>> {
     Ok(Json(detail(&state, &external_userid).await?))
 }
@@ -1044,7 +1046,7 @@ fn validate_patch(body: &Map<String, Value>) -> ApiResult<Vec<(String, Option<Va
 pub async fn patch(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(external_userid): Path<String>,
+    ApiPath(external_userid): ApiPath<String>,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<CustomerDetail>> {
     let changes = validate_patch(&body)?;
@@ -1103,11 +1105,11 @@ fn gone(e: &WeComError) -> Option<ApiError> {
 /// product has not heard of them yet).
 #[utoipa::path(post, path = "/api/customers/{external_userid}/sync", tag = "customers",
     params(("external_userid" = String, Path, description = "WeCom external_userid")),
-    responses((status = 200, body = CustomerDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn sync(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(external_userid): Path<String>,
+    ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<CustomerDetail>> {
     let detail_from_wecom = match state.wecom.get_external_contact(&external_userid).await {
         Ok(d) => d,
@@ -1188,7 +1190,7 @@ pub struct MarkTagsRequest {
 pub async fn mark_tags(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(external_userid): Path<String>,
+    ApiPath(external_userid): ApiPath<String>,
     ApiJson(req): ApiJson<MarkTagsRequest>,
 ) -> ApiResult<Json<RelationshipView>> {
     let userid = req.userid.trim().to_owned();
@@ -1332,7 +1334,7 @@ pub struct PurchaseList {
     responses((status = 200, body = AppointmentList), (status = 404, body = ErrorBody)))]
 pub async fn appointments(
     State(state): State<AdminState>,
-    Path(external_userid): Path<String>,
+    ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<AppointmentList>> {
     if state.customers().get(&external_userid).await?.is_none() {
         return Err(ApiError::not_found("该客户"));
@@ -1351,7 +1353,7 @@ pub async fn appointments(
     responses((status = 200, body = PurchaseList), (status = 404, body = ErrorBody)))]
 pub async fn purchases(
     State(state): State<AdminState>,
-    Path(external_userid): Path<String>,
+    ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<PurchaseList>> {
     let Some(customer) = state.customers().get(&external_userid).await? else {
         return Err(ApiError::not_found("该客户"));

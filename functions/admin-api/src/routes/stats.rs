@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use crm::model::{Customer, Relationship, RelationshipStatus};
 use crm::repo::{CustomerAdmin, IndexSource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
 /// Index items read per channel (and for the customer list) before giving up.
@@ -98,7 +98,7 @@ pub fn shanghai_day(at_ms: i64) -> String {
     responses((status = 200, body = ChannelStatsReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn channels(
     State(state): State<AdminState>,
-    Query(q): Query<ChannelStatsQuery>,
+    ApiQuery(q): ApiQuery<ChannelStatsQuery>,
 ) -> ApiResult<Json<ChannelStatsReport>> {
     let to_ms = ms("to_ms", q.to_ms.as_deref())?.unwrap_or_else(|| state.clock.now_ms());
     let from_ms = ms("from_ms", q.from_ms.as_deref())?.unwrap_or(to_ms - 30 * DAY_MS);

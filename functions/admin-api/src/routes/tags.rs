@@ -2,7 +2,7 @@
 //! created, renamed and deleted through WeCom.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +10,7 @@ use wecom_api::WeComError;
 use wecom_api::model::{AddCorpTag, CorpTagGroup, NewTag};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,7 +121,7 @@ async fn catalogue_view(state: &AdminState, include_deleted: bool) -> ApiResult<
     responses((status = 200, body = TagCatalogueView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AdminState>,
-    Query(q): Query<TagListQuery>,
+    ApiQuery(q): ApiQuery<TagListQuery>,
 ) -> ApiResult<Json<TagCatalogueView>> {
     let refresh = flag("refresh", q.refresh.as_deref())?;
     let include_deleted = flag("include_deleted", q.include_deleted.as_deref())?;
@@ -244,11 +244,11 @@ pub struct EditTagRequest {
 #[utoipa::path(patch, path = "/api/tags/{id}", tag = "tags",
     params(("id" = String, Path, description = "Tag id or group id")),
     request_body = EditTagRequest,
-    responses((status = 200, body = TagCatalogueView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TagCatalogueView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn edit(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<EditTagRequest>,
 ) -> ApiResult<Json<TagCatalogueView>> {
     let name = req
@@ -306,11 +306,11 @@ pub async fn edit(
 /// deleted. WeCom only lets an app delete tags it created (81011 → 403).
 #[utoipa::path(delete, path = "/api/tags/{id}", tag = "tags",
     params(("id" = String, Path, description = "Tag id or group id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let groups = state.tags().groups().await?;
     let Some(mut group) = groups

@@ -385,16 +385,17 @@ pub(crate) fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
 fn relationship_item(rel: &Relationship) -> Result<Item, CrmError> {
     let pk = customer_pk(&rel.external_userid);
     let mut item = Item::with_doc(pk.clone(), relationship_sk(&rel.userid), rel)?;
-    item.gsi1 = Some((staff_gsi_pk(&rel.userid), pk));
+    // Both relationship indexes sort by add time, so a consultant's or a channel's customers
+    // can be listed newest first straight from the index.
+    let added = ts(rel.createtime.saturating_mul(1000));
+    item.gsi1 = Some((
+        staff_gsi_pk(&rel.userid),
+        format!("{added}#{}", rel.external_userid),
+    ));
     item.gsi2 = (!rel.state.is_empty()).then(|| {
         (
             channel_gsi_pk(&rel.state),
-            format!(
-                "{}#{}#{}",
-                ts(rel.createtime.saturating_mul(1000)),
-                rel.external_userid,
-                rel.userid
-            ),
+            format!("{added}#{}#{}", rel.external_userid, rel.userid),
         )
     });
     Ok(item)

@@ -1,0 +1,225 @@
+//! `GET /api/customers` on 100 000 customers in the embedded store: p50/p99 per filter, through
+//! the real listener and the bearer-token middleware. Baseline in the same run: `GET
+//! /api/config` (authenticated, one store read).
+//!
+//! `cargo bench -p wecom-crm --bench customers [-- CUSTOMERS REQUESTS]` (defaults 100000, 200).
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crm::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
+use crm::repo::CustomerRepo;
+use ports::SystemClock;
+use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use wecom_api::model::FollowUserTag;
+use wecom_crm::{Adapters, AppOptions};
+
+const STATES: [&str; 5] = ["xiaohongshu", "douyin", "pengyouquan", "meituan", "walk_in"];
+const TIERS: [&str; 3] = ["A", "B", "C"];
+
+/// A small deterministic generator (no RNG dependency needed for reproducible data).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn seed(n: usize, now_ms: i64) -> (Vec<Customer>, Vec<Relationship>) {
+    let mut rng = Lcg(42);
+    let mut customers = Vec::with_capacity(n);
+    let mut relationships = Vec::with_capacity(n);
+    for i in 0..n {
+        let ext = format!("wmBench{i:07}");
+        let state = STATES[rng.below(STATES.len() as u64) as usize];
+        let userid = format!("staff{:02}", rng.below(50));
+        let added_ms = now_ms - (rng.below(365 * 86_400) as i64) * 1000;
+        let mut crm = serde_json::Map::new();
+        crm.insert("tier".into(), TIERS[rng.below(3) as usize].into());
+        let month = 1 + rng.below(12);
+        let day = 1 + rng.below(28);
+        crm.insert(
+            "birthday".into(),
+            format!("1990-{month:02}-{day:02}").into(),
+        );
+        crm.insert("marketing_consent".into(), (rng.below(10) < 8).into());
+        customers.push(Customer {
+            external_userid: ext.clone(),
+            name: format!("客户{i}"),
+            gender: 1 + rng.below(2) as i64,
+            contact_type: 1,
+            status: CustomerStatus::Active,
+            first_channel: state.to_owned(),
+            first_added_at_ms: added_ms,
+            updated_at_ms: added_ms,
+            crm,
+            ..Customer::default()
+        });
+        relationships.push(Relationship {
+            external_userid: ext,
+            userid,
+            status: RelationshipStatus::Active,
+            remark: if rng.below(20) == 0 {
+                format!("热玛吉意向{i}")
+            } else {
+                String::new()
+            },
+            tags: vec![FollowUserTag {
+                group_name: "来源渠道".into(),
+                tag_name: format!("来源:{state}"),
+                tag_id: Some(format!("tag-{state}")),
+                tag_type: 1,
+            }],
+            add_way: 1,
+            state: state.to_owned(),
+            createtime: added_ms / 1000,
+            updated_at_ms: added_ms,
+            ..Relationship::default()
+        });
+    }
+    (customers, relationships)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p) as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let n = args.first().copied().unwrap_or(100_000);
+    let requests = args.get(1).copied().unwrap_or(200);
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = EmbeddedDb::open(&dir.path().join("bench.db")).unwrap();
+    let store = Arc::new(SqliteStore::new(db.clone()));
+    let queue = Arc::new(EmbeddedQueue::new(db, "events", 8));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let started = Instant::now();
+    let (customers, relationships) = seed(n, now_ms);
+    CustomerRepo::new(store.clone())
+        .import(&customers, &relationships)
+        .await
+        .unwrap();
+    let seeded = started.elapsed();
+
+    let mut options = AppOptions::new("127.0.0.1:0".parse().unwrap());
+    options.simulate = Some(wecom_sim::SimConfig::demo());
+    options.workers = 0;
+    options.admin_token = "bench-token".into();
+    let app = wecom_crm::start(
+        Adapters {
+            store,
+            queue: queue.clone(),
+            consumer: queue,
+            clock: Arc::new(SystemClock),
+        },
+        options,
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+
+    let cases = [
+        ("baseline: GET /api/config", "/api/config"),
+        ("no filter (newest first)", "/api/customers?limit=20"),
+        (
+            "state=xiaohongshu",
+            "/api/customers?state=xiaohongshu&limit=20",
+        ),
+        ("userid=staff07", "/api/customers?userid=staff07&limit=20"),
+        ("tier=A", "/api/customers?tier=A&limit=20"),
+        (
+            "gender=2&tier=A&state=douyin",
+            "/api/customers?gender=2&tier=A&state=douyin&limit=20",
+        ),
+        (
+            "birthday_month=3",
+            "/api/customers?birthday_month=3&limit=20",
+        ),
+        (
+            "q=热玛吉 (free text, rare)",
+            "/api/customers?q=%E7%83%AD%E7%8E%9B%E5%90%89&limit=20",
+        ),
+        ("page 10 of no filter (cursor)", ""),
+    ];
+    println!(
+        "GET /api/customers on {n} customers (seeded in {:.1} s), {requests} sequential requests per case",
+        seeded.as_secs_f64()
+    );
+    println!("| case | p50 | p99 | items on first page |");
+    println!("|---|---|---|---|");
+    let mut baseline_p99 = Duration::ZERO;
+    for (name, path) in cases {
+        // The cursor case walks ten pages per request.
+        let mut latencies = Vec::with_capacity(requests);
+        let mut items = 0;
+        for _ in 0..requests {
+            let t = Instant::now();
+            if path.is_empty() {
+                let mut cursor: Option<String> = None;
+                for _ in 0..10 {
+                    let url = match &cursor {
+                        Some(c) => format!("{}/api/customers?limit=20&cursor={c}", app.base_url),
+                        None => format!("{}/api/customers?limit=20", app.base_url),
+                    };
+                    let page: serde_json::Value = http
+                        .get(url)
+                        .bearer_auth("bench-token")
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    cursor = page["next_cursor"].as_str().map(str::to_owned);
+                }
+                latencies.push(t.elapsed() / 10);
+                continue;
+            }
+            let response = http
+                .get(format!("{}{path}", app.base_url))
+                .bearer_auth("bench-token")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            latencies.push(t.elapsed());
+            items = body["items"].as_array().map_or(0, Vec::len);
+        }
+        latencies.sort();
+        let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+        if baseline_p99.is_zero() {
+            baseline_p99 = p99;
+        }
+        println!(
+            "| {name} | {:.2} ms | {:.2} ms ({:.1} × baseline) | {} |",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            p99.as_secs_f64() / baseline_p99.as_secs_f64(),
+            if path.is_empty() {
+                "20 per page".to_owned()
+            } else {
+                items.to_string()
+            }
+        );
+    }
+    app.shutdown().await;
+}
