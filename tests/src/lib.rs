@@ -134,6 +134,30 @@ impl Harness {
         format!("{}{path}", self.app.base_url)
     }
 
+    /// Calls the admin API with the local admin token; the status and the JSON body (a string
+    /// when the body is not JSON).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.app.admin_token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// POSTs to the simulator's control API and returns its JSON answer (panics on non-2xx).
     pub async fn control(&self, path: &str, body: Value) -> Value {
         let response = self

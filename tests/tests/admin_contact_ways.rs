@@ -3,30 +3,8 @@
 //! before WeCom is called.
 #![allow(clippy::unwrap_used)]
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tests::{Backend, Harness, on_both_backends, scan_key};
-
-async fn call(
-    h: &Harness,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = h
-        .http
-        .request(method, h.url(path))
-        .bearer_auth(&h.app.admin_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
 
 on_both_backends!(
     a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_channel,
@@ -37,9 +15,7 @@ async fn a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_cha
     backend: Backend,
 ) {
     let h = Harness::start(backend).await;
-    let (status, way) = call(
-        &h,
-        reqwest::Method::POST,
+    let (status, way) = h.api(reqwest::Method::POST,
         "/api/contact-ways",
         Some(json!({"type": 1, "scene": 2, "state": "xhs_note_0308", "user": ["zhangsan"], "remark": "三八节笔记"})),
     )
@@ -55,13 +31,13 @@ async fn a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_cha
             .starts_with("http")
     );
 
-    let (_, list) = call(
-        &h,
-        reqwest::Method::GET,
-        "/api/contact-ways?state=xhs_note_0308",
-        None,
-    )
-    .await;
+    let (_, list) = h
+        .api(
+            reqwest::Method::GET,
+            "/api/contact-ways?state=xhs_note_0308",
+            None,
+        )
+        .await;
     assert_eq!(list["items"][0]["config_id"], config_id.as_str());
 
     let image = h
@@ -96,22 +72,20 @@ async fn a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_cha
         .unwrap();
     assert_eq!(rel.state, "xhs_note_0308");
     assert!(rel.tags.iter().any(|t| t.tag_name == "来源:xhs_note_0308"));
-    let (_, detail) = call(
-        &h,
-        reqwest::Method::GET,
-        &format!("/api/contact-ways/{config_id}"),
-        None,
-    )
-    .await;
+    let (_, detail) = h
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/contact-ways/{config_id}"),
+            None,
+        )
+        .await;
     assert_eq!(detail["customers_added"], 1, "{detail}");
     h.shutdown().await;
 }
 
 async fn a_way_is_edited_in_wecom_and_a_deleted_way_keeps_its_record(backend: Backend) {
     let h = Harness::start(backend).await;
-    let (status, way) = call(
-        &h,
-        reqwest::Method::POST,
+    let (status, way) = h.api(reqwest::Method::POST,
         "/api/contact-ways",
         Some(json!({"type": 2, "scene": 2, "state": "douyin_live", "user": ["zhangsan", "lisi"]})),
     )
@@ -119,47 +93,47 @@ async fn a_way_is_edited_in_wecom_and_a_deleted_way_keeps_its_record(backend: Ba
     assert_eq!(status, 201, "{way}");
     let id = way["config_id"].as_str().unwrap().to_owned();
 
-    let (status, patched) = call(
-        &h,
-        reqwest::Method::PATCH,
-        &format!("/api/contact-ways/{id}"),
-        Some(json!({"user": ["wangwu"], "remark": "直播间"})),
-    )
-    .await;
+    let (status, patched) = h
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/api/contact-ways/{id}"),
+            Some(json!({"user": ["wangwu"], "remark": "直播间"})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["contact_way"]["user"], json!(["wangwu"]));
     let scan = h.control("scan", json!({"config_id": id})).await;
     assert_eq!(scan["userid"], "wangwu", "WeCom routes to the new member");
 
-    let (status, deleted) = call(
-        &h,
-        reqwest::Method::DELETE,
-        &format!("/api/contact-ways/{id}"),
-        None,
-    )
-    .await;
+    let (status, deleted) = h
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/api/contact-ways/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["status"], "deleted");
     assert!(deleted["deleted_at_ms"].is_i64());
-    let (_, active) = call(&h, reqwest::Method::GET, "/api/contact-ways", None).await;
+    let (_, active) = h.api(reqwest::Method::GET, "/api/contact-ways", None).await;
     assert!(active["items"].as_array().unwrap().is_empty());
-    let (_, all) = call(
-        &h,
-        reqwest::Method::GET,
-        "/api/contact-ways?include_deleted=true",
-        None,
-    )
-    .await;
+    let (_, all) = h
+        .api(
+            reqwest::Method::GET,
+            "/api/contact-ways?include_deleted=true",
+            None,
+        )
+        .await;
     assert_eq!(all["items"][0]["config_id"], id.as_str());
-    let (status, _) = call(
-        &h,
-        reqwest::Method::PATCH,
-        &format!("/api/contact-ways/{id}"),
-        Some(json!({"remark": "x"})),
-    )
-    .await;
+    let (status, _) = h
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/api/contact-ways/{id}"),
+            Some(json!({"remark": "x"})),
+        )
+        .await;
     assert_eq!(status, 409);
-    let (status, body) = call(&h, reqwest::Method::GET, "/api/audit-logs", None).await;
+    let (status, body) = h.api(reqwest::Method::GET, "/api/audit-logs", None).await;
     assert_eq!(status, 200);
     let actions: Vec<_> = body["items"]
         .as_array()
@@ -214,13 +188,13 @@ async fn wecom_rules_are_checked_before_the_call_naming_the_field() {
             "colour",
         ),
     ] {
-        let (status, error) = call(
-            &h,
-            reqwest::Method::POST,
-            "/api/contact-ways",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, error) = h
+            .api(
+                reqwest::Method::POST,
+                "/api/contact-ways",
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(status, 400, "{body} → {error}");
         assert_eq!(error["error"]["field"], field, "{body} → {error}");
     }
@@ -231,32 +205,30 @@ async fn wecom_rules_are_checked_before_the_call_naming_the_field() {
     );
 
     // What only WeCom knows (an unknown member) comes back as a 422 in Chinese, with its errcode.
-    let (status, error) = call(
-        &h,
-        reqwest::Method::POST,
-        "/api/contact-ways",
-        Some(json!({"type": 1, "scene": 2, "user": ["nobody"]})),
-    )
-    .await;
+    let (status, error) = h
+        .api(
+            reqwest::Method::POST,
+            "/api/contact-ways",
+            Some(json!({"type": 1, "scene": 2, "user": ["nobody"]})),
+        )
+        .await;
     assert_eq!(status, 422, "WeCom refused: {error}");
     assert_eq!(error["error"]["code"], "wecom_refused");
     assert!(error["error"]["errcode"].is_i64());
-    let (_, list) = call(
-        &h,
-        reqwest::Method::GET,
-        "/api/contact-ways?include_deleted=true",
-        None,
-    )
-    .await;
+    let (_, list) = h
+        .api(
+            reqwest::Method::GET,
+            "/api/contact-ways?include_deleted=true",
+            None,
+        )
+        .await;
     assert!(
         list["items"].as_array().unwrap().is_empty(),
         "nothing stored"
     );
 
     // The medical temporary-session mode with closing messages.
-    let (status, temp) = call(
-        &h,
-        reqwest::Method::POST,
+    let (status, temp) = h.api(reqwest::Method::POST,
         "/api/contact-ways",
         Some(json!({
             "type": 1, "scene": 2, "user": ["lisi"], "state": "consult", "is_temp": true,

@@ -18,17 +18,9 @@ on_both_backends!(
 );
 
 async fn api(h: &Harness, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = h
-        .http
-        .request(method, h.url(path))
-        .bearer_auth(&h.app.admin_token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let (status, body) = h.api(method, path, body).await;
+    let body = if body.is_string() { Value::Null } else { body };
+    (StatusCode::from_u16(status).unwrap(), body)
 }
 
 async fn get(h: &Harness, path: &str) -> Value {

@@ -6,38 +6,16 @@
 use serde_json::{Value, json};
 use tests::{Backend, Harness, eventually, scan_key};
 
-async fn api(
-    h: &Harness,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = h
-        .http
-        .request(method, h.url(path))
-        .bearer_auth(&h.app.admin_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 async fn get(h: &Harness, path: &str) -> (u16, Value) {
-    api(h, reqwest::Method::GET, path, None).await
+    h.api(reqwest::Method::GET, path, None).await
 }
 
 async fn put(h: &Harness, path: &str, body: Value) -> (u16, Value) {
-    api(h, reqwest::Method::PUT, path, Some(body)).await
+    h.api(reqwest::Method::PUT, path, Some(body)).await
 }
 
 async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
-    api(h, reqwest::Method::POST, path, Some(body)).await
+    h.api(reqwest::Method::POST, path, Some(body)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -28,6 +28,11 @@ pub struct OutgoingMessage {
     pub delay_secs: u32,
 }
 
+/// Longest delay SQS accepts on a message (15 minutes).
+pub const MAX_DELAY_SECS: u32 = 900;
+/// Largest body SQS accepts.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 impl OutgoingMessage {
     pub fn now(body: impl Into<String>) -> Self {
         Self {
@@ -35,6 +40,38 @@ impl OutgoingMessage {
             delay_secs: 0,
         }
     }
+
+    /// Refuses what SQS would refuse — delays above 900 s, empty or oversized bodies, characters
+    /// outside SQS's allowed set — so that every adapter fails where AWS would.
+    pub fn validate(&self) -> Result<(), QueueError> {
+        if self.delay_secs > MAX_DELAY_SECS {
+            return Err(QueueError::Invalid(format!(
+                "delay is at most {MAX_DELAY_SECS} s, got {}",
+                self.delay_secs
+            )));
+        }
+        if self.body.is_empty() {
+            return Err(QueueError::Invalid("message body is empty".into()));
+        }
+        if self.body.len() > MAX_BODY_BYTES {
+            return Err(QueueError::Invalid(format!(
+                "message body is {} bytes, above {MAX_BODY_BYTES}",
+                self.body.len()
+            )));
+        }
+        if let Some(c) = self.body.chars().find(|c| !sqs_allows(*c)) {
+            return Err(QueueError::Invalid(format!(
+                "message body holds U+{:04X}, which SQS does not accept",
+                u32::from(c)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`.
+fn sqs_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// A received message, invisible to other consumers until acked or its visibility ends.
@@ -71,4 +108,23 @@ pub trait QueueConsumer: Send + Sync {
 
     /// Makes the message visible again after `delay_secs` (a failed attempt).
     async fn retry_after(&self, receipt: &str, delay_secs: u32) -> Result<(), QueueError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_checked_like_sqs_does() {
+        assert!(OutgoingMessage::now("{\"客户\":1}\n").validate().is_ok());
+        assert!(OutgoingMessage::now("a\u{0}b").validate().is_err());
+        assert!(OutgoingMessage::now("\u{FFFE}").validate().is_err());
+        assert!(OutgoingMessage::now("").validate().is_err());
+        assert!(OutgoingMessage::now("x".repeat(MAX_BODY_BYTES + 1)).validate().is_err());
+        let late = OutgoingMessage {
+            body: "x".into(),
+            delay_secs: MAX_DELAY_SECS + 1,
+        };
+        assert!(late.validate().is_err());
+    }
 }

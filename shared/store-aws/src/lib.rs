@@ -16,7 +16,7 @@ pub mod testing;
 pub use dynamo::{
     ATTR_DOC, ATTR_PK, ATTR_SK, ATTR_TTL, ATTR_VERSION, DynamoStore, INDEXES, create_table,
 };
-pub use sqs::{SqsQueue, create_queue_with_dlq, validate_message};
+pub use sqs::{SqsQueue, create_queue_with_dlq};
 
 /// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL`…).
 pub async fn sdk_config() -> aws_config::SdkConfig {

@@ -9,12 +9,8 @@ use aws_sdk_sqs::types::{
 };
 use ports::{Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError};
 
-/// Longest delay of a message.
-pub const MAX_DELAY_SECS: u32 = 900;
 /// Longest visibility timeout (12 hours).
 pub const MAX_VISIBILITY_SECS: u32 = 43_200;
-/// Largest message body.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Entries per SendMessageBatch call, and most messages per receive.
 const SQS_BATCH: usize = 10;
 /// Longest long poll SQS allows.
@@ -99,7 +95,7 @@ impl JobQueue for SqsQueue {
     /// least once, and a caller retrying the whole batch may enqueue some messages twice.
     async fn send_batch(&self, messages: Vec<OutgoingMessage>) -> Result<(), QueueError> {
         for m in &messages {
-            validate_message(m)?;
+            m.validate()?;
         }
         for chunk in messages.chunks(SQS_BATCH) {
             self.send_chunk(chunk).await?;
@@ -197,37 +193,6 @@ impl QueueConsumer for SqsQueue {
     }
 }
 
-/// Refuses what SQS would refuse: delays above 900 s, empty or oversized bodies, characters
-/// outside SQS's allowed set.
-pub fn validate_message(m: &OutgoingMessage) -> Result<(), QueueError> {
-    if m.delay_secs > MAX_DELAY_SECS {
-        return Err(QueueError::Invalid(format!(
-            "delay is at most {MAX_DELAY_SECS} s, got {}",
-            m.delay_secs
-        )));
-    }
-    if m.body.is_empty() {
-        return Err(QueueError::Invalid("message body is empty".into()));
-    }
-    if m.body.len() > MAX_BODY_BYTES {
-        return Err(QueueError::Invalid(format!(
-            "message body is {} bytes, above {MAX_BODY_BYTES}",
-            m.body.len()
-        )));
-    }
-    if let Some(c) = m.body.chars().find(|c| !sqs_allows(*c)) {
-        return Err(QueueError::Invalid(format!(
-            "message body holds U+{:04X}, which SQS does not accept",
-            u32::from(c)
-        )));
-    }
-    Ok(())
-}
-
-/// `#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`.
-fn sqs_allows(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
 
 fn sdk_error<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> QueueError
 where
@@ -319,22 +284,4 @@ pub async fn create_queue_with_dlq(
         .ok_or_else(|| QueueError::Unavailable("CreateQueue returned no URL".into()))?
         .to_owned();
     Ok((queue_url, dlq_url))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bodies_are_checked_like_sqs_does() {
-        assert!(validate_message(&OutgoingMessage::now("{\"客户\":1}\n")).is_ok());
-        assert!(validate_message(&OutgoingMessage::now("a\u{0}b")).is_err());
-        assert!(validate_message(&OutgoingMessage::now("\u{FFFE}")).is_err());
-        assert!(validate_message(&OutgoingMessage::now("")).is_err());
-        let late = OutgoingMessage {
-            body: "x".into(),
-            delay_secs: 901,
-        };
-        assert!(validate_message(&late).is_err());
-    }
 }

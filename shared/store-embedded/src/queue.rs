@@ -11,12 +11,10 @@ use tokio::sync::Notify;
 
 use crate::db::{EmbeddedDb, sql_error};
 
-/// Longest delay of a message (SQS's limit).
-pub const MAX_DELAY_SECS: u32 = 900;
+pub use ports::queue::MAX_DELAY_SECS;
 /// Longest visibility timeout (SQS's limit: 12 hours).
 pub const MAX_VISIBILITY_SECS: u32 = 43_200;
-/// Largest message body (SQS's 256 KiB).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+pub use ports::queue::MAX_BODY_BYTES;
 /// Most messages one receive returns.
 const MAX_RECEIVE: usize = 10;
 /// Longest sleep of a waiting receive between two looks at the table, for messages that become
@@ -195,7 +193,7 @@ impl JobQueue for EmbeddedQueue {
             return Ok(());
         }
         for m in &messages {
-            validate_message(m)?;
+            m.validate()?;
         }
         let name = self.name.clone();
         self.db
@@ -314,36 +312,6 @@ impl QueueConsumer for EmbeddedQueue {
     }
 }
 
-fn validate_message(m: &OutgoingMessage) -> Result<(), QueueError> {
-    if m.delay_secs > MAX_DELAY_SECS {
-        return Err(QueueError::Invalid(format!(
-            "delay is at most {MAX_DELAY_SECS} s, got {}",
-            m.delay_secs
-        )));
-    }
-    if m.body.is_empty() {
-        return Err(QueueError::Invalid("message body is empty".into()));
-    }
-    if m.body.len() > MAX_BODY_BYTES {
-        return Err(QueueError::Invalid(format!(
-            "message body is {} bytes, above {MAX_BODY_BYTES}",
-            m.body.len()
-        )));
-    }
-    if let Some(c) = m.body.chars().find(|c| !sqs_allows(*c)) {
-        return Err(QueueError::Invalid(format!(
-            "message body holds U+{:04X}, which SQS does not accept",
-            u32::from(c)
-        )));
-    }
-    Ok(())
-}
-
-/// The characters SQS accepts in a body (`#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD |
-/// #x10000 to #x10FFFF`), refused here too so that local mode fails where AWS would.
-fn sqs_allows(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
 
 /// Maps the database's errors onto the queue port: a write whose receipt matched nothing
 /// reports `ConditionFailed`, which is a stale receipt here.
