@@ -418,13 +418,43 @@ fn contact_list(st: &SimState, params: &HashMap<String, String>) -> WxResult {
     check_member(st, userid)?;
     let userid = userid.unwrap_or_default();
     let mut rels: Vec<&Relation> = st
-        .relations
-        .values()
-        .filter(|r| r.userid == userid && r.status.visible())
+        .member_relations_after(userid, None)
+        .filter(|r| r.status.visible())
         .collect();
     rels.sort_by_key(|r| (r.createtime, r.seq));
     let ids: Vec<&str> = rels.iter().map(|r| r.external_userid.as_str()).collect();
     Ok(json!({ "external_userid": ids }))
+}
+
+/// Most userids in one `batch/get_by_user` call (wecom-api.md §3).
+pub(crate) const BATCH_MAX_USERIDS: usize = 100;
+/// Largest `batch/get_by_user` page (default 50).
+pub(crate) const BATCH_MAX_LIMIT: u32 = 100;
+const BATCH_DEFAULT_LIMIT: usize = 50;
+const BATCH_CURSOR_PREFIX: &str = "SIMBU";
+
+/// A keyset cursor: the member and the seq of the last relationship returned. Changes made
+/// between two pages (relationships removed or added) never shift what is still to come.
+fn encode_batch_cursor(userid: &str, seq: u64) -> String {
+    format!(
+        "{BATCH_CURSOR_PREFIX}{seq:016X}{}",
+        hex::encode(userid.as_bytes())
+    )
+}
+
+fn decode_batch_cursor(cursor: &str) -> Result<(String, u64), WxError> {
+    let bad = || WxError::detail(40058, "invalid cursor");
+    let rest = cursor.strip_prefix(BATCH_CURSOR_PREFIX).ok_or_else(bad)?;
+    let (seq, user) = (
+        rest.get(..16).ok_or_else(bad)?,
+        rest.get(16..).ok_or_else(bad)?,
+    );
+    let seq = u64::from_str_radix(seq, 16).map_err(|_| bad())?;
+    let user = hex::decode(user)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(bad)?;
+    Ok((user, seq))
 }
 
 #[derive(Deserialize)]
@@ -437,69 +467,88 @@ struct BatchGetByUserReq {
     limit: Option<u32>,
 }
 
+fn follow_info_json(st: &SimState, r: &Relation) -> Value {
+    json!({
+        "userid": r.userid,
+        "remark": r.remark,
+        "description": r.description,
+        "createtime": r.createtime,
+        "tag_id": st.follow_tags(r).into_iter().map(|t| t.tag_id).collect::<Vec<_>>(),
+        "remark_corp_name": r.remark_corp_name,
+        "remark_mobiles": r.remark_mobiles,
+        "oper_userid": r.oper_userid,
+        "add_way": r.add_way,
+        "state": r.state,
+    })
+}
+
+/// `batch/get_by_user`: the relationships of the listed members (duplicates ignored; unknown
+/// userids contribute nothing — UNCONFIRMED), member by member in list order, each member's in
+/// the order they were made. 40058 for an empty list, more than 100 userids or `limit` > 100
+/// (wecom-api.md §7: 40058 covers array and length limits).
 fn batch_get_by_user(st: &SimState, req: BatchGetByUserReq) -> WxResult {
-    if req.userid_list.is_empty() || req.userid_list.len() > 100 {
+    if req.userid_list.is_empty() || req.userid_list.len() > BATCH_MAX_USERIDS {
         return Err(WxError::detail(
             40058,
             "userid_list must hold 1 to 100 userids",
         ));
     }
     let limit = match req.limit {
-        None | Some(0) => 50,
-        Some(l) if l > 100 => return Err(WxError::detail(40058, "limit must be at most 100")),
+        None | Some(0) => BATCH_DEFAULT_LIMIT,
+        Some(l) if l > BATCH_MAX_LIMIT => {
+            return Err(WxError::detail(40058, "limit must be at most 100"));
+        }
         Some(l) => l as usize,
     };
-    let offset = decode_cursor(req.cursor.as_deref())?;
-    let mut rels: Vec<&Relation> = Vec::new();
     let mut seen = BTreeSet::new();
-    for u in &req.userid_list {
-        if !seen.insert(u.as_str()) {
-            continue;
+    let users: Vec<&str> = req
+        .userid_list
+        .iter()
+        .map(String::as_str)
+        .filter(|u| seen.insert(*u))
+        .collect();
+    let (start, after) = match req
+        .cursor
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => (0, None),
+        Some(c) => {
+            let (user, seq) = decode_batch_cursor(c)?;
+            let pos = users
+                .iter()
+                .position(|u| *u == user)
+                .ok_or_else(|| WxError::detail(40058, "cursor does not match userid_list"))?;
+            (pos, Some(seq))
         }
-        let mut mine: Vec<&Relation> = st
-            .relations
-            .values()
-            .filter(|r| &r.userid == u && r.status.visible())
-            .collect();
-        mine.sort_by_key(|r| (r.createtime, r.seq));
-        rels.extend(mine);
+    };
+    // One more than the page, to know whether a next page exists.
+    let mut rels: Vec<&Relation> = Vec::with_capacity(limit + 1);
+    for (i, u) in users.iter().enumerate().skip(start) {
+        let after = if i == start { after } else { None };
+        rels.extend(
+            st.member_relations_after(u, after)
+                .filter(|r| r.status.visible())
+                .take(limit + 1 - rels.len()),
+        );
+        if rels.len() > limit {
+            break;
+        }
     }
+    let more = rels.len() > limit;
+    rels.truncate(limit);
+    let next_cursor = match rels.last() {
+        Some(r) if more => encode_batch_cursor(&r.userid, r.seq),
+        _ => String::new(),
+    };
     let list: Vec<Value> = rels
         .iter()
-        .skip(offset)
-        .take(limit)
         .filter_map(|r| {
             let contact = contact_json(st, &r.external_userid)?;
-            let mut follow = json!({
-                "userid": r.userid,
-                "remark": r.remark,
-                "description": r.description,
-                "createtime": r.createtime,
-                "tag_id": st.follow_tags(r).into_iter().map(|t| t.tag_id).collect::<Vec<_>>(),
-                "remark_mobiles": r.remark_mobiles,
-                "oper_userid": r.oper_userid,
-                "add_way": r.add_way,
-            });
-            if let Some(obj) = follow.as_object_mut() {
-                if !r.remark_corp_name.is_empty() {
-                    obj.insert(
-                        "remark_corp_name".to_owned(),
-                        Value::from(r.remark_corp_name.clone()),
-                    );
-                }
-                if !r.state.is_empty() {
-                    obj.insert("state".to_owned(), Value::from(r.state.clone()));
-                }
-            }
-            Some(json!({ "external_contact": contact, "follow_info": follow }))
+            Some(json!({ "external_contact": contact, "follow_info": follow_info_json(st, r) }))
         })
         .collect();
-    let next = offset.saturating_add(limit);
-    let next_cursor = if next < rels.len() {
-        encode_cursor(next)
-    } else {
-        String::new()
-    };
     Ok(json!({ "external_contact_list": list, "next_cursor": next_cursor }))
 }
 
@@ -1187,6 +1236,18 @@ mod tests {
         assert_eq!(decode_cursor(None).ok(), Some(0));
         assert_eq!(decode_cursor(Some("")).ok(), Some(0));
         assert_eq!(decode_cursor(Some("nope")).map_err(|e| e.code), Err(40058));
+    }
+
+    #[test]
+    fn batch_cursors_round_trip_and_reject_garbage() {
+        let c = encode_batch_cursor("seed0001", 42);
+        assert_eq!(
+            decode_batch_cursor(&c).ok(),
+            Some(("seed0001".to_owned(), 42))
+        );
+        assert!(decode_batch_cursor("SIMBU12").is_err());
+        assert!(decode_batch_cursor("SIMCUR00000001").is_err());
+        assert!(decode_batch_cursor("SIMBU0000000000000001zz").is_err());
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl IntoResponse for ControlError {
 
 type ControlResult<T> = Result<T, ControlError>;
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> ControlResult<T> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> ControlResult<T> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -227,24 +227,21 @@ impl Simulator {
                 }
                 // Re-added after a deletion, or new: a fresh relationship.
                 _ => {
-                    st.relations.insert(
-                        (ext.clone(), req.userid.clone()),
-                        Relation {
-                            seq,
-                            userid: req.userid.clone(),
-                            external_userid: ext.clone(),
-                            remark: String::new(),
-                            description: String::new(),
-                            createtime: now,
-                            tag_ids: Vec::new(),
-                            remark_corp_name: String::new(),
-                            remark_mobiles: Vec::new(),
-                            add_way,
-                            oper_userid: ext.clone(),
-                            state: state.clone(),
-                            status,
-                        },
-                    );
+                    st.insert_relation(Relation {
+                        seq,
+                        userid: req.userid.clone(),
+                        external_userid: ext.clone(),
+                        remark: String::new(),
+                        description: String::new(),
+                        createtime: now,
+                        tag_ids: Vec::new(),
+                        remark_corp_name: String::new(),
+                        remark_mobiles: Vec::new(),
+                        add_way,
+                        oper_userid: ext.clone(),
+                        state: state.clone(),
+                        status,
+                    });
                 }
             }
             let code = req.welcome_code.then(crate::ids::welcome_code);
@@ -796,7 +793,7 @@ fn json_ok<T: serde::Serialize>(v: T) -> Response {
     (StatusCode::OK, Json(v)).into_response()
 }
 
-fn answer<T: serde::Serialize>(r: ControlResult<T>) -> Response {
+pub(crate) fn answer<T: serde::Serialize>(r: ControlResult<T>) -> Response {
     match r {
         Ok(v) => json_ok(v),
         Err(e) => e.into_response(),
@@ -827,6 +824,8 @@ pub(crate) async fn index() -> Response {
             "POST /sim/control/staff",
             "GET /sim/qr/{config_id}.png",
             "POST /sim/control/clock/advance",
+            "POST /sim/control/seed",
+            "POST /sim/control/silent",
         ]
     }))
 }

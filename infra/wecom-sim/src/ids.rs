@@ -7,7 +7,10 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const DIGITS: &[u8] = b"0123456789";
 
 fn pick(alphabet: &[u8], len: usize) -> String {
-    let mut rng = rand::rng();
+    pick_with(&mut rand::rng(), alphabet, len)
+}
+
+fn pick_with<R: Rng + ?Sized>(rng: &mut R, alphabet: &[u8], len: usize) -> String {
     (0..len)
         .map(|_| {
             let i = rng.random_range(0..alphabet.len());
@@ -18,7 +21,12 @@ fn pick(alphabet: &[u8], len: usize) -> String {
 
 /// `wm` + 30 url-safe characters, like a WeChat customer's external_userid.
 pub(crate) fn external_userid() -> String {
-    format!("wm{}", pick(URL_SAFE, 30))
+    external_userid_with(&mut rand::rng())
+}
+
+/// [`external_userid`] from a given (possibly seeded) generator.
+pub(crate) fn external_userid_with<R: Rng + ?Sized>(rng: &mut R) -> String {
+    format!("wm{}", pick_with(rng, URL_SAFE, 30))
 }
 
 /// `et` + 30 url-safe characters, like corp tag and tag-group ids.
@@ -41,13 +49,21 @@ pub(crate) fn access_token() -> String {
 
 /// `o` + 27 url-safe characters, like a WeChat unionid.
 pub(crate) fn unionid() -> String {
-    format!("o{}", pick(URL_SAFE, 27))
+    unionid_with(&mut rand::rng())
+}
+
+pub(crate) fn unionid_with<R: Rng + ?Sized>(rng: &mut R) -> String {
+    format!("o{}", pick_with(rng, URL_SAFE, 27))
 }
 
 pub(crate) fn avatar_url() -> String {
+    avatar_url_with(&mut rand::rng())
+}
+
+pub(crate) fn avatar_url_with<R: Rng + ?Sized>(rng: &mut R) -> String {
     format!(
         "http://wx.qlogo.cn/mmhead/{}/0",
-        pick(ALNUM, 48).to_ascii_uppercase()
+        pick_with(rng, ALNUM, 48).to_ascii_uppercase()
     )
 }
 
@@ -100,7 +116,10 @@ const GIVEN: &[&str] = &[
 
 /// A random Chinese name for a simulated customer.
 pub(crate) fn chinese_name() -> String {
-    let mut rng = rand::rng();
+    chinese_name_with(&mut rand::rng())
+}
+
+pub(crate) fn chinese_name_with<R: Rng + ?Sized>(rng: &mut R) -> String {
     let s = SURNAMES
         .get(rng.random_range(0..SURNAMES.len()))
         .copied()

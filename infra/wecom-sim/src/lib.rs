@@ -26,7 +26,7 @@
 //! | `GET externalcontact/get?external_userid=&cursor=` | `follow_user` paged at 500 with `next_cursor`; 40096 unknown id; 84061 when no member holds a visible relationship (only half adds or member-deleted) |
 //! | `GET externalcontact/get_follow_user_list` | members with customer contact |
 //! | `GET externalcontact/list?userid=` | 41009 missing userid, 60111 unknown member (UNCONFIRMED), 84074 member without customer contact (UNCONFIRMED) |
-//! | `POST externalcontact/batch/get_by_user` | `userid_list` 1–100 (else 40058), `limit` ≤ 100 (default 50), `next_cursor` `""` at the end |
+//! | `POST externalcontact/batch/get_by_user` | `userid_list` 1–100 (else 40058), `limit` ≤ 100 (default 50; > 100 → 40058); member by member in list order; `follow_info{userid, remark, description, createtime, tag_id[], remark_corp_name, remark_mobiles, oper_userid, add_way, state}`; keyset `next_cursor` (member + last relationship) that stays valid while data changes, `""` at the end; a foreign cursor → 40058; unknown userids contribute nothing (UNCONFIRMED) |
 //! | `POST externalcontact/remark` | remark ≤ 20, description ≤ 150 chars (40058); 84061 without relationship; no callback |
 //! | `POST externalcontact/get_corp_tag_list` | both filters empty → all live; `group_id` wins over `tag_id`; deleted items only when asked for by id (`deleted: true`) |
 //! | `POST externalcontact/add_corp_tag` | 40058 empty `tag`; names 1–30 chars (40072, UNCONFIRMED); existing `group_name` → added to it; `group_id` → name/order ignored (40068 unknown); duplicate names collapse (also onto an existing tag of the group — UNCONFIRMED); 40126 over 3000 tags |
@@ -81,6 +81,8 @@
 //! | `POST /sim/control/staff` | `{userid, name, customer_contact?=true}` adds or replaces a member |
 //! | `GET /sim/qr/{config_id}.png` | the way's QR picture (`image/png`; a grid derived from the id, not a scannable code); 404 unknown way |
 //! | `POST /sim/control/clock/advance` | `{seconds?, millis?}` moves the simulated clock (tokens, welcome codes, CreateTime) → `{now_ms}` |
+//! | `POST /sim/control/seed` | `{staff, customers, relationships_per_customer?=1.2, tags_per_relationship?=2, with_unionid?=0.7, state_mix?=["xiaohongshu","douyin","pengyouquan"], seed?}` → `{staff, customers, relationships}`; members `seed0001`…; **no callbacks** ([`SeedRequest`]) |
+//! | `POST /sim/control/silent` | `{op: remove_relationship\|add_relationship\|set_tags\|set_remark\|remove_staff\|delete_tag, …}` → `{op, external_userid?, affected}`; changes behind the product's back, **no callbacks** ([`SilentChange`] documents each shape) |
 //!
 //! ### Faults
 //! Rules form a FIFO; each call takes one use of the **first** rule whose `path` (below
@@ -104,6 +106,7 @@ mod control;
 mod ids;
 mod model;
 mod png;
+mod seed;
 mod sim;
 mod state;
 mod wx;

@@ -112,6 +112,8 @@ impl Simulator {
             .route("/sim/qr/{file}", get(crate::contact_way::qr_image))
             .route("/sim/control", get(control::index))
             .route("/sim/control/scan", post(control::scan))
+            .route("/sim/control/seed", post(crate::seed::seed))
+            .route("/sim/control/silent", post(crate::seed::silent))
             .route("/sim/control/edit", post(control::edit))
             .route("/sim/control/delete", post(control::delete))
             .route("/sim/control/transfer-fail", post(control::transfer_fail))

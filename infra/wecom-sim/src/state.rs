@@ -57,6 +57,10 @@ pub(crate) struct State {
     pub contacts: BTreeMap<String, ExternalContact>,
     /// Keyed by (external_userid, userid).
     pub relations: BTreeMap<(String, String), Relation>,
+    /// Index of `relations` by member: userid → seq → external_userid. Kept in step by
+    /// [`State::insert_relation`] / [`State::remove_relation`]; it gives `batch/get_by_user`
+    /// and `list` a stable order (seq) and keyset cursors that survive concurrent changes.
+    pub by_member: BTreeMap<String, BTreeMap<u64, String>>,
     pub next_relation_seq: u64,
     pub tag_groups: Vec<CorpTagGroup>,
     pub welcome_codes: BTreeMap<String, WelcomeCodeInfo>,
@@ -165,6 +169,50 @@ impl State {
     pub fn relation_mut(&mut self, userid: &str, external_userid: &str) -> Option<&mut Relation> {
         self.relations
             .get_mut(&(external_userid.to_owned(), userid.to_owned()))
+    }
+
+    /// Inserts (or replaces) a relationship and keeps the member index in step.
+    pub fn insert_relation(&mut self, r: Relation) {
+        let key = (r.external_userid.clone(), r.userid.clone());
+        if let Some(old) = self.relations.get(&key)
+            && let Some(m) = self.by_member.get_mut(&old.userid)
+        {
+            m.remove(&old.seq);
+        }
+        self.by_member
+            .entry(r.userid.clone())
+            .or_default()
+            .insert(r.seq, r.external_userid.clone());
+        self.relations.insert(key, r);
+    }
+
+    /// Removes a relationship entirely (and from the member index).
+    pub fn remove_relation(&mut self, userid: &str, external_userid: &str) -> Option<Relation> {
+        let r = self
+            .relations
+            .remove(&(external_userid.to_owned(), userid.to_owned()))?;
+        if let Some(m) = self.by_member.get_mut(userid) {
+            m.remove(&r.seq);
+            if m.is_empty() {
+                self.by_member.remove(userid);
+            }
+        }
+        Some(r)
+    }
+
+    /// The relationships of one member in seq order, starting after `after_seq`.
+    pub fn member_relations_after(
+        &self,
+        userid: &str,
+        after_seq: Option<u64>,
+    ) -> impl Iterator<Item = &Relation> {
+        use std::ops::Bound;
+        let lower = after_seq.map_or(Bound::Unbounded, Bound::Excluded);
+        self.by_member
+            .get(userid)
+            .into_iter()
+            .flat_map(move |m| m.range((lower, Bound::Unbounded)))
+            .filter_map(move |(_, ext)| self.relation(userid, ext))
     }
 
     pub fn next_seq(&mut self) -> u64 {

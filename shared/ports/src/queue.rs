@@ -120,7 +120,11 @@ mod tests {
         assert!(OutgoingMessage::now("a\u{0}b").validate().is_err());
         assert!(OutgoingMessage::now("\u{FFFE}").validate().is_err());
         assert!(OutgoingMessage::now("").validate().is_err());
-        assert!(OutgoingMessage::now("x".repeat(MAX_BODY_BYTES + 1)).validate().is_err());
+        assert!(
+            OutgoingMessage::now("x".repeat(MAX_BODY_BYTES + 1))
+                .validate()
+                .is_err()
+        );
         let late = OutgoingMessage {
             body: "x".into(),
             delay_secs: MAX_DELAY_SECS + 1,

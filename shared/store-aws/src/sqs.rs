@@ -193,7 +193,6 @@ impl QueueConsumer for SqsQueue {
     }
 }
 
-
 fn sdk_error<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> QueueError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

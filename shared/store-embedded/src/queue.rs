@@ -312,7 +312,6 @@ impl QueueConsumer for EmbeddedQueue {
     }
 }
 
-
 /// Maps the database's errors onto the queue port: a write whose receipt matched nothing
 /// reports `ConditionFailed`, which is a stale receipt here.
 fn queue_error(e: StoreError) -> QueueError {

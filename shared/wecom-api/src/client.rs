@@ -9,9 +9,10 @@ use tracing::{debug, warn};
 
 use crate::error::errcode;
 use crate::model::{
-    AddContactWayResponse, AddCorpTag, ContactWay, ContactWayDetail, ContactWayPage, CorpTagGroup,
-    ExternalContactDetail, MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES, MAX_CONTACT_WAY_LIST_LIMIT,
-    MarkTag, Remark, UpdateContactWay, WelcomeMessage,
+    AddContactWayResponse, AddCorpTag, BatchPage, ContactWay, ContactWayDetail, ContactWayPage,
+    CorpTagGroup, ExternalContactDetail, MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES,
+    MAX_BATCH_LIMIT, MAX_BATCH_USERIDS, MAX_CONTACT_WAY_LIST_LIMIT, MarkTag, Remark,
+    UpdateContactWay, WelcomeMessage,
 };
 use crate::token::{CachedToken, TokenStore};
 use crate::{RetryPolicy, WeComError};
@@ -150,7 +151,84 @@ impl WeComClient {
         Ok(resp.follow_user)
     }
 
-    /// `externalcontact/get_corp_tag_list`; both lists empty means every tag.
+    /// `externalcontact/list`: the external_userids of one member's customers.
+    pub async fn list_external_contacts(&self, userid: &str) -> Result<Vec<String>, WeComError> {
+        if userid.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "list_external_contacts: userid is required".into(),
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            external_userid: Vec<String>,
+        }
+        let resp: Resp = self
+            .call(
+                "externalcontact/list",
+                Verb::Get,
+                &[("userid", userid)],
+                None::<&()>,
+            )
+            .await?;
+        Ok(resp.external_userid)
+    }
+
+    /// `externalcontact/batch/get_by_user`: one page of the listed members' customers with
+    /// their relationships. Pass `""` as the first cursor and the returned `next_cursor` after
+    /// it, with the same `userid_list`, until it comes back `""`. At most 100 userids;
+    /// `limit` 1 to 100.
+    pub async fn batch_get_by_user(
+        &self,
+        userid_list: &[String],
+        cursor: &str,
+        limit: u32,
+    ) -> Result<BatchPage, WeComError> {
+        if userid_list.is_empty() || userid_list.len() > MAX_BATCH_USERIDS {
+            return Err(WeComError::InvalidRequest(format!(
+                "batch_get_by_user: userid_list must hold 1 to {MAX_BATCH_USERIDS} userids, not {}",
+                userid_list.len()
+            )));
+        }
+        if !(1..=MAX_BATCH_LIMIT).contains(&limit) {
+            return Err(WeComError::InvalidRequest(format!(
+                "batch_get_by_user: limit must be 1 to {MAX_BATCH_LIMIT}, not {limit}"
+            )));
+        }
+        let mut body = serde_json::json!({ "userid_list": userid_list, "limit": limit });
+        if !cursor.is_empty()
+            && let Some(obj) = body.as_object_mut()
+        {
+            obj.insert("cursor".into(), Value::from(cursor));
+        }
+        self.call(
+            "externalcontact/batch/get_by_user",
+            Verb::Post,
+            &[],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `externalcontact/get_corp_tag_list` for the given tag ids only. Unlike the full listing,
+    /// tags (and groups) deleted since come back too, with `deleted: true` — how a sync learns
+    /// that a tag it holds is gone. Each tag is returned inside its group.
+    pub async fn get_corp_tags_by_id(
+        &self,
+        tag_ids: &[String],
+    ) -> Result<Vec<CorpTagGroup>, WeComError> {
+        if tag_ids.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "get_corp_tags_by_id: at least one tag id is required (none lists every live tag)"
+                    .into(),
+            ));
+        }
+        self.get_corp_tag_list(tag_ids, &[]).await
+    }
+
+    /// `externalcontact/get_corp_tag_list`; both lists empty means every live tag; `group_ids`
+    /// given means `tag_ids` is ignored (WeCom's rule). Entries asked for by id come back even
+    /// when deleted, with `deleted: true` (see [`WeComClient::get_corp_tags_by_id`]).
     pub async fn get_corp_tag_list(
         &self,
         tag_ids: &[String],

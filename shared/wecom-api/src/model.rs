@@ -639,6 +639,55 @@ impl Remark {
     }
 }
 
+// ---- batch/get_by_user (wecom-api.md §3) ---------------------------------------------------
+
+/// `batch/get_by_user` `userid_list`: at most 100 userids.
+pub const MAX_BATCH_USERIDS: usize = 100;
+/// `batch/get_by_user` `limit`: 1 to 100 (WeCom's default is 50).
+pub const MAX_BATCH_LIMIT: u32 = 100;
+
+/// `batch/get_by_user` → `external_contact_list[].follow_info`: one member's relationship,
+/// with corp tag ids only (`tag_id[]`, not the `tags[]` objects of `externalcontact/get`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowInfo {
+    pub userid: String,
+    #[serde(default)]
+    pub remark: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub createtime: i64,
+    #[serde(default)]
+    pub tag_id: Vec<String>,
+    #[serde(default)]
+    pub remark_corp_name: String,
+    #[serde(default)]
+    pub remark_mobiles: Vec<String>,
+    #[serde(default)]
+    pub oper_userid: String,
+    #[serde(default)]
+    pub add_way: i64,
+    #[serde(default)]
+    pub state: String,
+}
+
+/// One `batch/get_by_user` entry: a customer and one member's relationship with them (a
+/// customer followed by several listed members appears once per member).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchContact {
+    pub external_contact: ExternalContact,
+    pub follow_info: FollowInfo,
+}
+
+/// One `batch/get_by_user` page; `next_cursor` is `""` on the last page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchPage {
+    #[serde(default)]
+    pub external_contact_list: Vec<BatchContact>,
+    #[serde(default)]
+    pub next_cursor: String,
+}
+
 /// `message/send` text content: at most 2048 bytes (WeCom: 45002 beyond).
 pub const MAX_APP_TEXT_BYTES: usize = 2048;
 /// `message/send` `touser`: at most 1000 members.

@@ -8,5 +8,6 @@ mod contact_ways;
 mod contacts;
 mod faults;
 mod messages;
+mod sync;
 mod tags;
 mod tokens;
