@@ -105,6 +105,7 @@ impl Harness {
         options.config_seed.callback_max_skew_secs = setup.max_skew_secs;
         options.retry = RetryPolicy::fast();
         options.workers = setup.workers;
+        options.config_reload = Duration::ZERO;
         options.processor = ProcessorSettings {
             rate_limit_backoff: Duration::from_secs(1),
             retry_base: Duration::from_millis(200),

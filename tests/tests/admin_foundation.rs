@@ -182,6 +182,53 @@ async fn a_new_channel_configured_in_the_api_tags_and_greets_the_next_customer()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rotated_token_and_secret_take_effect_without_a_restart() {
+    let h = Harness::start(Backend::Embedded).await;
+    let first = h.scan("zhangsan", "douyin").await;
+    h.processed(&scan_key(&first)).await;
+    let original_token = h.app.config.token.clone();
+
+    // A new callback Token: WeCom (the simulator) still signs with the old one, so its
+    // callbacks are now refused — the handler uses the stored Token, not the one it started with.
+    let (status, _) = put(&h, "/api/config", json!({"token": "RotatedToken2026"})).await;
+    assert_eq!(status, 200);
+    let refused = h.scan("lisi", "douyin").await;
+    assert_eq!(refused["deliveries"][0]["status"], 401, "{refused}");
+    let (status, _) = put(&h, "/api/config", json!({"token": original_token})).await;
+    assert_eq!(status, 200);
+    let accepted = h.scan("wangwu", "douyin").await;
+    assert_eq!(accepted["deliveries"][0]["status"], 200, "{accepted}");
+    h.processed(&scan_key(&accepted)).await;
+
+    // A wrong secret makes the workers fail to get a token; putting the right one back heals
+    // them without a restart (the client's credentials follow the stored config).
+    let secret = crm::repo::ConfigRepo::new(h.store.clone())
+        .load()
+        .await
+        .unwrap()
+        .unwrap()
+        .corp_secret;
+    put(&h, "/api/config", json!({"corp_secret": "wrong-secret"})).await;
+    let failing = h.scan("zhangsan", "pengyouquan").await;
+    let entry = h.processed(&scan_key(&failing)).await;
+    assert_eq!(
+        entry.status,
+        crm::model::CallbackStatus::Failed,
+        "{entry:?}"
+    );
+    assert!(entry.error.unwrap_or_default().contains("40001"));
+    put(&h, "/api/config", json!({"corp_secret": secret})).await;
+    let healed = h.scan("lisi", "pengyouquan").await;
+    let entry = h.processed(&scan_key(&healed)).await;
+    assert_eq!(
+        entry.status,
+        crm::model::CallbackStatus::Processed,
+        "{entry:?}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_connection_test_explains_wecom_answers_in_chinese() {
     let h = Harness::start(Backend::Embedded).await;
     let (status, report) = post(&h, "/api/config/test", json!({})).await;

@@ -9,7 +9,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use std::time::{Duration, Instant};
+
 use crm::ingest::{IngestOutcome, Ingestor};
+use crm::repo::ConfigRepo;
 use http::{Method, StatusCode};
 use ports::Clock;
 use tracing::{info, warn};
@@ -92,24 +95,97 @@ impl CallbackSettings {
 }
 
 pub struct CallbackHandler {
-    settings: Arc<CallbackSettings>,
+    settings: std::sync::Mutex<Loaded>,
+    reload: Option<(ConfigRepo, Duration)>,
     ingestor: Ingestor,
     clock: Arc<dyn Clock>,
+}
+
+/// The settings in use and when they were read.
+struct Loaded {
+    settings: Arc<CallbackSettings>,
+    fingerprint: [String; 4],
+    read_at: Instant,
+}
+
+fn fingerprint(config: &crm::config::CorpConfig) -> [String; 4] {
+    [
+        config.token.clone(),
+        config.encoding_aes_key.clone(),
+        config.corp_id.clone(),
+        config.callback_max_skew_secs.to_string(),
+    ]
 }
 
 impl CallbackHandler {
     pub fn new(settings: CallbackSettings, ingestor: Ingestor, clock: Arc<dyn Clock>) -> Self {
         Self {
-            settings: Arc::new(settings),
+            settings: std::sync::Mutex::new(Loaded {
+                settings: Arc::new(settings),
+                fingerprint: Default::default(),
+                read_at: Instant::now(),
+            }),
+            reload: None,
             ingestor,
             clock,
         }
     }
 
+    /// Re-reads the stored configuration at most every `every`, so that a Token or
+    /// EncodingAESKey changed in the admin API is used without a restart.
+    pub fn reloading(mut self, configs: ConfigRepo, every: Duration) -> Self {
+        self.reload = Some((configs, every));
+        self
+    }
+
+    async fn settings(&self) -> Arc<CallbackSettings> {
+        let (current, due) = match self.settings.lock() {
+            Ok(loaded) => {
+                let due = self
+                    .reload
+                    .as_ref()
+                    .is_some_and(|(_, every)| loaded.read_at.elapsed() >= *every);
+                (loaded.settings.clone(), due)
+            }
+            Err(poisoned) => (poisoned.into_inner().settings.clone(), false),
+        };
+        let Some((configs, _)) = self.reload.as_ref().filter(|_| due) else {
+            return current;
+        };
+        let config = match configs.load().await {
+            Ok(Some(config)) => config,
+            Ok(None) => return current,
+            Err(e) => {
+                warn!(error = %e, "could not re-read the configuration; keeping the current one");
+                return current;
+            }
+        };
+        let print = fingerprint(&config);
+        let Ok(mut loaded) = self.settings.lock() else {
+            return current;
+        };
+        loaded.read_at = Instant::now();
+        if loaded.fingerprint != print {
+            match CallbackSettings::from_config(&config) {
+                Ok(settings) => {
+                    info!("callback settings reloaded");
+                    loaded.settings = Arc::new(settings);
+                    loaded.fingerprint = print;
+                }
+                Err(e) => warn!(
+                    code = e.code(),
+                    "stored callback settings unusable; keeping the current ones"
+                ),
+            }
+        }
+        loaded.settings.clone()
+    }
+
     pub async fn handle(&self, request: CallbackRequest) -> CallbackResponse {
+        let settings = self.settings().await;
         let result = match request.method {
-            Method::GET => self.verify_url(&request),
-            Method::POST => self.receive(&request).await,
+            Method::GET => self.verify_url(&settings, &request),
+            Method::POST => self.receive(&settings, &request).await,
             _ => Err(CallbackResponse::error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -119,7 +195,11 @@ impl CallbackHandler {
         result.unwrap_or_else(|response| response)
     }
 
-    fn verify_url(&self, request: &CallbackRequest) -> Result<CallbackResponse, CallbackResponse> {
+    fn verify_url(
+        &self,
+        settings: &CallbackSettings,
+        request: &CallbackRequest,
+    ) -> Result<CallbackResponse, CallbackResponse> {
         let params = query_params(&request.raw_query);
         let (signature, timestamp, nonce, echostr) = (
             required(&params, "msg_signature")?,
@@ -127,9 +207,8 @@ impl CallbackHandler {
             required(&params, "nonce")?,
             required(&params, "echostr")?,
         );
-        self.check_time(timestamp)?;
-        let plain = self
-            .settings
+        self.check_time(settings, timestamp)?;
+        let plain = settings
             .crypt
             .verify_url(signature, timestamp, nonce, echostr)
             .map_err(|e| rejected(&e))?;
@@ -139,6 +218,7 @@ impl CallbackHandler {
 
     async fn receive(
         &self,
+        settings: &CallbackSettings,
         request: &CallbackRequest,
     ) -> Result<CallbackResponse, CallbackResponse> {
         if request.body.len() > wecom_callback::MAX_BODY_BYTES {
@@ -150,9 +230,8 @@ impl CallbackHandler {
             required(&params, "timestamp")?,
             required(&params, "nonce")?,
         );
-        self.check_time(timestamp)?;
-        let plain = self
-            .settings
+        self.check_time(settings, timestamp)?;
+        let plain = settings
             .crypt
             .decrypt_post(signature, timestamp, nonce, &request.body)
             .map_err(|e| rejected(&e))?;
@@ -177,13 +256,13 @@ impl CallbackHandler {
         }
     }
 
-    fn check_time(&self, timestamp: &str) -> Result<(), CallbackResponse> {
-        check_freshness(
-            timestamp,
-            self.clock.now_secs(),
-            self.settings.max_skew_secs,
-        )
-        .map_err(|e| rejected(&e))
+    fn check_time(
+        &self,
+        settings: &CallbackSettings,
+        timestamp: &str,
+    ) -> Result<(), CallbackResponse> {
+        check_freshness(timestamp, self.clock.now_secs(), settings.max_skew_secs)
+            .map_err(|e| rejected(&e))
     }
 }
 

@@ -33,12 +33,12 @@ async fn main() -> Result<(), Error> {
         .load_or_seed(&CorpConfig::from_env())
         .await?;
     let settings = CallbackSettings::from_config(&config)?;
+    let configs = ConfigRepo::new(store.clone());
     let log = CallbackLog::new(store, env.callback_log_retention_days);
-    let handler = Arc::new(CallbackHandler::new(
-        settings,
-        Ingestor::new(log, queue, clock.clone()),
-        clock,
-    ));
+    let handler = Arc::new(
+        CallbackHandler::new(settings, Ingestor::new(log, queue, clock.clone()), clock)
+            .reloading(configs, std::time::Duration::from_secs(30)),
+    );
 
     lambda_http::run(service_fn(move |request: Request| {
         let handler = handler.clone();

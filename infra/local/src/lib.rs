@@ -55,6 +55,8 @@ pub struct AppOptions {
     pub callback_log_retention_days: i64,
     /// The bearer token of the admin API (`/api/*`).
     pub admin_token: String,
+    /// How often the callback re-reads its Token / EncodingAESKey from the stored config.
+    pub config_reload: std::time::Duration,
 }
 
 impl AppOptions {
@@ -72,6 +74,7 @@ impl AppOptions {
                 .ok()
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>())),
+            config_reload: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -165,11 +168,14 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         CallbackSettings::from_config(&config).map_err(|e| AppError::Config(e.to_string()))?;
 
     let log = CallbackLog::new(adapters.store.clone(), options.callback_log_retention_days);
-    let handler = Arc::new(CallbackHandler::new(
-        settings,
-        Ingestor::new(log.clone(), adapters.queue.clone(), adapters.clock.clone()),
-        adapters.clock.clone(),
-    ));
+    let handler = Arc::new(
+        CallbackHandler::new(
+            settings,
+            Ingestor::new(log.clone(), adapters.queue.clone(), adapters.clock.clone()),
+            adapters.clock.clone(),
+        )
+        .reloading(configs.clone(), options.config_reload),
+    );
     let mut wecom_settings = WeComSettings::new(&wecom_base, &config.corp_id, &config.corp_secret);
     wecom_settings.retry = options.retry;
     let wecom = Arc::new(

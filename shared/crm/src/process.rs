@@ -213,9 +213,10 @@ impl Processor {
     async fn process_entry(&self, entry: &CallbackLogEntry) -> Result<Outcome, CrmError> {
         let message = parse_message(&entry.raw_xml)
             .map_err(|e| CrmError::Invalid(format!("stored event does not parse: {e}")))?;
+        let config = self.current_config().await?;
         match &message.kind {
             MessageKind::ExternalContact(ev) => {
-                self.on_external_contact(ev, message.create_time, &entry.dedupe_key)
+                self.on_external_contact(&config, ev, message.create_time, &entry.dedupe_key)
                     .await
             }
             MessageKind::ExternalTag(_) => {
@@ -233,18 +234,31 @@ impl Processor {
     }
 
     async fn current_config(&self) -> Result<CorpConfig, CrmError> {
-        self.config.load_or_seed(&self.seed).await
+        let config = self.config.load_or_seed(&self.seed).await?;
+        // A secret rotated through the admin API takes effect with the next job.
+        if self
+            .wecom
+            .set_credentials(&config.corp_id, &config.corp_secret)
+        {
+            info!("WeCom credentials changed; using the new ones");
+        }
+        Ok(config)
     }
 
     async fn on_external_contact(
         &self,
+        config: &CorpConfig,
         ev: &ExternalContactEvent,
         create_time: i64,
         event_id: &str,
     ) -> Result<Outcome, CrmError> {
         match &ev.change {
-            ExternalContactChange::Add => self.on_add(ev, create_time, event_id, false).await,
-            ExternalContactChange::AddHalf => self.on_add(ev, create_time, event_id, true).await,
+            ExternalContactChange::Add => {
+                self.on_add(config, ev, create_time, event_id, false).await
+            }
+            ExternalContactChange::AddHalf => {
+                self.on_add(config, ev, create_time, event_id, true).await
+            }
             ExternalContactChange::Edit => self.on_edit(ev, event_id).await,
             ExternalContactChange::Delete => {
                 self.on_end(ev, create_time, event_id, EndCause::StaffDeletedCustomer)
@@ -282,12 +296,12 @@ impl Processor {
     /// A customer added a staff member (or half-added: not yet a real friend).
     async fn on_add(
         &self,
+        config: &CorpConfig,
         ev: &ExternalContactEvent,
         create_time: i64,
         event_id: &str,
         half: bool,
     ) -> Result<Outcome, CrmError> {
-        let config = self.current_config().await?;
         let state = ev.state.clone().unwrap_or_default();
         let channel = config.channel(&state);
         let template = config.welcome_for(&state);

@@ -52,11 +52,19 @@ impl WeComSettings {
 pub struct WeComClient {
     http: reqwest::Client,
     settings: WeComSettings,
+    /// corp id and secret; replaceable while running (a secret rotated in the admin API).
+    credentials: Mutex<Credentials>,
     tokens: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
     local: Mutex<Option<CachedToken>>,
     refresh: tokio::sync::Mutex<()>,
     holder: String,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Credentials {
+    corp_id: String,
+    corp_secret: String,
 }
 
 /// The outcome of one HTTP attempt.
@@ -86,6 +94,10 @@ impl WeComClient {
         let holder = format!("{:016x}", rand::random::<u64>());
         Ok(Self {
             http,
+            credentials: Mutex::new(Credentials {
+                corp_id: settings.corp_id.clone(),
+                corp_secret: settings.corp_secret.clone(),
+            }),
             settings,
             tokens,
             clock,
@@ -95,8 +107,37 @@ impl WeComClient {
         })
     }
 
-    pub fn corp_id(&self) -> &str {
-        &self.settings.corp_id
+    pub fn corp_id(&self) -> String {
+        self.credentials().corp_id
+    }
+
+    fn credentials(&self) -> Credentials {
+        match self.credentials.lock() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Switches to other credentials (the secret was rotated). The cached token belonged to
+    /// the old ones and is dropped; returns whether anything changed.
+    pub fn set_credentials(&self, corp_id: &str, corp_secret: &str) -> bool {
+        let next = Credentials {
+            corp_id: corp_id.to_owned(),
+            corp_secret: corp_secret.to_owned(),
+        };
+        let mut current = match self.credentials.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if *current == next {
+            return false;
+        }
+        *current = next;
+        drop(current);
+        if let Ok(mut local) = self.local.lock() {
+            *local = None;
+        }
+        true
     }
 
     // ---- typed calls -------------------------------------------------------------------
@@ -660,9 +701,10 @@ impl WeComClient {
             expires_in: i64,
         }
         let url = format!("{}/cgi-bin/gettoken", self.settings.base_url);
+        let credentials = self.credentials();
         let query = [
-            ("corpid", self.settings.corp_id.as_str()),
-            ("corpsecret", self.settings.corp_secret.as_str()),
+            ("corpid", credentials.corp_id.as_str()),
+            ("corpsecret", credentials.corp_secret.as_str()),
         ];
         let mut retries = 0;
         loop {

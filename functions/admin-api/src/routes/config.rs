@@ -292,6 +292,9 @@ pub async fn put_config(
             .delete(CONFIG_PK, TOKEN_SK, Condition::Always)
             .await
             .map_err(crm::CrmError::from)?;
+        state
+            .wecom
+            .set_credentials(&config.corp_id, &config.corp_secret);
     }
     state
         .audited(&caller, "config.update", "config", changed)
