@@ -77,6 +77,12 @@ pub fn purchase_sk(purchased_at_ms: i64, id: &str) -> String {
 pub const PURCHASE_PREFIX: &str = "PURCHASE#";
 /// GSI3 of a customer profile whose birthday is known: the customers born on one month-day
 /// (`MM-DD`), for the daily birthday job. Sort key: `CUST#<external_userid>`.
+/// A purchase's order number (idempotency: one purchase per order).
+pub fn order_pk(order_id: &str) -> String {
+    format!("ORDER#{order_id}")
+}
+pub const ORDER_SK: &str = "ORDER";
+
 pub fn birthday_gsi_pk(month_day: &str) -> String {
     format!("BDAY#{month_day}")
 }

@@ -303,4 +303,7 @@ pub struct Purchase {
     pub purchased_at_ms: i64,
     pub created_at_ms: i64,
     pub created_by: String,
+    /// The clinic's or the mini-program's order number; a purchase is recorded once per order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
 }

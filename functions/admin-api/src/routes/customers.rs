@@ -261,6 +261,7 @@ pub struct PurchaseView {
     pub purchased_at_ms: i64,
     pub created_at_ms: i64,
     pub created_by: String,
+    pub order_id: Option<String>,
 }
 
 impl From<Purchase> for PurchaseView {
@@ -273,6 +274,7 @@ impl From<Purchase> for PurchaseView {
             purchased_at_ms: p.purchased_at_ms,
             created_at_ms: p.created_at_ms,
             created_by: p.created_by,
+            order_id: p.order_id,
         }
     }
 }

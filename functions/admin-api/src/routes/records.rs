@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use crm::model::{Appointment, Purchase};
-use crm::repo::CustomerAdmin;
+use crm::repo::{CustomerAdmin, PurchaseOutcome};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -38,6 +38,9 @@ pub struct NewPurchase {
     /// The treatment or product, at most 50 characters.
     pub item: String,
     pub purchased_at_ms: i64,
+    /// The clinic's or mini-program's order number (1–64 of A–Z a–z 0–9 _ -). With it, a retried
+    /// request records the purchase once: the repeat answers 200 with the first record.
+    pub order_id: Option<String>,
 }
 
 fn item_name(item: &str) -> ApiResult<String> {
@@ -121,7 +124,7 @@ pub async fn create_appointment(
 
 /// Records a purchase: the customer's `last_purchase_at_ms` and `total_spent_fen` follow.
 #[utoipa::path(post, path = "/api/purchases", tag = "records", request_body = NewPurchase,
-    responses((status = 201, body = PurchaseView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = PurchaseView), (status = 200, description = "The order was recorded before: the first record", body = PurchaseView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_purchase(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
@@ -140,9 +143,22 @@ pub async fn create_purchase(
         ));
     }
     let item = item_name(&req.item)?;
+    if let Some(order_id) = &req.order_id
+        && (order_id.is_empty()
+            || order_id.len() > 64
+            || !order_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    {
+        return Err(ApiError::invalid_field(
+            "order_id",
+            "订单号只能包含英文字母、数字、下划线和连字符，最多 64 位",
+        ));
+    }
     known_customer(&state, &req.external_userid).await?;
     let now = state.clock.now_ms();
     let purchase = Purchase {
+        order_id: req.order_id.clone(),
         id: state.ids.new_id(now),
         external_userid: req.external_userid.clone(),
         amount_fen: req.amount_fen,
@@ -151,9 +167,21 @@ pub async fn create_purchase(
         created_at_ms: now,
         created_by: caller.id.clone(),
     };
-    CustomerAdmin::new(state.store.clone())
+    match CustomerAdmin::new(state.store.clone())
         .record_purchase(&purchase)
-        .await?;
+        .await?
+    {
+        PurchaseOutcome::Recorded(_) => {}
+        PurchaseOutcome::AlreadyRecorded(first) => {
+            if first.external_userid != purchase.external_userid
+                || first.amount_fen != purchase.amount_fen
+            {
+                return Err(ApiError::conflict("该订单号已用于另一笔不同的消费记录"));
+            }
+            return Ok((StatusCode::OK, Json((*first).into())));
+        }
+        PurchaseOutcome::UnknownCustomer => return Err(ApiError::not_found("该客户")),
+    }
     state
         .audited(
             &caller,

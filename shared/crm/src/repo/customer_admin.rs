@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition};
+use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition, StoreError, WriteOp};
 
 use super::customers::customer_item;
 use super::{query_all, update_item};
 use crate::CrmError;
 use crate::keys::{
-    APPOINTMENT_PREFIX, CUSTOMERS_GSI_PK, PROFILE_SK, PURCHASE_PREFIX, appointment_sk,
-    channel_gsi_pk, customer_pk, purchase_sk, staff_gsi_pk, timeline_sk,
+    APPOINTMENT_PREFIX, CUSTOMERS_GSI_PK, ORDER_SK, PROFILE_SK, PURCHASE_PREFIX, appointment_sk,
+    channel_gsi_pk, customer_pk, order_pk, purchase_sk, staff_gsi_pk, timeline_sk,
 };
 use crate::model::{Appointment, Customer, Purchase, TimelineEvent};
 
@@ -30,6 +30,16 @@ pub enum IndexSource {
 pub struct IndexRow {
     pub index_sk: String,
     pub item: Item,
+}
+
+/// What recording a purchase did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PurchaseOutcome {
+    /// Stored; the customer with the new total.
+    Recorded(Box<Customer>),
+    /// The order was recorded before; this is that purchase (nothing changed).
+    AlreadyRecorded(Box<Purchase>),
+    UnknownCustomer,
 }
 
 /// The admin console's customer operations.
@@ -143,34 +153,75 @@ impl CustomerAdmin {
         .await
     }
 
-    /// Stores the purchase, then adds it to the profile's last purchase and total.
-    pub async fn record_purchase(&self, purchase: &Purchase) -> Result<Option<Customer>, CrmError> {
-        let item = Item::with_doc(
+    /// Stores the purchase and adds it to the profile's last purchase and total in one
+    /// transaction, so a total never counts a purchase that is not stored, or the reverse. With
+    /// an order number the purchase is recorded once: a retry finds the first one.
+    pub async fn record_purchase(&self, purchase: &Purchase) -> Result<PurchaseOutcome, CrmError> {
+        let purchase_item = Item::with_doc(
             customer_pk(&purchase.external_userid),
             purchase_sk(purchase.purchased_at_ms, &purchase.id),
             purchase,
         )?;
-        self.store.put(item, Condition::NotExists).await?;
-        let customer = self
-            .update_profile(&purchase.external_userid, |c| {
-                c.total_spent_fen = c.total_spent_fen.saturating_add(purchase.amount_fen);
-                c.last_purchase_at_ms =
-                    Some(c.last_purchase_at_ms.map_or(purchase.purchased_at_ms, |t| {
+        for _ in 0..12 {
+            let Some(current) = self
+                .store
+                .get(&customer_pk(&purchase.external_userid), PROFILE_SK)
+                .await?
+            else {
+                return Ok(PurchaseOutcome::UnknownCustomer);
+            };
+            let mut customer: Customer = current.doc()?;
+            customer.total_spent_fen = customer.total_spent_fen.saturating_add(purchase.amount_fen);
+            customer.last_purchase_at_ms = Some(
+                customer
+                    .last_purchase_at_ms
+                    .map_or(purchase.purchased_at_ms, |t| {
                         t.max(purchase.purchased_at_ms)
-                    }));
-                c.updated_at_ms = purchase.created_at_ms;
-                true
-            })
-            .await?;
-        self.timeline_line(
-            &purchase.external_userid,
-            &format!("purchase-{}", purchase.id),
-            purchase.created_at_ms,
-            "purchase",
-            purchase.item.clone(),
-        )
-        .await?;
-        Ok(customer)
+                    }),
+            );
+            customer.updated_at_ms = purchase.created_at_ms;
+            let mut profile = customer_item(&customer)?;
+            profile.version = current.version + 1;
+            let mut ops = vec![
+                WriteOp::Put {
+                    item: purchase_item.clone(),
+                    condition: Condition::NotExists,
+                },
+                WriteOp::Put {
+                    item: profile,
+                    condition: Condition::VersionIs(current.version),
+                },
+            ];
+            if let Some(order_id) = &purchase.order_id {
+                ops.push(WriteOp::Put {
+                    item: Item::with_doc(order_pk(order_id), ORDER_SK, purchase)?,
+                    condition: Condition::NotExists,
+                });
+            }
+            match self.store.transact(ops).await {
+                Ok(()) => {
+                    self.timeline_line(
+                        &purchase.external_userid,
+                        &format!("purchase-{}", purchase.id),
+                        purchase.created_at_ms,
+                        "purchase",
+                        purchase.item.clone(),
+                    )
+                    .await?;
+                    return Ok(PurchaseOutcome::Recorded(Box::new(customer)));
+                }
+                Err(StoreError::ConditionFailed | StoreError::Conflict) => {
+                    if let Some(order_id) = &purchase.order_id
+                        && let Some(first) = self.store.get(&order_pk(order_id), ORDER_SK).await?
+                    {
+                        return Ok(PurchaseOutcome::AlreadyRecorded(Box::new(first.doc()?)));
+                    }
+                    tokio::task::yield_now().await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CrmError::Contention(customer_pk(&purchase.external_userid)))
     }
 
     pub async fn appointments(&self, external_userid: &str) -> Result<Vec<Appointment>, CrmError> {

@@ -14,7 +14,7 @@ pub use audit::AuditLog;
 pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use contact_ways::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
-pub use customer_admin::{CustomerAdmin, IndexRow, IndexSource};
+pub use customer_admin::{CustomerAdmin, IndexRow, IndexSource, PurchaseOutcome};
 pub use customers::CustomerRepo;
 pub use tags::TagCatalogue;
 pub(crate) use tags::find_in as find_tag;
