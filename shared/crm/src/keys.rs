@@ -44,6 +44,10 @@ pub fn callback_log_pk(dedupe_key: &str) -> String {
 pub const CALLBACK_LOG_SK: &str = "LOG";
 /// GSI1 of a callback log entry: every entry, newest first.
 pub const CALLBACK_LOG_GSI_PK: &str = "CBLOG";
+/// GSI3 of a callback log entry: the events about one customer.
+pub fn callback_customer_gsi_pk(external_userid: &str) -> String {
+    format!("CBLOG#CUST#{external_userid}")
+}
 /// GSI2 of a callback log entry: entries of one type.
 pub fn callback_type_gsi_pk(event_type: &str) -> String {
     format!("CBLOG#TYPE#{event_type}")

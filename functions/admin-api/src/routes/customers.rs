@@ -29,8 +29,7 @@ use crate::state::{AdminState, page_limit};
 pub const SCAN_BUDGET: usize = 2000;
 /// Index items read when the whole candidate set must be sorted in memory.
 pub const SORT_BUDGET: usize = 5000;
-/// Callback log entries looked through for a customer's recent events.
-const RECENT_EVENTS_SCAN: usize = 500;
+/// Most of a customer's recent WeCom events shown on their page.
 const RECENT_EVENTS_MAX: usize = 20;
 
 // ---- views ---------------------------------------------------------------------------------
@@ -871,14 +870,11 @@ pub(crate) async fn detail(state: &AdminState, external_userid: &str) -> ApiResu
     let admin = CustomerAdmin::new(state.store.clone());
     let appointments = admin.appointments(external_userid).await?;
     let purchases = admin.purchases(external_userid).await?;
-    let (recent, _) = state
+    let recent_events = state
         .callback_log()
-        .recent(None, RECENT_EVENTS_SCAN, None)
-        .await?;
-    let recent_events = recent
+        .for_customer(external_userid, RECENT_EVENTS_MAX)
+        .await?
         .into_iter()
-        .filter(|e| e.external_userid.as_deref() == Some(external_userid))
-        .take(RECENT_EVENTS_MAX)
         .map(Into::into)
         .collect();
     Ok(CustomerDetail {

@@ -5,7 +5,8 @@ use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError};
 use super::{query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
-    CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, callback_log_pk, callback_type_gsi_pk, ts,
+    CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, callback_customer_gsi_pk, callback_log_pk,
+    callback_type_gsi_pk, ts,
 };
 use crate::model::CallbackLogEntry;
 
@@ -38,7 +39,12 @@ impl CallbackLog {
         let mut item = Item::with_doc(callback_log_pk(&entry.dedupe_key), CALLBACK_LOG_SK, entry)?;
         let order = format!("{}#{}", ts(entry.received_at_ms), entry.dedupe_key);
         item.gsi1 = Some((CALLBACK_LOG_GSI_PK.to_owned(), order.clone()));
-        item.gsi2 = Some((callback_type_gsi_pk(&entry.event_type), order));
+        item.gsi2 = Some((callback_type_gsi_pk(&entry.event_type), order.clone()));
+        item.gsi3 = entry
+            .external_userid
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .map(|id| (callback_customer_gsi_pk(id), order));
         item.expires_at = Some(entry.received_at_ms.div_euclid(1000) + self.retention_secs);
         Ok(item)
     }
@@ -106,6 +112,22 @@ impl CallbackLog {
         )
         .await?;
         Ok(())
+    }
+
+    /// The newest events about one customer.
+    pub async fn for_customer(
+        &self,
+        external_userid: &str,
+        limit: usize,
+    ) -> Result<Vec<CallbackLogEntry>, CrmError> {
+        query_page(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi3, callback_customer_gsi_pk(external_userid))
+                .newest_first()
+                .limit(limit),
+        )
+        .await
+        .map(|(entries, _)| entries)
     }
 
     /// Recent entries, newest first; optionally only one event type.
