@@ -102,3 +102,19 @@ pub const CONTACT_WAYS_GSI_PK: &str = "CWAYS";
 pub fn contact_ways_of_state_gsi_pk(state: &str) -> String {
     format!("CWAYS#STATE#{state}")
 }
+
+/// A sync run's record (`SyncRun`) lives under its own partition.
+pub fn sync_run_pk(run_id: &str) -> String {
+    format!("SYNC#{run_id}")
+}
+pub const SYNC_RUN_SK: &str = "RUN";
+/// The relationships one page of a sync run saw, under the run's partition (`SEEN#<page>`).
+pub fn sync_seen_sk(page: u64) -> String {
+    format!("SEEN#{page:010}")
+}
+pub const SYNC_SEEN_PREFIX: &str = "SEEN#";
+/// GSI1 of a sync run record: every run, by start time.
+pub const SYNC_RUNS_GSI_PK: &str = "SYNCS";
+/// The single-run lease of the hourly sync.
+pub const SYNC_LEASE_PK: &str = "SYNC_LEASE";
+pub const SYNC_LEASE_SK: &str = "LEASE";

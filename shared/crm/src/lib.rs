@@ -15,5 +15,6 @@ pub mod keys;
 pub mod model;
 pub mod process;
 pub mod repo;
+pub mod sync;
 
 pub use error::CrmError;

@@ -307,3 +307,81 @@ pub struct Purchase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
 }
+
+/// Where a sync run is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Refresh the tag catalogue and list the staff.
+    #[default]
+    Prepare,
+    /// Page through `batch/get_by_user`, staff batch by staff batch.
+    Customers,
+    /// End every active relationship this run did not see.
+    EndMissing,
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncRunStatus {
+    #[default]
+    Running,
+    Done,
+    /// Another run took the lease over (this one was abandoned).
+    Abandoned,
+}
+
+/// One hourly sync run: its checkpoint and its counters (`SYNC#<run_id>` / `RUN`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub run_id: String,
+    pub status: SyncRunStatus,
+    pub phase: SyncPhase,
+    pub started_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at_ms: Option<i64>,
+    pub updated_at_ms: i64,
+    /// The staff with customer contact, as listed at the start of the run.
+    #[serde(default)]
+    pub staff: Vec<String>,
+    /// Checkpoint of the customers phase: which batch of staff, and the cursor within it.
+    #[serde(default)]
+    pub batch_index: u64,
+    #[serde(default)]
+    pub cursor: String,
+    /// Pages of `batch/get_by_user` processed (also numbers the `SEEN#` items).
+    #[serde(default)]
+    pub pages: u64,
+    /// Checkpoint of the end phase: the cursor over every customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_cursor: Option<String>,
+    #[serde(default)]
+    pub customers_seen: u64,
+    #[serde(default)]
+    pub customers_added: u64,
+    #[serde(default)]
+    pub customers_changed: u64,
+    #[serde(default)]
+    pub relationships_seen: u64,
+    #[serde(default)]
+    pub relationships_added: u64,
+    #[serde(default)]
+    pub relationships_changed: u64,
+    #[serde(default)]
+    pub relationships_ended: u64,
+    #[serde(default)]
+    pub wecom_calls: u64,
+    #[serde(default)]
+    pub errors: u64,
+    /// A short, non-personal description of the latest error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// The lease that keeps sync runs one at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncLease {
+    pub run_id: String,
+    pub until_ms: i64,
+}
