@@ -82,21 +82,41 @@ impl Harness {
     }
 
     async fn start_in(dir: tempfile::TempDir, backend: Backend, setup: Setup) -> Self {
-        let (store, queue, consumer, embedded_queue) = match backend {
+        let (store, queue, consumer, embedded_queue, sync_queue, sync_consumer) = match backend {
             Backend::Embedded => {
                 let db = EmbeddedDb::open(&dir.path().join("crm.db")).unwrap();
                 let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
+                let sync = Arc::new(EmbeddedQueue::new(db.clone(), "sync", 8));
+                let sync_producer: Arc<dyn ports::JobQueue> = sync.clone();
+                let sync_consumer: Arc<dyn ports::QueueConsumer> = sync;
                 let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db));
                 let producer: Arc<dyn ports::JobQueue> = queue.clone();
                 let consumer: Arc<dyn ports::QueueConsumer> = queue.clone();
-                (store, producer, consumer, Some(queue))
+                (
+                    store,
+                    producer,
+                    consumer,
+                    Some(queue),
+                    sync_producer,
+                    sync_consumer,
+                )
             }
             Backend::Moto => {
                 let store: Arc<dyn ItemStore> = store_aws::testing::fresh_shared_store().await;
                 let queue = Arc::new(store_aws::testing::fresh_queue(8).await.queue);
                 let producer: Arc<dyn ports::JobQueue> = queue.clone();
                 let consumer: Arc<dyn ports::QueueConsumer> = queue;
-                (store, producer, consumer, None)
+                let sync = Arc::new(store_aws::testing::fresh_queue(8).await.queue);
+                let sync_producer: Arc<dyn ports::JobQueue> = sync.clone();
+                let sync_consumer: Arc<dyn ports::QueueConsumer> = sync;
+                (
+                    store,
+                    producer,
+                    consumer,
+                    None,
+                    sync_producer,
+                    sync_consumer,
+                )
             }
         };
         let mut options = AppOptions::new("127.0.0.1:0".parse().unwrap());
@@ -106,6 +126,8 @@ impl Harness {
         options.retry = RetryPolicy::fast();
         options.workers = setup.workers;
         options.config_reload = Duration::ZERO;
+        options.sync_every = None;
+        options.sync.min_call_interval = Duration::ZERO;
         options.processor = ProcessorSettings {
             rate_limit_backoff: Duration::from_secs(1),
             retry_base: Duration::from_millis(200),
@@ -116,6 +138,8 @@ impl Harness {
             store: store.clone(),
             queue,
             consumer,
+            sync_queue,
+            sync_consumer,
             clock: Arc::new(SystemClock),
         };
         let app = wecom_crm::start(adapters, options).await.unwrap();

@@ -21,7 +21,7 @@ pub use auth::{AuthMode, Caller};
 pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 pub use state::AdminState;
 
-use routes::{audit, callback_logs, config, contact_ways, customers, records, stats, tags};
+use routes::{audit, callback_logs, config, contact_ways, customers, records, stats, sync, tags};
 
 /// The OpenAPI document, generated from the handlers and types.
 #[derive(OpenApi)]
@@ -39,6 +39,9 @@ use routes::{audit, callback_logs, config, contact_ways, customers, records, sta
         callback_logs::get_one,
         callback_logs::replay,
         audit::list,
+        sync::start,
+        sync::runs,
+        sync::run,
         contact_ways::create,
         contact_ways::list,
         contact_ways::get_one,
@@ -66,6 +69,7 @@ use routes::{audit, callback_logs, config, contact_ways, customers, records, sta
         (name = "config", description = "企业微信配置"),
         (name = "callback-logs", description = "企业微信事件日志"),
         (name = "audit", description = "操作审计"),
+        (name = "sync", description = "与企业微信同步"),
         (name = "customers", description = "客户"),
         (name = "tags", description = "企业客户标签"),
         (name = "records", description = "预约与消费记录"),
@@ -158,6 +162,9 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             post(callback_logs::replay),
         )
         .route("/api/audit-logs", get(audit::list))
+        .route("/api/sync", post(sync::start))
+        .route("/api/sync/runs", get(sync::runs))
+        .route("/api/sync/runs/{id}", get(sync::run))
         .route("/api/customers", get(customers::list))
         .route(
             "/api/customers/{external_userid}",

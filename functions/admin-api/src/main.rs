@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use admin_api::{AdminState, AuthMode};
 use aws_wiring::AwsRuntime;
+use crm::sync::{StepBudget, SyncConfig, SyncEngine, SyncRunner};
 use lambda_http::Error;
 use ports::RandomIds;
 
@@ -12,6 +13,18 @@ async fn main() -> Result<(), Error> {
     aws_wiring::init_logging();
     let aws = AwsRuntime::connect().await?;
     let wecom = Arc::new(aws.wecom()?);
+    let sync_queue = std::env::var("SYNC_QUEUE_URL").map_err(|_| "SYNC_QUEUE_URL is not set")?;
+    let sync = SyncRunner::new(
+        Arc::new(SyncEngine::new(
+            aws.store.clone(),
+            wecom.clone(),
+            aws.clock.clone(),
+            Arc::new(RandomIds),
+            SyncConfig::default(),
+        )),
+        Arc::new(aws.sqs_queue(sync_queue)),
+        StepBudget::time(std::time::Duration::from_secs(10)),
+    );
     let state = AdminState {
         store: aws.store.clone(),
         queue: aws.events_queue.clone(),
@@ -22,6 +35,7 @@ async fn main() -> Result<(), Error> {
         config_seed: aws.seed.clone(),
         callback_log_retention_days: aws.env.callback_log_retention_days,
         http: reqwest::Client::new(),
+        sync: Arc::new(sync),
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

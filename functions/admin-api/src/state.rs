@@ -23,6 +23,8 @@ pub struct AdminState {
     pub callback_log_retention_days: i64,
     /// For fetching QR images from WeCom's CDN.
     pub http: reqwest::Client,
+    /// Starts sync runs on demand.
+    pub sync: Arc<crm::sync::SyncRunner>,
 }
 
 impl AdminState {

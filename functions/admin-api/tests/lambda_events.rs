@@ -27,12 +27,25 @@ fn state() -> AdminState {
         clock.clone(),
     )
     .unwrap();
+    let wecom = Arc::new(wecom);
+    let sync = crm::sync::SyncRunner::new(
+        Arc::new(crm::sync::SyncEngine::new(
+            store.clone(),
+            wecom.clone(),
+            clock.clone(),
+            Arc::new(SequentialIds::new("run")),
+            crm::sync::SyncConfig::default(),
+        )),
+        Arc::new(EmbeddedQueue::new(db.clone(), "sync", 5)),
+        crm::sync::StepBudget::pages(1),
+    );
     AdminState {
+        sync: Arc::new(sync),
         store,
         queue: Arc::new(EmbeddedQueue::new(db, "events", 5)),
         clock,
         ids: Arc::new(SequentialIds::new("audit")),
-        wecom: Arc::new(wecom),
+        wecom,
         wecom_base_url: "http://127.0.0.1:9".into(),
         config_seed: seed,
         callback_log_retention_days: 90,

@@ -127,7 +127,9 @@ async fn main() {
         Adapters {
             store,
             queue: queue.clone(),
-            consumer: queue,
+            consumer: queue.clone(),
+            sync_queue: queue.clone(),
+            sync_consumer: queue,
             clock: Arc::new(SystemClock),
         },
         options,

@@ -88,6 +88,8 @@ async fn main() {
             store: store.clone(),
             queue: queue.clone(),
             consumer: queue.clone(),
+            sync_queue: queue.clone(),
+            sync_consumer: queue.clone(),
             clock: Arc::new(SystemClock),
         },
         options,

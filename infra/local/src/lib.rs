@@ -21,6 +21,7 @@ use crm::config::CorpConfig;
 use crm::ingest::Ingestor;
 use crm::process::{Processor, ProcessorSettings};
 use crm::repo::{CallbackLog, ConfigRepo, StoreTokenStore};
+use crm::sync::{StepBudget, SyncConfig, SyncEngine, SyncRunner};
 use ports::RandomIds;
 use ports::{Clock, ItemStore, JobQueue, QueueConsumer};
 use tokio::net::TcpListener;
@@ -38,6 +39,9 @@ pub struct Adapters {
     pub store: Arc<dyn ItemStore>,
     pub queue: Arc<dyn JobQueue>,
     pub consumer: Arc<dyn QueueConsumer>,
+    /// The sync's own queue (a run's steps).
+    pub sync_queue: Arc<dyn JobQueue>,
+    pub sync_consumer: Arc<dyn QueueConsumer>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -57,6 +61,9 @@ pub struct AppOptions {
     pub admin_token: String,
     /// How often the callback re-reads its Token / EncodingAESKey from the stored config.
     pub config_reload: std::time::Duration,
+    /// How often the hourly sync starts (`None`: only on demand, `POST /api/sync`).
+    pub sync_every: Option<std::time::Duration>,
+    pub sync: SyncConfig,
 }
 
 impl AppOptions {
@@ -75,6 +82,8 @@ impl AppOptions {
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>())),
             config_reload: std::time::Duration::from_secs(10),
+            sync_every: Some(std::time::Duration::from_secs(3600)),
+            sync: SyncConfig::default(),
         }
     }
 }
@@ -186,6 +195,17 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         )
         .map_err(|e| AppError::Config(e.to_string()))?,
     );
+    let sync = Arc::new(SyncRunner::new(
+        Arc::new(SyncEngine::new(
+            adapters.store.clone(),
+            wecom.clone(),
+            adapters.clock.clone(),
+            Arc::new(RandomIds),
+            options.sync.clone(),
+        )),
+        adapters.sync_queue.clone(),
+        StepBudget::time(std::time::Duration::from_secs(20)),
+    ));
     let admin = admin_api::router(
         AdminState {
             store: adapters.store.clone(),
@@ -197,6 +217,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             config_seed: seed.clone(),
             callback_log_retention_days: options.callback_log_retention_days,
             http: reqwest::Client::new(),
+            sync: sync.clone(),
         },
         AuthMode::Bearer(options.admin_token.clone().into()),
     );
@@ -236,6 +257,18 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         tasks.push(tokio::spawn(events::run_worker(
             processor.clone(),
             adapters.consumer.clone(),
+            stop_rx.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(sync::run_worker(
+        sync.clone(),
+        adapters.sync_consumer.clone(),
+        stop_rx.clone(),
+    )));
+    if let Some(every) = options.sync_every {
+        tasks.push(tokio::spawn(sync::run_schedule(
+            sync,
+            every,
             stop_rx.clone(),
         )));
     }

@@ -59,10 +59,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let db = EmbeddedDb::open(&data_dir.join("wecom-crm.db"))?;
     let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", MAX_RECEIVES));
+    let sync_queue = Arc::new(EmbeddedQueue::new(db.clone(), "sync", MAX_RECEIVES));
     let adapters = Adapters {
         store: Arc::new(SqliteStore::new(db)),
         queue: queue.clone(),
         consumer: queue,
+        sync_queue: sync_queue.clone(),
+        sync_consumer: sync_queue,
         clock,
     };
     let mut options = AppOptions::new(listen);

@@ -58,6 +58,11 @@ impl AwsRuntime {
         })
     }
 
+    /// Another SQS queue of the deployment (e.g. `SYNC_QUEUE_URL`).
+    pub fn sqs_queue(&self, queue_url: String) -> SqsQueue {
+        SqsQueue::new(self.events_queue.client().clone(), queue_url)
+    }
+
     /// A WeCom client with the stored credentials and the token shared through the store.
     pub fn wecom(&self) -> Result<WeComClient, BoxError> {
         Ok(WeComClient::new(

@@ -5,4 +5,5 @@ pub mod contact_ways;
 pub mod customers;
 pub mod records;
 pub mod stats;
+pub mod sync;
 pub mod tags;

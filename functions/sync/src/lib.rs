@@ -1,0 +1,112 @@
+//! The sync function's handler. Two triggers: the hourly EventBridge schedule (and the admin
+//! API's `POST /api/sync`) start a run; the sync queue carries it from step to step, so a run
+//! longer than one Lambda invocation continues where it stopped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use crm::CrmError;
+use crm::sync::{StartOutcome, SyncRunner};
+use ports::QueueConsumer;
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+/// Handles whatever invoked the function: an SQS batch of resume messages, or the schedule.
+pub async fn handle_event(runner: &SyncRunner, event: Value) -> Result<Value, CrmError> {
+    if event.get("Records").is_some() {
+        let batch: SqsEvent = serde_json::from_value(event)
+            .map_err(|e| CrmError::Invalid(format!("SQS event: {e}")))?;
+        let response = handle_batch(runner, batch).await;
+        return serde_json::to_value(response).map_err(|e| CrmError::Invalid(e.to_string()));
+    }
+    let started = runner.trigger().await?;
+    Ok(describe(&started))
+}
+
+/// What a trigger did, as the schedule's (and the admin API's) answer.
+pub fn describe(outcome: &StartOutcome) -> Value {
+    match outcome {
+        StartOutcome::Started { run_id } => json!({ "run_id": run_id, "started": true }),
+        StartOutcome::AlreadyRunning { run_id } => json!({ "run_id": run_id, "started": false }),
+    }
+}
+
+/// One step per resume message; a failed step is reported so that SQS delivers it again.
+pub async fn handle_batch(runner: &SyncRunner, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        let body = record.body.unwrap_or_default();
+        if let Err(e) = runner.step(&body).await {
+            warn!(error = %e.summary(), "sync step failed; SQS will deliver it again");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = record.message_id.unwrap_or_default();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+/// Local mode: runs queued steps until `stop` fires.
+pub async fn run_worker(
+    runner: Arc<SyncRunner>,
+    queue: Arc<dyn QueueConsumer>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let received = tokio::select! {
+            r = queue.receive(1, 900, 500) => r,
+            _ = stop.changed() => return,
+        };
+        let deliveries = match received {
+            Ok(d) if d.is_empty() => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            Ok(d) => d,
+            Err(e) => {
+                warn!(error = %e, "sync queue receive failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        for delivery in deliveries {
+            let settled = match runner.step(&delivery.body).await {
+                Ok(_) => queue.ack(&delivery.receipt).await,
+                Err(e) if e.is_retryable() => {
+                    warn!(error = %e.summary(), "sync step will be retried");
+                    queue.retry_after(&delivery.receipt, 30).await
+                }
+                // Left to the dead-letter queue after its receives run out.
+                Err(e) => {
+                    warn!(error = %e.summary(), "sync step failed");
+                    Ok(())
+                }
+            };
+            if let Err(e) = settled {
+                warn!(error = %e, "could not settle a sync message");
+            }
+        }
+    }
+}
+
+/// Local mode: the hourly trigger (`every`), until `stop` fires.
+pub async fn run_schedule(
+    runner: Arc<SyncRunner>,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        match runner.trigger().await {
+            Ok(outcome) => info!(outcome = %describe(&outcome), "scheduled sync"),
+            Err(e) => warn!(error = %e.summary(), "scheduled sync could not start"),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Lambda entry point of the sync function (EventBridge schedule + its own SQS queue). Wiring
+//! only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_wiring::AwsRuntime;
+use crm::sync::{StepBudget, SyncConfig, SyncEngine, SyncRunner};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use ports::{JobQueue, RandomIds};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    aws_wiring::init_logging();
+    let aws = AwsRuntime::connect().await?;
+    let queue_url = std::env::var("SYNC_QUEUE_URL").map_err(|_| "SYNC_QUEUE_URL is not set")?;
+    let queue: Arc<dyn JobQueue> = Arc::new(aws.sqs_queue(queue_url));
+    let engine = SyncEngine::new(
+        aws.store.clone(),
+        Arc::new(aws.wecom()?),
+        aws.clock.clone(),
+        Arc::new(RandomIds),
+        SyncConfig::default(),
+    );
+    // The function's timeout is 300 s: stop a step well before it.
+    let runner = SyncRunner::new(
+        Arc::new(engine),
+        queue,
+        StepBudget::time(Duration::from_secs(240)),
+    );
+    let runner = &runner;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        sync::handle_event(runner, event.payload)
+            .await
+            .map_err(|e| Error::from(e.summary()))
+    }))
+    .await
+}

@@ -1,0 +1,76 @@
+//! The hourly sync on demand through the admin API: customers that existed before the product
+//! (seeded in WeCom without callbacks) are imported, a relationship removed behind the product's
+//! back is ended (not deleted), and runs are visible with their counters.
+#![allow(clippy::unwrap_used)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use tests::{Backend, Harness, eventually, on_both_backends};
+
+on_both_backends!(a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has);
+
+async fn run_to_completion(h: &Harness) -> Value {
+    let (status, started) = h.api(Method::POST, "/api/sync", None).await;
+    assert_eq!(status, 202, "{started}");
+    let run_id = started["run_id"].as_str().unwrap().to_owned();
+    eventually("the sync run finishes", || {
+        let run_id = run_id.clone();
+        async move {
+            let (status, run) = h
+                .api(Method::GET, &format!("/api/sync/runs/{run_id}"), None)
+                .await;
+            assert_eq!(status, 200, "{run}");
+            (run["status"] == "done").then_some(run)
+        }
+    })
+    .await
+}
+
+async fn a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let seeded = h
+        .control("seed", json!({"staff": 3, "customers": 120, "seed": 7}))
+        .await;
+    assert_eq!(seeded["customers"], 120, "{seeded}");
+
+    let run = run_to_completion(&h).await;
+    assert!(run["customers_added"].as_u64().unwrap() >= 120, "{run}");
+    let (status, page) = h
+        .api(
+            Method::GET,
+            "/api/customers?userid=seed0001&limit=100",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let listed = page["items"].as_array().unwrap();
+    assert!(!listed.is_empty(), "{page}");
+
+    // Staff seed0001 loses a customer in WeCom, with no callback.
+    let ext = listed[0]["external_userid"].as_str().unwrap().to_owned();
+    h.control(
+        "silent",
+        json!({"op": "remove_relationship", "userid": "seed0001", "external_userid": ext}),
+    )
+    .await;
+    let second = run_to_completion(&h).await;
+    assert!(
+        second["relationships_ended"].as_u64().unwrap() >= 1,
+        "{second}"
+    );
+    let rel = h
+        .customers
+        .get_relationship(&ext, "seed0001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rel.status, crm::model::RelationshipStatus::Ended);
+    assert_eq!(rel.end_cause, Some(crm::model::EndCause::MissingInSync));
+
+    let (_, runs) = h.api(Method::GET, "/api/sync/runs", None).await;
+    assert_eq!(runs["items"].as_array().unwrap().len(), 2);
+    assert_eq!(runs["items"][0]["run_id"], second["run_id"], "newest first");
+    let (status, _) = h.api(Method::GET, "/api/sync/runs/nope", None).await;
+    assert_eq!(status, 404);
+    h.shutdown().await;
+}
