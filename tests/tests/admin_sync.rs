@@ -33,7 +33,17 @@ async fn a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has(backend: B
         .await;
     assert_eq!(seeded["customers"], 120, "{seeded}");
 
+    // WeCom is busy twice mid-run (-1): the client's retries absorb it.
+    h.control(
+        "faults",
+        json!({"path": "externalcontact/batch/get_by_user", "errcode": -1, "times": 2}),
+    )
+    .await;
     let run = run_to_completion(&h).await;
+    assert!(
+        h.control_get("faults").await.as_array().unwrap().is_empty(),
+        "the faults were hit"
+    );
     assert!(run["customers_added"].as_u64().unwrap() >= 120, "{run}");
     let (status, page) = h
         .api(
