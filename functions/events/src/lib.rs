@@ -11,6 +11,7 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use crm::process::{JobResult, Processor};
 use ports::QueueConsumer;
+use ports::queue::Settle;
 use tracing::{Instrument, info_span, warn};
 
 /// SQS caps a visibility timeout at 12 hours.
@@ -60,47 +61,23 @@ pub async fn handle_batch(
 pub async fn run_worker(
     processor: Arc<Processor>,
     queue: Arc<dyn QueueConsumer>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        let received = tokio::select! {
-            r = queue.receive(10, 60, 500) => r,
-            _ = stop.changed() => return,
-        };
-        let deliveries = match received {
-            Ok(d) if d.is_empty() => {
-                // A queue that does not long-poll must not turn this into a busy loop.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
-            Ok(d) => d,
-            Err(e) => {
-                warn!(error = %e, "queue receive failed");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        for delivery in deliveries {
+    ports::queue::consume(queue.as_ref(), 10, 60, stop, |delivery| {
+        let processor = processor.clone();
+        async move {
             let result = processor
                 .handle(&delivery.body, delivery.receive_count)
                 .instrument(info_span!("job", message_id = %delivery.message_id))
                 .await;
-            let acked = match result {
-                JobResult::Done => queue.ack(&delivery.receipt).await,
-                JobResult::RetryAfter(delay) => {
-                    queue.retry_after(&delivery.receipt, secs(delay)).await
-                }
-                // Left invisible until its timeout; after max receives the queue dead-letters it.
-                JobResult::Reject => Ok(()),
-            };
-            if let Err(e) = acked {
-                warn!(error = %e, "could not settle a message; it will be redelivered");
+            match result {
+                JobResult::Done => Settle::Ack,
+                JobResult::RetryAfter(delay) => Settle::RetryAfter(secs(delay)),
+                JobResult::Reject => Settle::Leave,
             }
         }
-    }
+    })
+    .await;
 }
 
 fn secs(delay: Duration) -> u32 {

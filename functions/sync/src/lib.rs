@@ -9,6 +9,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use crm::CrmError;
 use crm::sync::{StartOutcome, SyncRunner};
 use ports::QueueConsumer;
+use ports::queue::Settle;
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
@@ -51,46 +52,26 @@ pub async fn handle_batch(runner: &SyncRunner, event: SqsEvent) -> SqsBatchRespo
 pub async fn run_worker(
     runner: Arc<SyncRunner>,
     queue: Arc<dyn QueueConsumer>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        let received = tokio::select! {
-            r = queue.receive(1, 900, 500) => r,
-            _ = stop.changed() => return,
-        };
-        let deliveries = match received {
-            Ok(d) if d.is_empty() => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
-            Ok(d) => d,
-            Err(e) => {
-                warn!(error = %e, "sync queue receive failed");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        for delivery in deliveries {
-            let settled = match runner.step(&delivery.body).await {
-                Ok(_) => queue.ack(&delivery.receipt).await,
+    ports::queue::consume(queue.as_ref(), 1, 900, stop, |delivery| {
+        let runner = runner.clone();
+        async move {
+            match runner.step(&delivery.body).await {
+                Ok(_) => Settle::Ack,
                 Err(e) if e.is_retryable() => {
                     warn!(error = %e.summary(), "sync step will be retried");
-                    queue.retry_after(&delivery.receipt, 30).await
+                    Settle::RetryAfter(30)
                 }
                 // Left to the dead-letter queue after its receives run out.
                 Err(e) => {
                     warn!(error = %e.summary(), "sync step failed");
-                    Ok(())
+                    Settle::Leave
                 }
-            };
-            if let Err(e) = settled {
-                warn!(error = %e, "could not settle a sync message");
             }
         }
-    }
+    })
+    .await;
 }
 
 /// Local mode: the hourly trigger (`every`), until `stop` fires.

@@ -28,6 +28,64 @@ pub struct OutgoingMessage {
     pub delay_secs: u32,
 }
 
+/// What a consumer decided about one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// Done with it: remove it from the queue.
+    Ack,
+    /// Make it visible again after this many seconds.
+    RetryAfter(u32),
+    /// Leave it invisible until its timeout (after its last receive, the dead-letter queue).
+    Leave,
+}
+
+/// Polls `queue` until `stop` turns true, handing each delivery to `handle` and settling it as
+/// `handle` says: the worker loop of local mode (in AWS, Lambda's event source mapping polls).
+pub async fn consume<F, Fut>(
+    queue: &dyn QueueConsumer,
+    max: usize,
+    visibility_secs: u32,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut handle: F,
+) where
+    F: FnMut(Delivery) -> Fut,
+    Fut: std::future::Future<Output = Settle>,
+{
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let received = tokio::select! {
+            r = queue.receive(max, visibility_secs, 500) => r,
+            _ = stop.changed() => return,
+        };
+        let deliveries = match received {
+            Ok(d) if d.is_empty() => {
+                // A queue that does not long-poll must not turn this into a busy loop.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "queue receive failed");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        for delivery in deliveries {
+            let receipt = delivery.receipt.clone();
+            let settled = match handle(delivery).await {
+                Settle::Ack => queue.ack(&receipt).await,
+                Settle::RetryAfter(secs) => queue.retry_after(&receipt, secs).await,
+                Settle::Leave => Ok(()),
+            };
+            if let Err(e) = settled {
+                tracing::warn!(error = %e, "could not settle a message; it will be redelivered");
+            }
+        }
+    }
+}
+
 /// Longest delay SQS accepts on a message (15 minutes).
 pub const MAX_DELAY_SECS: u32 = 900;
 /// Largest body SQS accepts.
