@@ -189,6 +189,33 @@ impl Query {
     }
 }
 
+/// Most items one query page may ask for.
+pub const MAX_QUERY_LIMIT: usize = 1000;
+
+impl Query {
+    /// The contract every adapter enforces: a limit of 1..=[`MAX_QUERY_LIMIT`], a partition
+    /// key, and a `Between` whose bounds are in order.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        if self.limit == 0 || self.limit > MAX_QUERY_LIMIT {
+            return Err(StoreError::Invalid(format!(
+                "limit must be 1..={MAX_QUERY_LIMIT}, got {}",
+                self.limit
+            )));
+        }
+        if self.pk.is_empty() {
+            return Err(StoreError::Invalid("query pk must not be empty".into()));
+        }
+        if let SkCondition::Between(low, high) = &self.sk
+            && low > high
+        {
+            return Err(StoreError::Invalid(format!(
+                "between: lower bound {low:?} is above upper bound {high:?}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// One page of query results. A page may hold fewer than `limit` items even when more follow:
 /// keep reading while `next_cursor` is `Some`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -218,6 +245,39 @@ pub enum WriteOp {
 
 /// Most operations one transaction may carry (DynamoDB's TransactWriteItems limit).
 pub const MAX_TRANSACTION_OPS: usize = 100;
+
+impl WriteOp {
+    /// The (pk, sk) the operation names.
+    pub fn key(&self) -> (&str, &str) {
+        match self {
+            WriteOp::Put { item, .. } => (item.pk.as_str(), item.sk.as_str()),
+            WriteOp::Delete { pk, sk, .. } | WriteOp::Check { pk, sk, .. } => {
+                (pk.as_str(), sk.as_str())
+            }
+        }
+    }
+}
+
+/// The contract every adapter enforces on a transaction: at most [`MAX_TRANSACTION_OPS`]
+/// operations, each key named once.
+pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
+    if ops.len() > MAX_TRANSACTION_OPS {
+        return Err(StoreError::Invalid(format!(
+            "a transaction holds at most {MAX_TRANSACTION_OPS} operations, got {}",
+            ops.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for op in ops {
+        let (pk, sk) = op.key();
+        if !seen.insert((pk, sk)) {
+            return Err(StoreError::Invalid(format!(
+                "a transaction names {pk}/{sk} more than once"
+            )));
+        }
+    }
+    Ok(())
+}
 
 #[async_trait]
 pub trait ItemStore: Send + Sync {

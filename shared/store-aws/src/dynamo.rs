@@ -10,7 +10,7 @@
 //! | `ver` | N | `version` |
 //! | `doc` | M | the document, as a native map |
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::types::{
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest, ScalarAttributeType,
     TableStatus, TimeToLiveSpecification, TransactWriteItem, WriteRequest,
 };
-use ports::store::MAX_TRANSACTION_OPS;
+use ports::store::validate_transaction;
 use ports::{
     Clock, Condition, IndexName, Item, ItemStore, Page, Query, SkCondition, StoreError,
     SystemClock, WriteOp,
@@ -50,8 +50,6 @@ const MAX_PK_BYTES: usize = 2048;
 const MAX_SK_BYTES: usize = 1024;
 /// Largest item DynamoDB stores.
 const MAX_ITEM_BYTES: usize = 400 * 1024;
-/// Largest page of a query.
-const MAX_LIMIT: usize = 1000;
 /// Most DynamoDB round trips one `query` call makes to fill its page.
 const MAX_QUERY_ROUNDS: usize = 5;
 /// Items per BatchWriteItem call.
@@ -160,7 +158,7 @@ impl ItemStore for DynamoStore {
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        validate_query(&query)?;
+        query.validate()?;
         let (index_name, ipk, isk) = index_attrs(query.index);
         let mut start = match &query.cursor {
             None => None,
@@ -252,31 +250,15 @@ impl ItemStore for DynamoStore {
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        if ops.len() > MAX_TRANSACTION_OPS {
-            return Err(StoreError::Invalid(format!(
-                "a transaction holds at most {MAX_TRANSACTION_OPS} operations, got {}",
-                ops.len()
-            )));
-        }
+        validate_transaction(&ops)?;
         if ops.is_empty() {
             return Ok(());
         }
         let now = self.now();
-        let mut seen = HashSet::new();
         let mut items = Vec::with_capacity(ops.len());
         for op in &ops {
-            let (pk, sk) = match op {
-                WriteOp::Put { item, .. } => (item.pk.as_str(), item.sk.as_str()),
-                WriteOp::Delete { pk, sk, .. } | WriteOp::Check { pk, sk, .. } => {
-                    (pk.as_str(), sk.as_str())
-                }
-            };
+            let (pk, sk) = op.key();
             check_key(pk, sk)?;
-            if !seen.insert((pk, sk)) {
-                return Err(StoreError::Invalid(format!(
-                    "a transaction names {pk}/{sk} more than once"
-                )));
-            }
             items.push(self.transact_item(op, now)?);
         }
         self.client
@@ -471,26 +453,6 @@ fn check_key(pk: &str, sk: &str) -> Result<(), StoreError> {
     if pk.len() > MAX_PK_BYTES || sk.len() > MAX_SK_BYTES {
         return Err(StoreError::Invalid(format!(
             "keys are limited to {MAX_PK_BYTES} bytes (pk) and {MAX_SK_BYTES} bytes (sk)"
-        )));
-    }
-    Ok(())
-}
-
-fn validate_query(query: &Query) -> Result<(), StoreError> {
-    if query.limit == 0 || query.limit > MAX_LIMIT {
-        return Err(StoreError::Invalid(format!(
-            "limit must be 1..={MAX_LIMIT}, got {}",
-            query.limit
-        )));
-    }
-    if query.pk.is_empty() {
-        return Err(StoreError::Invalid("query pk must not be empty".into()));
-    }
-    if let SkCondition::Between(low, high) = &query.sk
-        && low > high
-    {
-        return Err(StoreError::Invalid(format!(
-            "between: lower bound {low:?} is above upper bound {high:?}"
         )));
     }
     Ok(())

@@ -1,12 +1,11 @@
 //! [`SqliteStore`]: the item store port over the embedded database.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use ports::{
     Condition, IndexName, Item, ItemStore, Page, Query, SkCondition, StoreError, WriteOp,
-    store::MAX_TRANSACTION_OPS,
+    store::validate_transaction,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -20,8 +19,6 @@ const MAX_PK_BYTES: usize = 2048;
 const MAX_SK_BYTES: usize = 1024;
 /// Largest item, keys and document together (DynamoDB's 400 KB).
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
-/// Largest page of a query.
-const MAX_LIMIT: usize = 1000;
 
 const COLUMNS: &str =
     "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, expires_at, version, data";
@@ -94,16 +91,10 @@ impl ItemStore for SqliteStore {
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        if ops.len() > MAX_TRANSACTION_OPS {
-            return Err(StoreError::Invalid(format!(
-                "a transaction holds at most {MAX_TRANSACTION_OPS} operations, got {}",
-                ops.len()
-            )));
-        }
+        validate_transaction(&ops)?;
         if ops.is_empty() {
             return Ok(());
         }
-        let mut seen = HashSet::new();
         let mut planned = Vec::with_capacity(ops.len());
         for op in ops {
             let planned_op = match op {
@@ -119,12 +110,6 @@ impl ItemStore for SqliteStore {
                     PlannedOp::Check(pk, sk, condition)
                 }
             };
-            let (pk, sk) = planned_op.key();
-            if !seen.insert((pk.to_owned(), sk.to_owned())) {
-                return Err(StoreError::Invalid(format!(
-                    "a transaction names {pk}/{sk} more than once"
-                )));
-            }
             planned.push(planned_op);
         }
         self.db
@@ -395,22 +380,7 @@ struct QueryPlan {
 
 impl QueryPlan {
     fn new(query: Query) -> Result<Self, StoreError> {
-        if query.limit == 0 || query.limit > MAX_LIMIT {
-            return Err(StoreError::Invalid(format!(
-                "limit must be 1..={MAX_LIMIT}, got {}",
-                query.limit
-            )));
-        }
-        if query.pk.is_empty() {
-            return Err(StoreError::Invalid("query pk must not be empty".into()));
-        }
-        if let SkCondition::Between(low, high) = &query.sk
-            && low > high
-        {
-            return Err(StoreError::Invalid(format!(
-                "between: lower bound {low:?} is above upper bound {high:?}"
-            )));
-        }
+        query.validate()?;
         let after = match &query.cursor {
             None => None,
             Some(text) => {
