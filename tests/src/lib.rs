@@ -14,7 +14,7 @@ use crm::process::ProcessorSettings;
 use crm::repo::{CallbackLog, CustomerRepo, TagCatalogue};
 use ports::{ItemStore, SystemClock};
 use serde_json::{Value, json};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use store_embedded::{EmbeddedDb, EmbeddedQueue};
 use wecom_api::RetryPolicy;
 use wecom_crm::{Adapters, AppOptions, RunningApp};
 use wecom_sim::SimConfig;
@@ -36,6 +36,9 @@ pub struct Harness {
     pub tags: TagCatalogue,
     /// The embedded queue, when the backend is embedded (to check it stays empty).
     pub embedded_queue: Option<Arc<EmbeddedQueue>>,
+    /// EventBridge Scheduler on moto, when the backend is moto (schedules are never fired).
+    pub eventbridge: Option<Arc<store_aws::EventBridgeScheduler>>,
+    pub backend: Backend,
     _dir: tempfile::TempDir,
 }
 
@@ -45,6 +48,8 @@ pub struct Setup {
     pub max_skew_secs: i64,
     /// Event workers (0: events are accepted and queued, not processed).
     pub workers: usize,
+    /// How often open campaigns' send results are read.
+    pub tracking_every: Option<Duration>,
 }
 
 impl Default for Setup {
@@ -52,10 +57,12 @@ impl Default for Setup {
         let mut sim = SimConfig::demo();
         sim.callback_retry_delay = Duration::from_millis(300);
         sim.callback_timeout = Duration::from_secs(3);
+        sim.groupmsg_dispatch_delay = Duration::from_millis(200);
         Self {
             sim,
             max_skew_secs: 0,
             workers: 2,
+            tracking_every: Some(Duration::from_millis(300)),
         }
     }
 }
@@ -82,43 +89,53 @@ impl Harness {
     }
 
     async fn start_in(dir: tempfile::TempDir, backend: Backend, setup: Setup) -> Self {
-        let (store, queue, consumer, embedded_queue, sync_queue, sync_consumer) = match backend {
+        let (adapters, embedded_queue, scheduler) = match backend {
             Backend::Embedded => {
                 let db = EmbeddedDb::open(&dir.path().join("crm.db")).unwrap();
                 let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
-                let sync = Arc::new(EmbeddedQueue::new(db.clone(), "sync", 8));
-                let sync_producer: Arc<dyn ports::JobQueue> = sync.clone();
-                let sync_consumer: Arc<dyn ports::QueueConsumer> = sync;
-                let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db));
-                let producer: Arc<dyn ports::JobQueue> = queue.clone();
-                let consumer: Arc<dyn ports::QueueConsumer> = queue.clone();
-                (
-                    store,
-                    producer,
-                    consumer,
-                    Some(queue),
-                    sync_producer,
-                    sync_consumer,
-                )
+                let adapters = Adapters::embedded(db, 8, Arc::new(SystemClock));
+                (adapters, Some(queue), None)
             }
             Backend::Moto => {
                 let store: Arc<dyn ItemStore> = store_aws::testing::fresh_shared_store().await;
-                let queue = Arc::new(store_aws::testing::fresh_queue(8).await.queue);
-                let producer: Arc<dyn ports::JobQueue> = queue.clone();
-                let consumer: Arc<dyn ports::QueueConsumer> = queue;
-                let sync = Arc::new(store_aws::testing::fresh_queue(8).await.queue);
-                let sync_producer: Arc<dyn ports::JobQueue> = sync.clone();
-                let sync_consumer: Arc<dyn ports::QueueConsumer> = sync;
-                (
+                let events = store_aws::testing::fresh_queue(8).await;
+                let sync = store_aws::testing::fresh_queue(8).await;
+                let campaigns = store_aws::testing::fresh_queue(8).await;
+                let sends = store_aws::testing::fresh_queue(8).await;
+                let scheduler = Arc::new(store_aws::testing::fresh_scheduler().await);
+                let dead_letters: Vec<(String, Arc<dyn ports::DeadLetters>)> = vec![
+                    ("events".to_owned(), Arc::new(events.dead_letter_port)),
+                    ("sync".to_owned(), Arc::new(sync.dead_letter_port)),
+                    ("campaigns".to_owned(), Arc::new(campaigns.dead_letter_port)),
+                    ("sends".to_owned(), Arc::new(sends.dead_letter_port)),
+                ];
+                let (events, sync, campaigns, sends) = (
+                    Arc::new(events.queue),
+                    Arc::new(sync.queue),
+                    Arc::new(campaigns.queue),
+                    Arc::new(sends.queue),
+                );
+                let adapters = Adapters {
                     store,
-                    producer,
-                    consumer,
-                    None,
-                    sync_producer,
-                    sync_consumer,
-                )
+                    queue: events.clone(),
+                    consumer: events,
+                    sync_queue: sync.clone(),
+                    sync_consumer: sync,
+                    campaign_queue: campaigns.clone(),
+                    campaign_consumer: campaigns,
+                    send_queue: sends.clone(),
+                    send_consumer: sends,
+                    scheduler: scheduler.clone(),
+                    // moto stores schedules and never fires them: tests invoke the campaign
+                    // function with the schedule's payload, as EventBridge would.
+                    schedule_runner: None,
+                    dead_letters,
+                    clock: Arc::new(SystemClock),
+                };
+                (adapters, None, Some(scheduler))
             }
         };
+        let store = adapters.store.clone();
         let mut options = AppOptions::new("127.0.0.1:0".parse().unwrap());
         options.simulate = Some(setup.sim);
         options.config_seed = crm::config::CorpConfig::from_env_map(|_| None);
@@ -128,19 +145,20 @@ impl Harness {
         options.config_reload = Duration::ZERO;
         options.sync_every = None;
         options.sync.min_call_interval = Duration::ZERO;
+        options.tracking_every = setup.tracking_every;
+        options.automations_daily = false;
+        options.schedule_tick = Duration::from_millis(100);
+        options.send_backoff = campaigns::queue::Backoff {
+            retry: Duration::from_secs(1),
+            rate_limited: Duration::from_secs(1),
+            poison: Duration::from_secs(1),
+        };
+        options.campaigns.reconcile_after = Duration::from_secs(10);
         options.processor = ProcessorSettings {
             rate_limit_backoff: Duration::from_secs(1),
             retry_base: Duration::from_millis(200),
             retry_max: Duration::from_secs(1),
             ..ProcessorSettings::default()
-        };
-        let adapters = Adapters {
-            store: store.clone(),
-            queue,
-            consumer,
-            sync_queue,
-            sync_consumer,
-            clock: Arc::new(SystemClock),
         };
         let app = wecom_crm::start(adapters, options).await.unwrap();
         Self {
@@ -151,6 +169,8 @@ impl Harness {
             store,
             http: reqwest::Client::new(),
             embedded_queue,
+            eventbridge: scheduler,
+            backend,
             _dir: dir,
         }
     }
@@ -352,5 +372,107 @@ impl Harness {
             .into_iter()
             .find(|r| r["userid"] == userid && r["external_userid"] == external_userid)
             .unwrap_or(Value::Null)
+    }
+}
+
+/// Polls `check` until it yields a value, for at most `limit`.
+pub async fn eventually_within<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+impl Harness {
+    /// Runs a sync through the admin API and waits for it to finish.
+    pub async fn sync_to_completion(&self) -> Value {
+        let (status, started) = self.api(reqwest::Method::POST, "/api/sync", None).await;
+        assert_eq!(status, 202, "{started}");
+        let run_id = started["run_id"].as_str().unwrap().to_owned();
+        eventually_within("the sync run finishes", Duration::from_secs(180), || {
+            let run_id = run_id.clone();
+            async move {
+                let (status, run) = self
+                    .api(
+                        reqwest::Method::GET,
+                        &format!("/api/sync/runs/{run_id}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(status, 200, "{run}");
+                (run["status"] == "done").then_some(run)
+            }
+        })
+        .await
+    }
+
+    /// Every customer matching a `GET /api/customers` query string, all pages.
+    pub async fn all_customers(&self, query: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/customers?limit=100&{query}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = self.api(reqwest::Method::GET, &path, None).await;
+            assert_eq!(status, 200, "{page}");
+            out.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Turns quiet hours off (the scenario must not depend on the time of day it runs at).
+    pub async fn without_quiet_hours(&self) {
+        let (status, body) = self
+            .api(
+                reqwest::Method::PUT,
+                "/api/config",
+                Some(json!({"send_rules": {"daily_cap_per_customer": 3, "quiet_start": "00:00", "quiet_end": "00:00"}})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// A campaign's view (status, progress, funnel).
+    pub async fn campaign(&self, id: &str) -> Value {
+        let (status, body) = self
+            .api(reqwest::Method::GET, &format!("/api/campaigns/{id}"), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Waits until the campaign reaches `status`.
+    pub async fn campaign_in(&self, id: &str, status: &str) -> Value {
+        eventually_within(
+            &format!("campaign {id} is {status}"),
+            Duration::from_secs(90),
+            || async move {
+                let c = self.campaign(id).await;
+                (c["status"] == status).then_some(c)
+            },
+        )
+        .await
+    }
+
+    /// The group-send tasks WeCom (the simulator) holds.
+    pub async fn group_msgs(&self) -> Vec<Value> {
+        self.control_get("groupmsgs")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }

@@ -170,7 +170,8 @@ impl From<CrmError> for ApiError {
             }
             CrmError::Store(StoreError::Unavailable(_) | StoreError::Conflict)
             | CrmError::Contention(_)
-            | CrmError::Queue(_) => {
+            | CrmError::Queue(_)
+            | CrmError::Scheduler(_) => {
                 warn!(error = %e, "backend unavailable");
                 ApiError::unavailable()
             }

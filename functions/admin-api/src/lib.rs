@@ -21,7 +21,10 @@ pub use auth::{AuthMode, Caller};
 pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 pub use state::AdminState;
 
-use routes::{audit, callback_logs, config, contact_ways, customers, records, stats, sync, tags};
+use routes::{
+    audit, automations, callback_logs, campaigns, config, contact_ways, customers, dead_letters,
+    media, messages, records, stats, sync, tags,
+};
 
 /// The OpenAPI document, generated from the handlers and types.
 #[derive(OpenApi)]
@@ -62,6 +65,24 @@ use routes::{audit, callback_logs, config, contact_ways, customers, records, sta
         tags::edit,
         tags::delete,
         stats::channels,
+        campaigns::create,
+        campaigns::preview,
+        campaigns::list,
+        campaigns::get_one,
+        campaigns::recipients,
+        campaigns::cancel,
+        media::upload,
+        messages::send,
+        messages::log,
+        automations::list,
+        automations::create,
+        automations::get_one,
+        automations::patch,
+        automations::delete,
+        automations::runs,
+        automations::run_now,
+        dead_letters::list,
+        dead_letters::replay,
     ),
     modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
@@ -75,6 +96,10 @@ use routes::{audit, callback_logs, config, contact_ways, customers, records, sta
         (name = "records", description = "预约与消费记录"),
         (name = "stats", description = "渠道统计"),
         (name = "contact-ways", description = "「联系我」二维码"),
+        (name = "campaigns", description = "客户群发活动"),
+        (name = "messages", description = "单独发送与消息记录"),
+        (name = "automations", description = "自动化规则（生日、回访、唤醒）"),
+        (name = "operations", description = "死信队列"),
     )
 )]
 pub struct ApiDoc;
@@ -205,6 +230,30 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             "/api/contact-ways/{config_id}/qrcode",
             get(contact_ways::qrcode),
         )
+        .route(
+            "/api/campaigns",
+            get(campaigns::list).post(campaigns::create),
+        )
+        .route("/api/campaigns/preview", post(campaigns::preview))
+        .route("/api/campaigns/{id}", get(campaigns::get_one))
+        .route("/api/campaigns/{id}/recipients", get(campaigns::recipients))
+        .route("/api/campaigns/{id}/cancel", post(campaigns::cancel))
+        .route("/api/media", post(media::upload))
+        .route("/api/messages", get(messages::log).post(messages::send))
+        .route(
+            "/api/automations",
+            get(automations::list).post(automations::create),
+        )
+        .route(
+            "/api/automations/{id}",
+            get(automations::get_one)
+                .patch(automations::patch)
+                .delete(automations::delete),
+        )
+        .route("/api/automations/{id}/runs", get(automations::runs))
+        .route("/api/automations/{id}/run", post(automations::run_now))
+        .route("/api/dead-letters", get(dead_letters::list))
+        .route("/api/dead-letters/{id}/replay", post(dead_letters::replay))
         .route(
             "/api/openapi.json",
             get(|| async {

@@ -25,6 +25,7 @@ async fn main() -> Result<(), Error> {
         Arc::new(aws.sqs_queue(sync_queue)),
         StepBudget::time(std::time::Duration::from_secs(10)),
     );
+    let campaigns = aws.campaigns(wecom.clone()).await?;
     let state = AdminState {
         store: aws.store.clone(),
         queue: aws.events_queue.clone(),
@@ -36,6 +37,8 @@ async fn main() -> Result<(), Error> {
         callback_log_retention_days: aws.env.callback_log_retention_days,
         http: reqwest::Client::new(),
         sync: Arc::new(sync),
+        campaigns,
+        dead_letters: Arc::new(aws.dead_letters()),
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

@@ -25,6 +25,10 @@ pub struct AdminState {
     pub http: reqwest::Client,
     /// Starts sync runs on demand.
     pub sync: Arc<crm::sync::SyncRunner>,
+    /// The campaign engine (campaigns, direct messages, media, tracked links).
+    pub campaigns: crm::campaign::Campaigns,
+    /// The dead letters of each queue, by queue name.
+    pub dead_letters: Arc<Vec<(String, Arc<dyn ports::DeadLetters>)>>,
 }
 
 impl AdminState {
@@ -34,6 +38,10 @@ impl AdminState {
 
     pub fn tags(&self) -> TagCatalogue {
         TagCatalogue::new(self.store.clone())
+    }
+
+    pub fn automations(&self) -> crm::automation::Automations {
+        crm::automation::Automations::new(self.campaigns.clone())
     }
 
     pub fn callback_log(&self) -> CallbackLog {

@@ -39,7 +39,19 @@ fn state() -> AdminState {
         Arc::new(EmbeddedQueue::new(db.clone(), "sync", 5)),
         crm::sync::StepBudget::pages(1),
     );
+    let campaigns = crm::campaign::Campaigns {
+        store: store.clone(),
+        campaign_queue: Arc::new(EmbeddedQueue::new(db.clone(), "campaigns", 5)),
+        send_queue: Arc::new(EmbeddedQueue::new(db.clone(), "sends", 5)),
+        scheduler: Arc::new(store_embedded::EmbeddedScheduler::new(store.clone())),
+        wecom: wecom.clone(),
+        clock: clock.clone(),
+        ids: Arc::new(SequentialIds::new("campaign")),
+        settings: crm::campaign::CampaignSettings::default(),
+    };
     AdminState {
+        campaigns,
+        dead_letters: Arc::new(Vec::new()),
         sync: Arc::new(sync),
         store,
         queue: Arc::new(EmbeddedQueue::new(db, "events", 5)),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crm::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
 use crm::repo::CustomerRepo;
 use ports::SystemClock;
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use store_embedded::{EmbeddedDb, SqliteStore};
 use wecom_api::model::FollowUserTag;
 use wecom_crm::{Adapters, AppOptions};
 
@@ -106,7 +106,6 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let db = EmbeddedDb::open(&dir.path().join("bench.db")).unwrap();
     let store = Arc::new(SqliteStore::new(db.clone()));
-    let queue = Arc::new(EmbeddedQueue::new(db, "events", 8));
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -124,13 +123,10 @@ async fn main() {
     options.workers = 0;
     options.admin_token = "bench-token".into();
     let app = wecom_crm::start(
-        Adapters {
-            store,
-            queue: queue.clone(),
-            consumer: queue.clone(),
-            sync_queue: queue.clone(),
-            sync_consumer: queue,
-            clock: Arc::new(SystemClock),
+        {
+            let mut adapters = Adapters::embedded(db.clone(), 8, Arc::new(SystemClock));
+            adapters.store = store;
+            adapters
         },
         options,
     )

@@ -78,20 +78,13 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let db = EmbeddedDb::open(&dir.path().join("bench.db")).unwrap();
     let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
-    let store = Arc::new(SqliteStore::new(db));
+    let store = Arc::new(SqliteStore::new(db.clone()));
     let sim = wecom_sim::SimConfig::demo();
     let mut options = AppOptions::new("127.0.0.1:0".parse().unwrap());
     options.simulate = Some(sim.clone());
     options.workers = 0; // measure acceptance alone; the jobs stay queued to be counted
     let app = wecom_crm::start(
-        Adapters {
-            store: store.clone(),
-            queue: queue.clone(),
-            consumer: queue.clone(),
-            sync_queue: queue.clone(),
-            sync_consumer: queue.clone(),
-            clock: Arc::new(SystemClock),
-        },
+        Adapters::embedded(db.clone(), 8, Arc::new(SystemClock)),
         options,
     )
     .await

@@ -6,6 +6,9 @@
 //! `cargo bench -p wecom-crm --bench sync [-- CUSTOMERS STAFF]` (defaults 100000 and 50).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::panic)]
 
+mod common;
+use common::peak_rss_mib;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -70,19 +73,6 @@ impl ItemStore for Counting {
         }
         self.inner.batch_put(items).await
     }
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 async fn full_run(engine: &SyncEngine) -> crm::model::SyncRun {

@@ -17,13 +17,17 @@ use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use callback::{CallbackHandler, CallbackRequest, CallbackSettings};
+use campaigns::queue::Backoff;
+use crm::automation::Automations;
+use crm::campaign::{CampaignSettings, Campaigns};
 use crm::config::CorpConfig;
 use crm::ingest::Ingestor;
 use crm::process::{Processor, ProcessorSettings};
 use crm::repo::{CallbackLog, ConfigRepo, StoreTokenStore};
 use crm::sync::{StepBudget, SyncConfig, SyncEngine, SyncRunner};
 use ports::RandomIds;
-use ports::{Clock, ItemStore, JobQueue, QueueConsumer};
+use ports::{Clock, DeadLetters, ItemStore, JobQueue, QueueConsumer, Scheduler};
+use store_embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedScheduler, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -42,7 +46,57 @@ pub struct Adapters {
     /// The sync's own queue (a run's steps).
     pub sync_queue: Arc<dyn JobQueue>,
     pub sync_consumer: Arc<dyn QueueConsumer>,
+    /// Campaign runs due now and continuations of long resolutions.
+    pub campaign_queue: Arc<dyn JobQueue>,
+    pub campaign_consumer: Arc<dyn QueueConsumer>,
+    /// One message per group-send task to create.
+    pub send_queue: Arc<dyn JobQueue>,
+    pub send_consumer: Arc<dyn QueueConsumer>,
+    /// Campaigns' one-time schedules.
+    pub scheduler: Arc<dyn Scheduler>,
+    /// Fires due schedules in this process; `None` when something else fires them (moto's
+    /// EventBridge stores schedules but never fires them).
+    pub schedule_runner: Option<Arc<EmbeddedScheduler>>,
+    /// Each queue's dead letters, by queue name.
+    pub dead_letters: Vec<(String, Arc<dyn DeadLetters>)>,
     pub clock: Arc<dyn Clock>,
+}
+
+impl Adapters {
+    /// Everything on one embedded database: the store, durable queues (dead-lettered after
+    /// `max_receives`) and the in-process scheduler.
+    pub fn embedded(db: Arc<EmbeddedDb>, max_receives: u32, clock: Arc<dyn Clock>) -> Self {
+        let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
+        let queue = |name: &str| Arc::new(EmbeddedQueue::new(db.clone(), name, max_receives));
+        let (events, sync, campaigns, sends) = (
+            queue("events"),
+            queue("sync"),
+            queue("campaigns"),
+            queue("sends"),
+        );
+        let scheduler = Arc::new(EmbeddedScheduler::new(store.clone()));
+        let dead_letters: Vec<(String, Arc<dyn DeadLetters>)> = vec![
+            ("events".to_owned(), events.clone()),
+            ("sync".to_owned(), sync.clone()),
+            ("campaigns".to_owned(), campaigns.clone()),
+            ("sends".to_owned(), sends.clone()),
+        ];
+        Self {
+            store,
+            queue: events.clone(),
+            consumer: events,
+            sync_queue: sync.clone(),
+            sync_consumer: sync,
+            campaign_queue: campaigns.clone(),
+            campaign_consumer: campaigns,
+            send_queue: sends.clone(),
+            send_consumer: sends,
+            scheduler: scheduler.clone(),
+            schedule_runner: Some(scheduler),
+            dead_letters,
+            clock,
+        }
+    }
 }
 
 pub struct AppOptions {
@@ -64,6 +118,16 @@ pub struct AppOptions {
     /// How often the hourly sync starts (`None`: only on demand, `POST /api/sync`).
     pub sync_every: Option<std::time::Duration>,
     pub sync: SyncConfig,
+    /// Campaign settings; an empty `link_base` becomes this listener's URL.
+    pub campaigns: CampaignSettings,
+    /// How often open campaigns' send results are read (AWS: every 15 minutes).
+    pub tracking_every: Option<std::time::Duration>,
+    /// Run the automation rules daily at 01:00 Asia/Shanghai.
+    pub automations_daily: bool,
+    /// How often due schedules are looked for.
+    pub schedule_tick: std::time::Duration,
+    /// Retry spacing of the campaign and send workers.
+    pub send_backoff: Backoff,
 }
 
 impl AppOptions {
@@ -84,6 +148,11 @@ impl AppOptions {
             config_reload: std::time::Duration::from_secs(10),
             sync_every: Some(std::time::Duration::from_secs(3600)),
             sync: SyncConfig::default(),
+            campaigns: CampaignSettings::default(),
+            tracking_every: Some(std::time::Duration::from_secs(60)),
+            automations_daily: true,
+            schedule_tick: std::time::Duration::from_secs(1),
+            send_backoff: Backoff::default(),
         }
     }
 }
@@ -105,6 +174,8 @@ pub struct RunningApp {
     pub sim: Option<Simulator>,
     pub config: CorpConfig,
     pub admin_token: String,
+    /// The campaign engine the functions run on (tests invoke handlers with it).
+    pub campaigns: Arc<Campaigns>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -206,6 +277,20 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         adapters.sync_queue.clone(),
         StepBudget::time(std::time::Duration::from_secs(20)),
     ));
+    let mut campaign_settings = options.campaigns.clone();
+    if campaign_settings.link_base.is_empty() {
+        campaign_settings.link_base.clone_from(&base_url);
+    }
+    let campaigns = Arc::new(Campaigns {
+        store: adapters.store.clone(),
+        campaign_queue: adapters.campaign_queue.clone(),
+        send_queue: adapters.send_queue.clone(),
+        scheduler: adapters.scheduler.clone(),
+        wecom: wecom.clone(),
+        clock: adapters.clock.clone(),
+        ids: Arc::new(RandomIds),
+        settings: campaign_settings,
+    });
     let admin = admin_api::router(
         AdminState {
             store: adapters.store.clone(),
@@ -218,6 +303,8 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             callback_log_retention_days: options.callback_log_retention_days,
             http: reqwest::Client::new(),
             sync: sync.clone(),
+            campaigns: (*campaigns).clone(),
+            dead_letters: Arc::new(adapters.dead_letters.clone()),
         },
         AuthMode::Bearer(options.admin_token.clone().into()),
     );
@@ -235,7 +322,12 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .with_state(handler)
-        .merge(admin);
+        .merge(admin)
+        .merge(
+            Router::new()
+                .route("/t/{token}", get(redirect_route))
+                .with_state(campaigns.clone()),
+        );
     if let Some(sim) = &sim {
         router = router.merge(sim.router());
     }
@@ -272,6 +364,66 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             stop_rx.clone(),
         )));
     }
+    {
+        let consumer = adapters.campaign_consumer.clone();
+        let campaigns = campaigns.clone();
+        let stop = stop_rx.clone();
+        let backoff = options.send_backoff;
+        tasks.push(tokio::spawn(async move {
+            campaigns::queue::run_worker(consumer.as_ref(), backoff, stop, |body| {
+                let campaigns = campaigns.clone();
+                async move { campaigns.handle_job(&body).await }
+            })
+            .await;
+        }));
+    }
+    for _ in 0..options.workers.max(1) {
+        let campaigns = campaigns.clone();
+        let consumer = adapters.send_consumer.clone();
+        let stop = stop_rx.clone();
+        let backoff = options.send_backoff;
+        tasks.push(tokio::spawn(async move {
+            campaigns::queue::run_worker(consumer.as_ref(), backoff, stop, |body| {
+                let campaigns = campaigns.clone();
+                async move { campaigns.handle_send(&body).await }
+            })
+            .await;
+        }));
+    }
+    if let Some(runner) = adapters.schedule_runner.clone() {
+        let campaigns = campaigns.clone();
+        tasks.push(tokio::spawn(runner.run(
+            adapters.clock.clone(),
+            options.schedule_tick,
+            stop_rx.clone(),
+            move |schedule| {
+                let campaigns = campaigns.clone();
+                async move {
+                    match campaigns.handle_job(&schedule.payload).await {
+                        Ok(()) => true,
+                        Err(e) => {
+                            tracing::warn!(error = %e.summary(), schedule = %schedule.name, "scheduled run failed");
+                            // A permanent failure will not heal by retrying each tick.
+                            !e.is_retryable()
+                        }
+                    }
+                }
+            },
+        )));
+    }
+    if let Some(every) = options.tracking_every {
+        tasks.push(tokio::spawn(campaigns::tracking::run_schedule(
+            campaigns.clone(),
+            every,
+            stop_rx.clone(),
+        )));
+    }
+    if options.automations_daily {
+        tasks.push(tokio::spawn(campaigns::automation::run_daily(
+            Arc::new(Automations::new((*campaigns).clone())),
+            stop_rx.clone(),
+        )));
+    }
     info!(%addr, simulate = sim.is_some(), "local mode started");
     Ok(RunningApp {
         addr,
@@ -279,9 +431,20 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         sim,
         config,
         admin_token: options.admin_token,
+        campaigns,
         stop,
         tasks,
     })
+}
+
+async fn redirect_route(
+    State(campaigns): State<Arc<Campaigns>>,
+    method: Method,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    let answer = campaigns::redirect::redirect(&campaigns, &token, method == Method::GET).await;
+    let (parts, body) = answer.into_parts();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 async fn callback_route(

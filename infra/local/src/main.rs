@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use ports::{Clock, SystemClock};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use store_embedded::EmbeddedDb;
 use wecom_crm::{Adapters, AppOptions};
 
 #[derive(Parser)]
@@ -58,16 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let db = EmbeddedDb::open(&data_dir.join("wecom-crm.db"))?;
-    let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", MAX_RECEIVES));
-    let sync_queue = Arc::new(EmbeddedQueue::new(db.clone(), "sync", MAX_RECEIVES));
-    let adapters = Adapters {
-        store: Arc::new(SqliteStore::new(db)),
-        queue: queue.clone(),
-        consumer: queue,
-        sync_queue: sync_queue.clone(),
-        sync_consumer: sync_queue,
-        clock,
-    };
+    let adapters = Adapters::embedded(db, MAX_RECEIVES, clock);
     let mut options = AppOptions::new(listen);
     options.workers = workers;
     if simulate {

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::config::SimConfig;
 use crate::contact_way as cw;
+use crate::groupmsg as gm;
 use crate::model::{AppMessage, CorpTag, CorpTagGroup, TagOrigin, WelcomeMessage};
 use crate::sim::Simulator;
 use crate::state::{Relation, State as SimState, TagRef, normalize_path};
@@ -52,6 +53,14 @@ pub(crate) enum Api {
     DelContactWay,
     ListContactWay,
     CloseTempChat,
+    AddMsgTemplate,
+    GroupMsgListV2,
+    GroupMsgTask,
+    GroupMsgSendResult,
+    RemindGroupMsgSend,
+    CancelGroupMsgSend,
+    MediaUpload,
+    MediaUploadImg,
 }
 
 impl Api {
@@ -76,6 +85,14 @@ impl Api {
             "externalcontact/del_contact_way" => Api::DelContactWay,
             "externalcontact/list_contact_way" => Api::ListContactWay,
             "externalcontact/close_temp_chat" => Api::CloseTempChat,
+            "externalcontact/add_msg_template" => Api::AddMsgTemplate,
+            "externalcontact/get_groupmsg_list_v2" => Api::GroupMsgListV2,
+            "externalcontact/get_groupmsg_task" => Api::GroupMsgTask,
+            "externalcontact/get_groupmsg_send_result" => Api::GroupMsgSendResult,
+            "externalcontact/remind_groupmsg_send" => Api::RemindGroupMsgSend,
+            "externalcontact/cancel_groupmsg_send" => Api::CancelGroupMsgSend,
+            "media/upload" => Api::MediaUpload,
+            "media/uploadimg" => Api::MediaUploadImg,
             _ => return None,
         })
     }
@@ -91,6 +108,15 @@ impl Api {
                 | Api::ContactList
                 | Api::CorpTagList
         )
+    }
+
+    /// The largest body read, and the errcode for a larger one.
+    fn body_limit(self) -> (usize, i64) {
+        match self {
+            Api::MediaUpload => (crate::media::MAX_UPLOAD_BODY, 45001),
+            Api::MediaUploadImg => (crate::media::MAX_UPLOADIMG_BODY, 40009),
+            _ => (MAX_BODY, 40058),
+        }
     }
 }
 
@@ -120,6 +146,40 @@ pub(crate) async fn handle(
     let Some(api) = api else {
         return wx::not_found();
     };
+    // The whole request is received first; from then on the call runs to completion even if
+    // the caller hangs up (a client timeout during a slow answer does not undo the call, as
+    // with a real server). Errors keep their documented order: fault, then body, then the API.
+    let (limit, too_large) = api.body_limit();
+    let bytes = axum::body::to_bytes(body, limit).await.ok();
+    let request = Request {
+        api,
+        path,
+        method,
+        params,
+        headers,
+        bytes,
+        too_large,
+    };
+    match tokio::spawn(respond(sim, request, fault)).await {
+        Ok(resp) => resp,
+        Err(_) => WxError::detail(-1, "wecom-sim handler failed").into_response(),
+    }
+}
+
+/// A received `/cgi-bin/` request.
+struct Request {
+    api: Api,
+    path: String,
+    method: Method,
+    params: HashMap<String, String>,
+    headers: HeaderMap,
+    /// `None` when the body could not be read or was over the API's limit.
+    bytes: Option<axum::body::Bytes>,
+    /// The errcode for an unreadable or too large body.
+    too_large: i64,
+}
+
+async fn respond(sim: Simulator, req: Request, fault: Option<crate::model::FaultRule>) -> Response {
     if let Some(rule) = fault {
         if let Some(ms) = rule.delay_ms {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -128,33 +188,40 @@ pub(crate) async fn handle(
             return resp;
         }
     }
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            return WxError::detail(40058, "request body unreadable or too large").into_response();
-        }
+    let Some(bytes) = req.bytes else {
+        return WxError::detail(req.too_large, "request body unreadable or too large")
+            .into_response();
     };
     let now_ms = sim.now_ms();
     let config = sim.config();
     let base = crate::contact_way::public_base(
         config.public_base_url.as_deref(),
-        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+        req.headers.get(header::HOST).and_then(|h| h.to_str().ok()),
     );
+    let content_type = req
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok());
     let call = Call {
-        method: &method,
-        params: &params,
+        method: &req.method,
+        params: &req.params,
         body: &bytes,
+        content_type,
         now_ms,
         public_base: &base,
     };
     let result = {
         let mut st = sim.lock();
-        dispatch(&mut st, config, api, &call)
+        dispatch(&mut st, config, req.api, &call)
     };
     match result {
         Ok(fields) => wx::ok_response(fields),
         Err(e) => {
-            tracing::debug!(path, errcode = e.code, "wecom-sim answered an error");
+            tracing::debug!(
+                path = req.path,
+                errcode = e.code,
+                "wecom-sim answered an error"
+            );
             e.into_response()
         }
     }
@@ -181,6 +248,8 @@ struct Call<'a> {
     method: &'a Method,
     params: &'a HashMap<String, String>,
     body: &'a [u8],
+    /// The request's `Content-Type` (multipart uploads).
+    content_type: Option<&'a str>,
     now_ms: i64,
     /// Base URL for absolute `qr_code` links.
     public_base: &'a str,
@@ -191,6 +260,7 @@ fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) ->
         method,
         params,
         body,
+        content_type,
         now_ms,
         public_base,
     } = *call;
@@ -225,6 +295,18 @@ fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) ->
         Api::DelContactWay => cw::del_contact_way(st, parse_body(body)?),
         Api::ListContactWay => cw::list_contact_way(st, parse_body_or_default(body)?, now),
         Api::CloseTempChat => cw::close_temp_chat(st, parse_body(body)?),
+        Api::AddMsgTemplate => gm::add_msg_template(st, parse_body(body)?, now_ms),
+        Api::GroupMsgListV2 => gm::get_groupmsg_list_v2(st, parse_body(body)?),
+        Api::GroupMsgTask => gm::get_groupmsg_task(st, config, parse_body(body)?, now_ms),
+        Api::GroupMsgSendResult => {
+            gm::get_groupmsg_send_result(st, config, parse_body(body)?, now_ms)
+        }
+        Api::RemindGroupMsgSend => gm::remind_groupmsg_send(st, parse_body(body)?, now_ms),
+        Api::CancelGroupMsgSend => gm::cancel_groupmsg_send(st, parse_body(body)?),
+        Api::MediaUpload => {
+            crate::media::upload(st, param(params, "type"), content_type, body, now_ms)
+        }
+        Api::MediaUploadImg => crate::media::upload_image(st, content_type, body, now_ms),
     }
 }
 
@@ -1052,7 +1134,7 @@ struct WelcomeReq {
 const ATTACHMENT_TYPES: [&str; 5] = ["image", "link", "miniprogram", "video", "file"];
 
 /// Checks `attachments[]` (≤ 9, known msgtypes with their object).
-fn check_attachments(attachments: &[Value]) -> Result<(), WxError> {
+pub(crate) fn check_attachments(attachments: &[Value]) -> Result<(), WxError> {
     if attachments.len() > 9 {
         return Err(WxError::new(41064));
     }

@@ -35,6 +35,9 @@ pub struct SimConfig {
     /// absolute `qr_code` URLs (`{base}/sim/qr/{config_id}.png`). `None`: derived from the
     /// request's `Host` header (`http://{Host}`).
     pub public_base_url: Option<String>,
+    /// How long after `add_msg_template` a 群发 is still "dispatching": `get_groupmsg_task` and
+    /// `get_groupmsg_send_result` answer 41063 until then (wecom-api.md §5). Default 2 s.
+    pub groupmsg_dispatch_delay: Duration,
 }
 
 impl SimConfig {
@@ -54,6 +57,7 @@ impl SimConfig {
             callback_timeout: Duration::from_secs(5),
             demo_data: true,
             public_base_url: None,
+            groupmsg_dispatch_delay: Duration::from_secs(2),
         }
     }
 

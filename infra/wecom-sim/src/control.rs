@@ -826,6 +826,12 @@ pub(crate) async fn index() -> Response {
             "POST /sim/control/clock/advance",
             "POST /sim/control/seed",
             "POST /sim/control/silent",
+            "POST /sim/control/groupmsg/confirm",
+            "GET /sim/control/groupmsgs",
+            "GET|POST /sim/control/groupmsg/quota",
+            "POST /sim/control/groupmsg/received",
+            "GET /sim/control/media",
+            "POST /sim/control/media/expire",
         ]
     }))
 }

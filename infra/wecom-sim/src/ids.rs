@@ -91,6 +91,25 @@ pub(crate) fn app_msgid() -> String {
     pick(URL_SAFE, 60)
 }
 
+/// A 群发 msgid (`msg` + 25 alphanumerics, like WeCom's `msgGCAAAXtWy…`).
+pub(crate) fn group_msgid() -> String {
+    format!("msg{}", pick(ALNUM, 25))
+}
+
+/// A temporary media_id (44 url-safe characters).
+pub(crate) fn media_id() -> String {
+    pick(URL_SAFE, 44)
+}
+
+/// A permanent `uploadimg` URL on WeCom's image host.
+pub(crate) fn image_url() -> String {
+    format!(
+        "https://wework.qpic.cn/wwpic/{}_{}/0",
+        pick(DIGITS, 6),
+        pick(ALNUM, 24)
+    )
+}
+
 /// Hex for the errmsg `hint`.
 pub(crate) fn hint_hex() -> String {
     let bytes: [u8; 16] = rand::rng().random();

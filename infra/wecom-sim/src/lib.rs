@@ -41,10 +41,20 @@
 //! | `POST externalcontact/del_contact_way` | 40058 unknown id (UNCONFIRMED) |
 //! | `POST externalcontact/list_contact_way` | `{start_time (default end − 90 d), end_time (default now), cursor, limit (default 100, > 1000 → 40058)}` → `contact_way[{config_id}]`, `next_cursor` (`""` at the end); temp ways never listed |
 //! | `POST externalcontact/close_temp_chat` | `{userid, external_userid}`: 41009/60111 member, 40096 unknown customer, 40058 no open temp session (UNCONFIRMED) |
+//! | `POST externalcontact/add_msg_template` | 企业群发, `chat_type` single only (group → 40058). `sender` required: 41009 / 60111 / 84074 (UNCONFIRMED) as `list`. `external_userid` ≤ 10 000 (else 40058; empty → every customer of the sender); `tag_filter` OR within a group, AND across groups. text > 4000 B, no text and no attachment, link/miniprogram/image/video/file field rules → 40058 (UNCONFIRMED codes); > 9 attachments 41064; bad msgtype 41065; `media_id` / `pic_media_id` unknown, expired or of another type → 40007. Not-active customers of the sender → `fail_list`; none sendable → 41048. → `{msgid, fail_list}` |
+//! | `POST externalcontact/get_groupmsg_list_v2` | `start_time`/`end_time` required, span ≤ 31 days, `limit` ≤ 100 (50), `filter_type` 0/1/2 (1 is always empty) — else 40058; keyset `next_cursor` |
+//! | `POST externalcontact/get_groupmsg_task` | `{msgid, limit ≤ 1000 (500), cursor}` → `task_list[{userid, status 0/2, send_time}]`; 41063 for [`SimConfig::groupmsg_dispatch_delay`] after creation |
+//! | `POST externalcontact/get_groupmsg_send_result` | `{msgid, userid, limit ≤ 1000, cursor}` → `send_list[{external_userid, userid, status 0–3, send_time}]`, opaque cursor bound to the msgid; 41063 while dispatching |
+//! | `POST externalcontact/remind_groupmsg_send` | ≤ 3 per msgid within 24 h; the 4th → 45009 (UNCONFIRMED) |
+//! | `POST externalcontact/cancel_groupmsg_send` | unsent members can no longer send; idempotent |
+//! | msgid-addressed APIs | missing msgid → 41046, unknown → 41047 (global list; mapping UNCONFIRMED) |
+//! | `POST media/upload?type=` | multipart part `media` → `{type, media_id, created_at (string)}`, valid 3 days; 40005 bad type, 44001 no part, 40006 ≤ 5 B, over the limit (image/video 10 MB, voice 2 MB, file 20 MB) → 40009 / 40011 / 45001 (UNCONFIRMED mapping) |
+//! | `POST media/uploadimg` | multipart part `media`, 5 B–2 MB → `{url}` (permanent) |
 //! | any other path | HTTP 404 with an empty body (what WeCom answers for a non-existent cgi path) |
 //!
 //! Bad JSON, a missing required field or a GET on a POST-only API → 40058. A call goes through:
-//! count → fault → token → method → body → API.
+//! count → fault → token → method → body → API. Once received, a call runs to completion even if
+//! the caller hangs up.
 //!
 //! ## Control API (`/sim/control/…`, JSON)
 //!
@@ -82,6 +92,12 @@
 //! | `GET /sim/qr/{config_id}.png` | the way's QR picture (`image/png`; a grid derived from the id, not a scannable code); 404 unknown way |
 //! | `POST /sim/control/clock/advance` | `{seconds?, millis?}` moves the simulated clock (tokens, welcome codes, CreateTime) → `{now_ms}` |
 //! | `POST /sim/control/seed` | `{staff, customers, relationships_per_customer?=1.2, tags_per_relationship?=2, with_unionid?=0.7, state_mix?=["xiaohongshu","douyin","pengyouquan"], seed?}` → `{staff, customers, relationships}`; members `seed0001`…; **no callbacks** ([`SeedRequest`]) |
+//! | `POST /sim/control/groupmsg/confirm` | `{userid, msgid?}`: the member sends their pending, non-cancelled 群发 tasks (per recipient: 1 sent, 2 relationship no longer active, 3 over the quota) → [`GroupMsgConfirmOutcome`] `{msgids, sent, not_friend, over_quota}`; 404 unknown member/msgid, 400 another member's msgid |
+//! | `GET /sim/control/groupmsgs` | `[GroupMsgRecord]` (recipients, fail_list, reminders, cancelled) |
+//! | `GET\|POST /sim/control/groupmsg/quota` | `{rule: month\|week\|day}` (Asia/Shanghai natural periods; month = days in the month, week 7, day 1) |
+//! | `POST /sim/control/groupmsg/received` | `{external_userid, count}`: 群发 already received this period from elsewhere → [`GroupMsgQuotaStatus`] |
+//! | `GET /sim/control/media` | [`MediaSnapshot`] |
+//! | `POST /sim/control/media/expire` | every media_id invalid now → `{expired}` |
 //! | `POST /sim/control/silent` | `{op: remove_relationship\|add_relationship\|set_tags\|set_remark\|remove_staff\|delete_tag, …}` → `{op, external_userid?, affected}`; changes behind the product's back, **no callbacks** ([`SilentChange`] documents each shape) |
 //!
 //! ### Faults
@@ -103,7 +119,9 @@ mod callbacks;
 mod config;
 mod contact_way;
 mod control;
+mod groupmsg;
 mod ids;
+mod media;
 mod model;
 mod png;
 mod seed;

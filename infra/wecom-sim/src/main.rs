@@ -53,6 +53,9 @@ struct Args {
     /// Public base URL for `qr_code` links (default: `http://{Host header}`).
     #[arg(long)]
     public_base_url: Option<String>,
+    /// How long a new 群发 answers 41063 ("still dispatching"), in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    groupmsg_dispatch_delay_ms: u64,
 }
 
 impl Args {
@@ -71,6 +74,7 @@ impl Args {
             callback_timeout: Duration::from_millis(self.callback_timeout_ms),
             demo_data: !self.no_demo_data,
             public_base_url: self.public_base_url,
+            groupmsg_dispatch_delay: Duration::from_millis(self.groupmsg_dispatch_delay_ms),
         }
     }
 }

@@ -147,6 +147,21 @@ impl Simulator {
             )
             .route("/sim/control/staff", post(control::add_staff))
             .route("/sim/control/clock/advance", post(control::advance_clock))
+            .route(
+                "/sim/control/groupmsg/confirm",
+                post(crate::groupmsg::confirm),
+            )
+            .route("/sim/control/groupmsgs", get(crate::groupmsg::list))
+            .route(
+                "/sim/control/groupmsg/quota",
+                get(crate::groupmsg::get_quota).post(crate::groupmsg::set_quota),
+            )
+            .route(
+                "/sim/control/groupmsg/received",
+                post(crate::groupmsg::received),
+            )
+            .route("/sim/control/media", get(crate::media::list))
+            .route("/sim/control/media/expire", post(crate::media::expire))
             .with_state(self.clone())
     }
 
@@ -189,6 +204,10 @@ impl Simulator {
             deliveries: st.deliveries.clone(),
             faults: st.faults.iter().cloned().collect(),
             calls: st.calls.clone(),
+            group_msgs: st.group_msgs.clone(),
+            groupmsg_quota: st.groupmsg_quota,
+            media: st.media.values().cloned().collect(),
+            uploaded_images: st.uploaded_images.clone(),
         }
     }
 

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::model::{
     AppMessage, CallCounts, CorpTag, CorpTagGroup, DeliveryRecord, ExternalContact, FaultRule,
-    FollowTag, InboundAppMessage, RelationStatus, Relationship, Staff, TagOrigin, WelcomeCodeInfo,
-    WelcomeMessage,
+    FollowTag, GroupMsgRecord, InboundAppMessage, MediaRecord, QuotaRule, RelationStatus,
+    Relationship, Staff, TagOrigin, UploadedImage, WelcomeCodeInfo, WelcomeMessage,
 };
 
 /// Seeded ids of the demo corp, so tests can refer to them.
@@ -77,6 +77,16 @@ pub(crate) struct State {
     pub next_way_seq: u64,
     /// Open temporary sessions (userid, external_userid) made through a temp contact way.
     pub temp_chats: BTreeSet<(String, String)>,
+    /// 群发 tasks in creation order (never removed: the index is the list cursor's key).
+    pub group_msgs: Vec<GroupMsgRecord>,
+    /// The per-customer 群发 quota rule.
+    pub groupmsg_quota: QuotaRule,
+    /// When each customer received a 群发 (unix ms, simulated clock), for the quota.
+    pub groupmsg_received: BTreeMap<String, Vec<i64>>,
+    /// Temporary media by media_id.
+    pub media: BTreeMap<String, MediaRecord>,
+    /// Permanent images (`media/uploadimg`).
+    pub uploaded_images: Vec<UploadedImage>,
 }
 
 /// Where a tag id points.

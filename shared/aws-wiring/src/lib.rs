@@ -76,3 +76,65 @@ impl AwsRuntime {
         )?)
     }
 }
+
+/// An environment variable the deployment must set.
+pub fn required_env(name: &str) -> Result<String, BoxError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| format!("{name} is not set").into())
+}
+
+impl AwsRuntime {
+    /// The campaign engine: the campaign and send queues (`CAMPAIGN_QUEUE_URL`,
+    /// `SEND_QUEUE_URL`), EventBridge Scheduler (`SCHEDULER_GROUP`, `CAMPAIGN_FUNCTION_ARN`,
+    /// `SCHEDULER_ROLE_ARN`) and the public redirect's base URL (`LINK_BASE_URL`).
+    pub async fn campaigns(
+        &self,
+        wecom: Arc<WeComClient>,
+    ) -> Result<crm::campaign::Campaigns, BoxError> {
+        let aws = store_aws::sdk_config().await;
+        let scheduler = store_aws::EventBridgeScheduler::new(
+            aws_sdk_scheduler::Client::new(&aws),
+            required_env("SCHEDULER_GROUP")?,
+            required_env("CAMPAIGN_FUNCTION_ARN")?,
+            required_env("SCHEDULER_ROLE_ARN")?,
+        );
+        let settings = crm::campaign::CampaignSettings {
+            link_base: std::env::var("LINK_BASE_URL").unwrap_or_default(),
+            ..crm::campaign::CampaignSettings::default()
+        };
+        Ok(crm::campaign::Campaigns {
+            store: self.store.clone(),
+            campaign_queue: Arc::new(self.sqs_queue(required_env("CAMPAIGN_QUEUE_URL")?)),
+            send_queue: Arc::new(self.sqs_queue(required_env("SEND_QUEUE_URL")?)),
+            scheduler: Arc::new(scheduler),
+            wecom,
+            clock: self.clock.clone(),
+            ids: Arc::new(ports::RandomIds),
+            settings,
+        })
+    }
+
+    /// The dead letters of every queue whose `<NAME>_QUEUE_URL` and `<NAME>_DLQ_URL` are set.
+    pub fn dead_letters(&self) -> Vec<(String, Arc<dyn ports::DeadLetters>)> {
+        [
+            ("events", "EVENTS"),
+            ("sync", "SYNC"),
+            ("campaigns", "CAMPAIGN"),
+            ("sends", "SEND"),
+        ]
+        .into_iter()
+        .filter_map(|(name, var)| {
+            let source = required_env(&format!("{var}_QUEUE_URL")).ok()?;
+            let dlq = required_env(&format!("{var}_DLQ_URL")).ok()?;
+            let letters: Arc<dyn ports::DeadLetters> = Arc::new(store_aws::SqsDeadLetters::new(
+                self.events_queue.client().clone(),
+                dlq,
+                source,
+            ));
+            Some((name.to_owned(), letters))
+        })
+        .collect()
+    }
+}

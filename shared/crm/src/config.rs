@@ -61,6 +61,43 @@ pub struct SendRules {
     /// Quiet hours, Asia/Shanghai, `HH:MM`; sends inside them are deferred, never dropped.
     pub quiet_start: String,
     pub quiet_end: String,
+    /// WeCom's per-customer group-send quota as set in 群发助手 → 群发规则.
+    #[serde(default)]
+    pub wecom_quota: QuotaRule,
+    /// Whether marketing needs the customer's recorded consent.
+    #[serde(default)]
+    pub consent: ConsentMode,
+    /// Minutes after a task is created before a consultant who has not sent it is reminded.
+    #[serde(default = "default_remind_after")]
+    pub remind_after_minutes: u32,
+}
+
+fn default_remind_after() -> u32 {
+    120
+}
+
+/// WeCom's per-customer group-send quota (wecom-api.md §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaRule {
+    /// As many per natural month as the month has days (WeCom's default).
+    #[default]
+    Month,
+    /// 7 per week.
+    Week,
+    /// 1 per day.
+    Day,
+}
+
+/// Which customers may receive marketing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMode {
+    /// Only customers whose `marketing_consent` is true (PIPL-minded default).
+    #[default]
+    OptIn,
+    /// Everyone except customers whose `marketing_consent` is false.
+    OptOut,
 }
 
 impl Default for SendRules {
@@ -69,6 +106,9 @@ impl Default for SendRules {
             daily_cap_per_customer: 3,
             quiet_start: "22:00".to_owned(),
             quiet_end: "08:00".to_owned(),
+            wecom_quota: QuotaRule::default(),
+            consent: ConsentMode::default(),
+            remind_after_minutes: default_remind_after(),
         }
     }
 }

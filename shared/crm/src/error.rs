@@ -13,6 +13,8 @@ pub enum CrmError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     WeCom(#[from] WeComError),
+    #[error(transparent)]
+    Scheduler(#[from] ports::scheduler::SchedulerError),
     /// The input cannot be processed, now or later.
     #[error("invalid: {0}")]
     Invalid(String),
@@ -27,6 +29,7 @@ impl CrmError {
             CrmError::Store(e) => e.is_retryable(),
             CrmError::Queue(e) => e.is_retryable(),
             CrmError::WeCom(e) => e.is_retryable(),
+            CrmError::Scheduler(e) => e.is_retryable(),
             CrmError::Invalid(_) => false,
             CrmError::Contention(_) => true,
         }

@@ -118,3 +118,88 @@ pub const SYNC_RUNS_GSI_PK: &str = "SYNCS";
 /// The single-run lease of the hourly sync.
 pub const SYNC_LEASE_PK: &str = "SYNC_LEASE";
 pub const SYNC_LEASE_SK: &str = "LEASE";
+
+// ---- campaigns, messages and automations (docs/campaigns.md) -------------------------------
+
+/// A campaign's partition: its record (`CAMPAIGN`), its chunks (`CHUNK#…`) and its recipients
+/// (`RCPT#<external_userid>`).
+pub fn campaign_pk(campaign_id: &str) -> String {
+    format!("CAMPAIGN#{campaign_id}")
+}
+pub const CAMPAIGN_SK: &str = "CAMPAIGN";
+/// GSI1 of a campaign record: every campaign, newest first.
+pub const CAMPAIGNS_GSI_PK: &str = "CAMPAIGNS";
+/// GSI2 of a campaign record while its send results are still being tracked.
+pub const OPEN_CAMPAIGNS_GSI_PK: &str = "CAMPAIGNS#OPEN";
+pub fn recipient_sk(external_userid: &str) -> String {
+    format!("RCPT#{external_userid}")
+}
+pub const RECIPIENT_PREFIX: &str = "RCPT#";
+/// One group-send task of a campaign: a sender and a slice of ≤ 10 000 recipients.
+pub fn chunk_sk(sender: &str, index: u32) -> String {
+    format!("CHUNK#{sender}#{index:05}")
+}
+pub const CHUNK_PREFIX: &str = "CHUNK#";
+/// GSI1 of a recipient: the recipients of one chunk.
+pub fn chunk_gsi_pk(campaign_id: &str, chunk: &str) -> String {
+    format!("CAMPAIGN#{campaign_id}#{chunk}")
+}
+/// GSI3 of a recipient: one customer's messages, newest last (`GET /api/messages`).
+pub fn message_log_gsi_pk(external_userid: &str) -> String {
+    format!("MSGLOG#{external_userid}")
+}
+
+/// The per-customer send ledger: what this product asked WeCom to send to whom, by time.
+pub fn ledger_pk(external_userid: &str) -> String {
+    format!("LEDGER#{external_userid}")
+}
+pub fn ledger_sk(at_ms: i64, campaign_id: &str) -> String {
+    format!("SEND#{}#{campaign_id}", ts(at_ms))
+}
+
+/// A tracked link (`GET /t/<token>`).
+pub fn link_pk(token: &str) -> String {
+    format!("LINK#{token}")
+}
+pub const LINK_SK: &str = "LINK";
+/// GSI1 of a tracked link: the links of one campaign.
+pub fn campaign_links_gsi_pk(campaign_id: &str) -> String {
+    format!("LINKS#{campaign_id}")
+}
+pub fn click_sk(at_ms: i64, id: &str) -> String {
+    format!("CLICK#{}#{id}", ts(at_ms))
+}
+pub const CLICK_PREFIX: &str = "CLICK#";
+
+/// An uploaded media file, by the hex SHA-1 of its content; `media_id` cached on it.
+pub fn media_pk(hash: &str) -> String {
+    format!("MEDIA#{hash}")
+}
+pub const MEDIA_SK: &str = "MEDIA";
+pub const MEDIA_BLOB_SK: &str = "BLOB";
+
+/// An automation rule and its runs.
+pub fn automation_pk(rule_id: &str) -> String {
+    format!("AUTOMATION#{rule_id}")
+}
+pub const AUTOMATION_SK: &str = "RULE";
+pub const AUTOMATIONS_GSI_PK: &str = "AUTOMATIONS";
+pub fn automation_run_sk(at_ms: i64, run_id: &str) -> String {
+    format!("RUN#{}#{run_id}", ts(at_ms))
+}
+pub const AUTOMATION_RUN_PREFIX: &str = "RUN#";
+/// Once-only claim of a rule for one customer and occasion (e.g. a birthday year).
+pub fn automation_claim_pk(rule_id: &str, external_userid: &str, occasion: &str) -> String {
+    format!("AUTOCLAIM#{rule_id}#{external_userid}#{occasion}")
+}
+pub const CLAIM_ONCE_SK: &str = "ONCE";
+/// GSI2 of an appointment or purchase: the visits of one day (Asia/Shanghai, `YYYY-MM-DD`),
+/// for the after-visit and re-engagement rules.
+pub fn visits_gsi_pk(day: &str) -> String {
+    format!("VISITS#{day}")
+}
+/// GSI3 of an appointment or purchase: what was booked or bought on one Shanghai day (by when
+/// it was recorded / made), for campaign conversion ("booked within N days of the send").
+pub fn bookings_gsi_pk(day: &str) -> String {
+    format!("BOOKINGS#{day}")
+}

@@ -7,6 +7,10 @@
 //! - [`repo`]: the repositories (customers, relationships, tags, callback log, config, token
 //!   cache, welcome claims) over the [`ports::ItemStore`]; `docs/data-model.md` lists every key.
 
+pub mod audience;
+pub mod automation;
+pub mod calendar;
+pub mod campaign;
 pub mod config;
 pub mod error;
 pub mod ingest;

@@ -1,9 +1,10 @@
 //! Behaviour suites every adapter must pass, so the AWS and embedded adapters cannot drift apart.
 //!
 //! Each behaviour is a public async function that takes the adapter and panics (like a test
-//! assertion) when the adapter misbehaves. The macros [`item_store_conformance!`] and
-//! [`queue_conformance!`] expand, inside an adapter crate's integration test, to one
-//! `#[tokio::test]` per behaviour, so a failure names the behaviour:
+//! assertion) when the adapter misbehaves. The macros
+//! [`item_store_conformance!`](crate::item_store_conformance) and
+//! [`queue_conformance!`](crate::queue_conformance) expand, inside an adapter crate's
+//! integration test, to one `#[tokio::test]` per behaviour, so a failure names the behaviour:
 //!
 //! ```ignore
 //! // shared/store-embedded/tests/conformance.rs
@@ -16,6 +17,11 @@
 //! [`queue::QueueFixture`]. Store behaviours write under a unique key prefix each, so one backend
 //! may be shared by all of them; queue behaviours need a fresh, empty queue each.
 //!
+//! Likewise [`scheduler_conformance!`](crate::scheduler_conformance) takes a pointer to a
+//! [`Scheduler`](crate::Scheduler) (behaviours use unique schedule names, so one backend may be
+//! shared), and [`dead_letters_conformance!`](crate::dead_letters_conformance) a value
+//! implementing [`dead_letters::DeadLetterFixture`] over a fresh, empty queue.
+//!
 //! The adapter crate needs `tokio` (with `macros` and `rt-multi-thread`) among its dependencies,
 //! and enables this crate's `conformance` feature in its dev-dependencies.
 
@@ -23,7 +29,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
+pub mod dead_letters;
 pub mod queue;
+pub mod scheduler;
 pub mod store;
 
 /// A key prefix unique to one run of one behaviour, so behaviours can share one backend.
@@ -138,6 +146,70 @@ macro_rules! __queue_conformance_tests {
             async fn $behaviour() {
                 let fixture = $constructor.await;
                 $crate::conformance::queue::$behaviour(&fixture).await;
+            }
+        )*
+    };
+}
+
+/// Expands to one `#[tokio::test]` per scheduler behaviour of [`conformance::scheduler`](crate::conformance::scheduler).
+///
+/// The argument is an expression evaluated once per test (typically an `async { … }` block) whose
+/// awaited value is a pointer (`Arc`, `Box`) to the adapter under test.
+#[macro_export]
+macro_rules! scheduler_conformance {
+    ($constructor:expr) => {
+        $crate::__scheduler_conformance_tests!(
+            $constructor;
+            schedule_then_get_round_trips,
+            schedule_once_replaces_the_schedule_of_the_same_name,
+            cancel_is_idempotent,
+            get_of_missing_returns_none,
+            invalid_schedules_are_refused_and_not_stored,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __scheduler_conformance_tests {
+    ($constructor:expr; $($behaviour:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $behaviour() {
+                let adapter = $constructor.await;
+                $crate::conformance::scheduler::$behaviour(&*adapter).await;
+            }
+        )*
+    };
+}
+
+/// Expands to one `#[tokio::test]` per dead-letter behaviour of [`conformance::dead_letters`](crate::conformance::dead_letters).
+///
+/// The argument is an expression evaluated once per test (typically an `async { … }` block) whose
+/// awaited value implements [`DeadLetterFixture`](crate::conformance::dead_letters::DeadLetterFixture)
+/// over a fresh, empty queue.
+#[macro_export]
+macro_rules! dead_letters_conformance {
+    ($constructor:expr) => {
+        $crate::__dead_letters_conformance_tests!(
+            $constructor;
+            poison_message_reaches_the_dead_letters,
+            replay_moves_a_dead_letter_back_exactly_once,
+            replay_of_an_unknown_id_is_false,
+            dead_letters_are_listed_oldest_first,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dead_letters_conformance_tests {
+    ($constructor:expr; $($behaviour:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $behaviour() {
+                let fixture = $constructor.await;
+                $crate::conformance::dead_letters::$behaviour(&fixture).await;
             }
         )*
     };

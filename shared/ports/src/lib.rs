@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod ids;
 pub mod queue;
+pub mod scheduler;
 pub mod store;
 
 #[cfg(feature = "conformance")]
@@ -14,7 +15,10 @@ pub mod conformance;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{IdGen, RandomIds, SequentialIds};
-pub use queue::{Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError};
+pub use queue::{
+    DeadLetter, DeadLetters, Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError,
+};
+pub use scheduler::{OneTimeSchedule, Scheduler, SchedulerError};
 pub use store::{
     Condition, IndexName, Item, ItemStore, Page, Query, SkCondition, StoreError, WriteOp,
 };

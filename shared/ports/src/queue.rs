@@ -168,6 +168,30 @@ pub trait QueueConsumer: Send + Sync {
     async fn retry_after(&self, receipt: &str, delay_secs: u32) -> Result<(), QueueError>;
 }
 
+/// A message set aside after too many receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// Names it for [`DeadLetters::replay`] (the message id it had in the source queue).
+    pub id: String,
+    pub body: String,
+    /// How many times it had been received (approximate on SQS, where looking at a dead-letter
+    /// queue is itself a receive).
+    pub receive_count: u32,
+    /// When it was dead-lettered (milliseconds since the Unix epoch), if the backend knows.
+    pub failed_at_ms: Option<i64>,
+}
+
+/// The dead letters of one queue: what an operator inspects and sends back for another try.
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    /// Up to `limit` dead letters, oldest first (does not remove them).
+    async fn list(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError>;
+
+    /// Puts the dead letter back on its source queue (as a fresh message) and removes it from
+    /// the dead letters. `Ok(false)` when no dead letter has this id.
+    async fn replay(&self, id: &str) -> Result<bool, QueueError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
-//! Test support: clients for the moto server that `./scripts/test` starts, fresh tables and
-//! queues with unique names, and the queue fixture of the conformance suite.
+//! Test support: clients for the moto server that `./scripts/test` starts, fresh tables, queues
+//! and schedule groups with unique names, and the queue fixture of the conformance suites.
 //!
 //! Enabled by the `testing` feature; meant for dev-dependencies only.
 
@@ -9,10 +9,19 @@ use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::meta::region::RegionProviderChain;
+use ports::conformance::dead_letters::DeadLetterFixture;
 use ports::conformance::queue::QueueFixture;
-use ports::{JobQueue, QueueConsumer};
+use ports::{DeadLetters, JobQueue, QueueConsumer};
 
-use crate::{DynamoStore, SqsQueue, create_queue_with_dlq, create_table};
+use crate::{
+    DynamoStore, EventBridgeScheduler, SqsDeadLetters, SqsQueue, create_queue_with_dlq,
+    create_table,
+};
+
+/// The target every test schedule names (moto does not invoke it).
+pub const TEST_TARGET_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:campaign";
+/// The role every test schedule names.
+pub const TEST_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/scheduler";
 
 /// The emulator's endpoint: `AWS_ENDPOINT_URL`.
 ///
@@ -53,7 +62,11 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&moto_config().await)
 }
 
-/// A name unique to this call, valid for DynamoDB tables and SQS queues.
+pub async fn scheduler_client() -> aws_sdk_scheduler::Client {
+    aws_sdk_scheduler::Client::new(&moto_config().await)
+}
+
+/// A name unique to this call, valid for DynamoDB tables, SQS queues and schedule groups.
 pub fn unique_name(prefix: &str) -> String {
     let clean: String = prefix
         .chars()
@@ -84,11 +97,38 @@ pub async fn fresh_store() -> DynamoStore {
     DynamoStore::new(client, table)
 }
 
-/// A fresh queue with its dead-letter queue, for the queue conformance suite.
+/// A scheduler on a freshly created schedule group, targeting [`TEST_TARGET_ARN`] with
+/// [`TEST_ROLE_ARN`].
+///
+/// # Panics
+/// When the group cannot be created (moto not running).
+#[allow(clippy::panic)]
+pub async fn fresh_scheduler() -> EventBridgeScheduler {
+    let client = scheduler_client().await;
+    let group = unique_name("crm-test");
+    if let Err(e) = client.create_schedule_group().name(&group).send().await {
+        panic!(
+            "cannot create schedule group {group} on {}: {}",
+            moto_endpoint(),
+            aws_sdk_scheduler::error::DisplayErrorContext(&e)
+        );
+    }
+    EventBridgeScheduler::new(
+        client,
+        group,
+        TEST_TARGET_ARN.to_owned(),
+        TEST_ROLE_ARN.to_owned(),
+    )
+}
+
+/// A fresh queue with its dead-letter queue, for the queue and dead-letter conformance suites.
 #[derive(Debug, Clone)]
 pub struct SqsFixture {
     pub queue: SqsQueue,
+    /// The dead-letter queue, as a plain queue (receiving from it consumes dead letters).
     pub dead_letters: SqsQueue,
+    /// The dead-letter port over the same dead-letter queue, replaying onto `queue`.
+    pub dead_letter_port: SqsDeadLetters,
     pub max_receives: u32,
 }
 
@@ -105,8 +145,9 @@ pub async fn fresh_queue(max_receives: u32) -> SqsFixture {
         Err(e) => panic!("cannot create queue {name} on {}: {e}", moto_endpoint()),
     };
     SqsFixture {
-        queue: SqsQueue::new(client.clone(), queue_url),
-        dead_letters: SqsQueue::new(client, dlq_url),
+        queue: SqsQueue::new(client.clone(), queue_url.clone()),
+        dead_letters: SqsQueue::new(client.clone(), dlq_url.clone()),
+        dead_letter_port: SqsDeadLetters::new(client, dlq_url, queue_url),
         max_receives,
     }
 }
@@ -139,6 +180,12 @@ impl QueueFixture for SqsFixture {
             bodies.push(d.body);
         }
         bodies
+    }
+}
+
+impl DeadLetterFixture for SqsFixture {
+    fn dead_letters(&self) -> &dyn DeadLetters {
+        &self.dead_letter_port
     }
 }
 

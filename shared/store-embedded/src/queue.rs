@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use ports::{Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError, StoreError};
+use ports::{
+    DeadLetter, DeadLetters, Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError,
+    StoreError,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::Notify;
 
@@ -20,19 +23,6 @@ const MAX_RECEIVE: usize = 10;
 /// Longest sleep of a waiting receive between two looks at the table, for messages that become
 /// visible without an in-process send (visibility ends, another process writes the file).
 const MAX_IDLE_POLL: Duration = Duration::from_secs(1);
-
-/// A message that was received too many times and was set aside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeadLetter {
-    /// The message id it had in the queue.
-    pub id: String,
-    pub queue: String,
-    pub body: String,
-    /// How many times it had been received when it was set aside.
-    pub receive_count: u32,
-    /// When it was set aside (milliseconds since the Unix epoch, on the database's clock).
-    pub dead_at_ms: i64,
-}
 
 /// One named queue in the embedded database, both producer ([`JobQueue`]) and consumer
 /// ([`QueueConsumer`]).
@@ -106,7 +96,8 @@ impl EmbeddedQueue {
             .map_err(queue_error)
     }
 
-    /// This queue's dead letters, most recent first.
+    /// This queue's dead letters, oldest first (by when they were set aside, then by when they
+    /// were sent). `failed_at_ms` is when the message was set aside, on the database's clock.
     pub async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
         let name = self.name.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -114,19 +105,18 @@ impl EmbeddedQueue {
             .read(move |conn, _| {
                 let mut stmt = conn
                     .prepare_cached(
-                        "SELECT message_id, queue, body, receive_count, dead_at_ms
+                        "SELECT message_id, body, receive_count, dead_at_ms
                          FROM queue_dead_letters WHERE queue = ?1
-                         ORDER BY dead_at_ms DESC, message_id DESC LIMIT ?2",
+                         ORDER BY dead_at_ms, sent_at_ms, message_id LIMIT ?2",
                     )
                     .map_err(sql_error)?;
                 let rows = stmt
                     .query_map(params![&*name, limit], |row| {
                         Ok(DeadLetter {
                             id: row.get(0)?,
-                            queue: row.get(1)?,
-                            body: row.get(2)?,
-                            receive_count: row.get(3)?,
-                            dead_at_ms: row.get(4)?,
+                            body: row.get(1)?,
+                            receive_count: row.get(2)?,
+                            failed_at_ms: Some(row.get(3)?),
                         })
                     })
                     .map_err(sql_error)?;
@@ -209,6 +199,22 @@ impl JobQueue for EmbeddedQueue {
             .map_err(queue_error)?;
         self.notify.notify_waiters();
         Ok(())
+    }
+}
+
+/// The queue's own dead letters: [`EmbeddedQueue::list_dead_letters`] and
+/// [`EmbeddedQueue::replay_dead_letter`].
+#[async_trait]
+impl DeadLetters for EmbeddedQueue {
+    async fn list(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.list_dead_letters(limit).await
+    }
+
+    async fn replay(&self, id: &str) -> Result<bool, QueueError> {
+        self.replay_dead_letter(id).await
     }
 }
 

@@ -1,13 +1,15 @@
 //! The ports' conformance suites against the embedded adapters: the store in memory and on a
-//! file, the queue on a test clock (in memory) and on the system clock (on a file).
+//! file, the queue and its dead letters on a test clock (in memory) and on the system clock (on
+//! a file), the scheduler over the store.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use ports::conformance::dead_letters::DeadLetterFixture;
 use ports::conformance::queue::QueueFixture;
-use ports::{Clock, FixedClock, JobQueue, QueueConsumer, SystemClock};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use ports::{Clock, DeadLetters, FixedClock, JobQueue, QueueConsumer, SystemClock};
+use store_embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedScheduler, SqliteStore};
 use tempfile::TempDir;
 
 /// A store on a database file in a temporary directory that lives as long as the store.
@@ -77,6 +79,16 @@ impl QueueFixture for Fixture {
     }
 }
 
+impl DeadLetterFixture for Fixture {
+    fn dead_letters(&self) -> &dyn DeadLetters {
+        &self.queue
+    }
+}
+
+async fn scheduler_in_memory() -> Arc<EmbeddedScheduler> {
+    Arc::new(EmbeddedScheduler::new(store_in_memory().await))
+}
+
 async fn queue_on_test_clock() -> Fixture {
     let clock = FixedClock::at_ms(SystemClock.now_ms());
     let db = EmbeddedDb::open_in_memory_with_clock(Arc::new(clock.clone()))
@@ -121,4 +133,19 @@ mod queue_on_test_clock {
 mod queue_on_file {
     use super::*;
     ports::queue_conformance!(queue_on_file());
+}
+
+mod dead_letters_on_test_clock {
+    use super::*;
+    ports::dead_letters_conformance!(queue_on_test_clock());
+}
+
+mod dead_letters_on_file {
+    use super::*;
+    ports::dead_letters_conformance!(queue_on_file());
+}
+
+mod scheduler {
+    use super::*;
+    ports::scheduler_conformance!(scheduler_in_memory());
 }

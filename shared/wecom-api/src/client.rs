@@ -10,9 +10,12 @@ use tracing::{debug, warn};
 use crate::error::errcode;
 use crate::model::{
     AddContactWayResponse, AddCorpTag, BatchPage, ContactWay, ContactWayDetail, ContactWayPage,
-    CorpTagGroup, ExternalContactDetail, MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES,
-    MAX_BATCH_LIMIT, MAX_BATCH_USERIDS, MAX_CONTACT_WAY_LIST_LIMIT, MarkTag, Remark,
-    UpdateContactWay, WelcomeMessage,
+    CorpTagGroup, ExternalContactDetail, GroupMsgListPage, GroupMsgSendResultPage,
+    GroupMsgTaskPage, MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES, MAX_BATCH_LIMIT,
+    MAX_BATCH_USERIDS, MAX_CONTACT_WAY_LIST_LIMIT, MAX_GROUPMSG_LIST_LIMIT,
+    MAX_GROUPMSG_LIST_SPAN_SECS, MAX_GROUPMSG_TASK_LIMIT, MAX_UPLOADIMG_BYTES, MIN_MEDIA_BYTES,
+    MarkTag, MediaKind, MsgTemplate, MsgTemplateCreated, Remark, UpdateContactWay, UploadedMedia,
+    WelcomeMessage,
 };
 use crate::token::{CachedToken, TokenStore};
 use crate::{RetryPolicy, WeComError};
@@ -78,6 +81,29 @@ enum Attempt {
 enum Verb {
     Get,
     Post,
+}
+
+/// What a request carries.
+enum Payload {
+    None,
+    Json(Value),
+    /// A `multipart/form-data` body, already framed.
+    Multipart {
+        content_type: String,
+        body: Vec<u8>,
+    },
+}
+
+/// Whether a request that may have reached WeCom can be sent again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// Reads, and writes that are idempotent or harmless to repeat: transport failures,
+    /// timeouts and HTTP 5xx are retried in-process.
+    Safe,
+    /// `add_msg_template`: a second request creates a second task. Failures after the request
+    /// may have been sent come back as [`WeComError::Ambiguous`] and are not retried; WeCom's
+    /// own refusals (-1 / 45033 / 6000, token errors) still are.
+    Unsafe,
 }
 
 impl WeComClient {
@@ -614,6 +640,227 @@ impl WeComClient {
             .collect())
     }
 
+    // ---- 企业群发 and media (wecom-api.md §5) ----------------------------------------------
+
+    /// `externalcontact/add_msg_template` (chat_type `single`): creates a task for
+    /// `t.sender`, who must confirm it in the WeCom client; nothing is sent before that.
+    /// Validated first ([`MsgTemplate::validate`] → [`WeComError::InvalidRequest`], no request).
+    ///
+    /// NOT idempotent at WeCom: a transport failure, timeout or HTTP 5xx after the request may
+    /// have been sent is ambiguous (the task may exist). Those are not retried in-process and
+    /// come back as [`WeComError::Ambiguous`]: reconcile (for example with
+    /// [`WeComClient::get_groupmsg_list_v2`]) before sending again. WeCom's refusals that
+    /// create nothing (-1 / 45033 / 6000) are still retried in-process, and the token is
+    /// refreshed once on 40014 / 42001.
+    pub async fn add_msg_template(
+        &self,
+        t: &MsgTemplate,
+    ) -> Result<MsgTemplateCreated, WeComError> {
+        t.validate()
+            .map_err(|e| WeComError::InvalidRequest(format!("add_msg_template: {e}")))?;
+        let mut body = serde_json::to_value(t)
+            .map_err(|e| WeComError::InvalidRequest(format!("add_msg_template: {e}")))?;
+        if let Some(obj) = body.as_object_mut() {
+            obj.insert("chat_type".into(), Value::from("single"));
+        }
+        self.send(
+            "externalcontact/add_msg_template",
+            Verb::Post,
+            &[],
+            &Payload::Json(body),
+            Replay::Unsafe,
+        )
+        .await
+    }
+
+    /// `externalcontact/get_groupmsg_list_v2`: one page (up to 100) of the corp-created
+    /// (`filter_type` 0) single-chat 群发 created between `start_time` and `end_time` (unix
+    /// seconds, at most 31 days apart), optionally only `creator`'s.
+    pub async fn get_groupmsg_list_v2(
+        &self,
+        creator: Option<&str>,
+        start_time: i64,
+        end_time: i64,
+        cursor: Option<&str>,
+    ) -> Result<GroupMsgListPage, WeComError> {
+        if end_time < start_time {
+            return Err(WeComError::InvalidRequest(
+                "get_groupmsg_list_v2: end_time is before start_time".into(),
+            ));
+        }
+        if end_time - start_time > MAX_GROUPMSG_LIST_SPAN_SECS {
+            return Err(WeComError::InvalidRequest(
+                "get_groupmsg_list_v2: start_time to end_time spans more than 31 days".into(),
+            ));
+        }
+        let mut body = serde_json::json!({
+            "chat_type": "single",
+            "start_time": start_time,
+            "end_time": end_time,
+            "filter_type": 0,
+            "limit": MAX_GROUPMSG_LIST_LIMIT,
+        });
+        if let Some(obj) = body.as_object_mut() {
+            if let Some(c) = creator.filter(|c| !c.is_empty()) {
+                obj.insert("creator".into(), Value::from(c));
+            }
+            if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+                obj.insert("cursor".into(), Value::from(c));
+            }
+        }
+        self.call(
+            "externalcontact/get_groupmsg_list_v2",
+            Verb::Post,
+            &[],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `externalcontact/get_groupmsg_task`: one page (up to 1000) of the members' tasks of a
+    /// 群发 (status 0 not sent, 2 sent). Right after creation WeCom answers 41063
+    /// ([`errcode::GROUPMSG_DISPATCHING`], a plain [`WeComError::Api`]): ask again later.
+    pub async fn get_groupmsg_task(
+        &self,
+        msgid: &str,
+        cursor: Option<&str>,
+    ) -> Result<GroupMsgTaskPage, WeComError> {
+        require("get_groupmsg_task", "msgid", msgid)?;
+        let mut body = serde_json::json!({ "msgid": msgid, "limit": MAX_GROUPMSG_TASK_LIMIT });
+        if let (Some(c), Some(obj)) = (cursor.filter(|c| !c.is_empty()), body.as_object_mut()) {
+            obj.insert("cursor".into(), Value::from(c));
+        }
+        self.call(
+            "externalcontact/get_groupmsg_task",
+            Verb::Post,
+            &[],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `externalcontact/get_groupmsg_send_result`: one page (up to 1000) of one member's
+    /// recipients with their status (0 not sent, 1 sent, 2 not a friend, 3 over quota).
+    /// 41063 right after creation, as [`WeComClient::get_groupmsg_task`].
+    pub async fn get_groupmsg_send_result(
+        &self,
+        msgid: &str,
+        userid: &str,
+        cursor: Option<&str>,
+    ) -> Result<GroupMsgSendResultPage, WeComError> {
+        require("get_groupmsg_send_result", "msgid", msgid)?;
+        require("get_groupmsg_send_result", "userid", userid)?;
+        let mut body = serde_json::json!({
+            "msgid": msgid,
+            "userid": userid,
+            "limit": MAX_GROUPMSG_TASK_LIMIT,
+        });
+        if let (Some(c), Some(obj)) = (cursor.filter(|c| !c.is_empty()), body.as_object_mut()) {
+            obj.insert("cursor".into(), Value::from(c));
+        }
+        self.call(
+            "externalcontact/get_groupmsg_send_result",
+            Verb::Post,
+            &[],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `externalcontact/remind_groupmsg_send`: reminds the members who have not sent yet.
+    /// At most 3 reminders per 群发 within 24 hours (beyond: 45009 →
+    /// [`WeComError::RateLimited`]).
+    pub async fn remind_groupmsg_send(&self, msgid: &str) -> Result<(), WeComError> {
+        require("remind_groupmsg_send", "msgid", msgid)?;
+        let body = serde_json::json!({ "msgid": msgid });
+        let _: Value = self
+            .call(
+                "externalcontact/remind_groupmsg_send",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `externalcontact/cancel_groupmsg_send`: members who have not sent yet can no longer
+    /// send this 群发.
+    pub async fn cancel_groupmsg_send(&self, msgid: &str) -> Result<(), WeComError> {
+        require("cancel_groupmsg_send", "msgid", msgid)?;
+        let body = serde_json::json!({ "msgid": msgid });
+        let _: Value = self
+            .call(
+                "externalcontact/cancel_groupmsg_send",
+                Verb::Post,
+                &[],
+                Some(&body),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `media/upload?type=…`: a temporary media file (its `media_id` is valid for 3 days),
+    /// sent as `multipart/form-data` with the part `media` carrying `filename` and
+    /// `filelength`. Sizes are checked first: more than 5 bytes and at most
+    /// [`MediaKind::max_bytes`]. A retry after a transport failure at worst uploads a second,
+    /// unused copy, so transport failures are retried.
+    pub async fn upload_media(
+        &self,
+        kind: MediaKind,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<UploadedMedia, WeComError> {
+        require("media/upload", "filename", filename)?;
+        if bytes.len() <= MIN_MEDIA_BYTES {
+            return Err(WeComError::InvalidRequest(format!(
+                "media/upload: a file must be larger than {MIN_MEDIA_BYTES} bytes"
+            )));
+        }
+        if bytes.len() > kind.max_bytes() {
+            return Err(WeComError::InvalidRequest(format!(
+                "media/upload: a {} file may be at most {} bytes, not {}",
+                kind.as_str(),
+                kind.max_bytes(),
+                bytes.len()
+            )));
+        }
+        self.send(
+            "media/upload",
+            Verb::Post,
+            &[("type", kind.as_str())],
+            &multipart_media(filename, &bytes),
+            Replay::Safe,
+        )
+        .await
+    }
+
+    /// `media/uploadimg`: an image (5 bytes to 2 MB) → a **permanent** URL for `pic_url`
+    /// fields. WeCom allows 3000 per month and 1000 per day per corp.
+    pub async fn upload_image(&self, filename: &str, bytes: Vec<u8>) -> Result<String, WeComError> {
+        require("media/uploadimg", "filename", filename)?;
+        if bytes.len() < MIN_MEDIA_BYTES || bytes.len() > MAX_UPLOADIMG_BYTES {
+            return Err(WeComError::InvalidRequest(format!(
+                "media/uploadimg: an image must be {MIN_MEDIA_BYTES} to {MAX_UPLOADIMG_BYTES} bytes, not {}",
+                bytes.len()
+            )));
+        }
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            url: String,
+        }
+        let resp: Resp = self
+            .send(
+                "media/uploadimg",
+                Verb::Post,
+                &[],
+                &multipart_media(filename, &bytes),
+                Replay::Safe,
+            )
+            .await?;
+        Ok(resp.url)
+    }
+
     // ---- token -------------------------------------------------------------------------
 
     /// A valid access token: from this process, else the shared store, else `gettoken`
@@ -709,7 +956,7 @@ impl WeComClient {
         let mut retries = 0;
         loop {
             let sent = self.http.get(&url).query(&query).send().await;
-            let attempt = match classify_http("gettoken", sent).await {
+            let attempt = match classify_http("gettoken", sent, Replay::Safe).await {
                 Ok(value) => match errcode_of(&value) {
                     0 => {
                         let resp: Resp = decode("gettoken", value)?;
@@ -748,6 +995,26 @@ impl WeComClient {
         params: &[(&str, &str)],
         body: Option<&B>,
     ) -> Result<T, WeComError> {
+        let payload = match body {
+            Some(b) => Payload::Json(
+                serde_json::to_value(b)
+                    .map_err(|e| WeComError::InvalidRequest(format!("{api}: {e}")))?,
+            ),
+            None => Payload::None,
+        };
+        self.send(api, verb, params, &payload, Replay::Safe).await
+    }
+
+    /// One API call with the token in the URL: refreshes the token once on 40014 / 42001 and
+    /// retries -1 / 45033 / 6000 (and, for [`Replay::Safe`], transport failures) with backoff.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        api: &'static str,
+        verb: Verb,
+        params: &[(&str, &str)],
+        payload: &Payload,
+        replay: Replay,
+    ) -> Result<T, WeComError> {
         let url = format!("{}/cgi-bin/{api}", self.settings.base_url);
         let mut retries = 0;
         let mut refreshed = false;
@@ -761,13 +1028,24 @@ impl WeComClient {
                 Verb::Post => self.http.post(&url),
             }
             .query(&query);
-            let request = match body {
-                Some(body) => request.json(body),
-                None => request,
+            let request = match payload {
+                Payload::None => request,
+                Payload::Json(body) => request.json(body),
+                Payload::Multipart { content_type, body } => request
+                    .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                    .body(body.clone()),
             };
-            let attempt = match classify_http(api, request.send().await).await {
+            let attempt = match classify_http(api, request.send().await, replay).await {
                 Ok(value) => match errcode_of(&value) {
-                    0 => return decode(api, value),
+                    0 => {
+                        return decode(api, value).map_err(|e| match (replay, e) {
+                            // WeCom applied it, but its answer (the msgid) is unreadable.
+                            (Replay::Unsafe, WeComError::Decode { api, detail }) => {
+                                WeComError::Ambiguous { api, detail }
+                            }
+                            (_, e) => e,
+                        });
+                    }
                     code => classify_errcode(api, code, errmsg_of(&value)),
                 },
                 Err(attempt) => attempt,
@@ -794,20 +1072,34 @@ impl WeComClient {
 async fn classify_http(
     api: &'static str,
     sent: Result<reqwest::Response, reqwest::Error>,
+    replay: Replay,
 ) -> Result<Value, Attempt> {
+    // After the request may have reached WeCom, a non-replayable call cannot tell whether it
+    // was applied.
+    let unsure = |detail: String| match replay {
+        Replay::Safe => Attempt::Retry(WeComError::Transport { api, detail }),
+        Replay::Unsafe => Attempt::Fail(WeComError::Ambiguous { api, detail }),
+    };
     let response = sent.map_err(|e| {
+        // A failed connection sent nothing: safe to retry whatever the call.
+        let connect = e.is_connect();
         // Never let the URL (it carries the access token or the secret) reach a log.
-        Attempt::Retry(WeComError::Transport {
-            api,
-            detail: e.without_url().to_string(),
-        })
+        let detail = e.without_url().to_string();
+        if connect {
+            Attempt::Retry(WeComError::Transport { api, detail })
+        } else {
+            unsure(detail)
+        }
     })?;
     let status = response.status();
-    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         return Err(Attempt::Retry(WeComError::Transport {
             api,
             detail: format!("HTTP {status}"),
         }));
+    }
+    if status.is_server_error() {
+        return Err(unsure(format!("HTTP {status}")));
     }
     if !status.is_success() {
         return Err(Attempt::Fail(WeComError::Decode {
@@ -815,12 +1107,48 @@ async fn classify_http(
             detail: format!("HTTP {status}"),
         }));
     }
-    response.json::<Value>().await.map_err(|e| {
-        Attempt::Retry(WeComError::Transport {
-            api,
-            detail: e.without_url().to_string(),
+    response
+        .json::<Value>()
+        .await
+        .map_err(|e| unsure(e.without_url().to_string()))
+}
+
+/// A `multipart/form-data` body with the file in the part `media`, as WeCom documents it:
+/// `Content-Disposition: form-data; name="media";filename="…"; filelength=N`.
+fn multipart_media(filename: &str, bytes: &[u8]) -> Payload {
+    // Quotes and line breaks would break the header; WeCom only shows the name.
+    let filename: String = filename
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\r' | '\n' => '_',
+            c => c,
         })
-    })
+        .collect();
+    let boundary = loop {
+        let b = format!(
+            "----wecom-api-{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        );
+        let delim = format!("--{b}");
+        if !bytes.windows(delim.len()).any(|w| w == delim.as_bytes()) {
+            break b;
+        }
+    };
+    let mut body = Vec::with_capacity(bytes.len() + 512);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"media\";filename=\"{filename}\"; filelength={}\r\nContent-Type: application/octet-stream\r\n\r\n",
+            bytes.len()
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Payload::Multipart {
+        content_type: format!("multipart/form-data; boundary={boundary}"),
+        body,
+    }
 }
 
 fn classify_errcode(api: &'static str, code: i64, errmsg: String) -> Attempt {
@@ -847,6 +1175,15 @@ fn classify_errcode(api: &'static str, code: i64, errmsg: String) -> Attempt {
             errmsg,
         }),
     }
+}
+
+fn require(api: &str, field: &str, value: &str) -> Result<(), WeComError> {
+    if value.is_empty() {
+        return Err(WeComError::InvalidRequest(format!(
+            "{api}: {field} is required"
+        )));
+    }
+    Ok(())
 }
 
 fn require_config_id(api: &str, config_id: &str) -> Result<(), WeComError> {

@@ -14,7 +14,20 @@ pub mod errcode {
     pub const WELCOME_CODE_INVALID: i64 = 41050;
     pub const WELCOME_ALREADY_SENT: i64 = 41051;
     pub const WELCOME_BEING_SENT: i64 = 41096;
+    /// 群发 still being dispatched right after `add_msg_template`: ask again later.
     pub const GROUPMSG_DISPATCHING: i64 = 41063;
+    /// `media_id` unknown, expired (3 days) or of the wrong type.
+    pub const INVALID_MEDIA_ID: i64 = 40007;
+    /// `add_msg_template`: none of the recipients can be sent to.
+    pub const NO_SENDABLE_CUSTOMERS: i64 = 41048;
+    /// 群发 msgid missing (global list).
+    pub const GROUPMSG_ID_MISSING: i64 = 41046;
+    /// 群发 msgid unknown (global list).
+    pub const INVALID_GROUPMSG_ID: i64 = 41047;
+    /// Too many attachments.
+    pub const TOO_MANY_ATTACHMENTS: i64 = 41064;
+    /// Invalid attachment type.
+    pub const INVALID_ATTACHMENT_TYPE: i64 = 41065;
     pub const NOT_A_FRIEND: i64 = 84061;
     pub const INVALID_EXTERNAL_USERID: i64 = 40096;
 }
@@ -48,6 +61,12 @@ pub enum WeComError {
     /// Network failure, timeout or an HTTP 5xx, still failing after the bounded retries.
     #[error("WeCom {api} unreachable: {detail}")]
     Transport { api: &'static str, detail: String },
+    /// A non-idempotent call (`add_msg_template`) failed after the request may have reached
+    /// WeCom (timeout, connection lost, HTTP 5xx, unreadable answer): it may or may not have
+    /// been applied. It is not retried in-process; reconcile (for example through
+    /// `get_groupmsg_list_v2`) before sending it again.
+    #[error("WeCom {api} outcome unknown, the request may have been applied: {detail}")]
+    Ambiguous { api: &'static str, detail: String },
     /// WeCom answered something that is not the documented JSON.
     #[error("WeCom {api} answered an unexpected body: {detail}")]
     Decode { api: &'static str, detail: String },
@@ -61,14 +80,23 @@ pub enum WeComError {
 
 impl WeComError {
     /// True when the same call may succeed later (the job should be retried, not failed).
+    /// For [`WeComError::Ambiguous`] the caller must first find out whether the call was
+    /// applied ([`WeComError::is_ambiguous`]).
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
             WeComError::RateLimited { .. }
                 | WeComError::Busy { .. }
                 | WeComError::Transport { .. }
+                | WeComError::Ambiguous { .. }
                 | WeComError::TokenStore(_)
         )
+    }
+
+    /// True when the request may have been applied although the call failed (see
+    /// [`WeComError::Ambiguous`]): reconcile before retrying.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, WeComError::Ambiguous { .. })
     }
 
     /// The delay a retry should wait, when WeCom imposes one.

@@ -6,6 +6,9 @@
 //!   [`TokenStore`] with a refresh lease, so one refresher at a time hits `gettoken`.
 //! - Errors keep WeCom's `errcode`/`errmsg` and say whether a retry can help
 //!   ([`WeComError::is_retryable`], [`WeComError::retry_after`]).
+//! - 企业群发 (`add_msg_template` and the result APIs) and media upload. `add_msg_template` is
+//!   not idempotent: a failure after the request may have reached WeCom is
+//!   [`WeComError::Ambiguous`] and is never replayed in-process.
 
 mod client;
 mod error;

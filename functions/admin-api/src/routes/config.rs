@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use crm::config::{ChannelConfig, CorpConfig, SendRules, WelcomeTemplate};
+use crm::config::{ChannelConfig, ConsentMode, CorpConfig, QuotaRule, SendRules, WelcomeTemplate};
 use crm::keys::{CONFIG_PK, TOKEN_SK};
 use ports::Condition;
 use serde::{Deserialize, Serialize};
@@ -56,8 +56,20 @@ pub struct SendRulesView {
     pub daily_cap_per_customer: u32,
     /// Quiet hours start, `HH:MM` Asia/Shanghai (default 22:00).
     pub quiet_start: String,
-    /// Quiet hours end, `HH:MM` (default 08:00).
+    /// Quiet hours end, `HH:MM` (default 08:00). Equal start and end: no quiet hours.
     pub quiet_end: String,
+    /// WeCom's per-customer group-send quota as set in 群发助手: `month` (as many per month as
+    /// the month has days, WeCom's default), `week` (7) or `day` (1). Absent: unchanged.
+    #[serde(default)]
+    pub wecom_quota: Option<String>,
+    /// `opt_in` (default: only customers with marketing_consent = true) or `opt_out`
+    /// (everyone except marketing_consent = false). Absent: unchanged.
+    #[serde(default)]
+    pub consent: Option<String>,
+    /// Minutes before a consultant who has not sent a group-send task is reminded
+    /// (10–1440, default 120). Absent: unchanged.
+    #[serde(default)]
+    pub remind_after_minutes: Option<u32>,
 }
 
 /// The configuration as read: secrets are masked.
@@ -149,6 +161,22 @@ fn view(config: &CorpConfig) -> ConfigView {
             daily_cap_per_customer: config.send_rules.daily_cap_per_customer,
             quiet_start: config.send_rules.quiet_start.clone(),
             quiet_end: config.send_rules.quiet_end.clone(),
+            wecom_quota: Some(
+                match config.send_rules.wecom_quota {
+                    QuotaRule::Month => "month",
+                    QuotaRule::Week => "week",
+                    QuotaRule::Day => "day",
+                }
+                .to_owned(),
+            ),
+            consent: Some(
+                match config.send_rules.consent {
+                    ConsentMode::OptIn => "opt_in",
+                    ConsentMode::OptOut => "opt_out",
+                }
+                .to_owned(),
+            ),
+            remind_after_minutes: Some(config.send_rules.remind_after_minutes),
         },
         updated_at_ms: config.updated_at_ms,
     }
@@ -239,10 +267,46 @@ pub async fn put_config(
         }
         check_time_of_day("send_rules.quiet_start", &rules.quiet_start)?;
         check_time_of_day("send_rules.quiet_end", &rules.quiet_end)?;
+        let current = config.send_rules.clone();
+        let wecom_quota = match rules.wecom_quota.as_deref() {
+            None => current.wecom_quota,
+            Some("month") => QuotaRule::Month,
+            Some("week") => QuotaRule::Week,
+            Some("day") => QuotaRule::Day,
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "send_rules.wecom_quota",
+                    "企业微信群发规则只能是 month（每月天数次）、week（每周 7 次）或 day（每天 1 次）",
+                ));
+            }
+        };
+        let consent = match rules.consent.as_deref() {
+            None => current.consent,
+            Some("opt_in") => ConsentMode::OptIn,
+            Some("opt_out") => ConsentMode::OptOut,
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "send_rules.consent",
+                    "营销授权方式只能是 opt_in（需客户同意）或 opt_out（客户未拒绝即可）",
+                ));
+            }
+        };
+        let remind_after_minutes = rules
+            .remind_after_minutes
+            .unwrap_or(current.remind_after_minutes);
+        if !(10..=1440).contains(&remind_after_minutes) {
+            return Err(ApiError::invalid_field(
+                "send_rules.remind_after_minutes",
+                "提醒间隔必须在 10 到 1440 分钟之间",
+            ));
+        }
         config.send_rules = SendRules {
             daily_cap_per_customer: rules.daily_cap_per_customer,
             quiet_start: rules.quiet_start.clone(),
             quiet_end: rules.quiet_end.clone(),
+            wecom_quota,
+            consent,
+            remind_after_minutes,
         };
     }
     // The callback must still be able to verify and decrypt with the result.

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use axum::Json;
 use axum::extract::{Extension, State};
+use crm::audience::{Candidate, CustomerFilter, StatusFilter, crm_str};
 use crm::keys::ts;
 use crm::model::{
     Appointment, CallbackLogEntry, Customer, CustomerStatus, EndCause, Purchase, Relationship,
@@ -157,10 +158,6 @@ fn summary(c: &Customer, rels: &[Relationship]) -> CustomerSummary {
         total_spent_fen: c.total_spent_fen,
         follow_users: rels.iter().map(Into::into).collect(),
     }
-}
-
-fn crm_str<'a>(c: &'a Customer, field: &str) -> Option<&'a str> {
-    c.crm.get(field).and_then(Value::as_str)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -328,6 +325,8 @@ pub struct CustomerListQuery {
     pub last_purchase_after: Option<String>,
     /// 1–12.
     pub birthday_month: Option<String>,
+    /// No purchase in the last N days (customers who never purchased match).
+    pub no_purchase_days: Option<String>,
     /// Free text in the name or a remark.
     pub q: Option<String>,
     /// `added_desc` (default), `added_asc` or `last_purchase_desc`.
@@ -338,7 +337,7 @@ pub struct CustomerListQuery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sort {
+pub enum Sort {
     AddedDesc,
     AddedAsc,
     LastPurchaseDesc,
@@ -352,30 +351,6 @@ impl Sort {
             Sort::LastPurchaseDesc => "last_purchase_desc",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StatusFilter {
-    Active,
-    Ended,
-    Pending,
-}
-
-#[derive(Debug, Default)]
-struct Filters {
-    state: Option<String>,
-    tag_id: Option<String>,
-    gender: Option<i64>,
-    tier: Option<String>,
-    psych_type: Option<String>,
-    userid: Option<String>,
-    status: Option<StatusFilter>,
-    added_from: Option<i64>,
-    added_to: Option<i64>,
-    last_purchase_before: Option<i64>,
-    last_purchase_after: Option<i64>,
-    birthday_month: Option<u32>,
-    q: Option<String>,
 }
 
 fn text(v: Option<String>) -> Option<String> {
@@ -396,195 +371,107 @@ fn ms_param(field: &str, v: Option<String>) -> ApiResult<Option<i64>> {
     }
 }
 
-impl Filters {
-    fn parse(q: CustomerListQuery) -> ApiResult<(Self, Sort, usize, Option<String>)> {
-        let gender = match text(q.gender).as_deref() {
-            None => None,
-            Some("0") => Some(0),
-            Some("1") => Some(1),
-            Some("2") => Some(2),
-            Some(_) => {
-                return Err(ApiError::invalid_field(
-                    "gender",
-                    "gender 只能是 0（未知）、1（男）或 2（女）",
-                ));
-            }
-        };
-        let tier = match text(q.tier) {
-            None => None,
-            Some(t) if matches!(t.as_str(), "A" | "B" | "C") => Some(t),
-            Some(_) => {
-                return Err(ApiError::invalid_field("tier", "客户等级只能是 A、B 或 C"));
-            }
-        };
-        let status = match text(q.status).as_deref() {
-            None => None,
-            Some("active") => Some(StatusFilter::Active),
-            Some("ended") => Some(StatusFilter::Ended),
-            Some("pending") => Some(StatusFilter::Pending),
-            Some(_) => {
-                return Err(ApiError::invalid_field(
-                    "status",
-                    "status 只能是 active（跟进中）、ended（已流失）或 pending（待通过）",
-                ));
-            }
-        };
-        let birthday_month = match text(q.birthday_month) {
-            None => None,
-            Some(m) => match m.parse::<u32>() {
-                Ok(n) if (1..=12).contains(&n) => Some(n),
-                _ => {
-                    return Err(ApiError::invalid_field(
-                        "birthday_month",
-                        "生日月份必须是 1 到 12 之间的整数",
-                    ));
-                }
-            },
-        };
-        let sort = match text(q.sort).as_deref() {
-            None | Some("added_desc") => Sort::AddedDesc,
-            Some("added_asc") => Sort::AddedAsc,
-            Some("last_purchase_desc") => Sort::LastPurchaseDesc,
-            Some(_) => {
-                return Err(ApiError::invalid_field(
-                    "sort",
-                    "排序方式只能是 added_desc、added_asc 或 last_purchase_desc",
-                ));
-            }
-        };
-        let limit = match text(q.limit) {
-            None => page_limit(None)?,
-            Some(l) => page_limit(Some(l.parse::<usize>().map_err(|_| {
-                ApiError::invalid_field("limit", "limit 必须在 1 到 100 之间")
-            })?))?,
-        };
-        let filters = Filters {
-            state: text(q.state),
-            tag_id: text(q.tag_id),
-            gender,
-            tier,
-            psych_type: text(q.psych_type),
-            userid: text(q.userid),
-            status,
-            added_from: ms_param("added_from", q.added_from)?,
-            added_to: ms_param("added_to", q.added_to)?,
-            last_purchase_before: ms_param("last_purchase_before", q.last_purchase_before)?,
-            last_purchase_after: ms_param("last_purchase_after", q.last_purchase_after)?,
-            birthday_month,
-            q: text(q.q).map(|s| s.to_lowercase()),
-        };
-        if let (Some(from), Some(to)) = (filters.added_from, filters.added_to)
-            && from > to
-        {
+type Filters = CustomerFilter;
+
+/// The filters of a customer query (shared with campaign audiences), in the console's terms.
+pub fn parse_filters(q: CustomerListQuery) -> ApiResult<(Filters, Sort, usize, Option<String>)> {
+    let gender = match text(q.gender).as_deref() {
+        None => None,
+        Some("0") => Some(0),
+        Some("1") => Some(1),
+        Some("2") => Some(2),
+        Some(_) => {
             return Err(ApiError::invalid_field(
-                "added_to",
-                "added_to 不能早于 added_from",
+                "gender",
+                "gender 只能是 0（未知）、1（男）或 2（女）",
             ));
         }
-        Ok((filters, sort, limit, text(q.cursor)))
-    }
-
-    /// Whether matching needs the customer's relationships.
-    fn needs_relationships(&self) -> bool {
-        self.tag_id.is_some()
-            || self.userid.is_some()
-            || self.q.is_some()
-            || self.status == Some(StatusFilter::Pending)
-    }
-
-    /// Profile-only checks (cheap, before the relationships are read).
-    fn matches_profile(&self, c: &Customer) -> bool {
-        if c.merged_into.is_some() {
-            return false;
+    };
+    let tier = match text(q.tier) {
+        None => None,
+        Some(t) if matches!(t.as_str(), "A" | "B" | "C") => Some(t),
+        Some(_) => {
+            return Err(ApiError::invalid_field("tier", "客户等级只能是 A、B 或 C"));
         }
-        if self.gender.is_some_and(|g| g != c.gender) {
-            return false;
+    };
+    let status = match text(q.status).as_deref() {
+        None => None,
+        Some("active") => Some(StatusFilter::Active),
+        Some("ended") => Some(StatusFilter::Ended),
+        Some("pending") => Some(StatusFilter::Pending),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "status",
+                "status 只能是 active（跟进中）、ended（已流失）或 pending（待通过）",
+            ));
         }
-        if let Some(tier) = &self.tier
-            && crm_str(c, "tier") != Some(tier.as_str())
-        {
-            return false;
-        }
-        if let Some(p) = &self.psych_type
-            && crm_str(c, "psych_type") != Some(p.as_str())
-        {
-            return false;
-        }
-        if self.added_from.is_some_and(|t| c.first_added_at_ms < t)
-            || self.added_to.is_some_and(|t| c.first_added_at_ms > t)
-        {
-            return false;
-        }
-        if let Some(before) = self.last_purchase_before
-            && c.last_purchase_at_ms.is_none_or(|t| t >= before)
-        {
-            return false;
-        }
-        if let Some(after) = self.last_purchase_after
-            && c.last_purchase_at_ms.is_none_or(|t| t <= after)
-        {
-            return false;
-        }
-        if let Some(month) = self.birthday_month
-            && birthday_month(c) != Some(month)
-        {
-            return false;
-        }
-        if self.userid.is_none() {
-            match self.status {
-                Some(StatusFilter::Active) if c.status != CustomerStatus::Active => return false,
-                Some(StatusFilter::Ended) if c.status != CustomerStatus::Ended => return false,
-                _ => {}
+    };
+    let birthday_month = match text(q.birthday_month) {
+        None => None,
+        Some(m) => match m.parse::<u32>() {
+            Ok(n) if (1..=12).contains(&n) => Some(n),
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "birthday_month",
+                    "生日月份必须是 1 到 12 之间的整数",
+                ));
             }
-        }
-        true
-    }
-
-    fn matches_relationships(&self, c: &Customer, rels: &[Relationship]) -> bool {
-        if let Some(state) = &self.state
-            && !rels.iter().any(|r| &r.state == state)
-        {
-            return false;
-        }
-        if let Some(tag) = &self.tag_id
-            && !rels.iter().any(|r| r.has_tag(tag))
-        {
-            return false;
-        }
-        if let Some(userid) = &self.userid {
-            let Some(rel) = rels.iter().find(|r| &r.userid == userid) else {
-                return false;
-            };
-            let wanted = match self.status {
-                Some(StatusFilter::Active) => Some(RelationshipStatus::Active),
-                Some(StatusFilter::Ended) => Some(RelationshipStatus::Ended),
-                Some(StatusFilter::Pending) => Some(RelationshipStatus::Pending),
-                None => None,
-            };
-            if wanted.is_some_and(|s| s != rel.status) {
-                return false;
+        },
+    };
+    let no_purchase_days = match text(q.no_purchase_days) {
+        None => None,
+        Some(d) => match d.parse::<u32>() {
+            Ok(n) if (1..=3650).contains(&n) => Some(n),
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "no_purchase_days",
+                    "no_purchase_days 必须是 1 到 3650 之间的整数",
+                ));
             }
-        } else if self.status == Some(StatusFilter::Pending)
-            && !rels.iter().any(|r| r.status == RelationshipStatus::Pending)
-        {
-            return false;
+        },
+    };
+    let sort = match text(q.sort).as_deref() {
+        None | Some("added_desc") => Sort::AddedDesc,
+        Some("added_asc") => Sort::AddedAsc,
+        Some("last_purchase_desc") => Sort::LastPurchaseDesc,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "sort",
+                "排序方式只能是 added_desc、added_asc 或 last_purchase_desc",
+            ));
         }
-        if let Some(q) = &self.q
-            && !c.name.to_lowercase().contains(q.as_str())
-            && !rels
-                .iter()
-                .any(|r| r.remark.to_lowercase().contains(q.as_str()))
-        {
-            return false;
-        }
-        true
+    };
+    let limit = match text(q.limit) {
+        None => page_limit(None)?,
+        Some(l) => page_limit(Some(l.parse::<usize>().map_err(|_| {
+            ApiError::invalid_field("limit", "limit 必须在 1 到 100 之间")
+        })?))?,
+    };
+    let filters = Filters {
+        state: text(q.state),
+        tag_id: text(q.tag_id),
+        gender,
+        tiers: tier.into_iter().collect(),
+        psych_type: text(q.psych_type),
+        userid: text(q.userid),
+        status,
+        added_from: ms_param("added_from", q.added_from)?,
+        added_to: ms_param("added_to", q.added_to)?,
+        last_purchase_before: ms_param("last_purchase_before", q.last_purchase_before)?,
+        last_purchase_after: ms_param("last_purchase_after", q.last_purchase_after)?,
+        birthday_month,
+        no_purchase_days,
+        q: text(q.q).map(|s| s.to_lowercase()),
+    };
+    if let (Some(from), Some(to)) = (filters.added_from, filters.added_to)
+        && from > to
+    {
+        return Err(ApiError::invalid_field(
+            "added_to",
+            "added_to 不能早于 added_from",
+        ));
     }
-}
-
-fn birthday_month(c: &Customer) -> Option<u32> {
-    let b = crm_str(c, "birthday")?;
-    let md = b.get(b.len().checked_sub(5)?..)?;
-    md.get(..2)?.parse().ok()
+    Ok((filters, sort, limit, text(q.cursor)))
 }
 
 /// The position a cursor carries: `s|<sort>|<index sort key>` while walking an index in the
@@ -618,62 +505,15 @@ fn decode_cursor(cursor: &str, mode: char, sort: Sort) -> ApiResult<String> {
         .ok_or_else(bad)
 }
 
-/// A customer read through an index row, with relationships loaded when needed.
-struct Candidate {
-    customer: Customer,
-    rels: Option<Vec<Relationship>>,
-}
-
-/// Turns an index row into the candidate it stands for, or `None` when the row does not stand
-/// for a distinct customer that passes the filters.
 async fn evaluate(
     state: &AdminState,
     source: &IndexSource,
     filters: &Filters,
     row: &IndexRow,
 ) -> ApiResult<Option<Candidate>> {
-    let repo = state.customers();
-    let (customer, via) = match source {
-        IndexSource::AllCustomers => (
-            row.item.doc::<Customer>().map_err(crm::CrmError::from)?,
-            None,
-        ),
-        IndexSource::Staff(_) | IndexSource::Channel(_) => {
-            let rel: Relationship = row.item.doc().map_err(crm::CrmError::from)?;
-            match repo.get(&rel.external_userid).await? {
-                Some(c) => (c, Some(rel)),
-                None => return Ok(None),
-            }
-        }
-    };
-    if !filters.matches_profile(&customer) {
-        return Ok(None);
-    }
-    // Through a channel the relationships decide which one row represents the customer; a
-    // staff member has one relationship per customer, so only filters need them there.
-    let needs_rels = filters.needs_relationships() || matches!(source, IndexSource::Channel(_));
-    let rels = if needs_rels {
-        Some(repo.relationships(&customer.external_userid).await?)
-    } else {
-        None
-    };
-    if let Some(rels) = &rels {
-        if !filters.matches_relationships(&customer, rels) {
-            return Ok(None);
-        }
-        // A customer reached through a channel appears once: at their earliest relationship
-        // of that channel.
-        if let (IndexSource::Channel(s), Some(via)) = (source, &via) {
-            let first = rels
-                .iter()
-                .filter(|r| &r.state == s)
-                .min_by(|a, b| (a.createtime, &a.userid).cmp(&(b.createtime, &b.userid)));
-            if first.is_some_and(|f| f.userid != via.userid) {
-                return Ok(None);
-            }
-        }
-    }
-    Ok(Some(Candidate { customer, rels }))
+    Ok(filters
+        .evaluate(&state.customers(), source, row, state.clock.now_ms(), false)
+        .await?)
 }
 
 async fn summarise(
@@ -705,7 +545,7 @@ pub async fn list(
     State(state): State<AdminState>,
     ApiQuery(q): ApiQuery<CustomerListQuery>,
 ) -> ApiResult<Json<CustomerPage>> {
-    let (filters, sort, limit, cursor) = Filters::parse(q)?;
+    let (filters, sort, limit, cursor) = parse_filters(q)?;
     let source = match (&filters.state, &filters.userid) {
         (Some(s), _) => IndexSource::Channel(s.clone()),
         (None, Some(u)) => IndexSource::Staff(u.clone()),

@@ -1,8 +1,13 @@
 pub mod audit;
+pub mod automations;
 pub mod callback_logs;
+pub mod campaigns;
 pub mod config;
 pub mod contact_ways;
 pub mod customers;
+pub mod dead_letters;
+pub mod media;
+pub mod messages;
 pub mod records;
 pub mod stats;
 pub mod sync;

@@ -7,6 +7,7 @@ mod common;
 mod contact_ways;
 mod contacts;
 mod faults;
+mod groupmsg;
 mod messages;
 mod sync;
 mod tags;

@@ -10,9 +10,32 @@ use super::{query_all, update_item};
 use crate::CrmError;
 use crate::keys::{
     APPOINTMENT_PREFIX, CUSTOMERS_GSI_PK, ORDER_SK, PROFILE_SK, PURCHASE_PREFIX, appointment_sk,
-    channel_gsi_pk, customer_pk, order_pk, purchase_sk, staff_gsi_pk, timeline_sk,
+    channel_gsi_pk, customer_pk, order_pk, purchase_sk, staff_gsi_pk, timeline_sk, visits_gsi_pk,
 };
 use crate::model::{Appointment, Customer, Purchase, TimelineEvent};
+
+/// GSI2 of an appointment or purchase: the visits of its Shanghai day.
+fn visit_key(at_ms: i64, id: &str) -> (String, String) {
+    (
+        visits_gsi_pk(&crate::calendar::day_string(at_ms)),
+        format!("{}#{id}", crate::keys::ts(at_ms)),
+    )
+}
+
+/// GSI3 of an appointment or purchase: the day it was booked or made.
+fn booking_key(at_ms: i64, id: &str) -> (String, String) {
+    (
+        crate::keys::bookings_gsi_pk(&crate::calendar::day_string(at_ms)),
+        format!("{}#{id}", crate::keys::ts(at_ms)),
+    )
+}
+
+/// A booking (an appointment recorded, or a purchase made): who, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub external_userid: String,
+    pub at_ms: i64,
+}
 
 /// Which index a customer search walks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,11 +160,13 @@ impl CustomerAdmin {
     }
 
     pub async fn add_appointment(&self, appointment: &Appointment) -> Result<(), CrmError> {
-        let item = Item::with_doc(
+        let mut item = Item::with_doc(
             customer_pk(&appointment.external_userid),
             appointment_sk(appointment.scheduled_at_ms, &appointment.id),
             appointment,
         )?;
+        item.gsi2 = Some(visit_key(appointment.scheduled_at_ms, &appointment.id));
+        item.gsi3 = Some(booking_key(appointment.created_at_ms, &appointment.id));
         self.store.put(item, Condition::NotExists).await?;
         self.timeline_line(
             &appointment.external_userid,
@@ -157,11 +182,13 @@ impl CustomerAdmin {
     /// transaction, so a total never counts a purchase that is not stored, or the reverse. With
     /// an order number the purchase is recorded once: a retry finds the first one.
     pub async fn record_purchase(&self, purchase: &Purchase) -> Result<PurchaseOutcome, CrmError> {
-        let purchase_item = Item::with_doc(
+        let mut purchase_item = Item::with_doc(
             customer_pk(&purchase.external_userid),
             purchase_sk(purchase.purchased_at_ms, &purchase.id),
             purchase,
         )?;
+        purchase_item.gsi2 = Some(visit_key(purchase.purchased_at_ms, &purchase.id));
+        purchase_item.gsi3 = Some(booking_key(purchase.purchased_at_ms, &purchase.id));
         for _ in 0..12 {
             let Some(current) = self
                 .store
@@ -222,6 +249,58 @@ impl CustomerAdmin {
             }
         }
         Err(CrmError::Contention(customer_pk(&purchase.external_userid)))
+    }
+
+    /// Every appointment booked and purchase made from `from_ms` to `to_ms` (inclusive), one
+    /// index query per Shanghai day.
+    pub async fn bookings_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Booking>, CrmError> {
+        let mut out = Vec::new();
+        let mut day = crate::calendar::date(from_ms);
+        let last = crate::calendar::date(to_ms);
+        while day <= last {
+            let key = crate::keys::bookings_gsi_pk(&day.format("%Y-%m-%d").to_string());
+            let mut cursor = None;
+            loop {
+                let page = self
+                    .store
+                    .query(
+                        Query::partition(IndexName::Gsi3, key.clone())
+                            .limit(1000)
+                            .after(cursor),
+                    )
+                    .await?;
+                for item in &page.items {
+                    let at_ms = if item.sk.starts_with(PURCHASE_PREFIX) {
+                        item.doc::<Purchase>()?.purchased_at_ms
+                    } else {
+                        item.doc::<Appointment>()?.created_at_ms
+                    };
+                    if (from_ms..=to_ms).contains(&at_ms) {
+                        out.push(Booking {
+                            external_userid: item
+                                .pk
+                                .strip_prefix("CUST#")
+                                .unwrap_or_default()
+                                .to_owned(),
+                            at_ms,
+                        });
+                    }
+                }
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        Ok(out)
     }
 
     pub async fn appointments(&self, external_userid: &str) -> Result<Vec<Appointment>, CrmError> {

@@ -1,0 +1,72 @@
+//! Media for campaign attachments (images, videos, files), kept by content hash and uploaded
+//! to WeCom when a task needs them (a WeCom media_id lives 3 days; it is renewed as needed).
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use base64::Engine;
+use crm::campaign::media::{MAX_MEDIA_BYTES, MediaRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::state::AdminState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMedia {
+    /// 1–100 characters, e.g. `double12.png`.
+    pub filename: String,
+    /// `image` (JPG/PNG), `video` (MP4) or `file`.
+    pub kind: String,
+    /// The file, base64 (at most 256 KB decoded).
+    pub data_base64: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaView {
+    #[schema(value_type = Object)]
+    #[serde(flatten)]
+    pub media: MediaRecord,
+}
+
+/// Stores a file for attachments; reference it by `hash` in a campaign's content.
+#[utoipa::path(post, path = "/api/media", tag = "campaigns", request_body = NewMedia,
+    responses((status = 201, body = MediaView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(req): ApiJson<NewMedia>,
+) -> ApiResult<(StatusCode, Json<MediaView>)> {
+    let filename = req.filename.trim();
+    if filename.is_empty() || filename.chars().count() > 100 || filename.contains(['/', '\\']) {
+        return Err(ApiError::invalid_field(
+            "filename",
+            "文件名不能为空、不能含路径，且不超过 100 个字",
+        ));
+    }
+    if !matches!(req.kind.as_str(), "image" | "video" | "file") {
+        return Err(ApiError::invalid_field(
+            "kind",
+            "素材类型只能是 image、video 或 file",
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(req.data_base64.trim())
+        .map_err(|_| ApiError::invalid_field("data_base64", "文件内容必须是 base64 编码"))?;
+    if bytes.len() <= 5 || bytes.len() > MAX_MEDIA_BYTES {
+        return Err(ApiError::invalid_field(
+            "data_base64",
+            format!("文件大小必须在 6 字节到 {} KB 之间", MAX_MEDIA_BYTES / 1024),
+        ));
+    }
+    let media = state
+        .campaigns
+        .save_media(filename, &req.kind, &bytes)
+        .await?;
+    state
+        .audited(&caller, "media.upload", &media.hash, Vec::new())
+        .await?;
+    Ok((StatusCode::CREATED, Json(MediaView { media })))
+}

@@ -1,0 +1,162 @@
+//! Media for campaign attachments. The clinic uploads a file once (`POST /api/media`); it is
+//! kept by the SHA-1 of its content and uploaded to WeCom (`media/upload`) when a task needs it.
+//! A `media_id` lives 3 days: it is cached on the record and uploaded again after that.
+
+use base64::Engine;
+use ports::{Condition, Item};
+use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
+use wecom_api::model::MediaKind;
+
+use super::Campaigns;
+use crate::CrmError;
+use crate::keys::{MEDIA_BLOB_SK, MEDIA_SK, media_pk};
+
+/// Largest file kept in the item store (DynamoDB's item limit is 400 KB after base64).
+pub const MAX_MEDIA_BYTES: usize = 256 * 1024;
+/// WeCom keeps a media_id 3 days; it is renewed an hour before.
+pub const MEDIA_ID_TTL_MS: i64 = 3 * 86_400_000 - 3_600_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRecord {
+    pub hash: String,
+    pub filename: String,
+    /// `image`, `video` or `file`.
+    pub kind: String,
+    pub size: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_at_ms: Option<i64>,
+    /// How many times it was uploaded to WeCom.
+    #[serde(default)]
+    pub uploads: u32,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MediaBlob {
+    data: String,
+}
+
+pub fn media_kind(kind: &str) -> Option<MediaKind> {
+    match kind {
+        "image" => Some(MediaKind::Image),
+        "video" => Some(MediaKind::Video),
+        "file" => Some(MediaKind::File),
+        _ => None,
+    }
+}
+
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha1::digest(bytes))
+}
+
+impl Campaigns {
+    /// Keeps a file for attachments; the same content gives the same hash (stored once).
+    pub async fn save_media(
+        &self,
+        filename: &str,
+        kind: &str,
+        bytes: &[u8],
+    ) -> Result<MediaRecord, CrmError> {
+        if media_kind(kind).is_none() {
+            return Err(CrmError::Invalid(
+                "media kind must be image, video or file".into(),
+            ));
+        }
+        if bytes.len() <= 5 || bytes.len() > MAX_MEDIA_BYTES {
+            return Err(CrmError::Invalid(format!(
+                "media must be 6 to {MAX_MEDIA_BYTES} bytes"
+            )));
+        }
+        let hash = content_hash(bytes);
+        if let Some(existing) = self.media(&hash).await? {
+            return Ok(existing);
+        }
+        let record = MediaRecord {
+            hash: hash.clone(),
+            filename: filename.to_owned(),
+            kind: kind.to_owned(),
+            size: bytes.len(),
+            media_id: None,
+            uploaded_at_ms: None,
+            uploads: 0,
+            created_at_ms: self.clock.now_ms(),
+        };
+        let blob = MediaBlob {
+            data: base64::engine::general_purpose::STANDARD.encode(bytes),
+        };
+        self.store
+            .put(
+                Item::with_doc(media_pk(&hash), MEDIA_BLOB_SK, &blob)?,
+                Condition::Always,
+            )
+            .await?;
+        self.store
+            .put(
+                Item::with_doc(media_pk(&hash), MEDIA_SK, &record)?,
+                Condition::Always,
+            )
+            .await?;
+        Ok(record)
+    }
+
+    pub async fn media(&self, hash: &str) -> Result<Option<MediaRecord>, CrmError> {
+        match self.store.get(&media_pk(hash), MEDIA_SK).await? {
+            Some(item) => Ok(Some(item.doc()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A valid WeCom media_id for the file: the cached one while it lives, else a new upload.
+    pub async fn media_id(&self, hash: &str) -> Result<String, CrmError> {
+        let Some(mut record) = self.media(hash).await? else {
+            return Err(CrmError::Invalid(format!("unknown media {hash}")));
+        };
+        let now = self.clock.now_ms();
+        if let (Some(id), Some(at)) = (&record.media_id, record.uploaded_at_ms)
+            && now - at < MEDIA_ID_TTL_MS
+        {
+            return Ok(id.clone());
+        }
+        let Some(blob) = self.store.get(&media_pk(hash), MEDIA_BLOB_SK).await? else {
+            return Err(CrmError::Invalid(format!("media {hash} has no content")));
+        };
+        let blob: MediaBlob = blob.doc()?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(blob.data)
+            .map_err(|e| CrmError::Invalid(format!("media {hash}: {e}")))?;
+        let kind = media_kind(&record.kind)
+            .ok_or_else(|| CrmError::Invalid(format!("media {hash}: bad kind")))?;
+        let uploaded = self
+            .wecom
+            .upload_media(kind, &record.filename, bytes)
+            .await?;
+        record.media_id = Some(uploaded.media_id.clone());
+        record.uploaded_at_ms = Some(now);
+        record.uploads += 1;
+        self.store
+            .put(
+                Item::with_doc(media_pk(hash), MEDIA_SK, &record)?,
+                Condition::Always,
+            )
+            .await?;
+        Ok(uploaded.media_id)
+    }
+
+    /// Forgets a cached media_id WeCom refused (40007): the next send uploads again.
+    pub async fn forget_media_id(&self, hash: &str) -> Result<(), CrmError> {
+        if let Some(mut record) = self.media(hash).await? {
+            record.media_id = None;
+            record.uploaded_at_ms = None;
+            self.store
+                .put(
+                    Item::with_doc(media_pk(hash), MEDIA_SK, &record)?,
+                    Condition::Always,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,491 @@
+//! The sender function: one group-send task per chunk, created once.
+//!
+//! add_msg_template is not idempotent at WeCom, and a timeout leaves its outcome unknown. So
+//! the chunk is marked `creating` (with the exact text) before the call; an attempt that finds
+//! a chunk in that state first looks for the task in WeCom's list of the sender's recent
+//! tasks and adopts it, and creates a new one only when none is there after
+//! `reconcile_after`. A redelivered message for a created chunk does nothing.
+
+use ports::scheduler::OneTimeSchedule;
+use tracing::{info, warn};
+use wecom_api::WeComError;
+use wecom_api::errcode;
+use wecom_api::model::{
+    Attachment, AttachmentBody, ImageAttachment, LinkAttachment, MediaAttachment,
+    MiniprogramAttachment, MsgTemplate, Text,
+};
+
+use super::links::rewrite_urls;
+use super::model::{
+    Campaign, CampaignStatus, Chunk, ChunkStatus, ContentAttachment, LedgerEntry, Recipient,
+    RecipientStatus,
+};
+use super::plan::Rules;
+use super::{CampaignJob, Campaigns, schedule_name};
+use crate::CrmError;
+
+impl Campaigns {
+    pub async fn send_chunk(&self, campaign_id: &str, key: &str) -> Result<(), CrmError> {
+        let Some(campaign) = self.repo().get(campaign_id).await? else {
+            return Err(CrmError::Invalid(format!("unknown campaign {campaign_id}")));
+        };
+        let Some((mut chunk, mut version)) = self.repo().chunk(campaign_id, key).await? else {
+            return Err(CrmError::Invalid(format!("unknown chunk {key}")));
+        };
+        if !matches!(chunk.status, ChunkStatus::Pending | ChunkStatus::Creating) {
+            info!(
+                campaign_id,
+                chunk = key,
+                "task already created; nothing to do"
+            );
+            return Ok(());
+        }
+        if campaign.status == CampaignStatus::Cancelled {
+            return self.cancel_unsent_chunk(chunk, version).await;
+        }
+        let now = self.clock.now_ms();
+        let config = self.configs().load().await?.unwrap_or_default();
+        let allowed = Rules::from_config(&config).next_allowed(now);
+        if allowed > now && chunk.status == ChunkStatus::Pending {
+            // Quiet hours began after the run: the campaign's run re-queues it when they end.
+            self.scheduler
+                .schedule_once(OneTimeSchedule {
+                    name: schedule_name(campaign_id),
+                    at_ms: allowed,
+                    payload: CampaignJob::Run {
+                        campaign_id: campaign_id.to_owned(),
+                    }
+                    .to_body(),
+                })
+                .await?;
+            self.repo()
+                .update(campaign_id, |c| {
+                    c.deferred_until_ms = Some(allowed);
+                    true
+                })
+                .await?;
+            info!(campaign_id, chunk = key, "quiet hours: task deferred");
+            return Ok(());
+        }
+        if chunk.status == ChunkStatus::Creating {
+            if let Some(msgid) = self.find_lost_task(&campaign, &chunk).await? {
+                info!(
+                    campaign_id,
+                    chunk = key,
+                    "found the task of an earlier attempt"
+                );
+                return self
+                    .task_created(&campaign, chunk, version, msgid, Vec::new())
+                    .await;
+            }
+            let since = now - chunk.attempt_started_ms.unwrap_or(0);
+            if since < i64::try_from(self.settings.reconcile_after.as_millis()).unwrap_or(60_000) {
+                return Err(CrmError::Contention(format!(
+                    "{key}: the outcome of the previous attempt is not known yet"
+                )));
+            }
+        }
+        let recipients: Vec<Recipient> = self
+            .repo()
+            .chunk_recipients(campaign_id, key)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == RecipientStatus::Queued)
+            .collect();
+        if recipients.is_empty() {
+            chunk.status = ChunkStatus::Done;
+            chunk.updated_at_ms = now;
+            self.repo().save_chunk(&chunk, version).await?;
+            return self.after_chunk(&campaign).await;
+        }
+        let single = (chunk.recipients == 1 && recipients.len() == 1)
+            .then(|| recipients[0].external_userid.clone());
+        let base_text = match (&recipients[0].text, campaign.personalised) {
+            (Some(t), true) => t.clone(),
+            _ => campaign.content.text.clone(),
+        };
+        let (text, attachments) = self
+            .render_content(&campaign, &chunk, &base_text, single.as_deref())
+            .await?;
+        chunk.status = ChunkStatus::Creating;
+        chunk.attempts += 1;
+        chunk.attempt_started_ms = Some(now);
+        chunk.sent_text.clone_from(&text);
+        chunk.updated_at_ms = now;
+        if !self.repo().save_chunk(&chunk, version).await? {
+            info!(
+                campaign_id,
+                chunk = key,
+                "another attempt is creating this task"
+            );
+            return Ok(());
+        }
+        version += 1;
+        let template = MsgTemplate {
+            sender: chunk.sender.clone(),
+            external_userid: recipients
+                .iter()
+                .map(|r| r.external_userid.clone())
+                .collect(),
+            text: (!text.is_empty()).then_some(Text { content: text }),
+            attachments,
+            allow_select: false,
+        };
+        match self.wecom.add_msg_template(&template).await {
+            Ok(created) => {
+                self.task_created(&campaign, chunk, version, created.msgid, created.fail_list)
+                    .await
+            }
+            Err(e) if e.is_ambiguous() => {
+                warn!(campaign_id, chunk = key, error = %e, "add_msg_template outcome unknown; will reconcile");
+                Err(e.into())
+            }
+            Err(e) if e.errcode() == Some(errcode::INVALID_MEDIA_ID) => {
+                for a in &campaign.content.attachments {
+                    if let Some(hash) = a.media_hash() {
+                        self.forget_media_id(hash).await?;
+                    }
+                }
+                self.back_to_pending(chunk, version).await?;
+                Err(CrmError::Contention(format!(
+                    "{key}: media expired, uploading again"
+                )))
+            }
+            Err(e) if e.is_retryable() => {
+                // WeCom refused (busy, rate limit): nothing was created.
+                self.back_to_pending(chunk, version).await?;
+                Err(e.into())
+            }
+            Err(e) => {
+                self.chunk_failed(&campaign, chunk, version, &e, recipients)
+                    .await
+            }
+        }
+    }
+
+    async fn back_to_pending(&self, mut chunk: Chunk, version: u64) -> Result<(), CrmError> {
+        chunk.status = ChunkStatus::Pending;
+        chunk.attempt_started_ms = None;
+        chunk.updated_at_ms = self.clock.now_ms();
+        self.repo().save_chunk(&chunk, version).await?;
+        Ok(())
+    }
+
+    /// Looks for a task of this chunk among the sender's tasks since the last attempt.
+    async fn find_lost_task(
+        &self,
+        campaign: &Campaign,
+        chunk: &Chunk,
+    ) -> Result<Option<String>, CrmError> {
+        let Some(started) = chunk.attempt_started_ms else {
+            return Ok(None);
+        };
+        let claimed: Vec<String> = self
+            .repo()
+            .chunks(&campaign.id)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.msgid)
+            .collect();
+        let ours: std::collections::BTreeSet<String> = self
+            .repo()
+            .chunk_recipients(&campaign.id, &chunk.key)
+            .await?
+            .into_iter()
+            .map(|r| r.external_userid)
+            .collect();
+        let start = started / 1000 - 60;
+        let end = self.clock.now_secs() + 60;
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .wecom
+                .get_groupmsg_list_v2(Some(&chunk.sender), start, end, cursor.as_deref())
+                .await?;
+            for task in page.group_msg_list {
+                let text = task.text.as_ref().map(|t| t.content.as_str()).unwrap_or("");
+                if task.creator == chunk.sender
+                    && text == chunk.sent_text
+                    && !claimed.contains(&task.msgid)
+                    && self
+                        .same_recipients(&task.msgid, &chunk.sender, &ours)
+                        .await?
+                {
+                    return Ok(Some(task.msgid));
+                }
+            }
+            match page.next_cursor {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// Whether a task WeCom lists went to this chunk's customers (another campaign or a
+    /// direct message with the same text from the same consultant must not be adopted).
+    async fn same_recipients(
+        &self,
+        msgid: &str,
+        sender: &str,
+        ours: &std::collections::BTreeSet<String>,
+    ) -> Result<bool, CrmError> {
+        let page = match self
+            .wecom
+            .get_groupmsg_send_result(msgid, sender, None)
+            .await
+        {
+            Ok(page) => page,
+            Err(e) if e.errcode() == Some(errcode::GROUPMSG_DISPATCHING) => {
+                return Err(CrmError::Contention(format!(
+                    "{msgid} is still dispatching; checking again later"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(!page.send_list.is_empty()
+            && page.send_list.iter().all(|r| {
+                r.external_userid
+                    .as_ref()
+                    .is_some_and(|id| ours.contains(id))
+            }))
+    }
+
+    async fn task_created(
+        &self,
+        campaign: &Campaign,
+        mut chunk: Chunk,
+        version: u64,
+        msgid: String,
+        fail_list: Vec<String>,
+    ) -> Result<(), CrmError> {
+        let now = self.clock.now_ms();
+        chunk.status = ChunkStatus::Created;
+        chunk.msgid = Some(msgid.clone());
+        chunk.fail_list.clone_from(&fail_list);
+        chunk.created_at_ms = Some(now);
+        chunk.error = None;
+        chunk.updated_at_ms = now;
+        if !self.repo().save_chunk(&chunk, version).await? {
+            warn!(campaign_id = %campaign.id, chunk = %chunk.key, "chunk changed while its task was recorded");
+        }
+        let mut recipients = self
+            .repo()
+            .chunk_recipients(&campaign.id, &chunk.key)
+            .await?;
+        let mut released = Vec::new();
+        for r in &mut recipients {
+            if r.status != RecipientStatus::Queued {
+                continue;
+            }
+            if fail_list.contains(&r.external_userid) {
+                r.set_status(RecipientStatus::Failed, now);
+                r.reason = Some("wecom_fail_list".into());
+                released.push(ledger_of(r));
+            } else {
+                r.set_status(RecipientStatus::AwaitingStaff, now);
+                r.msgid = Some(msgid.clone());
+            }
+        }
+        self.repo().put_recipients(&recipients).await?;
+        for entry in released.into_iter().flatten() {
+            self.repo().release_ledger(&entry).await?;
+        }
+        info!(campaign_id = %campaign.id, chunk = %chunk.key, failed = fail_list.len(), "group-send task created");
+        // Cancelled while the task was being created: stop it in WeCom at once. If WeCom
+        // refuses now, the chunk stays created and a repeated cancel stops it.
+        if self
+            .repo()
+            .get(&campaign.id)
+            .await?
+            .is_some_and(|c| c.status == CampaignStatus::Cancelled)
+            && let Some((chunk, version)) = self.repo().chunk(&campaign.id, &chunk.key).await?
+        {
+            self.wecom.cancel_groupmsg_send(&msgid).await?;
+            return self.cancel_unsent_chunk(chunk, version).await;
+        }
+        self.after_chunk(campaign).await
+    }
+
+    async fn chunk_failed(
+        &self,
+        campaign: &Campaign,
+        mut chunk: Chunk,
+        version: u64,
+        error: &WeComError,
+        mut recipients: Vec<Recipient>,
+    ) -> Result<(), CrmError> {
+        let now = self.clock.now_ms();
+        let reason = match error.errcode() {
+            Some(code) => format!("wecom_errcode_{code}"),
+            None => "wecom_request_refused".to_owned(),
+        };
+        warn!(campaign_id = %campaign.id, chunk = %chunk.key, %reason, "group-send task failed permanently");
+        chunk.status = ChunkStatus::Failed;
+        chunk.error = Some(crate::CrmError::WeCom(clone_summary(error)).summary());
+        chunk.updated_at_ms = now;
+        self.repo().save_chunk(&chunk, version).await?;
+        for r in &mut recipients {
+            r.set_status(RecipientStatus::Failed, now);
+            r.reason = Some(reason.clone());
+        }
+        self.repo().put_recipients(&recipients).await?;
+        for entry in recipients.iter().filter_map(ledger_of) {
+            self.repo().release_ledger(&entry).await?;
+        }
+        self.after_chunk(campaign).await
+    }
+
+    pub(crate) async fn cancel_unsent_chunk(
+        &self,
+        mut chunk: Chunk,
+        version: u64,
+    ) -> Result<(), CrmError> {
+        let now = self.clock.now_ms();
+        chunk.status = ChunkStatus::Cancelled;
+        chunk.updated_at_ms = now;
+        self.repo().save_chunk(&chunk, version).await?;
+        let mut recipients = self
+            .repo()
+            .chunk_recipients(&chunk.campaign_id, &chunk.key)
+            .await?;
+        recipients.retain(|r| !r.status.is_final());
+        for r in &mut recipients {
+            r.set_status(RecipientStatus::Cancelled, now);
+        }
+        self.repo().put_recipients(&recipients).await?;
+        for entry in recipients.iter().filter_map(ledger_of) {
+            self.repo().release_ledger(&entry).await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the campaign to tracking once no chunk waits for its task.
+    async fn after_chunk(&self, campaign: &Campaign) -> Result<(), CrmError> {
+        let chunks = self.repo().chunks(&campaign.id).await?;
+        if chunks
+            .iter()
+            .any(|c| matches!(c.status, ChunkStatus::Pending | ChunkStatus::Creating))
+        {
+            return Ok(());
+        }
+        let now = self.clock.now_ms();
+        let any_open = chunks.iter().any(|c| c.status == ChunkStatus::Created);
+        self.repo()
+            .update(&campaign.id, |c| {
+                if c.status != CampaignStatus::Sending {
+                    return false;
+                }
+                if any_open {
+                    c.status = CampaignStatus::Tracking;
+                } else {
+                    c.status = CampaignStatus::Done;
+                    c.finished_at_ms = Some(now);
+                }
+                c.updated_at_ms = now;
+                true
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The content of one task: links rewritten to tracked ones, media uploaded.
+    async fn render_content(
+        &self,
+        campaign: &Campaign,
+        chunk: &Chunk,
+        text: &str,
+        single: Option<&str>,
+    ) -> Result<(String, Vec<Attachment>), CrmError> {
+        let track = !self.settings.link_base.is_empty();
+        let mut urls = Vec::new();
+        let rewritten = rewrite_urls(text, |i, url| {
+            urls.push((i, url.to_owned()));
+            format!("\u{0}{i}\u{0}")
+        });
+        let mut text_out = rewritten.clone();
+        for (i, url) in &urls {
+            let public = if track {
+                self.track_link(&campaign.id, &chunk.key, *i, url, single)
+                    .await?
+            } else {
+                url.clone()
+            };
+            text_out = text_out.replacen(&format!("\u{0}{i}\u{0}"), &public, 1);
+        }
+        let mut next_index = urls.len();
+        let mut attachments = Vec::new();
+        for a in &campaign.content.attachments {
+            let body = match a {
+                ContentAttachment::Image { media, pic_url } => {
+                    AttachmentBody::Image(ImageAttachment {
+                        media_id: match media {
+                            Some(hash) => Some(self.media_id(hash).await?),
+                            None => None,
+                        },
+                        pic_url: pic_url.clone(),
+                    })
+                }
+                ContentAttachment::Link {
+                    title,
+                    url,
+                    desc,
+                    picurl,
+                } => {
+                    let public = if track {
+                        self.track_link(&campaign.id, &chunk.key, next_index, url, single)
+                            .await?
+                    } else {
+                        url.clone()
+                    };
+                    next_index += 1;
+                    AttachmentBody::Link(LinkAttachment {
+                        title: title.clone(),
+                        picurl: picurl.clone(),
+                        desc: desc.clone(),
+                        url: public,
+                    })
+                }
+                ContentAttachment::Miniprogram {
+                    title,
+                    appid,
+                    page,
+                    pic_media,
+                } => AttachmentBody::Miniprogram(MiniprogramAttachment {
+                    title: title.clone(),
+                    pic_media_id: self.media_id(pic_media).await?,
+                    appid: appid.clone(),
+                    page: page.clone(),
+                }),
+                ContentAttachment::Video { media } => AttachmentBody::Video(MediaAttachment {
+                    media_id: self.media_id(media).await?,
+                }),
+                ContentAttachment::File { media } => AttachmentBody::File(MediaAttachment {
+                    media_id: self.media_id(media).await?,
+                }),
+            };
+            attachments.push(Attachment::new(body));
+        }
+        Ok((text_out, attachments))
+    }
+}
+
+/// The ledger entry a recipient reserved.
+pub(crate) fn ledger_of(r: &Recipient) -> Option<LedgerEntry> {
+    r.ledger_at_ms.map(|at_ms| LedgerEntry {
+        external_userid: r.external_userid.clone(),
+        campaign_id: r.campaign_id.clone(),
+        at_ms,
+    })
+}
+
+/// A copy of a WeCom error for the chunk's record (errcode and errmsg only).
+fn clone_summary(e: &WeComError) -> WeComError {
+    match (e.errcode(), e.errmsg()) {
+        (Some(code), Some(msg)) => WeComError::Api {
+            api: "externalcontact/add_msg_template",
+            errcode: code,
+            errmsg: msg.to_owned(),
+        },
+        _ => WeComError::InvalidRequest(e.to_string()),
+    }
+}

@@ -1,0 +1,319 @@
+//! Result tracking (a schedule, every 15 minutes in AWS): what each consultant has sent,
+//! reminders for what waits, closing finished campaigns; and cancelling.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tracing::{info, warn};
+use wecom_api::errcode;
+
+use super::Campaigns;
+use super::model::{Campaign, CampaignStatus, Chunk, ChunkStatus, RecipientStatus};
+use super::schedule_name;
+use super::send::ledger_of;
+use crate::CrmError;
+use crate::calendar::DAY_MS;
+
+/// WeCom allows three reminders per task per 24 hours.
+pub const MAX_REMINDERS_PER_DAY: usize = 3;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TrackSummary {
+    pub campaigns: u64,
+    pub recipients_updated: u64,
+    pub reminders: u64,
+    pub staff_notified: u64,
+    pub closed: u64,
+    pub errors: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelOutcome {
+    Cancelled(Box<Campaign>),
+    AlreadyFinished(Box<Campaign>),
+    NotFound,
+}
+
+impl Campaigns {
+    /// Tracks every open campaign once.
+    pub async fn track_open(&self) -> Result<TrackSummary, CrmError> {
+        let mut summary = TrackSummary::default();
+        for id in self.repo().open_ids().await? {
+            summary.campaigns += 1;
+            if let Err(e) = self.track(&id, &mut summary).await {
+                summary.errors += 1;
+                warn!(campaign_id = %id, error = %e.summary(), "tracking failed; next round tries again");
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Reads the send results of one campaign's tasks, reminds, and closes it when done.
+    pub async fn track(
+        &self,
+        campaign_id: &str,
+        summary: &mut TrackSummary,
+    ) -> Result<(), CrmError> {
+        let Some(campaign) = self.repo().get(campaign_id).await? else {
+            return Ok(());
+        };
+        if !matches!(
+            campaign.status,
+            CampaignStatus::Sending | CampaignStatus::Tracking
+        ) {
+            return Ok(());
+        }
+        let config = self.configs().load().await?.unwrap_or_default();
+        let remind_after = i64::from(config.send_rules.remind_after_minutes) * 60_000;
+        let now = self.clock.now_ms();
+        let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
+        let mut last_created = 0;
+        for chunk in self.repo().chunks(campaign_id).await? {
+            if chunk.status != ChunkStatus::Created {
+                continue;
+            }
+            let key = chunk.key.clone();
+            let Some((mut chunk, version)) = self.repo().chunk(campaign_id, &key).await? else {
+                continue;
+            };
+            last_created = last_created.max(chunk.created_at_ms.unwrap_or(0));
+            let pending = match self.track_chunk(&mut chunk, version, summary).await {
+                Ok(pending) => pending,
+                Err(CrmError::WeCom(e)) if e.errcode() == Some(errcode::GROUPMSG_DISPATCHING) => {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if pending == 0 {
+                continue;
+            }
+            let created = chunk.created_at_ms.unwrap_or(now);
+            let recent: Vec<i64> = chunk
+                .reminders
+                .iter()
+                .copied()
+                .filter(|t| now - t < DAY_MS)
+                .collect();
+            let last = chunk.reminders.iter().copied().max().unwrap_or(created);
+            if now - created >= remind_after
+                && now - last >= remind_after
+                && recent.len() < MAX_REMINDERS_PER_DAY
+                && let Some(msgid) = chunk.msgid.clone()
+            {
+                match self.wecom.remind_groupmsg_send(&msgid).await {
+                    Ok(()) => {
+                        summary.reminders += 1;
+                        *waiting.entry(chunk.sender.clone()).or_default() += pending;
+                        let Some((mut fresh, v)) = self.repo().chunk(campaign_id, &key).await?
+                        else {
+                            continue;
+                        };
+                        fresh.reminders.push(now);
+                        fresh.updated_at_ms = now;
+                        self.repo().save_chunk(&fresh, v).await?;
+                    }
+                    Err(e) => warn!(campaign_id, error = %e, "reminder refused"),
+                }
+            }
+        }
+        if !config.agent_id.is_empty() {
+            for (staff, count) in &waiting {
+                let text = format!(
+                    "您有 {count} 位客户的群发消息「{}」待发送，请在企业微信「客户联系 → 群发助手」中确认发送。",
+                    campaign.name
+                );
+                match self
+                    .wecom
+                    .send_app_text(&config.agent_id, std::slice::from_ref(staff), &text)
+                    .await
+                {
+                    Ok(_) => summary.staff_notified += 1,
+                    Err(e) => warn!(campaign_id, error = %e, "could not notify a consultant"),
+                }
+            }
+        }
+        self.close_if_done(campaign_id, last_created, summary).await
+    }
+
+    /// Updates the chunk's recipients from WeCom; returns how many still wait for the
+    /// consultant.
+    async fn track_chunk(
+        &self,
+        chunk: &mut Chunk,
+        version: u64,
+        summary: &mut TrackSummary,
+    ) -> Result<u64, CrmError> {
+        let Some(msgid) = chunk.msgid.clone() else {
+            return Ok(0);
+        };
+        let mut results: BTreeMap<String, (i64, Option<i64>)> = BTreeMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .wecom
+                .get_groupmsg_send_result(&msgid, &chunk.sender, cursor.as_deref())
+                .await?;
+            for r in page.send_list {
+                if let Some(id) = r.external_userid {
+                    results.insert(id, (r.status, r.send_time));
+                }
+            }
+            match page.next_cursor {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => break,
+            }
+        }
+        let now = self.clock.now_ms();
+        let mut recipients = self
+            .repo()
+            .chunk_recipients(&chunk.campaign_id, &chunk.key)
+            .await?;
+        let mut changed = Vec::new();
+        let mut pending = 0;
+        let mut released = Vec::new();
+        for r in &mut recipients {
+            if r.status != RecipientStatus::AwaitingStaff {
+                continue;
+            }
+            let next = match results.get(&r.external_userid) {
+                Some((1, send_time)) => {
+                    r.sent_at_ms = Some(send_time.map_or(now, |t| t.saturating_mul(1000)));
+                    RecipientStatus::Sent
+                }
+                Some((2, _)) => RecipientStatus::NotFriend,
+                Some((3, _)) => RecipientStatus::OverQuota,
+                _ => {
+                    pending += 1;
+                    continue;
+                }
+            };
+            r.set_status(next, now);
+            if next != RecipientStatus::Sent {
+                released.extend(ledger_of(r));
+            }
+            changed.push(r.clone());
+        }
+        summary.recipients_updated += changed.len() as u64;
+        self.repo().put_recipients(&changed).await?;
+        for entry in &released {
+            self.repo().release_ledger(entry).await?;
+        }
+        if pending == 0 {
+            chunk.status = ChunkStatus::Done;
+            chunk.updated_at_ms = now;
+            self.repo().save_chunk(chunk, version).await?;
+        }
+        Ok(pending)
+    }
+
+    async fn close_if_done(
+        &self,
+        campaign_id: &str,
+        last_created: i64,
+        summary: &mut TrackSummary,
+    ) -> Result<(), CrmError> {
+        let chunks = self.repo().chunks(campaign_id).await?;
+        let now = self.clock.now_ms();
+        let open = chunks.iter().any(|c| {
+            matches!(
+                c.status,
+                ChunkStatus::Pending | ChunkStatus::Creating | ChunkStatus::Created
+            )
+        });
+        let unsent_work = chunks
+            .iter()
+            .any(|c| matches!(c.status, ChunkStatus::Pending | ChunkStatus::Creating));
+        let expired = !unsent_work
+            && last_created > 0
+            && now - last_created > i64::from(self.settings.tracking_days) * DAY_MS;
+        if open && !expired {
+            return Ok(());
+        }
+        let closed = self
+            .repo()
+            .update(campaign_id, |c| {
+                if c.status.is_final() {
+                    return false;
+                }
+                c.status = CampaignStatus::Done;
+                c.finished_at_ms = Some(now);
+                c.updated_at_ms = now;
+                true
+            })
+            .await?;
+        if closed.is_some() {
+            summary.closed += 1;
+            info!(campaign_id, expired, "campaign closed");
+        }
+        Ok(())
+    }
+
+    /// Cancels a campaign: its schedule is deleted, tasks not created are dropped, and WeCom
+    /// stops the created ones for consultants who have not sent them (what was sent stays
+    /// sent).
+    pub async fn cancel(&self, campaign_id: &str) -> Result<CancelOutcome, CrmError> {
+        let Some(campaign) = self.repo().get(campaign_id).await? else {
+            return Ok(CancelOutcome::NotFound);
+        };
+        if campaign.status.is_final() {
+            // A cancel that failed half-way (WeCom unreachable) may be repeated until every
+            // task is stopped.
+            let unfinished = self.repo().chunks(campaign_id).await?.iter().any(|c| {
+                matches!(
+                    c.status,
+                    ChunkStatus::Pending | ChunkStatus::Creating | ChunkStatus::Created
+                )
+            });
+            if campaign.status != CampaignStatus::Cancelled || !unfinished {
+                return Ok(CancelOutcome::AlreadyFinished(Box::new(campaign)));
+            }
+        }
+        self.scheduler.cancel(&schedule_name(campaign_id)).await?;
+        let now = self.clock.now_ms();
+        self.repo()
+            .update(campaign_id, |c| {
+                if c.status == CampaignStatus::Cancelled {
+                    return false;
+                }
+                c.status = CampaignStatus::Cancelled;
+                c.finished_at_ms = Some(now);
+                c.updated_at_ms = now;
+                true
+            })
+            .await?;
+        let mut summary = TrackSummary::default();
+        for chunk in self.repo().chunks(campaign_id).await? {
+            let Some((mut chunk, version)) = self.repo().chunk(campaign_id, &chunk.key).await?
+            else {
+                continue;
+            };
+            match chunk.status {
+                ChunkStatus::Pending | ChunkStatus::Creating => {
+                    self.cancel_unsent_chunk(chunk, version).await?;
+                }
+                ChunkStatus::Created => {
+                    // Record what was already sent before stopping the rest.
+                    let version = match self.track_chunk(&mut chunk, version, &mut summary).await {
+                        Ok(0) => continue,
+                        Ok(_) => version,
+                        Err(CrmError::WeCom(e))
+                            if e.errcode() == Some(errcode::GROUPMSG_DISPATCHING) =>
+                        {
+                            version
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    if let Some(msgid) = &chunk.msgid {
+                        self.wecom.cancel_groupmsg_send(msgid).await?;
+                    }
+                    self.cancel_unsent_chunk(chunk, version).await?;
+                }
+                _ => {}
+            }
+        }
+        match self.repo().get(campaign_id).await? {
+            Some(c) => Ok(CancelOutcome::Cancelled(Box::new(c))),
+            None => Ok(CancelOutcome::NotFound),
+        }
+    }
+}
