@@ -69,9 +69,13 @@ async fn fixture() -> Fixture {
     fixture_with(Duration::from_secs(5)).await
 }
 
+async fn fixture_with(request_timeout: Duration) -> Fixture {
+    fixture_on(request_timeout, Arc::new(SystemClock)).await
+}
+
 /// A simulator whose 群发 results are readable at once, a store whose send rules have no
 /// quiet hours (the tests do not depend on the time of day), and the campaign engine.
-async fn fixture_with(request_timeout: Duration) -> Fixture {
+async fn fixture_on(request_timeout: Duration, clock: Arc<dyn Clock>) -> Fixture {
     let sim_config = SimConfig {
         callback_url: None,
         groupmsg_dispatch_delay: Duration::ZERO,
@@ -83,7 +87,6 @@ async fn fixture_with(request_timeout: Duration) -> Fixture {
     let campaign_queue = Arc::new(EmbeddedQueue::new(db.clone(), "campaigns", 5));
     let send_queue = Arc::new(EmbeddedQueue::new(db, "sends", 8));
     let scheduler = Arc::new(EmbeddedScheduler::new(store.clone()));
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let config = CorpConfig {
         corp_id: sim_config.corp_id.clone(),
@@ -137,7 +140,7 @@ impl Fixture {
     /// `n` customers who scanned `userid`'s QR code, known to the CRM as WeCom describes them,
     /// with or without their marketing consent recorded.
     async fn customers(&self, userid: &str, n: usize, consent: bool) -> Vec<String> {
-        let now = now_ms();
+        let now = self.campaigns.clock.now_ms();
         let repo = CustomerRepo::new(self.store.clone());
         let admin = CustomerAdmin::new(self.store.clone());
         let mut ids = Vec::new();
@@ -205,7 +208,8 @@ impl Fixture {
 
     /// A campaign due now, run by its queue message, whose chunk messages are returned.
     async fn ran(&self, id: &str, text: &str, audience: Vec<String>) -> Vec<String> {
-        self.campaign(id, text, audience, now_ms()).await;
+        self.campaign(id, text, audience, self.campaigns.clock.now_ms())
+            .await;
         let jobs = drain(&self.campaign_queue).await;
         assert_eq!(jobs.len(), 1, "{jobs:?}");
         self.campaigns.handle_job(&jobs[0]).await.unwrap();
@@ -789,4 +793,183 @@ async fn the_automation_cron_sample_hands_a_birthday_to_a_campaign_once() {
     let runs = campaigns::automation::handle(&automations).await.unwrap();
     assert_eq!((runs[0].handed_over, runs[0].already_done), (0, 1));
     assert!(drain(&f.campaign_queue).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tracking_sample_reminds_consultants_who_have_not_sent_at_most_three_times_a_day() {
+    let clock = Arc::new(ports::FixedClock::at_ms(now_ms()));
+    let f = fixture_on(Duration::from_secs(5), clock.clone()).await;
+    let audience = f.customers("zhangsan", 2, true).await;
+    let id = "01a2210383007a1b2c3d4e5f6a7b";
+    let sends = f.ran(id, "双十二特惠，到院有礼", audience).await;
+    let chunk = sends_chunk(&sends);
+    let response = campaigns::sender::handle_batch(&f.campaigns, chunk_event(id, &chunk)).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let reminders = || f.sim.sim.state().group_msgs[0].reminders.len();
+    let waiting_notes = || {
+        f.sim
+            .sim
+            .app_messages()
+            .iter()
+            .filter(|m| {
+                m.touser.iter().any(|u| u == "zhangsan")
+                    && m.content.as_deref().is_some_and(|c| c.contains("待发送"))
+            })
+            .count()
+    };
+    let later = |minutes: i64| {
+        clock.advance_ms(minutes * 60_000);
+        f.sim
+            .sim
+            .advance_clock(Duration::from_secs(minutes as u64 * 60));
+    };
+
+    // Within remind_after (120 minutes by default): nothing.
+    later(60);
+    let summary = campaigns::tracking::handle(&f.campaigns).await.unwrap();
+    assert_eq!((summary.reminders, summary.staff_notified), (0, 0));
+    // After it: WeCom's reminder, and an app message telling the consultant what waits.
+    later(61);
+    let summary = campaigns::tracking::handle(&f.campaigns).await.unwrap();
+    assert_eq!((summary.reminders, summary.staff_notified), (1, 1));
+    assert_eq!((reminders(), waiting_notes()), (1, 1));
+    // Not again before another remind_after.
+    let summary = campaigns::tracking::handle(&f.campaigns).await.unwrap();
+    assert_eq!(summary.reminders, 0);
+    // Two more in the day, then WeCom's cap (3 per 24 h) holds.
+    for _ in 0..3 {
+        later(121);
+        campaigns::tracking::handle(&f.campaigns).await.unwrap();
+    }
+    assert_eq!((reminders(), waiting_notes()), (3, 3));
+    // A day after the first (sent at minute 121; it is now minute 484), one more.
+    later(121 + 24 * 60 - 484 + 1);
+    campaigns::tracking::handle(&f.campaigns).await.unwrap();
+    assert_eq!(reminders(), 4);
+    let chunk = f.campaigns.repo().chunks(id).await.unwrap().remove(0);
+    assert_eq!(chunk.reminders.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_visit_and_re_engagement_rules_find_their_day_through_the_visits_index() {
+    let f = fixture().await;
+    let now = now_ms();
+    let day = 86_400_000;
+    let admin = CustomerAdmin::new(f.store.clone());
+    let ids = f.customers("zhangsan", 5, true).await;
+    let purchase = |n: usize, id: &str, at: i64| crm::model::Purchase {
+        id: format!("p{n}"),
+        external_userid: id.to_owned(),
+        amount_fen: 58_000,
+        item: "光子嫩肤".into(),
+        purchased_at_ms: at,
+        created_at_ms: at,
+        created_by: "front-desk".into(),
+        order_id: None,
+    };
+    // 0: bought 7 days ago; 1: came for an appointment 7 days ago; 2: last bought 30 days ago;
+    // 3: bought 30 days ago and again 3 days ago; 4: bought 8 days ago.
+    admin
+        .record_purchase(&purchase(0, &ids[0], now - 7 * day))
+        .await
+        .unwrap();
+    admin
+        .add_appointment(&crm::model::Appointment {
+            id: "a1".into(),
+            external_userid: ids[1].clone(),
+            scheduled_at_ms: now - 7 * day,
+            item: "热玛吉".into(),
+            source: "staff".into(),
+            notes: None,
+            created_at_ms: now - 10 * day,
+            created_by: "front-desk".into(),
+        })
+        .await
+        .unwrap();
+    admin
+        .record_purchase(&purchase(2, &ids[2], now - 30 * day))
+        .await
+        .unwrap();
+    admin
+        .record_purchase(&purchase(3, &ids[3], now - 30 * day))
+        .await
+        .unwrap();
+    admin
+        .record_purchase(&purchase(4, &ids[3], now - 3 * day))
+        .await
+        .unwrap();
+    admin
+        .record_purchase(&purchase(5, &ids[4], now - 8 * day))
+        .await
+        .unwrap();
+
+    let automations = Automations::new(f.campaigns.clone());
+    for (id, kind) in [
+        ("care7", RuleKind::AfterVisit { days_after: 7 }),
+        (
+            "lapse30",
+            RuleKind::ReEngagement {
+                days_without_purchase: 30,
+            },
+        ),
+    ] {
+        automations
+            .create(&AutomationRule {
+                id: id.into(),
+                name: id.into(),
+                kind,
+                text: "{name}您好，最近感觉怎么样？".into(),
+                attachments: Vec::new(),
+                enabled: true,
+                sender_policy: Default::default(),
+                created_by: "manager@yanmei.example".into(),
+                created_at_ms: now,
+                updated_at_ms: now,
+                last_run_at_ms: None,
+            })
+            .await
+            .unwrap();
+    }
+    let runs = campaigns::automation::handle(&automations).await.unwrap();
+    let audience = |rule: &str| -> Vec<String> {
+        let run = runs.iter().find(|r| r.rule_id == rule).unwrap();
+        assert_eq!(run.campaign_ids.len(), 1, "{run:?}");
+        run.campaign_ids.clone()
+    };
+    let mut found = Vec::new();
+    for rule in ["care7", "lapse30"] {
+        let campaign = f
+            .campaigns
+            .repo()
+            .get(&audience(rule)[0])
+            .await
+            .unwrap()
+            .unwrap();
+        let Some(Audience::Customers {
+            mut external_userids,
+        }) = campaign.audience
+        else {
+            panic!("{campaign:?}");
+        };
+        external_userids.sort();
+        found.push(external_userids);
+    }
+    let mut care = vec![ids[0].clone(), ids[1].clone()];
+    care.sort();
+    assert_eq!(
+        found[0], care,
+        "after-visit D+7: the purchase and the appointment of that day"
+    );
+    assert_eq!(
+        found[1],
+        vec![ids[2].clone()],
+        "re-engagement: nothing bought since"
+    );
+    // Running again the same day hands nobody over twice.
+    let again = campaigns::automation::handle(&automations).await.unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|r| r.handed_over == 0 && r.already_done == r.matched)
+    );
 }

@@ -14,7 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::panic)]
 
 mod common;
-use common::peak_rss_mib;
+use common::{peak_rss_mib, reset_peak_rss};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -178,8 +178,9 @@ async fn main() {
         .await
         .unwrap();
     drop(imported);
+    drop(relationships);
+    drop(state);
     counting.take();
-    let before = peak_rss_mib();
 
     let wecom = Arc::new(
         WeComClient::new(
@@ -236,6 +237,7 @@ async fn main() {
         })
         .await
         .unwrap();
+    let before = reset_peak_rss();
     let started = Instant::now();
     campaigns.run(&campaign.id).await.unwrap();
     let resolve = started.elapsed();
@@ -296,8 +298,8 @@ async fn main() {
         naive as f64 / calls.total.max(1) as f64
     );
     println!(
-        "peak RSS {:.0} MiB after the run ({before:.0} MiB before it: the simulator holding {customers} customers, and the store)",
-        peak_after_run
+        "peak RSS during the run {peak_after_run:.0} MiB, {:.0} MiB above the {before:.0} MiB resident before it (the simulator holding {customers} customers, the SQLite cache)",
+        peak_after_run - before
     );
 
     // 3. The birthday job.

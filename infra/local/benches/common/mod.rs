@@ -13,3 +13,11 @@ pub fn peak_rss_mib() -> f64 {
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// Resets the peak to the current resident size (Linux `clear_refs` 5) and returns it, so a
+/// later [`peak_rss_mib`] measures one step alone.
+#[allow(dead_code)]
+pub fn reset_peak_rss() -> f64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    peak_rss_mib()
+}
