@@ -195,7 +195,10 @@ async fn media_are_uploaded_once_and_again_when_wecom_forgot_them(backend: Backe
                     Some(json!({
                         "name": format!("海报 {n}"),
                         "audience": {"type": "customers", "external_userids": [customer]},
-                        "content": {"text": format!("第 {n} 期海报"), "attachments": [{"msgtype": "image", "media": hash}]},
+                        "content": {"text": format!("第 {n} 期海报"), "attachments": [
+                            {"msgtype": "image", "media": hash},
+                            {"msgtype": "link", "title": "预约", "url": "https://yanmei.example/book", "pic_media": hash},
+                        ]},
                     })),
                 )
                 .await;
@@ -215,10 +218,18 @@ async fn media_are_uploaded_once_and_again_when_wecom_forgot_them(backend: Backe
     h.control("media/expire", json!({})).await;
     send(3).await;
     assert_eq!(h.calls("media/upload").await, 2);
+    assert_eq!(
+        h.calls("media/uploadimg").await,
+        1,
+        "an uploadimg URL is permanent: the link cover is uploaded once"
+    );
     let tasks = h.group_msgs().await;
     assert_eq!(tasks.len(), 3);
     for task in &tasks {
         assert_eq!(task["attachments"][0]["msgtype"], "image", "{task}");
+        let cover = task["attachments"][1]["link"]["picurl"].as_str().unwrap();
+        assert!(cover.starts_with("https://"), "{task}");
+        assert_eq!(cover, tasks[0]["attachments"][1]["link"]["picurl"]);
     }
     h.shutdown().await;
 }

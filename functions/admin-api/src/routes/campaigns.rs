@@ -248,7 +248,14 @@ pub async fn parse_content(
                 url,
                 desc,
                 picurl,
+                pic_media,
             } => {
+                if picurl.is_some() && pic_media.is_some() {
+                    return Err(ApiError::invalid_field(
+                        "content.attachments.picurl",
+                        "链接封面只能提供 picurl 或 pic_media 其中之一",
+                    ));
+                }
                 if title.trim().is_empty() {
                     return Err(ApiError::invalid_field(
                         "content.attachments.title",
@@ -275,11 +282,20 @@ pub async fn parse_content(
                 }
                 bytes_at_most("content.attachments.title", title, 64, "小程序标题")?;
             }
-            ContentAttachment::Image { media, pic_url } => {
-                if media.is_none() && pic_url.is_none() {
+            ContentAttachment::Image {
+                media,
+                pic_media,
+                pic_url,
+            } => {
+                if [media, pic_media, pic_url]
+                    .iter()
+                    .filter(|v| v.is_some())
+                    .count()
+                    != 1
+                {
                     return Err(ApiError::invalid_field(
                         "content.attachments",
-                        "图片需要先上传（media）或提供 pic_url",
+                        "图片需要且只能提供一种来源：上传的素材（media 或 pic_media）或 pic_url",
                     ));
                 }
                 if let Some(p) = pic_url {
@@ -288,13 +304,22 @@ pub async fn parse_content(
             }
             ContentAttachment::Video { .. } | ContentAttachment::File { .. } => {}
         }
-        if let Some(hash) = a.media_hash()
-            && state.campaigns.media(hash).await?.is_none()
-        {
-            return Err(ApiError::invalid_field(
-                "content.attachments.media",
-                "找不到该素材，请先通过 /api/media 上传",
-            ));
+        for hash in a.media_hash().into_iter().chain(a.image_hash()) {
+            match state.campaigns.media(hash).await? {
+                None => {
+                    return Err(ApiError::invalid_field(
+                        "content.attachments.media",
+                        "找不到该素材，请先通过 /api/media 上传",
+                    ));
+                }
+                Some(m) if a.image_hash() == Some(hash) && m.kind != "image" => {
+                    return Err(ApiError::invalid_field(
+                        "content.attachments.pic_media",
+                        "封面和图片链接只能使用图片素材",
+                    ));
+                }
+                Some(_) => {}
+            }
         }
     }
     Ok(content)

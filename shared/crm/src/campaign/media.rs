@@ -31,6 +31,9 @@ pub struct MediaRecord {
     /// How many times it was uploaded to WeCom.
     #[serde(default)]
     pub uploads: u32,
+    /// The permanent WeCom URL of an image (`media/uploadimg`), once uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
     pub created_at_ms: i64,
 }
 
@@ -82,6 +85,7 @@ impl Campaigns {
             media_id: None,
             uploaded_at_ms: None,
             uploads: 0,
+            image_url: None,
             created_at_ms: self.clock.now_ms(),
         };
         let blob = MediaBlob {
@@ -120,13 +124,7 @@ impl Campaigns {
         {
             return Ok(id.clone());
         }
-        let Some(blob) = self.store.get(&media_pk(hash), MEDIA_BLOB_SK).await? else {
-            return Err(CrmError::Invalid(format!("media {hash} has no content")));
-        };
-        let blob: MediaBlob = blob.doc()?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(blob.data)
-            .map_err(|e| CrmError::Invalid(format!("media {hash}: {e}")))?;
+        let bytes = self.media_bytes(hash).await?;
         let kind = media_kind(&record.kind)
             .ok_or_else(|| CrmError::Invalid(format!("media {hash}: bad kind")))?;
         let uploaded = self
@@ -143,6 +141,40 @@ impl Campaigns {
             )
             .await?;
         Ok(uploaded.media_id)
+    }
+
+    /// A permanent WeCom URL of an image (for `pic_url` and link covers): uploaded through
+    /// `media/uploadimg` once, then kept.
+    pub async fn image_url(&self, hash: &str) -> Result<String, CrmError> {
+        let Some(mut record) = self.media(hash).await? else {
+            return Err(CrmError::Invalid(format!("unknown media {hash}")));
+        };
+        if let Some(url) = &record.image_url {
+            return Ok(url.clone());
+        }
+        if record.kind != "image" {
+            return Err(CrmError::Invalid(format!("media {hash} is not an image")));
+        }
+        let bytes = self.media_bytes(hash).await?;
+        let url = self.wecom.upload_image(&record.filename, bytes).await?;
+        record.image_url = Some(url.clone());
+        self.store
+            .put(
+                Item::with_doc(media_pk(hash), MEDIA_SK, &record)?,
+                Condition::Always,
+            )
+            .await?;
+        Ok(url)
+    }
+
+    async fn media_bytes(&self, hash: &str) -> Result<Vec<u8>, CrmError> {
+        let Some(blob) = self.store.get(&media_pk(hash), MEDIA_BLOB_SK).await? else {
+            return Err(CrmError::Invalid(format!("media {hash} has no content")));
+        };
+        let blob: MediaBlob = blob.doc()?;
+        base64::engine::general_purpose::STANDARD
+            .decode(blob.data)
+            .map_err(|e| CrmError::Invalid(format!("media {hash}: {e}")))
     }
 
     /// Forgets a cached media_id WeCom refused (40007): the next send uploads again.

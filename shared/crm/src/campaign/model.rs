@@ -81,12 +81,17 @@ pub const MAX_EXPLICIT_AUDIENCE: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "msgtype", rename_all = "snake_case")]
 pub enum ContentAttachment {
+    /// An image: an uploaded file sent as a `media_id` (`media`), or as a permanent WeCom image
+    /// URL (`pic_media`, uploaded once through `media/uploadimg`), or a `pic_url` as given.
     Image {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         media: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        pic_media: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         pic_url: Option<String>,
     },
+    /// A link card; its cover is `picurl` as given or an uploaded image (`pic_media`).
     Link {
         title: String,
         url: String,
@@ -94,6 +99,8 @@ pub enum ContentAttachment {
         desc: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         picurl: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pic_media: Option<String>,
     },
     Miniprogram {
         title: String,
@@ -116,6 +123,15 @@ impl ContentAttachment {
             ContentAttachment::Miniprogram { pic_media, .. } => Some(pic_media),
             ContentAttachment::Video { media } | ContentAttachment::File { media } => Some(media),
             ContentAttachment::Link { .. } => None,
+        }
+    }
+
+    /// The uploaded image sent as a permanent URL (`media/uploadimg`), if any.
+    pub fn image_hash(&self) -> Option<&str> {
+        match self {
+            ContentAttachment::Image { pic_media, .. }
+            | ContentAttachment::Link { pic_media, .. } => pic_media.as_deref(),
+            _ => None,
         }
     }
 }

@@ -416,21 +416,31 @@ impl Campaigns {
         let mut attachments = Vec::new();
         for a in &campaign.content.attachments {
             let body = match a {
-                ContentAttachment::Image { media, pic_url } => {
-                    AttachmentBody::Image(ImageAttachment {
-                        media_id: match media {
-                            Some(hash) => Some(self.media_id(hash).await?),
-                            None => None,
-                        },
-                        pic_url: pic_url.clone(),
-                    })
-                }
+                ContentAttachment::Image {
+                    media,
+                    pic_media,
+                    pic_url,
+                } => AttachmentBody::Image(ImageAttachment {
+                    media_id: match media {
+                        Some(hash) => Some(self.media_id(hash).await?),
+                        None => None,
+                    },
+                    pic_url: match pic_media {
+                        Some(hash) => Some(self.image_url(hash).await?),
+                        None => pic_url.clone(),
+                    },
+                }),
                 ContentAttachment::Link {
                     title,
                     url,
                     desc,
                     picurl,
+                    pic_media,
                 } => {
+                    let picurl = match pic_media {
+                        Some(hash) => Some(self.image_url(hash).await?),
+                        None => picurl.clone(),
+                    };
                     let public = if track {
                         self.track_link(&campaign.id, &chunk.key, next_index, url, single)
                             .await?
@@ -440,7 +450,7 @@ impl Campaigns {
                     next_index += 1;
                     AttachmentBody::Link(LinkAttachment {
                         title: title.clone(),
-                        picurl: picurl.clone(),
+                        picurl,
                         desc: desc.clone(),
                         url: public,
                     })
