@@ -62,7 +62,7 @@ impl Default for Setup {
             sim,
             max_skew_secs: 0,
             workers: 2,
-            tracking_every: Some(Duration::from_millis(300)),
+            tracking_every: Some(Duration::from_secs(1)),
         }
     }
 }
@@ -376,7 +376,22 @@ impl Harness {
 }
 
 /// Polls `check` until it yields a value, for at most `limit`.
-pub async fn eventually_within<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+pub async fn eventually_within<T, F, Fut>(what: &str, limit: Duration, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    eventually_every(what, limit, Duration::from_millis(100), check).await
+}
+
+/// Polls `check` every `interval` until it yields a value, for at most `limit` (a check that
+/// is itself expensive — a campaign's funnel on moto — should not run back to back).
+pub async fn eventually_every<T, F, Fut>(
+    what: &str,
+    limit: Duration,
+    interval: Duration,
+    mut check: F,
+) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -387,7 +402,7 @@ where
             return value;
         }
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(interval).await;
     }
 }
 
@@ -445,6 +460,20 @@ impl Harness {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// Waits until the campaign's funnel shows `count` for `stage` (e.g. `sent`).
+    pub async fn funnel_reaches(&self, id: &str, stage: &str, count: usize) -> Value {
+        eventually_every(
+            &format!("campaign {id}: {count} {stage}"),
+            Duration::from_secs(240),
+            Duration::from_millis(500),
+            || async move {
+                let c = self.campaign(id).await;
+                (c["funnel"][stage] == count).then(|| c["funnel"].clone())
+            },
+        )
+        .await
+    }
+
     /// A campaign's view (status, progress, funnel).
     pub async fn campaign(&self, id: &str) -> Value {
         let (status, body) = self
@@ -456,9 +485,10 @@ impl Harness {
 
     /// Waits until the campaign reaches `status`.
     pub async fn campaign_in(&self, id: &str, status: &str) -> Value {
-        eventually_within(
+        eventually_every(
             &format!("campaign {id} is {status}"),
-            Duration::from_secs(90),
+            Duration::from_secs(240),
+            Duration::from_millis(500),
             || async move {
                 let c = self.campaign(id).await;
                 (c["status"] == status).then_some(c)

@@ -259,7 +259,7 @@ async fn a_direct_message_gives_each_customer_their_own_task(backend: Backend) {
         .await;
     assert_eq!(status, 202, "{sent}");
     assert_eq!(sent["kind"], "direct");
-    let tasks = eventually_within("two tasks", Duration::from_secs(30), || async {
+    let tasks = eventually_within("two tasks", Duration::from_secs(120), || async {
         let tasks = h.group_msgs().await;
         (tasks.len() == 2).then_some(tasks)
     })

@@ -118,7 +118,7 @@ async fn scenario_3_birthday_greetings_seven_days_ahead_with_a_coupon(backend: B
     };
     let tasks = eventually_within(
         "one task per celebrated customer",
-        Duration::from_secs(60),
+        Duration::from_secs(180),
         || async {
             let tasks: Vec<Value> = h
                 .group_msgs()
@@ -157,15 +157,7 @@ async fn scenario_3_birthday_greetings_seven_days_ahead_with_a_coupon(backend: B
         h.control("groupmsg/confirm", json!({"userid": userid}))
             .await;
     }
-    let funnel = eventually_within(
-        "birthday messages sent",
-        Duration::from_secs(60),
-        || async {
-            let c = h.campaign(&campaign_id).await;
-            (c["funnel"]["sent"] == 3).then_some(c["funnel"].clone())
-        },
-    )
-    .await;
+    let funnel = h.funnel_reaches(&campaign_id, "sent", 3).await;
     assert_eq!(funnel["targeted"], 4);
     assert_eq!(funnel["skipped_by_reason"], json!({"no_consent": 1}));
     assert_eq!(funnel["task_created"], 3);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tests::{Backend, Harness, eventually_within, on_both_backends};
+use tests::{Backend, Harness, on_both_backends};
 
 on_both_backends!(
     scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_purchase,
@@ -382,11 +382,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
         .filter(|id| !vanished_set.contains(*id))
         .cloned()
         .collect();
-    let funnel = eventually_within("send results tracked", Duration::from_secs(60), || async {
-        let c = h.campaign(&id).await;
-        (c["funnel"]["sent"] == sent.len()).then_some(c["funnel"].clone())
-    })
-    .await;
+    let funnel = h.funnel_reaches(&id, "sent", sent.len()).await;
 
     // Clicks: the tracked links of a confirmed task, opened twice.
     let task = tasks
