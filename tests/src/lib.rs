@@ -448,6 +448,30 @@ impl Harness {
         }
     }
 
+    /// A customer who scanned `userid`'s QR code for `state` (processed), with the clinic's
+    /// fields set through `PATCH /api/customers/{id}`; their id and the answered record.
+    pub async fn customer_with(&self, userid: &str, state: &str, fields: Value) -> (String, Value) {
+        let scan = self.scan(userid, state).await;
+        let id = scan["external_userid"].as_str().unwrap().to_owned();
+        self.processed(&scan_key(&scan)).await;
+        let (status, body) = self
+            .api(
+                reqwest::Method::PATCH,
+                &format!("/api/customers/{id}"),
+                Some(fields),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (id, body)
+    }
+
+    /// A customer of `userid` who agreed to marketing.
+    pub async fn consenting_customer(&self, userid: &str, state: &str) -> String {
+        self.customer_with(userid, state, json!({"marketing_consent": true}))
+            .await
+            .0
+    }
+
     /// Turns quiet hours off (the scenario must not depend on the time of day it runs at).
     pub async fn without_quiet_hours(&self) {
         let (status, body) = self

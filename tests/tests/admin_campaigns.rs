@@ -16,21 +16,6 @@ on_both_backends!(
     a_direct_message_gives_each_customer_their_own_task,
 );
 
-async fn consenting_customer(h: &Harness, userid: &str) -> String {
-    let scan = h.scan(userid, "xiaohongshu").await;
-    let id = scan["external_userid"].as_str().unwrap().to_owned();
-    h.processed(&tests::scan_key(&scan)).await;
-    let (status, body) = h
-        .api(
-            Method::PATCH,
-            &format!("/api/customers/{id}"),
-            Some(json!({"marketing_consent": true})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    id
-}
-
 async fn bad_campaigns_are_refused_naming_the_field_and_store_nothing(backend: Backend) {
     let h = Harness::start(backend).await;
     let good = json!({
@@ -157,7 +142,7 @@ const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+
 async fn media_are_uploaded_once_and_again_when_wecom_forgot_them(backend: Backend) {
     let h = Harness::start(backend).await;
     h.without_quiet_hours().await;
-    let customer = consenting_customer(&h, "zhangsan").await;
+    let customer = h.consenting_customer("zhangsan", "xiaohongshu").await;
     let (status, media) = h
         .api(
             Method::POST,
@@ -237,8 +222,8 @@ async fn media_are_uploaded_once_and_again_when_wecom_forgot_them(backend: Backe
 async fn a_direct_message_gives_each_customer_their_own_task(backend: Backend) {
     let h = Harness::start(backend).await;
     h.without_quiet_hours().await;
-    let a = consenting_customer(&h, "zhangsan").await;
-    let b = consenting_customer(&h, "zhangsan").await;
+    let a = h.consenting_customer("zhangsan", "xiaohongshu").await;
+    let b = h.consenting_customer("zhangsan", "xiaohongshu").await;
     let (status, answer) = h
         .api(
             Method::POST,

@@ -19,13 +19,7 @@ fn shanghai_today() -> chrono::NaiveDate {
 }
 
 async fn customer(h: &Harness, userid: &str, state: &str, fields: Value) -> (String, String) {
-    let scan = h.scan(userid, state).await;
-    let id = scan["external_userid"].as_str().unwrap().to_owned();
-    h.processed(&tests::scan_key(&scan)).await;
-    let (status, body) = h
-        .api(Method::PATCH, &format!("/api/customers/{id}"), Some(fields))
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let (id, body) = h.customer_with(userid, state, fields).await;
     (id, body["name"].as_str().unwrap().to_owned())
 }
 

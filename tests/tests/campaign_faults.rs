@@ -26,18 +26,7 @@ async fn faults_while_sending_never_lose_a_recipient_nor_send_twice(backend: Bac
         ("lisi", "xiaohongshu"),
         ("lisi", "douyin"),
     ] {
-        let scan = h.scan(userid, state).await;
-        let id = scan["external_userid"].as_str().unwrap().to_owned();
-        h.processed(&tests::scan_key(&scan)).await;
-        let (status, body) = h
-            .api(
-                Method::PATCH,
-                &format!("/api/customers/{id}"),
-                Some(json!({"marketing_consent": true})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        customers.push(id);
+        customers.push(h.consenting_customer(userid, state).await);
     }
 
     // WeCom has a bad day: busy beyond the client's in-process retries, rate-limited, the

@@ -498,6 +498,51 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
         )
         .await;
     let first = &page["items"][0];
+    let (status, skipped) = h
+        .api(
+            Method::GET,
+            &format!("/api/campaigns/{id}/recipients?limit=100&status=skipped"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{skipped}");
+    let mut reasons: Vec<&str> = Vec::new();
+    let mut skipped = skipped;
+    loop {
+        reasons.extend(skipped["items"].as_array().unwrap().iter().map(|r| {
+            assert_eq!(r["status"], "skipped");
+            if r["reason"] == "no_consent" {
+                "no_consent"
+            } else {
+                "other"
+            }
+        }));
+        let Some(next) = skipped["next_cursor"].as_str().map(str::to_owned) else {
+            break;
+        };
+        skipped = h
+            .api(
+                Method::GET,
+                &format!("/api/campaigns/{id}/recipients?limit=100&status=skipped&cursor={next}"),
+                None,
+            )
+            .await
+            .1;
+    }
+    assert_eq!(reasons.len(), 15);
+    assert_eq!(reasons.iter().filter(|r| **r == "no_consent").count(), 10);
+    let (status, bad) = h
+        .api(
+            Method::GET,
+            &format!("/api/campaigns/{id}/recipients?status=opened"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, bad["error"]["field"].clone()),
+        (400, json!("status")),
+        "there is no opened"
+    );
     assert!(!first["history"].as_array().unwrap().is_empty(), "{first}");
     let (_, log) = h
         .api(

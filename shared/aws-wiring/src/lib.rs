@@ -138,3 +138,12 @@ impl AwsRuntime {
         .collect()
     }
 }
+
+/// What every messaging Lambda starts with: logging, the runtime, and the campaign engine on
+/// the stored WeCom credentials.
+pub async fn campaigns_from_env() -> Result<crm::campaign::Campaigns, BoxError> {
+    init_logging();
+    let aws = AwsRuntime::connect().await?;
+    let wecom = Arc::new(aws.wecom()?);
+    aws.campaigns(wecom).await
+}

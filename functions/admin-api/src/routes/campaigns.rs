@@ -91,6 +91,55 @@ pub struct PageQuery {
     /// 1–100, default 20.
     pub limit: Option<usize>,
     pub cursor: Option<String>,
+    /// Only items in this status (campaigns: `scheduled`, `deferred`, `resolving`, `sending`,
+    /// `tracking`, `done`, `cancelled`, `failed`; recipients: `skipped`, `queued`,
+    /// `awaiting_staff`, `sent`, `not_friend`, `over_quota`, `failed`, `cancelled`). A filtered
+    /// page may hold fewer than `limit` items while `next_cursor` continues.
+    pub status: Option<String>,
+}
+
+const CAMPAIGN_STATUSES: [&str; 8] = [
+    "scheduled",
+    "deferred",
+    "resolving",
+    "sending",
+    "tracking",
+    "done",
+    "cancelled",
+    "failed",
+];
+const RECIPIENT_STATUSES: [&str; 8] = [
+    "skipped",
+    "queued",
+    "awaiting_staff",
+    "sent",
+    "not_friend",
+    "over_quota",
+    "failed",
+    "cancelled",
+];
+
+/// The `status` filter, checked against the names of `allowed`.
+fn status_filter(status: Option<String>, allowed: &[&str]) -> ApiResult<Option<String>> {
+    match status
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(None),
+        Some(s) if allowed.contains(&s.as_str()) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid_field(
+            "status",
+            format!("status 只能是 {}", allowed.join("、")),
+        )),
+    }
+}
+
+/// The serde name of a status (how it appears in the JSON).
+fn status_name<T: Serialize>(status: &T) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn field<T: serde::de::DeserializeOwned>(name: &str, value: Value, message: &str) -> ApiResult<T> {
@@ -465,10 +514,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<CampaignPage>> {
     let limit = page_limit(q.limit)?;
+    let wanted = status_filter(q.status, &CAMPAIGN_STATUSES)?;
     let (items, next_cursor) = state.campaigns.repo().list(limit, q.cursor).await?;
     Ok(Json(CampaignPage {
         items: items
             .into_iter()
+            .filter(|c| wanted.as_ref().is_none_or(|w| *w == status_name(&c.status)))
             .map(|campaign| CampaignView {
                 campaign,
                 funnel: None,
@@ -516,11 +567,13 @@ pub async fn recipients(
     if state.campaigns.repo().get(&id).await?.is_none() {
         return Err(ApiError::not_found("该活动"));
     }
-    let (items, next_cursor) = state
+    let wanted = status_filter(q.status, &RECIPIENT_STATUSES)?;
+    let (mut items, next_cursor) = state
         .campaigns
         .repo()
         .recipients(&id, limit, q.cursor)
         .await?;
+    items.retain(|r| wanted.as_ref().is_none_or(|w| w == r.status.name()));
     Ok(Json(RecipientPage { items, next_cursor }))
 }
 

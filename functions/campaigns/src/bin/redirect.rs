@@ -1,16 +1,11 @@
 //! Lambda entry point of the public tracked-link redirect (a Function URL). Wiring only.
 
-use std::sync::Arc;
-
-use aws_wiring::AwsRuntime;
 use lambda_http::http::Response;
 use lambda_http::{Body, Error, Request, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    aws_wiring::init_logging();
-    let aws = AwsRuntime::connect().await?;
-    let campaigns = aws.campaigns(Arc::new(aws.wecom()?)).await?;
+    let campaigns = aws_wiring::campaigns_from_env().await?;
     let campaigns = &campaigns;
     lambda_http::run(service_fn(move |request: Request| async move {
         let answer =
