@@ -14,6 +14,7 @@ on_both_backends!(
     bad_campaigns_are_refused_naming_the_field_and_store_nothing,
     media_are_uploaded_once_and_again_when_wecom_forgot_them,
     a_direct_message_gives_each_customer_their_own_task,
+    a_tag_audience_takes_any_tag_of_a_group_and_every_group,
 );
 
 async fn bad_campaigns_are_refused_naming_the_field_and_store_nothing(backend: Backend) {
@@ -269,5 +270,56 @@ async fn a_direct_message_gives_each_customer_their_own_task(backend: Backend) {
             .await;
         assert_eq!(log["items"][0]["status"], "awaiting_staff", "{log}");
     }
+    h.shutdown().await;
+}
+
+async fn a_tag_audience_takes_any_tag_of_a_group_and_every_group(backend: Backend) {
+    use wecom_sim::demo::{TAG_PROJECT_PHOTO, TAG_PROJECT_THERMAGE, TAG_TIER_A, TAG_TIER_B};
+    let h = Harness::start(backend).await;
+    h.without_quiet_hours().await;
+    // (tier A or B) and (光子嫩肤 or 热玛吉): a, b match; c has no project; d is tier C only.
+    let tagged = [
+        vec![TAG_TIER_A, TAG_PROJECT_PHOTO],
+        vec![TAG_TIER_B, TAG_PROJECT_THERMAGE],
+        vec![TAG_TIER_A],
+        vec![TAG_PROJECT_PHOTO],
+    ];
+    let mut ids = Vec::new();
+    for tags in &tagged {
+        let id = h.consenting_customer("zhangsan", "douyin").await;
+        let (status, body) = h
+            .api(
+                Method::POST,
+                &format!("/api/customers/{id}/tags"),
+                Some(json!({"userid": "zhangsan", "add_tag": tags})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(id);
+    }
+    let (status, preview) = h
+        .api(
+            Method::POST,
+            "/api/campaigns/preview",
+            Some(json!({
+                "name": "项目关怀",
+                "audience": {"type": "tags", "groups": [[TAG_TIER_A, TAG_TIER_B], [TAG_PROJECT_PHOTO, TAG_PROJECT_THERMAGE]]},
+                "content": {"text": "您好"},
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["targeted"], 2, "{preview}");
+    assert_eq!(preview["would_send"], 2);
+    let mut sample: Vec<String> = preview["sample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["external_userid"].as_str().unwrap().to_owned())
+        .collect();
+    sample.sort();
+    let mut expected = vec![ids[0].clone(), ids[1].clone()];
+    expected.sort();
+    assert_eq!(sample, expected);
     h.shutdown().await;
 }

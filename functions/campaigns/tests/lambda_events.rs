@@ -973,3 +973,52 @@ async fn after_visit_and_re_engagement_rules_find_their_day_through_the_visits_i
             .all(|r| r.handed_over == 0 && r.already_done == r.matched)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_reaching_the_sender_in_quiet_hours_waits_for_their_end() {
+    let f = fixture().await;
+    let audience = f.customers("zhangsan", 2, true).await;
+    let id = "01a2210383009f8e7d6c5b4a3928";
+    let sends = f.ran(id, "周末护理special", audience).await;
+    let chunk = sends_chunk(&sends);
+    // Quiet hours start between the run and the send: from an hour ago to two hours ahead.
+    let hhmm = |ms: i64| crm::calendar::local(ms).format("%H:%M").to_string();
+    let now = now_ms();
+    let configs = ConfigRepo::new(f.store.clone());
+    let mut config = configs.load().await.unwrap().unwrap();
+    config.send_rules.quiet_start = hhmm(now - 3_600_000);
+    config.send_rules.quiet_end = hhmm(now + 2 * 3_600_000);
+    configs.save(&config).await.unwrap();
+
+    let response = campaigns::sender::handle_batch(&f.campaigns, chunk_event(id, &chunk)).await;
+    assert!(
+        failures(&response).is_empty(),
+        "deferred, not failed: {response:?}"
+    );
+    assert_eq!(f.add_msg_template_calls(), 0, "nothing sent in quiet hours");
+    let schedule = f.scheduler.get(&schedule_name(id)).await.unwrap().unwrap();
+    assert_eq!(hhmm(schedule.at_ms), hhmm(now + 2 * 3_600_000));
+    assert!(
+        f.statuses(id)
+            .await
+            .iter()
+            .all(|(_, s, _)| *s == RecipientStatus::Queued)
+    );
+
+    // When they end, the schedule runs the campaign again: the chunk is queued and sent.
+    config.send_rules.quiet_start = "00:00".into();
+    config.send_rules.quiet_end = "00:00".into();
+    configs.save(&config).await.unwrap();
+    f.campaigns.handle_job(&schedule.payload).await.unwrap();
+    let again = drain(&f.send_queue).await;
+    assert_eq!(chunk_keys(&again), vec![chunk.clone()]);
+    let response = campaigns::sender::handle_batch(&f.campaigns, chunk_event(id, &chunk)).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    assert_eq!(f.add_msg_template_calls(), 1);
+    assert!(
+        f.statuses(id)
+            .await
+            .iter()
+            .all(|(_, s, _)| *s == RecipientStatus::AwaitingStaff)
+    );
+}

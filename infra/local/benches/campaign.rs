@@ -268,6 +268,25 @@ async fn main() {
         .unwrap_or(0);
     let naive = resolved.progress.queued;
 
+    // 3. Every consultant sends; one tracking round reads the results; the funnel is counted.
+    for s in &sim.sim.state().staff {
+        sim.sim
+            .confirm_group_msgs(&wecom_sim::GroupMsgConfirmRequest {
+                userid: s.userid.clone(),
+                msgid: None,
+            })
+            .unwrap();
+    }
+    sim.sim.reset_call_counts();
+    let started = Instant::now();
+    let tracked = campaigns.track_open().await.unwrap();
+    let track = started.elapsed();
+    let track_calls = sim.sim.call_counts().total;
+    let started = Instant::now();
+    let funnel = campaigns.funnel(&campaign.id).await.unwrap().unwrap();
+    let funnel_time = started.elapsed();
+    assert_eq!(funnel.total.sent, naive);
+
     println!(
         "{} customers across {staff} staff; campaign to all of them (tiers A/B/C, all consenting)",
         customers
@@ -290,6 +309,18 @@ async fn main() {
         send.as_secs_f64(),
         send.as_secs_f64() / baseline.as_secs_f64(),
         calls.total - tasks,
+    );
+    println!(
+        "| tracking round (every task's send results) | {:.2} s | {:.2}× | | | {} recipients now sent, {track_calls} WeCom calls |",
+        track.as_secs_f64(),
+        track.as_secs_f64() / baseline.as_secs_f64(),
+        tracked.recipients_updated,
+    );
+    println!(
+        "| funnel of the campaign (GET /api/campaigns/{{id}}) | {:.2} s | {:.2}× | | | {} sent |",
+        funnel_time.as_secs_f64(),
+        funnel_time.as_secs_f64() / baseline.as_secs_f64(),
+        funnel.total.sent,
     );
     println!();
     println!(
