@@ -146,6 +146,14 @@ impl Campaigns {
         let Some(msgid) = chunk.msgid.clone() else {
             return Ok(0);
         };
+        // The consultant sends a task all at once: while its task status is 0 nothing has
+        // changed, and one call answers that instead of reading every recipient's result.
+        if !self.task_sent(&msgid, &chunk.sender).await? {
+            let waiting = chunk
+                .recipients
+                .saturating_sub(chunk.fail_list.len() as u32);
+            return Ok(u64::from(waiting.max(1)));
+        }
         let mut results: BTreeMap<String, (i64, Option<i64>)> = BTreeMap::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -204,6 +212,24 @@ impl Campaigns {
             self.repo().save_chunk(chunk, version).await?;
         }
         Ok(pending)
+    }
+
+    /// Whether `sender` has sent the task (get_groupmsg_task status 2).
+    async fn task_sent(&self, msgid: &str, sender: &str) -> Result<bool, CrmError> {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .wecom
+                .get_groupmsg_task(msgid, cursor.as_deref())
+                .await?;
+            if let Some(task) = page.task_list.iter().find(|t| t.userid == sender) {
+                return Ok(task.status == 2);
+            }
+            match page.next_cursor {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => return Ok(false),
+            }
+        }
     }
 
     async fn close_if_done(
