@@ -140,6 +140,15 @@ pub fn chunk_sk(sender: &str, index: u32) -> String {
     format!("CHUNK#{sender}#{index:05}")
 }
 pub const CHUNK_PREFIX: &str = "CHUNK#";
+/// GSI2 of a chunk whose task is not created yet (`pending` / `creating`): a sparse index, so
+/// "is anything left to create?" is one small query, not a read of every chunk.
+pub fn pending_chunks_gsi_pk(campaign_id: &str) -> String {
+    format!("CHUNKS#PENDING#{campaign_id}")
+}
+/// GSI3 of a chunk whose task exists and waits for results (`created`): what tracking reads.
+pub fn open_chunks_gsi_pk(campaign_id: &str) -> String {
+    format!("CHUNKS#OPEN#{campaign_id}")
+}
 /// GSI1 of a recipient: the recipients of one chunk.
 pub fn chunk_gsi_pk(campaign_id: &str, chunk: &str) -> String {
     format!("CAMPAIGN#{campaign_id}#{chunk}")

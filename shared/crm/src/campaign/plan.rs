@@ -538,11 +538,10 @@ impl Campaigns {
     /// Queues a send for every chunk whose task does not exist yet (a repeated run re-queues
     /// them; the sender creates each task once).
     async fn queue_pending_chunks(&self, campaign: &Campaign) -> Result<(), CrmError> {
-        let chunks = self.repo().chunks(&campaign.id).await?;
+        let chunks = self.repo().pending_chunks(&campaign.id).await?;
         let messages: Vec<OutgoingMessage> = chunks
             .iter()
-            .filter(|c| matches!(c.status, ChunkStatus::Pending | ChunkStatus::Creating))
-            .map(|c| {
+            .map(|(c, _)| {
                 OutgoingMessage::now(
                     SendJob::Chunk {
                         campaign_id: campaign.id.clone(),

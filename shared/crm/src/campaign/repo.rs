@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition, StoreError};
 
-use super::model::{Campaign, CampaignStatus, Chunk, LedgerEntry, Recipient, RecipientStatus};
+use super::model::{
+    Campaign, CampaignStatus, Chunk, ChunkStatus, LedgerEntry, Recipient, RecipientStatus,
+};
 use crate::CrmError;
 use crate::keys::{
     CAMPAIGN_SK, CAMPAIGNS_GSI_PK, CHUNK_PREFIX, OPEN_CAMPAIGNS_GSI_PK, RECIPIENT_PREFIX,
-    campaign_pk, chunk_gsi_pk, ledger_pk, ledger_sk, message_log_gsi_pk, recipient_sk, ts,
+    campaign_pk, chunk_gsi_pk, ledger_pk, ledger_sk, message_log_gsi_pk, open_chunks_gsi_pk,
+    pending_chunks_gsi_pk, recipient_sk, ts,
 };
 use crate::repo::{query_all, query_page, update_item};
 
@@ -58,7 +61,36 @@ pub fn recipient_item(r: &Recipient) -> Result<Item, StoreError> {
 }
 
 pub fn chunk_item(c: &Chunk) -> Result<Item, StoreError> {
-    Item::with_doc(campaign_pk(&c.campaign_id), c.key.clone(), c)
+    let mut item = Item::with_doc(campaign_pk(&c.campaign_id), c.key.clone(), c)?;
+    match c.status {
+        ChunkStatus::Pending | ChunkStatus::Creating => {
+            item.gsi2 = Some((pending_chunks_gsi_pk(&c.campaign_id), c.key.clone()));
+        }
+        ChunkStatus::Created => {
+            item.gsi3 = Some((open_chunks_gsi_pk(&c.campaign_id), c.key.clone()));
+        }
+        ChunkStatus::Done | ChunkStatus::Failed | ChunkStatus::Cancelled => {}
+    }
+    Ok(item)
+}
+
+/// Chunks read with their versions (for conditional writes).
+async fn versioned_chunks(
+    store: &dyn ItemStore,
+    query: Query,
+) -> Result<Vec<(Chunk, u64)>, CrmError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.query(query.clone().after(cursor)).await?;
+        for item in &page.items {
+            out.push((item.doc()?, item.version));
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
 }
 
 impl CampaignRepo {
@@ -226,6 +258,60 @@ impl CampaignRepo {
                 .limit(500),
         )
         .await
+    }
+
+    /// Chunks whose task is not created yet, with their versions.
+    pub async fn pending_chunks(&self, campaign_id: &str) -> Result<Vec<(Chunk, u64)>, CrmError> {
+        versioned_chunks(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi2, pending_chunks_gsi_pk(campaign_id)).limit(500),
+        )
+        .await
+    }
+
+    /// Chunks whose task exists and still waits for results, with their versions.
+    pub async fn open_chunks(&self, campaign_id: &str) -> Result<Vec<(Chunk, u64)>, CrmError> {
+        versioned_chunks(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi3, open_chunks_gsi_pk(campaign_id)).limit(500),
+        )
+        .await
+    }
+
+    /// Whether any chunk's task is still to be created (one small query).
+    pub async fn has_pending_chunk(&self, campaign_id: &str) -> Result<bool, CrmError> {
+        self.any(Query::partition(
+            IndexName::Gsi2,
+            pending_chunks_gsi_pk(campaign_id),
+        ))
+        .await
+    }
+
+    /// Whether any chunk's task still waits for results (one small query).
+    pub async fn has_open_chunk(&self, campaign_id: &str) -> Result<bool, CrmError> {
+        self.any(Query::partition(
+            IndexName::Gsi3,
+            open_chunks_gsi_pk(campaign_id),
+        ))
+        .await
+    }
+
+    /// Whether the query finds an item (a page may be empty while more follow).
+    async fn any(&self, query: Query) -> Result<bool, CrmError> {
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .query(query.clone().limit(1).after(cursor))
+                .await?;
+            if !page.items.is_empty() {
+                return Ok(true);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(false),
+            }
+        }
     }
 
     pub async fn chunk(

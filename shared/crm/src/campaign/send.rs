@@ -361,15 +361,11 @@ impl Campaigns {
 
     /// Moves the campaign to tracking once no chunk waits for its task.
     async fn after_chunk(&self, campaign: &Campaign) -> Result<(), CrmError> {
-        let chunks = self.repo().chunks(&campaign.id).await?;
-        if chunks
-            .iter()
-            .any(|c| matches!(c.status, ChunkStatus::Pending | ChunkStatus::Creating))
-        {
+        if self.repo().has_pending_chunk(&campaign.id).await? {
             return Ok(());
         }
         let now = self.clock.now_ms();
-        let any_open = chunks.iter().any(|c| c.status == ChunkStatus::Created);
+        let any_open = self.repo().has_open_chunk(&campaign.id).await?;
         self.repo()
             .update(&campaign.id, |c| {
                 if c.status != CampaignStatus::Sending {

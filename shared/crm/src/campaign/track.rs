@@ -68,14 +68,8 @@ impl Campaigns {
         let now = self.clock.now_ms();
         let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
         let mut last_created = 0;
-        for chunk in self.repo().chunks(campaign_id).await? {
-            if chunk.status != ChunkStatus::Created {
-                continue;
-            }
+        for (mut chunk, version) in self.repo().open_chunks(campaign_id).await? {
             let key = chunk.key.clone();
-            let Some((mut chunk, version)) = self.repo().chunk(campaign_id, &key).await? else {
-                continue;
-            };
             last_created = last_created.max(chunk.created_at_ms.unwrap_or(0));
             let pending = match self.track_chunk(&mut chunk, version, summary).await {
                 Ok(pending) => pending,
@@ -238,17 +232,9 @@ impl Campaigns {
         last_created: i64,
         summary: &mut TrackSummary,
     ) -> Result<(), CrmError> {
-        let chunks = self.repo().chunks(campaign_id).await?;
         let now = self.clock.now_ms();
-        let open = chunks.iter().any(|c| {
-            matches!(
-                c.status,
-                ChunkStatus::Pending | ChunkStatus::Creating | ChunkStatus::Created
-            )
-        });
-        let unsent_work = chunks
-            .iter()
-            .any(|c| matches!(c.status, ChunkStatus::Pending | ChunkStatus::Creating));
+        let unsent_work = self.repo().has_pending_chunk(campaign_id).await?;
+        let open = unsent_work || self.repo().has_open_chunk(campaign_id).await?;
         let expired = !unsent_work
             && last_created > 0
             && now - last_created > i64::from(self.settings.tracking_days) * DAY_MS;
@@ -284,12 +270,8 @@ impl Campaigns {
         if campaign.status.is_final() {
             // A cancel that failed half-way (WeCom unreachable) may be repeated until every
             // task is stopped.
-            let unfinished = self.repo().chunks(campaign_id).await?.iter().any(|c| {
-                matches!(
-                    c.status,
-                    ChunkStatus::Pending | ChunkStatus::Creating | ChunkStatus::Created
-                )
-            });
+            let unfinished = self.repo().has_pending_chunk(campaign_id).await?
+                || self.repo().has_open_chunk(campaign_id).await?;
             if campaign.status != CampaignStatus::Cancelled || !unfinished {
                 return Ok(CancelOutcome::AlreadyFinished(Box::new(campaign)));
             }
@@ -308,11 +290,9 @@ impl Campaigns {
             })
             .await?;
         let mut summary = TrackSummary::default();
-        for chunk in self.repo().chunks(campaign_id).await? {
-            let Some((mut chunk, version)) = self.repo().chunk(campaign_id, &chunk.key).await?
-            else {
-                continue;
-            };
+        let mut unfinished = self.repo().pending_chunks(campaign_id).await?;
+        unfinished.extend(self.repo().open_chunks(campaign_id).await?);
+        for (mut chunk, version) in unfinished {
             match chunk.status {
                 ChunkStatus::Pending | ChunkStatus::Creating => {
                     self.cancel_unsent_chunk(chunk, version).await?;
