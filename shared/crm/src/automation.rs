@@ -22,7 +22,7 @@ use crate::keys::{
     automation_claim_pk, automation_pk, automation_run_sk, birthday_gsi_pk, ts, visits_gsi_pk,
 };
 use crate::model::{Customer, Purchase};
-use crate::repo::{CustomerRepo, query_all, query_page, update_item};
+use crate::repo::{CustomerRepo, query_all, query_all_items, query_page, update_item};
 
 /// A claim whose campaign still does not exist this long after is taken over.
 const ORPHAN_CLAIM_AFTER_MS: i64 = 10 * 60_000;
@@ -401,31 +401,23 @@ impl Automations {
     /// purchase time for purchases.
     async fn visits(&self, day: NaiveDate) -> Result<Vec<(String, Option<i64>)>, CrmError> {
         let key = visits_gsi_pk(&day.format("%Y-%m-%d").to_string());
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store()
-                .query(
-                    Query::partition(IndexName::Gsi2, key.clone())
-                        .limit(1000)
-                        .after(cursor),
-                )
-                .await?;
-            for item in &page.items {
+        let items = query_all_items(
+            self.store(),
+            Query::partition(IndexName::Gsi2, key).limit(1000),
+        )
+        .await?;
+        items
+            .iter()
+            .map(|item| {
                 let id = item.pk.strip_prefix("CUST#").unwrap_or_default().to_owned();
                 let purchase = if item.sk.starts_with(PURCHASE_PREFIX) {
                     Some(item.doc::<Purchase>()?.purchased_at_ms)
                 } else {
                     None
                 };
-                out.push((id, purchase));
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+                Ok((id, purchase))
+            })
+            .collect()
     }
 }
 

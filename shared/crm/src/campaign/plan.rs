@@ -19,7 +19,7 @@ use crate::calendar::{self, QuietHours};
 use crate::config::{ConsentMode, CorpConfig, QuotaRule};
 use crate::keys::chunk_sk;
 use crate::model::{Customer, Relationship, RelationshipStatus};
-use crate::repo::{CustomerAdmin, CustomerRepo, IndexSource};
+use crate::repo::{CustomerAdmin, CustomerRepo};
 
 /// What a dry run found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -249,37 +249,13 @@ impl Campaigns {
         let mut candidates: Vec<Result<Candidate, (String, &'static str)>> = Vec::new();
         match campaign.audience.clone() {
             Some(Audience::Filter { filter }) => {
-                let source = filter.source();
-                let (rows, more) = CustomerAdmin::new(self.store.clone())
-                    .walk(&source, false, campaign.progress.position.as_deref(), page)
+                self.walk_audience(campaign, &filter, None, &mut candidates)
                     .await?;
-                for row in &rows {
-                    if let Some(c) = filter.evaluate(&customers, &source, row, now, true).await? {
-                        candidates.push(Ok(c));
-                    }
-                }
-                if let Some(last) = rows.last() {
-                    campaign.progress.position = Some(last.index_sk.clone());
-                }
-                campaign.progress.resolved = !more;
             }
             Some(Audience::Tags { groups }) => {
-                let source = IndexSource::AllCustomers;
-                let all = CustomerFilter::default();
-                let (rows, more) = CustomerAdmin::new(self.store.clone())
-                    .walk(&source, false, campaign.progress.position.as_deref(), page)
+                let everyone = CustomerFilter::default();
+                self.walk_audience(campaign, &everyone, Some(&groups), &mut candidates)
                     .await?;
-                for row in &rows {
-                    if let Some(c) = all.evaluate(&customers, &source, row, now, true).await?
-                        && matches_tag_groups(&groups, c.rels.as_deref().unwrap_or_default())
-                    {
-                        candidates.push(Ok(c));
-                    }
-                }
-                if let Some(last) = rows.last() {
-                    campaign.progress.position = Some(last.index_sk.clone());
-                }
-                campaign.progress.resolved = !more;
             }
             Some(Audience::Customers { external_userids }) => {
                 let offset: usize = campaign
@@ -441,6 +417,42 @@ impl Campaigns {
         out.wecom_calls = out.tasks + media;
         out.staff_confirmations = out.tasks;
         Ok(out)
+    }
+
+    /// One page of an index walk: the filter's candidates (and, for a tag audience, only those
+    /// matching the tag groups), the position moved past the rows read.
+    async fn walk_audience(
+        &self,
+        campaign: &mut Campaign,
+        filter: &CustomerFilter,
+        tag_groups: Option<&[Vec<String>]>,
+        candidates: &mut Vec<Result<Candidate, (String, &'static str)>>,
+    ) -> Result<(), CrmError> {
+        let now = self.clock.now_ms();
+        let customers = CustomerRepo::new(self.store.clone());
+        let source = filter.source();
+        let (rows, more) = CustomerAdmin::new(self.store.clone())
+            .walk(
+                &source,
+                false,
+                campaign.progress.position.as_deref(),
+                self.settings.page_size,
+            )
+            .await?;
+        for row in &rows {
+            if let Some(c) = filter.evaluate(&customers, &source, row, now, true).await?
+                && tag_groups.is_none_or(|groups| {
+                    matches_tag_groups(groups, c.rels.as_deref().unwrap_or_default())
+                })
+            {
+                candidates.push(Ok(c));
+            }
+        }
+        if let Some(last) = rows.last() {
+            campaign.progress.position = Some(last.index_sk.clone());
+        }
+        campaign.progress.resolved = !more;
+        Ok(())
     }
 
     fn skipped(

@@ -13,7 +13,7 @@ use crate::keys::{
     campaign_pk, chunk_gsi_pk, ledger_pk, ledger_sk, message_log_gsi_pk, open_chunks_gsi_pk,
     pending_chunks_gsi_pk, recipient_sk, ts,
 };
-use crate::repo::{query_all, query_page, update_item};
+use crate::repo::{query_all, query_all_items, query_page, update_item};
 
 /// Ledger entries outlive every quota window (a month) and then expire.
 const LEDGER_TTL_SECS: i64 = 40 * 86_400;
@@ -79,18 +79,11 @@ async fn versioned_chunks(
     store: &dyn ItemStore,
     query: Query,
 ) -> Result<Vec<(Chunk, u64)>, CrmError> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.query(query.clone().after(cursor)).await?;
-        for item in &page.items {
-            out.push((item.doc()?, item.version));
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
-        }
-    }
+    query_all_items(store, query)
+        .await?
+        .iter()
+        .map(|item| Ok((item.doc()?, item.version)))
+        .collect()
 }
 
 impl CampaignRepo {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition, StoreError, WriteOp};
 
 use super::customers::customer_item;
-use super::{query_all, update_item};
+use super::{query_all, query_all_items, update_item};
 use crate::CrmError;
 use crate::keys::{
     APPOINTMENT_PREFIX, CUSTOMERS_GSI_PK, ORDER_SK, PROFILE_SK, PURCHASE_PREFIX, appointment_sk,
@@ -263,36 +263,26 @@ impl CustomerAdmin {
         let last = crate::calendar::date(to_ms);
         while day <= last {
             let key = crate::keys::bookings_gsi_pk(&day.format("%Y-%m-%d").to_string());
-            let mut cursor = None;
-            loop {
-                let page = self
-                    .store
-                    .query(
-                        Query::partition(IndexName::Gsi3, key.clone())
-                            .limit(1000)
-                            .after(cursor),
-                    )
-                    .await?;
-                for item in &page.items {
-                    let at_ms = if item.sk.starts_with(PURCHASE_PREFIX) {
-                        item.doc::<Purchase>()?.purchased_at_ms
-                    } else {
-                        item.doc::<Appointment>()?.created_at_ms
-                    };
-                    if (from_ms..=to_ms).contains(&at_ms) {
-                        out.push(Booking {
-                            external_userid: item
-                                .pk
-                                .strip_prefix("CUST#")
-                                .unwrap_or_default()
-                                .to_owned(),
-                            at_ms,
-                        });
-                    }
-                }
-                match page.next_cursor {
-                    Some(next) => cursor = Some(next),
-                    None => break,
+            let items = query_all_items(
+                self.store.as_ref(),
+                Query::partition(IndexName::Gsi3, key).limit(1000),
+            )
+            .await?;
+            for item in &items {
+                let at_ms = if item.sk.starts_with(PURCHASE_PREFIX) {
+                    item.doc::<Purchase>()?.purchased_at_ms
+                } else {
+                    item.doc::<Appointment>()?.created_at_ms
+                };
+                if (from_ms..=to_ms).contains(&at_ms) {
+                    out.push(Booking {
+                        external_userid: item
+                            .pk
+                            .strip_prefix("CUST#")
+                            .unwrap_or_default()
+                            .to_owned(),
+                        at_ms,
+                    });
                 }
             }
             match day.succ_opt() {

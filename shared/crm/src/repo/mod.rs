@@ -86,12 +86,24 @@ pub(crate) async fn query_all<T: DeserializeOwned>(
     store: &dyn ItemStore,
     query: Query,
 ) -> Result<Vec<T>, CrmError> {
+    query_all_items(store, query)
+        .await?
+        .iter()
+        .map(|item| item.doc().map_err(CrmError::from))
+        .collect()
+}
+
+/// Every page of a query, as items (when the keys or versions matter, not only documents).
+pub(crate) async fn query_all_items(
+    store: &dyn ItemStore,
+    query: Query,
+) -> Result<Vec<Item>, CrmError> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let (docs, next) = query_page(store, query.clone().after(cursor)).await?;
-        out.extend(docs);
-        match next {
+        let page = store.query(query.clone().after(cursor)).await?;
+        out.extend(page.items);
+        match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => return Ok(out),
         }
