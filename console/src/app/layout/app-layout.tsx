@@ -1,0 +1,72 @@
+import { LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { Button, Layout, Menu, Space, Spin, Typography, type MenuProps } from 'antd';
+import { Suspense, useState } from 'react';
+import { Link, Outlet, useLocation } from 'react-router';
+import { logout } from '@/features/auth';
+import { $api } from '@/lib/api/client';
+import { MENU, selectedMenuKey } from './menu';
+
+const { Header, Sider, Content } = Layout;
+
+function Who() {
+  const { data } = $api.useQuery('get', '/api/me', {}, { staleTime: Infinity });
+  return (
+    <Space size={4}>
+      <UserOutlined aria-hidden />
+      <Typography.Text ellipsis style={{ maxWidth: 180 }}>
+        {data?.id ?? '…'}
+      </Typography.Text>
+    </Space>
+  );
+}
+
+export function AppLayout() {
+  const location = useLocation();
+  const [collapsed, setCollapsed] = useState(false);
+  const items: MenuProps['items'] = MENU.map((item) => ({
+    key: item.key,
+    icon: item.icon,
+    label: <Link to={item.key}>{item.label}</Link>,
+  }));
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Sider
+        breakpoint="lg"
+        collapsedWidth={64}
+        collapsible
+        collapsed={collapsed}
+        onCollapse={setCollapsed}
+        theme="light"
+        width={208}
+        className="app-sider"
+      >
+        <div className="app-brand" aria-label="企业微信客户联系 CRM">
+          <img src="/favicon.svg" alt="" width={28} height={28} />
+          {!collapsed && <span>客户联系 CRM</span>}
+        </div>
+        <nav aria-label="主菜单">
+          <Menu mode="inline" selectedKeys={[selectedMenuKey(location.pathname)]} items={items} />
+        </nav>
+      </Sider>
+      <Layout>
+        <Header className="app-header">
+          <Typography.Text type="secondary" className="app-clinic">
+            深圳妍美医疗美容门诊部
+          </Typography.Text>
+          <Space size="middle">
+            <Who />
+            <Button icon={<LogoutOutlined />} onClick={logout}>
+              退出登录
+            </Button>
+          </Space>
+        </Header>
+        <Content className="app-content">
+          <Suspense fallback={<Spin size="large" className="page-spin" />}>
+            <Outlet />
+          </Suspense>
+        </Content>
+      </Layout>
+    </Layout>
+  );
+}

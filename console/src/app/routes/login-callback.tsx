@@ -1,0 +1,1 @@
+export { LoginCallbackPage as Component } from '@/features/auth';

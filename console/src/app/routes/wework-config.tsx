@@ -1,0 +1,1 @@
+export { WeworkConfigPage as Component } from '@/features/wework-config';

@@ -1,0 +1,133 @@
+/**
+ * Signing in through Cognito's Hosted UI (AWS deployments): authorization code + PKCE, the token
+ * exchange, renewal with the refresh token, and the Hosted UI logout.
+ */
+import type { CognitoSettings } from '@/lib/runtime-config';
+import { clearSession, loadSession, saveSession, type Session } from '@/lib/session';
+import { challengeOf, createVerifier } from './pkce';
+
+const PENDING_KEY = 'wecom-crm.pkce';
+
+interface Pending {
+  verifier: string;
+  state: string;
+  returnTo: string;
+}
+
+export function redirectUri(settings: CognitoSettings): string {
+  return settings.redirectUri ?? `${window.location.origin}/login/callback`;
+}
+
+/** The Hosted UI URL to send the browser to (and remembers the verifier for the callback). */
+export async function authorizeUrl(settings: CognitoSettings, returnTo: string): Promise<string> {
+  const verifier = createVerifier();
+  const state = createVerifier().slice(0, 32);
+  const pending: Pending = { verifier, state, returnTo };
+  window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: settings.clientId,
+    redirect_uri: redirectUri(settings),
+    scope: settings.scope ?? 'openid email profile',
+    state,
+    code_challenge_method: 'S256',
+    code_challenge: await challengeOf(verifier),
+  });
+  return `${settings.domain}/oauth2/authorize?${params.toString()}`;
+}
+
+interface TokenAnswer {
+  access_token: string;
+  id_token?: string;
+  refresh_token?: string;
+  expires_in: number;
+}
+
+async function tokenRequest(settings: CognitoSettings, body: URLSearchParams): Promise<TokenAnswer> {
+  const response = await fetch(`${settings.domain}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  if (!response.ok) throw new Error('登录凭证无效或已过期，请重新登录');
+  return (await response.json()) as TokenAnswer;
+}
+
+function sessionOf(answer: TokenAnswer, previous?: Session): Session {
+  return {
+    token: answer.access_token,
+    kind: 'cognito',
+    expiresAt: Date.now() + answer.expires_in * 1000,
+    refreshToken: answer.refresh_token ?? previous?.refreshToken,
+    idToken: answer.id_token ?? previous?.idToken,
+  };
+}
+
+/** Finishes the sign-in on `/login/callback`: checks `state`, exchanges the code. */
+export async function completeSignIn(settings: CognitoSettings, search: string): Promise<string> {
+  const params = new URLSearchParams(search);
+  const raw = window.sessionStorage.getItem(PENDING_KEY);
+  window.sessionStorage.removeItem(PENDING_KEY);
+  const pending = raw ? (JSON.parse(raw) as Pending) : null;
+  const error = params.get('error_description') ?? params.get('error');
+  if (error) throw new Error(`登录未完成：${error}`);
+  const code = params.get('code');
+  if (!pending || !code || params.get('state') !== pending.state) {
+    throw new Error('登录请求已失效，请重新登录');
+  }
+  const answer = await tokenRequest(
+    settings,
+    new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: settings.clientId,
+      code,
+      redirect_uri: redirectUri(settings),
+      code_verifier: pending.verifier,
+    }),
+  );
+  saveSession(sessionOf(answer));
+  return pending.returnTo;
+}
+
+let renewing: Promise<string | null> | null = null;
+
+/** The access token, renewed first when it expires within a minute (one renewal at a time). */
+export function renewIfNeeded(settings: CognitoSettings): Promise<string | null> {
+  const session = loadSession();
+  if (!session || session.kind !== 'cognito' || !session.expiresAt) return Promise.resolve(null);
+  if (session.expiresAt - 60_000 > Date.now()) return Promise.resolve(session.token);
+  if (!session.refreshToken) {
+    clearSession('expired');
+    return Promise.resolve(null);
+  }
+  renewing ??= tokenRequest(
+    settings,
+    new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: settings.clientId,
+      refresh_token: session.refreshToken,
+    }),
+  )
+    .then((answer) => {
+      const next = sessionOf(answer, session);
+      saveSession(next);
+      return next.token;
+    })
+    .catch(() => {
+      clearSession('expired');
+      return null;
+    })
+    .finally(() => {
+      renewing = null;
+    });
+  return renewing;
+}
+
+/** Where to send the browser after the local session is cleared, to end the Hosted UI session. */
+export function logoutUrl(settings: CognitoSettings): string {
+  const params = new URLSearchParams({
+    client_id: settings.clientId,
+    logout_uri: `${window.location.origin}/login`,
+  });
+  return `${settings.domain}/logout?${params.toString()}`;
+}

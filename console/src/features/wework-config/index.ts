@@ -1,0 +1,1 @@
+export { WeworkConfigPage } from './components/wework-config-page';

@@ -1,0 +1,57 @@
+/**
+ * The signed-in session: the bearer token the admin API expects, where it came from and when it
+ * expires. Kept in localStorage so a second tab stays signed in; cleared on logout and when the
+ * API answers 401 (the console then returns to /login with a message).
+ */
+export interface Session {
+  /** What goes into `Authorization: Bearer …`. */
+  token: string;
+  kind: 'token' | 'cognito';
+  /** ms since epoch; absent for local tokens (they do not expire, but may be replaced). */
+  expiresAt?: number;
+  /** Cognito only: to renew the access token without a new sign-in. */
+  refreshToken?: string;
+  /** Cognito only: for the Hosted UI logout. */
+  idToken?: string;
+}
+
+const KEY = 'wecom-crm.session';
+
+/** Why the user is on the login page (shown there). */
+export type SignOutReason = 'expired' | 'logout';
+
+type Listener = (reason: SignOutReason) => void;
+const listeners = new Set<Listener>();
+
+export function loadSession(): Session | null {
+  try {
+    const raw = window.localStorage.getItem(KEY);
+    if (!raw) return null;
+    const parsed = JSON.parse(raw) as Partial<Session>;
+    if (typeof parsed.token !== 'string' || parsed.token.length === 0) return null;
+    if (parsed.kind !== 'token' && parsed.kind !== 'cognito') return null;
+    return parsed as Session;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session): void {
+  window.localStorage.setItem(KEY, JSON.stringify(session));
+}
+
+export function clearSession(reason: SignOutReason): void {
+  window.localStorage.removeItem(KEY);
+  for (const listener of listeners) listener(reason);
+}
+
+/** Called when the session ends (expired or logged out), wherever that is noticed. */
+export function onSignOut(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Whether a session is past its expiry (with a margin for clock skew and the request). */
+export function isExpired(session: Session, now = Date.now()): boolean {
+  return session.expiresAt !== undefined && session.expiresAt - 30_000 <= now;
+}
