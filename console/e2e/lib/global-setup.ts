@@ -1,0 +1,59 @@
+/**
+ * Before any e2e file: the console is built, the `wecom-crm` binary exists, Chromium is installed
+ * (Debian's package, with apt when missing and we are root; never a downloaded browser).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+const consoleDir = fileURLToPath(new URL('../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  console.log('e2e: installing chromium with apt-get');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function ensureConsoleBuilt(): void {
+  if (process.env.E2E_SKIP_BUILD === '1' && existsSync(`${consoleDir}/dist/index.html`)) return;
+  console.log('e2e: building the console (npm run build)');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: consoleDir, stdio: 'inherit' });
+}
+
+function ensureBinary(): string {
+  if (process.env.WECOM_CRM_BIN) return process.env.WECOM_CRM_BIN;
+  console.log('e2e: cargo build -p wecom-crm');
+  const build = spawnSync('cargo', ['build', '--quiet', '-p', 'wecom-crm'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('cargo build -p wecom-crm failed');
+  const metadata = JSON.parse(
+    execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repoRoot, encoding: 'utf8' }),
+  ) as { target_directory: string };
+  return `${metadata.target_directory}/debug/wecom-crm`;
+}
+
+export default function setup(project: TestProject): void {
+  ensureChromium();
+  ensureConsoleBuilt();
+  const binary = ensureBinary();
+  project.provide('wecomCrmBin', binary);
+  project.provide('consoleDist', `${consoleDir}/dist`);
+  project.provide('chromium', CHROMIUM);
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    wecomCrmBin: string;
+    consoleDist: string;
+    chromium: string;
+  }
+}
