@@ -22,7 +22,7 @@ if (missing.length > 0) {
   process.exit(2);
 }
 for (const name of ['api', 'cognito-domain']) {
-  if (!/^https:\/\/[^/\s]+\/?$/.test(values[name])) {
+  if (!/^https:\/\/[^/\s]+\/?$/.test(String(values[name]))) {
     console.error(`runtime-config: --${name} must be an https origin, got ${values[name]}`);
     process.exit(2);
   }

@@ -31,6 +31,18 @@ impl std::fmt::Debug for AuthMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub id: String,
+    /// How the caller signed in (the console shows a logout that fits).
+    pub via: SignIn,
+}
+
+/// How a caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignIn {
+    /// The local admin token (`wecom-crm serve`).
+    Token,
+    /// A Cognito JWT checked by API Gateway.
+    Cognito,
 }
 
 /// Middleware: authenticates, then puts the [`Caller`] into the request's extensions.
@@ -44,6 +56,7 @@ pub async fn authenticate(
             .filter(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
             .map(|_| Caller {
                 id: "local-admin".to_owned(),
+                via: SignIn::Token,
             }),
         AuthMode::ApiGatewayJwt => jwt_caller(&request),
     };
@@ -76,7 +89,10 @@ fn jwt_caller(request: &Request) -> Option<Caller> {
     ["email", "cognito:username", "username", "sub"]
         .iter()
         .find_map(|name| claims.get(*name).filter(|v| !v.is_empty()))
-        .map(|id| Caller { id: id.clone() })
+        .map(|id| Caller {
+            id: id.clone(),
+            via: SignIn::Cognito,
+        })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

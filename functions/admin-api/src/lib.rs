@@ -23,7 +23,7 @@ pub use state::AdminState;
 
 use routes::{
     audit, automations, callback_logs, campaigns, config, contact_ways, customers, dead_letters,
-    media, messages, records, stats, sync, tags,
+    me, media, messages, records, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -35,6 +35,7 @@ use routes::{
         version = "1"
     ),
     paths(
+        me::me,
         config::get_config,
         config::put_config,
         config::test_config,
@@ -84,9 +85,11 @@ use routes::{
         dead_letters::list,
         dead_letters::replay,
     ),
-    modifiers(&BearerAuth, &CommonErrors),
+    components(schemas(routes::customers::CustomerSort)),
+    modifiers(&BearerAuth, &CommonErrors, &Discriminators, &OperationIds),
     security(("bearer" = [])),
     tags(
+        (name = "me", description = "当前登录用户"),
         (name = "config", description = "企业微信配置"),
         (name = "callback-logs", description = "企业微信事件日志"),
         (name = "audit", description = "操作审计"),
@@ -165,6 +168,84 @@ impl utoipa::Modify for CommonErrors {
     }
 }
 
+/// Handler names repeat across modules (`list`, `get_one`, `create`…), and an operationId must be
+/// unique in the document (generated clients name functions after it). Each id becomes
+/// `<tag>_<handler>` (`contact_ways_list`), the tag being the operation's first tag.
+struct OperationIds;
+
+impl utoipa::Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let tag = operation
+                    .tags
+                    .as_ref()
+                    .and_then(|tags| tags.first())
+                    .map(|tag| tag.replace('-', "_"));
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut())
+                    && !id.starts_with(&format!("{tag}_"))
+                {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}
+
+/// Tagged unions (`#[serde(tag = "type")]`, `tag = "msgtype"`) come out of utoipa as a `oneOf`
+/// of inline objects, each requiring the tag as a one-value string enum. This names that
+/// property as the `discriminator`, so generators see the union for what it is.
+struct Discriminators;
+
+impl utoipa::Modify for Discriminators {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{Discriminator, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::OneOf(one_of)) = schema else {
+                continue;
+            };
+            // Each variant's single-valued, required string properties.
+            let tags: Vec<Vec<&String>> = one_of
+                .items
+                .iter()
+                .map(|item| match item {
+                    RefOr::T(Schema::Object(o)) => o
+                        .properties
+                        .iter()
+                        .filter(|(name, p)| {
+                            o.required.contains(name)
+                                && matches!(p, RefOr::T(Schema::Object(p))
+                                    if p.enum_values.as_ref().is_some_and(|v| v.len() == 1 && v[0].is_string()))
+                        })
+                        .map(|(name, _)| name)
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            let Some(first) = tags.first() else {
+                continue;
+            };
+            let common = first
+                .iter()
+                .find(|name| tags.iter().all(|t| t.contains(name)));
+            if let Some(name) = common {
+                one_of.discriminator = Some(Discriminator::new(name.as_str()));
+            }
+        }
+    }
+}
+
 /// The OpenAPI document as pretty JSON (what `GET /api/openapi.json` serves).
 pub fn openapi_json() -> String {
     ApiDoc::openapi()
@@ -175,6 +256,7 @@ pub fn openapi_json() -> String {
 /// Every `/api` route, authenticated.
 pub fn router(state: AdminState, auth: AuthMode) -> Router {
     Router::new()
+        .route("/api/me", get(me::me))
         .route(
             "/api/config",
             get(config::get_config).put(config::put_config),

@@ -10,6 +10,7 @@ use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
 use crate::repo::{CustomerRepo, IndexRow, IndexSource};
 
 /// `active` / `ended` (the customer; with `userid`, that relationship) or `pending`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusFilter {
@@ -19,6 +20,7 @@ pub enum StatusFilter {
 }
 
 /// The composable customer filters. Every field is optional; all given ones must hold.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CustomerFilter {

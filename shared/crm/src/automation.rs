@@ -27,6 +27,7 @@ use crate::repo::{CustomerRepo, query_all, query_all_items, query_page, update_i
 /// A claim whose campaign still does not exist this long after is taken over.
 const ORPHAN_CLAIM_AFTER_MS: i64 = 10 * 60_000;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RuleKind {
@@ -43,6 +44,7 @@ pub enum RuleKind {
     ReEngagement { days_without_purchase: u32 },
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutomationRule {
     pub id: String,
@@ -51,9 +53,11 @@ pub struct AutomationRule {
     /// `{name}`, `{coupon}` and `{valid_until}` are filled per customer.
     pub text: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub attachments: Vec<ContentAttachment>,
     pub enabled: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub sender_policy: SenderPolicy,
     pub created_by: String,
     pub created_at_ms: i64,
@@ -63,6 +67,7 @@ pub struct AutomationRule {
 }
 
 /// One run of one rule, with its counts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutomationRun {
     pub id: String,
@@ -78,6 +83,7 @@ pub struct AutomationRun {
     /// Customers handed to campaigns by this run.
     pub handed_over: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub campaign_ids: Vec<String>,
 }
 

@@ -77,6 +77,7 @@ fn default_remind_after() -> u32 {
 }
 
 /// WeCom's per-customer group-send quota (wecom-api.md §5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaRule {
@@ -90,6 +91,7 @@ pub enum QuotaRule {
 }
 
 /// Which customers may receive marketing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentMode {

@@ -43,6 +43,7 @@ pub struct Customer {
     pub total_spent_fen: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerStatus {
@@ -76,6 +77,7 @@ impl Customer {
 }
 
 /// The state of one customer × staff relationship.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RelationshipStatus {
@@ -87,6 +89,7 @@ pub enum RelationshipStatus {
 }
 
 /// Why a relationship ended.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndCause {
@@ -170,6 +173,7 @@ impl Relationship {
 }
 
 /// Processing state of a logged callback.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallbackStatus {
@@ -309,6 +313,7 @@ pub struct Purchase {
 }
 
 /// Where a sync run is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncPhase {
@@ -322,6 +327,7 @@ pub enum SyncPhase {
     Finished,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncRunStatus {
@@ -333,6 +339,7 @@ pub enum SyncRunStatus {
 }
 
 /// One hourly sync run: its checkpoint and its counters (`SYNC#<run_id>` / `RUN`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncRun {
     pub run_id: String,
@@ -344,35 +351,48 @@ pub struct SyncRun {
     pub updated_at_ms: i64,
     /// The staff with customer contact, as listed at the start of the run.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub staff: Vec<String>,
     /// Checkpoint of the customers phase: which batch of staff, and the cursor within it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub batch_index: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub cursor: String,
     /// Pages of `batch/get_by_user` processed (also numbers the `SEEN#` items).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub pages: u64,
     /// Checkpoint of the end phase: the cursor over every customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_cursor: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub customers_seen: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub customers_added: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub customers_changed: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub relationships_seen: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub relationships_added: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub relationships_changed: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub relationships_ended: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub wecom_calls: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub errors: u64,
     /// A short, non-personal description of the latest error.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -25,6 +25,7 @@ pub struct ExternalContact {
 }
 
 /// A tag on a follow-user relationship.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUserTag {
     #[serde(default)]
@@ -129,6 +130,7 @@ pub struct MarkTag {
     pub remove_tag: Vec<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     pub content: String,
@@ -168,6 +170,7 @@ pub enum AttachmentBody {
     File(MediaAttachment),
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageAttachment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,6 +179,7 @@ pub struct ImageAttachment {
     pub pic_url: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkAttachment {
     pub title: String,
@@ -186,6 +190,7 @@ pub struct LinkAttachment {
     pub url: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MiniprogramAttachment {
     pub title: String,
@@ -194,6 +199,7 @@ pub struct MiniprogramAttachment {
     pub page: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaAttachment {
     pub media_id: String,
@@ -227,6 +233,66 @@ impl WelcomeMessage {
         }
         if self.attachments.len() > MAX_ATTACHMENTS {
             return Err(format!("more than {MAX_ATTACHMENTS} attachments"));
+        }
+        for a in &self.attachments {
+            a.validate()?;
+        }
+        Ok(())
+    }
+}
+
+impl Attachment {
+    /// Checks the attachment against WeCom's field rules (wecom-api.md §5): `msgtype` names the
+    /// body, required fields are present and within their byte limits.
+    pub fn validate(&self) -> Result<(), String> {
+        let kind = match &self.body {
+            AttachmentBody::Image(_) => "image",
+            AttachmentBody::Link(_) => "link",
+            AttachmentBody::Miniprogram(_) => "miniprogram",
+            AttachmentBody::Video(_) => "video",
+            AttachmentBody::File(_) => "file",
+        };
+        if self.msgtype != kind {
+            return Err(format!(
+                "msgtype `{}` does not match a {kind} body",
+                self.msgtype
+            ));
+        }
+        let blank = |s: &str| s.trim().is_empty();
+        match &self.body {
+            AttachmentBody::Image(i) => {
+                if i.media_id.as_deref().is_none_or(blank) && i.pic_url.as_deref().is_none_or(blank)
+                {
+                    return Err("an image needs media_id or pic_url".into());
+                }
+            }
+            AttachmentBody::Link(l) => {
+                if blank(&l.title) || l.title.len() > 128 {
+                    return Err("a link needs a title of at most 128 bytes".into());
+                }
+                if blank(&l.url) || l.url.len() > 2048 {
+                    return Err("a link needs a url of at most 2048 bytes".into());
+                }
+                if l.desc.as_ref().is_some_and(|d| d.len() > 512) {
+                    return Err("a link's desc is over 512 bytes".into());
+                }
+                if l.picurl.as_ref().is_some_and(|p| p.len() > 2048) {
+                    return Err("a link's picurl is over 2048 bytes".into());
+                }
+            }
+            AttachmentBody::Miniprogram(m) => {
+                if blank(&m.title) || m.title.len() > 64 {
+                    return Err("a miniprogram needs a title of at most 64 bytes".into());
+                }
+                if blank(&m.pic_media_id) || blank(&m.appid) || blank(&m.page) {
+                    return Err("a miniprogram needs pic_media_id, appid and page".into());
+                }
+            }
+            AttachmentBody::Video(m) | AttachmentBody::File(m) => {
+                if blank(&m.media_id) {
+                    return Err(format!("a {kind} needs a media_id"));
+                }
+            }
         }
         Ok(())
     }
@@ -270,6 +336,7 @@ fn rule(field: &'static str, message: impl Into<String>) -> ContactWayRuleError 
 }
 
 /// The session-end message of a temporary way (结束语).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conclusions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,28 +555,37 @@ pub struct AddContactWayResponse {
 }
 
 /// `get_contact_way` → `contact_way`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactWayDetail {
     pub config_id: String,
     #[serde(default, rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub type_: u8,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub scene: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<u8>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub remark: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub skip_verify: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub user: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub party: Vec<u64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub is_temp: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<u32>,
@@ -518,6 +594,7 @@ pub struct ContactWayDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unionid: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub is_exclusive: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conclusions: Option<Conclusions>,
@@ -1105,5 +1182,47 @@ mod tests {
         assert_eq!(MediaKind::Voice.max_bytes(), 2 * 1024 * 1024);
         assert_eq!(MediaKind::Video.max_bytes(), 10 * 1024 * 1024);
         assert_eq!(MediaKind::File.max_bytes(), 20 * 1024 * 1024);
+    }
+}
+
+/// OpenAPI: [`Attachment`] is `{"msgtype": "<kind>", "<kind>": {…}}`, described as a union
+/// discriminated by `msgtype` (its serde shape is a string plus a flattened, externally tagged
+/// body, which utoipa cannot derive).
+#[cfg(feature = "openapi")]
+mod attachment_schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::{RefOr, schema::Schema};
+
+    use super::{
+        Attachment, ImageAttachment, LinkAttachment, MediaAttachment, MiniprogramAttachment,
+    };
+
+    /// One message attachment, as WeCom takes it: `{"msgtype":"link","link":{…}}`.
+    #[derive(serde::Serialize, utoipa::ToSchema)]
+    #[serde(tag = "msgtype", rename_all = "lowercase")]
+    #[allow(dead_code)]
+    enum Shape {
+        Image { image: ImageAttachment },
+        Link { link: LinkAttachment },
+        Miniprogram { miniprogram: MiniprogramAttachment },
+        Video { video: MediaAttachment },
+        File { file: MediaAttachment },
+    }
+
+    impl utoipa::PartialSchema for Attachment {
+        fn schema() -> RefOr<Schema> {
+            <Shape as utoipa::PartialSchema>::schema()
+        }
+    }
+
+    impl utoipa::ToSchema for Attachment {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("Attachment")
+        }
+
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            <Shape as utoipa::ToSchema>::schemas(schemas);
+        }
     }
 }

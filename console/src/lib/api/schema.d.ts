@@ -14,7 +14,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Records an appointment (also a line in the customer's history). */
-        post: operations["create_appointment"];
+        post: operations["records_create_appointment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -29,7 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who changed what, newest first. */
-        get: operations["list"];
+        get: operations["audit_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,9 +45,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list"];
+        get: operations["automations_list"];
         put?: never;
-        post: operations["create"];
+        post: operations["automations_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -61,13 +61,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["get_one"];
+        get: operations["automations_get_one"];
         put?: never;
         post?: never;
-        delete: operations["delete"];
+        delete: operations["automations_delete"];
         options?: never;
         head?: never;
-        patch: operations["patch"];
+        patch: operations["automations_patch"];
         trace?: never;
     };
     "/api/automations/{id}/run": {
@@ -83,7 +83,7 @@ export interface paths {
          * Runs the rule now for today (what the 01:00 schedule does); a second run the same day
          *     hands nobody over twice.
          */
-        post: operations["run_now"];
+        post: operations["automations_run_now"];
         delete?: never;
         options?: never;
         head?: never;
@@ -98,7 +98,7 @@ export interface paths {
             cookie?: never;
         };
         /** The rule's runs, newest first, with their counts. */
-        get: operations["runs"];
+        get: operations["automations_runs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -115,7 +115,7 @@ export interface paths {
             cookie?: never;
         };
         /** Recent WeCom events, newest first, optionally of one type. */
-        get: operations["list"];
+        get: operations["callback_logs_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -132,7 +132,7 @@ export interface paths {
             cookie?: never;
         };
         /** One event. */
-        get: operations["get_one"];
+        get: operations["callback_logs_get_one"];
         put?: never;
         post?: never;
         delete?: never;
@@ -151,7 +151,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Runs the event's processing again (idempotently: nothing is created or sent twice). */
-        post: operations["replay"];
+        post: operations["callback_logs_replay"];
         delete?: never;
         options?: never;
         head?: never;
@@ -166,13 +166,13 @@ export interface paths {
             cookie?: never;
         };
         /** Campaigns, newest first (automation and direct sends included, see `kind`). */
-        get: operations["list"];
+        get: operations["campaigns_list"];
         put?: never;
         /**
          * Creates a campaign: due now it starts at once, otherwise a one-time schedule (EventBridge
          *     Scheduler in AWS, the in-process scheduler locally) starts it at `send_at`.
          */
-        post: operations["create"];
+        post: operations["campaigns_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -192,7 +192,7 @@ export interface paths {
          * A dry run: who would be messaged and who skipped (and why), how many group-send tasks,
          *     WeCom calls and consultant confirmations it takes. Nothing is written or sent.
          */
-        post: operations["preview"];
+        post: operations["campaigns_preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -210,7 +210,7 @@ export interface paths {
          * Status, progress and the funnel: targeted → skipped (by reason) → task created → sent →
          *     clicks → booked, by tier and by channel.
          */
-        get: operations["get_one"];
+        get: operations["campaigns_get_one"];
         put?: never;
         post?: never;
         delete?: never;
@@ -232,7 +232,7 @@ export interface paths {
          * Cancels: the schedule is deleted, tasks not yet created are dropped, and WeCom stops the
          *     created ones for consultants who have not sent them (cancel_groupmsg_send).
          */
-        post: operations["cancel"];
+        post: operations["campaigns_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -247,7 +247,7 @@ export interface paths {
             cookie?: never;
         };
         /** The recipients with their status, reason and status history. */
-        get: operations["recipients"];
+        get: operations["campaigns_recipients"];
         put?: never;
         post?: never;
         delete?: never;
@@ -264,9 +264,9 @@ export interface paths {
             cookie?: never;
         };
         /** The configuration, secrets masked. */
-        get: operations["get_config"];
+        get: operations["config_get_config"];
         /** Changes the configuration. Secrets are write-only; a blank one keeps the stored value. */
-        put: operations["put_config"];
+        put: operations["config_put_config"];
         post?: never;
         delete?: never;
         options?: never;
@@ -284,7 +284,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Calls gettoken and one cheap customer-contact API with the stored credentials. */
-        post: operations["test_config"];
+        post: operations["config_test_config"];
         delete?: never;
         options?: never;
         head?: never;
@@ -299,10 +299,10 @@ export interface paths {
             cookie?: never;
         };
         /** The stored 「联系我」, newest first. */
-        get: operations["list"];
+        get: operations["contact_ways_list"];
         put?: never;
         /** Creates the 「联系我」 in WeCom and stores it at once: its config_id is the only handle on it. */
-        post: operations["create"];
+        post: operations["contact_ways_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -317,15 +317,15 @@ export interface paths {
             cookie?: never;
         };
         /** One 「联系我」 with how many customers came through its channel. */
-        get: operations["get_one"];
+        get: operations["contact_ways_get_one"];
         put?: never;
         post?: never;
         /** Deletes the 「联系我」 in WeCom; the record stays, marked deleted, with its statistics. */
-        delete: operations["delete"];
+        delete: operations["contact_ways_delete"];
         options?: never;
         head?: never;
         /** Edits the 「联系我」 in WeCom, then the stored record. */
-        patch: operations["patch"];
+        patch: operations["contact_ways_patch"];
         trace?: never;
     };
     "/api/contact-ways/{config_id}/qrcode": {
@@ -336,7 +336,7 @@ export interface paths {
             cookie?: never;
         };
         /** The QR code image, for preview and download. */
-        get: operations["qrcode"];
+        get: operations["contact_ways_qrcode"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,7 +360,7 @@ export interface paths {
          *     2 000 index items (then `budget_exhausted` is true and `next_cursor` continues the walk).
          *     `sort=last_purchase_desc` sorts the matching customers in memory (up to 5 000 index items).
          */
-        get: operations["list"];
+        get: operations["customers_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -380,7 +380,7 @@ export interface paths {
          * One customer: profile, every relationship, the clinic's fields, history, recent WeCom
          *     events, appointments and purchases.
          */
-        get: operations["get_one"];
+        get: operations["customers_get_one"];
         put?: never;
         post?: never;
         delete?: never;
@@ -390,7 +390,7 @@ export interface paths {
          * Sets or clears the clinic's fields. The audit log records which fields changed, never
          *     their values.
          */
-        patch: operations["patch"];
+        patch: operations["customers_patch"];
         trace?: never;
     };
     "/api/customers/{external_userid}/appointments": {
@@ -401,7 +401,7 @@ export interface paths {
             cookie?: never;
         };
         /** The customer's appointments, by scheduled time. */
-        get: operations["appointments"];
+        get: operations["customers_appointments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -418,7 +418,7 @@ export interface paths {
             cookie?: never;
         };
         /** The customer's purchases, by purchase time, with the running total. */
-        get: operations["purchases"];
+        get: operations["customers_purchases"];
         put?: never;
         post?: never;
         delete?: never;
@@ -440,7 +440,7 @@ export interface paths {
          * Refreshes the customer and their relationships from WeCom now (creates them when the
          *     product has not heard of them yet).
          */
-        post: operations["sync"];
+        post: operations["customers_sync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -460,7 +460,7 @@ export interface paths {
          * Adds and removes corp tags on one relationship in WeCom (`mark_tag`), then locally (WeCom
          *     sends no callback for API changes).
          */
-        post: operations["mark_tags"];
+        post: operations["customers_mark_tags"];
         delete?: never;
         options?: never;
         head?: never;
@@ -474,7 +474,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list"];
+        get: operations["operations_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -493,7 +493,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Puts the message back on its queue (it is processed again, idempotently). */
-        post: operations["replay"];
+        post: operations["operations_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller: lets the console check a token before it stores it, and name the user. */
+        get: operations["me_me"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -510,7 +527,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Stores a file for attachments; reference it by `hash` in a campaign's content. */
-        post: operations["upload"];
+        post: operations["campaigns_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -525,13 +542,13 @@ export interface paths {
             cookie?: never;
         };
         /** One customer's messages (campaigns, automations, direct sends), newest first. */
-        get: operations["log"];
+        get: operations["messages_log"];
         put?: never;
         /**
          * Sends to chosen customers now (202: the tasks are created in the background; each
          *     consultant confirms theirs in WeCom).
          */
-        post: operations["send"];
+        post: operations["messages_send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -548,7 +565,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Records a purchase: the customer's `last_purchase_at_ms` and `total_spent_fen` follow. */
-        post: operations["create_purchase"];
+        post: operations["records_create_purchase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -566,7 +583,7 @@ export interface paths {
          * Per channel: adds per day, how many are still connected or ended, and the appointments and
          *     purchases of the customers it brought (attributed to their first channel).
          */
-        get: operations["channels"];
+        get: operations["stats_channels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -585,7 +602,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Starts a sync now (202), or reports the one already running. */
-        post: operations["start"];
+        post: operations["sync_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -600,7 +617,7 @@ export interface paths {
             cookie?: never;
         };
         /** Recent runs, newest first. */
-        get: operations["runs"];
+        get: operations["sync_runs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -617,7 +634,7 @@ export interface paths {
             cookie?: never;
         };
         /** One run. */
-        get: operations["run"];
+        get: operations["sync_run"];
         put?: never;
         post?: never;
         delete?: never;
@@ -634,10 +651,10 @@ export interface paths {
             cookie?: never;
         };
         /** The tag groups with their tags, from the local catalogue. */
-        get: operations["list"];
+        get: operations["tags_list"];
         put?: never;
         /** Creates tags in WeCom (`add_corp_tag`) and merges them into the local catalogue. */
-        post: operations["create"];
+        post: operations["tags_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -658,14 +675,14 @@ export interface paths {
          * Deletes a tag or a whole group in WeCom (`del_corp_tag`); the local copy keeps it, marked
          *     deleted. WeCom only lets an app delete tags it created (81011 → 403).
          */
-        delete: operations["delete"];
+        delete: operations["tags_delete"];
         options?: never;
         head?: never;
         /**
          * Renames and/or reorders a tag or a group (`edit_corp_tag`). WeCom only lets an app edit
          *     tags it created (81011 → 403).
          */
-        patch: operations["edit"];
+        patch: operations["tags_edit"];
         trace?: never;
     };
 }
@@ -675,6 +692,11 @@ export interface components {
         AppointmentList: {
             items: components["schemas"]["AppointmentView"][];
         };
+        /**
+         * @description Where a booking came from.
+         * @enum {string}
+         */
+        AppointmentSource: "mini_program" | "staff" | "phone" | "walk_in" | "other";
         AppointmentView: {
             id: string;
             external_userid: string;
@@ -682,11 +704,47 @@ export interface components {
             scheduled_at_ms: number;
             /** @description 项目. */
             item: string;
-            source: string;
+            source: components["schemas"]["AppointmentSource"];
             notes?: string | null;
             /** Format: int64 */
             created_at_ms: number;
             created_by: string;
+        };
+        /** @description One message attachment, as WeCom takes it: `{"msgtype":"link","link":{…}}`. */
+        Attachment: {
+            image: components["schemas"]["ImageAttachment"];
+            /** @enum {string} */
+            msgtype: "image";
+        } | {
+            link: components["schemas"]["LinkAttachment"];
+            /** @enum {string} */
+            msgtype: "link";
+        } | {
+            miniprogram: components["schemas"]["MiniprogramAttachment"];
+            /** @enum {string} */
+            msgtype: "miniprogram";
+        } | {
+            video: components["schemas"]["MediaAttachment"];
+            /** @enum {string} */
+            msgtype: "video";
+        } | {
+            file: components["schemas"]["MediaAttachment"];
+            /** @enum {string} */
+            msgtype: "file";
+        };
+        /** @description Whom a campaign is for. */
+        Audience: {
+            filter: components["schemas"]["CustomerFilter"];
+            /** @enum {string} */
+            type: "filter";
+        } | {
+            external_userids: string[];
+            /** @enum {string} */
+            type: "customers";
+        } | {
+            groups: string[][];
+            /** @enum {string} */
+            type: "tags";
         };
         AuditEntryView: {
             id: string;
@@ -707,18 +765,63 @@ export interface components {
         };
         AutomationPatch: {
             name?: string | null;
-            kind: Record<string, never>;
+            kind?: null | components["schemas"]["RuleKind"];
             text?: string | null;
-            attachments: Record<string, never>[];
+            /** @description ≤ 9 attachments, as in a campaign's content. */
+            attachments?: components["schemas"]["ContentAttachment"][] | null;
             enabled?: boolean | null;
-            sender_policy: Record<string, never>;
+            sender_policy?: null | components["schemas"]["SenderPolicy"];
+        };
+        AutomationRule: {
+            id: string;
+            name: string;
+            kind: components["schemas"]["RuleKind"];
+            /** @description `{name}`, `{coupon}` and `{valid_until}` are filled per customer. */
+            text: string;
+            attachments: components["schemas"]["ContentAttachment"][];
+            enabled: boolean;
+            sender_policy: components["schemas"]["SenderPolicy"];
+            created_by: string;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            updated_at_ms: number;
+            /** Format: int64 */
+            last_run_at_ms?: number | null;
+        };
+        /** @description One run of one rule, with its counts. */
+        AutomationRun: {
+            id: string;
+            rule_id: string;
+            /** Format: int64 */
+            at_ms: number;
+            /** @description The day the rule looked at (`YYYY-MM-DD`: the birthday, or the visit day). */
+            day: string;
+            /**
+             * Format: int64
+             * @description Index items read to find the matches.
+             */
+            items_read: number;
+            /** Format: int64 */
+            matched: number;
+            /**
+             * Format: int64
+             * @description Matches that already had this rule for this occasion.
+             */
+            already_done: number;
+            /**
+             * Format: int64
+             * @description Customers handed to campaigns by this run.
+             */
+            handed_over: number;
+            campaign_ids: string[];
         };
         AutomationRunPage: {
-            items: Record<string, never>[];
+            items: components["schemas"]["AutomationRun"][];
             next_cursor?: string | null;
         };
-        AutomationRunView: Record<string, never>;
-        AutomationView: Record<string, never>;
+        AutomationRunView: components["schemas"]["AutomationRun"];
+        AutomationView: components["schemas"]["AutomationRule"];
         CallbackLogPage: {
             items: components["schemas"]["CallbackLogView"][];
             next_cursor?: string | null;
@@ -736,8 +839,7 @@ export interface components {
              * @description WeCom's CreateTime (Unix seconds).
              */
             create_time: number;
-            /** @description `received`, `retrying`, `processed`, `ignored` or `failed`. */
-            status: string;
+            status: components["schemas"]["CallbackStatus"];
             /** Format: int32 */
             delivery_count: number;
             /** Format: int32 */
@@ -751,13 +853,65 @@ export interface components {
             /** @description The decrypted event exactly as WeCom sent it. */
             raw_xml: string;
         };
+        /**
+         * @description Processing state of a logged callback.
+         * @enum {string}
+         */
+        CallbackStatus: "received" | "retrying" | "processed" | "ignored" | "failed";
+        Campaign: {
+            id: string;
+            name: string;
+            kind: components["schemas"]["CampaignKind"];
+            status: components["schemas"]["CampaignStatus"];
+            audience?: null | components["schemas"]["Audience"];
+            content: components["schemas"]["Content"];
+            sender_policy: components["schemas"]["SenderPolicy"];
+            /**
+             * Format: int64
+             * @description When it should go out (Unix ms); quiet hours may defer it.
+             */
+            send_at_ms: number;
+            /** Format: int64 */
+            deferred_until_ms?: number | null;
+            /**
+             * Format: int32
+             * @description An appointment or purchase this many days after a recipient's send counts as booked.
+             */
+            booked_within_days: number;
+            /** @description Each recipient gets their own text (`{name}`…): one task per customer. */
+            personalised: boolean;
+            automation_rule_id?: string | null;
+            created_by: string;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            updated_at_ms: number;
+            progress: components["schemas"]["Progress"];
+            /**
+             * Format: int32
+             * @description How many times its run was triggered (a schedule firing twice shows here).
+             */
+            runs: number;
+            /** Format: int64 */
+            started_at_ms?: number | null;
+            /** Format: int64 */
+            finished_at_ms?: number | null;
+            /** @description A short, non-personal description of why it failed. */
+            error?: string | null;
+        };
+        /**
+         * @description Where a campaign came from.
+         * @enum {string}
+         */
+        CampaignKind: "campaign" | "direct" | "automation";
         CampaignPage: {
             items: components["schemas"]["CampaignView"][];
             next_cursor?: string | null;
         };
-        CampaignView: Record<string, never> & {
-            /** @description Present on `GET /api/campaigns/{id}`. */
-            funnel?: Record<string, never>;
+        /** @enum {string} */
+        CampaignStatus: "scheduled" | "deferred" | "resolving" | "sending" | "tracking" | "done" | "cancelled" | "failed";
+        CampaignView: components["schemas"]["Campaign"] & {
+            funnel?: null | components["schemas"]["Funnel"];
         };
         ChannelStats: {
             /** @description The channel's `state`. */
@@ -815,6 +969,13 @@ export interface components {
             tag_name: string;
             welcome?: null | components["schemas"]["WelcomeView"];
         };
+        /** @description The session-end message of a temporary way (结束语). */
+        Conclusions: {
+            text?: null | components["schemas"]["Text"];
+            image?: null | components["schemas"]["ImageAttachment"];
+            link?: null | components["schemas"]["LinkAttachment"];
+            miniprogram?: null | components["schemas"]["MiniprogramAttachment"];
+        };
         /** @description A change: absent fields stay as they are; a blank secret keeps the stored one. */
         ConfigUpdate: {
             corp_id?: string | null;
@@ -855,6 +1016,35 @@ export interface components {
             /** @description Staff members with customer contact that the app can see. */
             follow_user_count?: number | null;
         };
+        /**
+         * @description Which customers may receive marketing.
+         * @enum {string}
+         */
+        ConsentMode: "opt_in" | "opt_out";
+        /** @description `get_contact_way` → `contact_way`. */
+        ContactWayDetail: {
+            config_id: string;
+            /** Format: int32 */
+            type: number;
+            /** Format: int32 */
+            scene: number;
+            /** Format: int32 */
+            style?: number | null;
+            remark: string;
+            skip_verify: boolean;
+            state: string;
+            qr_code?: string | null;
+            user: string[];
+            party: number[];
+            is_temp: boolean;
+            /** Format: int32 */
+            expires_in?: number | null;
+            /** Format: int32 */
+            chat_expires_in?: number | null;
+            unionid?: string | null;
+            is_exclusive: boolean;
+            conclusions?: null | components["schemas"]["Conclusions"];
+        };
         ContactWayPage: {
             items: components["schemas"]["ContactWayView"][];
             next_cursor?: string | null;
@@ -873,15 +1063,16 @@ export interface components {
             /** Format: int32 */
             chat_expires_in?: number | null;
             unionid?: string | null;
-            conclusions?: Record<string, never> | null;
+            conclusions?: null | components["schemas"]["Conclusions"];
         };
+        /** @enum {string} */
+        ContactWayStatus: "active" | "deleted";
         /** @description A stored 「联系我」. */
         ContactWayView: {
             config_id: string;
-            /** @description `active` or `deleted`. */
-            status: string;
+            status: components["schemas"]["ContactWayStatus"];
             /** @description The settings, in WeCom's `get_contact_way` shape (`type`, `scene`, `state`, `qr_code`, …). */
-            contact_way: Record<string, never>;
+            contact_way: components["schemas"]["ContactWayDetail"];
             /** Format: int64 */
             created_at_ms: number;
             /** Format: int64 */
@@ -891,6 +1082,44 @@ export interface components {
             created_by: string;
             /** @description Customers who came through this way's channel (`state`), when it has one. */
             customers_added?: number | null;
+        };
+        Content: {
+            text?: string;
+            attachments?: components["schemas"]["ContentAttachment"][];
+        };
+        /**
+         * @description An attachment as the clinic composes it; media are referenced by the hash returned from
+         *     `POST /api/media` and uploaded to WeCom when the task is created.
+         */
+        ContentAttachment: {
+            media?: string | null;
+            pic_media?: string | null;
+            pic_url?: string | null;
+            /** @enum {string} */
+            msgtype: "image";
+        } | {
+            title: string;
+            url: string;
+            desc?: string | null;
+            picurl?: string | null;
+            pic_media?: string | null;
+            /** @enum {string} */
+            msgtype: "link";
+        } | {
+            title: string;
+            appid: string;
+            page: string;
+            pic_media: string;
+            /** @enum {string} */
+            msgtype: "miniprogram";
+        } | {
+            media: string;
+            /** @enum {string} */
+            msgtype: "video";
+        } | {
+            media: string;
+            /** @enum {string} */
+            msgtype: "file";
         };
         CreateTagsRequest: {
             /** @description An existing group; `group_name` is then ignored. */
@@ -904,6 +1133,19 @@ export interface components {
             order?: number | null;
             tag: components["schemas"]["NewTagRequest"][];
         };
+        /** @description The clinic's own fields of a customer, as `PATCH /api/customers/{id}` sets them. */
+        CrmFields: {
+            tier?: null | components["schemas"]["Tier"];
+            /** @description Psychological type (心理类型), at most 30 characters. */
+            psych_type?: string | null;
+            /** @description `YYYY-MM-DD`, or `MM-DD` when the year is unknown. */
+            birthday?: string | null;
+            /** @description Mainland mobile number. */
+            phone?: string | null;
+            notes?: string | null;
+            /** @description 营销授权. */
+            marketing_consent?: boolean | null;
+        };
         /** @description One customer's whole record. */
         CustomerDetail: components["schemas"]["CustomerSummary"] & {
             unionid?: string | null;
@@ -912,11 +1154,8 @@ export interface components {
             updated_at_ms: number;
             merged_from: string[];
             merged_into?: string | null;
-            /**
-             * @description The clinic's fields: `tier`, `psych_type`, `birthday`, `phone`, `notes`,
-             *     `marketing_consent`.
-             */
-            crm: Record<string, never>;
+            /** @description The clinic's fields (each absent until set). */
+            crm: components["schemas"]["CrmFields"];
             /** @description History, oldest first. */
             timeline: components["schemas"]["TimelineView"][];
             /** @description WeCom events about the customer among the most recent ones logged, newest first. */
@@ -933,9 +1172,80 @@ export interface components {
             state?: string | null;
             /** Format: int64 */
             create_time: number;
-            status: string;
+            status: components["schemas"]["CallbackStatus"];
             /** Format: int64 */
             received_at_ms: number;
+        };
+        /** @description The composable customer filters. Every field is optional; all given ones must hold. */
+        CustomerFilter: {
+            /**
+             * @description Channel: a relationship came through the 「联系我」 with this `state`.
+             * @default null
+             */
+            state: string | null;
+            /**
+             * @description A corp tag on any of the customer's relationships.
+             * @default null
+             */
+            tag_id: string | null;
+            /**
+             * Format: int64
+             * @description 0 unknown, 1 male, 2 female.
+             * @default null
+             */
+            gender: number | null;
+            /**
+             * @description Any of these tiers (A, B, C).
+             * @default []
+             */
+            tiers: string[];
+            /** @default null */
+            psych_type: string | null;
+            /**
+             * @description Follow-user (staff member).
+             * @default null
+             */
+            userid: string | null;
+            /** @default null */
+            status: null | components["schemas"]["StatusFilter"];
+            /**
+             * Format: int64
+             * @default null
+             */
+            added_from: number | null;
+            /**
+             * Format: int64
+             * @default null
+             */
+            added_to: number | null;
+            /**
+             * Format: int64
+             * @description Last purchase strictly before (ms); customers without purchases do not match.
+             * @default null
+             */
+            last_purchase_before: number | null;
+            /**
+             * Format: int64
+             * @default null
+             */
+            last_purchase_after: number | null;
+            /**
+             * Format: int32
+             * @description No purchase in the last N days, counted from when the filter is applied (a campaign's
+             *     run time); customers who never purchased match.
+             * @default null
+             */
+            no_purchase_days: number | null;
+            /**
+             * Format: int32
+             * @default null
+             */
+            birthday_month: number | null;
+            /**
+             * @description Lower-case free text in the name or a remark.
+             * @default null
+             */
+            q: string | null;
         };
         CustomerPage: {
             items: components["schemas"]["CustomerSummary"][];
@@ -951,8 +1261,7 @@ export interface components {
         };
         /** @description Fields the console may set; each is optional, `null` clears it. */
         CustomerPatch: {
-            /** @description A, B or C. */
-            tier?: string | null;
+            tier?: null | components["schemas"]["Tier"];
             /** @description Psychological type, at most 30 characters. */
             psych_type?: string | null;
             /** @description `YYYY-MM-DD`, or `MM-DD` when the year is unknown. */
@@ -963,6 +1272,13 @@ export interface components {
             notes?: string | null;
             marketing_consent?: boolean | null;
         };
+        /**
+         * @description The order of `GET /api/customers`.
+         * @enum {string}
+         */
+        CustomerSort: "added_desc" | "added_asc" | "last_purchase_desc";
+        /** @enum {string} */
+        CustomerStatus: "active" | "ended";
         /** @description A customer in a list. */
         CustomerSummary: {
             external_userid: string;
@@ -979,7 +1295,7 @@ export interface components {
              */
             gender: number;
             /** @description `active` (a relationship is active or pending) or `ended`. */
-            status: string;
+            status: components["schemas"]["CustomerStatus"];
             /** @description The channel (`state`) of the first relationship. */
             first_channel: string;
             /** Format: int64 */
@@ -1006,8 +1322,11 @@ export interface components {
             id: string;
             /** @description `events`, `sync`, `campaigns` or `sends`. */
             queue: string;
-            /** @description The message (JSON when it parses; queue messages carry ids, never personal data). */
-            body: Record<string, never>;
+            /**
+             * @description The message: its JSON when it parses (a job naming ids, never personal data — its shape
+             *     depends on the queue), else the raw text.
+             */
+            body: unknown;
             /** Format: int32 */
             receive_count: number;
             /** Format: int64 */
@@ -1019,6 +1338,11 @@ export interface components {
             /** Format: int32 */
             order?: number | null;
         };
+        /**
+         * @description Why a relationship ended.
+         * @enum {string}
+         */
+        EndCause: "staff_deleted_customer" | "customer_deleted_staff" | "missing_in_sync";
         /** @description The JSON body of every error answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1036,17 +1360,91 @@ export interface components {
              */
             errcode?: number | null;
         };
+        Funnel: components["schemas"]["Stage"] & {
+            skipped_by_reason: {
+                [key: string]: number;
+            };
+            failed_by_reason: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Clicks on the campaign's tracked links (every click, per task content).
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Clicks attributable to one customer (tasks that went to one customer).
+             */
+            clicks_attributed: number;
+            /** Format: int32 */
+            booked_within_days: number;
+            by_tier: {
+                [key: string]: components["schemas"]["Stage"];
+            };
+            by_channel: {
+                [key: string]: components["schemas"]["Stage"];
+            };
+        };
+        ImageAttachment: {
+            media_id?: string | null;
+            pic_url?: string | null;
+        };
+        LinkAttachment: {
+            title: string;
+            picurl?: string | null;
+            desc?: string | null;
+            url: string;
+        };
         MarkTagsRequest: {
             /** @description The follow-user whose relationship is tagged. */
             userid: string;
             add_tag?: string[];
             remove_tag?: string[];
         };
-        MediaView: Record<string, never>;
+        MeView: {
+            /** @description The signed-in user: `local-admin` with the local token, else the Cognito e-mail or username. */
+            id: string;
+            auth: components["schemas"]["SignIn"];
+        };
+        MediaAttachment: {
+            media_id: string;
+        };
+        /**
+         * @description What a media file is used as.
+         * @enum {string}
+         */
+        MediaKindName: "image" | "video" | "file";
+        MediaRecord: {
+            hash: string;
+            filename: string;
+            /** @description `image`, `video` or `file`. */
+            kind: string;
+            size: number;
+            media_id?: string | null;
+            /** Format: int64 */
+            uploaded_at_ms?: number | null;
+            /**
+             * Format: int32
+             * @description How many times it was uploaded to WeCom.
+             */
+            uploads: number;
+            /** @description The permanent WeCom URL of an image (`media/uploadimg`), once uploaded. */
+            image_url?: string | null;
+            /** Format: int64 */
+            created_at_ms: number;
+        };
+        MediaView: components["schemas"]["MediaRecord"];
         MessageLog: {
             /** @description The customer's messages, newest first: campaign, sender, status, reason, history. */
-            items: Record<string, never>[];
+            items: components["schemas"]["Recipient"][];
             next_cursor?: string | null;
+        };
+        MiniprogramAttachment: {
+            title: string;
+            pic_media_id: string;
+            appid: string;
+            page: string;
         };
         NewAppointment: {
             external_userid: string;
@@ -1054,8 +1452,7 @@ export interface components {
             scheduled_at_ms: number;
             /** @description The treatment or service (项目), at most 50 characters. */
             item: string;
-            /** @description `mini_program`, `staff` (default), `phone`, `walk_in` or `other`. */
-            source?: string | null;
+            source?: null | components["schemas"]["AppointmentSource"];
             /** @description At most 500 characters. */
             notes?: string | null;
         };
@@ -1066,12 +1463,13 @@ export interface components {
              * @description `{"type":"birthday","days_ahead":7,"coupon":"…"}`, `{"type":"after_visit","days_after":7}`
              *     or `{"type":"re_engagement","days_without_purchase":30}`.
              */
-            kind: Record<string, never>;
+            kind: components["schemas"]["RuleKind"];
             /** @description `{name}`, `{coupon}` and `{valid_until}` (end of the birthday's month) are filled in. */
             text: string;
-            attachments: Record<string, never>[];
+            /** @description ≤ 9 attachments, as in a campaign's content. */
+            attachments?: components["schemas"]["ContentAttachment"][] | null;
             enabled?: boolean | null;
-            sender_policy: Record<string, never>;
+            sender_policy?: null | components["schemas"]["SenderPolicy"];
         };
         /** @description A new campaign. */
         NewCampaign: {
@@ -1082,19 +1480,15 @@ export interface components {
              *     `{"type":"customers","external_userids":[…≤1000]}` or
              *     `{"type":"tags","groups":[["tag1","tag2"],["tag3"]]}` (any tag of a group, every group).
              */
-            audience: Record<string, never>;
+            audience: components["schemas"]["Audience"];
             /**
              * @description `{"text": "…≤4000 bytes", "attachments": [≤9 of image/link/miniprogram/video/file]}`;
              *     links become tracked links.
              */
-            content: Record<string, never>;
+            content: components["schemas"]["Content"];
             /** @description Asia/Shanghai time `YYYY-MM-DDTHH:MM[:SS]`, or RFC 3339 with an offset; absent: now. */
             send_at?: string | null;
-            /**
-             * @description `{"type":"own_consultant"}` (default: the consultant of the customer's earliest
-             *     active relationship), `{"type":"most_recent"}` or `{"type":"fixed","userid":"…"}`.
-             */
-            sender_policy: Record<string, never>;
+            sender_policy?: null | components["schemas"]["SenderPolicy"];
             /**
              * Format: int32
              * @description An appointment or purchase within this many days after the send counts as booked
@@ -1138,17 +1532,13 @@ export interface components {
              */
             chat_expires_in?: number | null;
             unionid?: string | null;
-            /**
-             * @description Closing messages of a temporary session: `{text:{content}, image:{media_id|pic_url},
-             *     link:{title,picurl,desc,url}, miniprogram:{title,pic_media_id,appid,page}}`.
-             */
-            conclusions?: Record<string, never> | null;
+            conclusions?: null | components["schemas"]["Conclusions"];
         };
         NewMedia: {
             /** @description 1–100 characters, e.g. `double12.png`. */
             filename: string;
             /** @description `image` (JPG/PNG), `video` (MP4) or `file`. */
-            kind: string;
+            kind: components["schemas"]["MediaKindName"];
             /** @description The file, base64 (at most 256 KB decoded). */
             data_base64: string;
         };
@@ -1156,8 +1546,8 @@ export interface components {
             /** @description 1–50 customers. */
             external_userids: string[];
             /** @description As for campaigns; `{name}` becomes each customer's name. */
-            content: Record<string, never>;
-            sender_policy: Record<string, never>;
+            content: components["schemas"]["Content"];
+            sender_policy?: null | components["schemas"]["SenderPolicy"];
         };
         NewPurchase: {
             external_userid: string;
@@ -1181,7 +1571,58 @@ export interface components {
             /** Format: int32 */
             order?: number | null;
         };
-        PreviewView: Record<string, never>;
+        /** @description What a dry run found. */
+        Preview: {
+            /** @description False when the dry run stopped before the end of the audience. */
+            complete: boolean;
+            /** Format: int64 */
+            targeted: number;
+            /** Format: int64 */
+            would_send: number;
+            skipped: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Group-send tasks (one per sender per ≤ 10 000 recipients): each needs one
+             *     add_msg_template call and one confirmation by the consultant.
+             */
+            tasks: number;
+            /** Format: int64 */
+            senders: number;
+            /** Format: int64 */
+            wecom_calls: number;
+            /** Format: int64 */
+            staff_confirmations: number;
+            sample: components["schemas"]["Recipient"][];
+            skipped_sample: components["schemas"]["Recipient"][];
+        };
+        PreviewView: components["schemas"]["Preview"];
+        /** @description How far the audience resolution got (a checkpoint: a run continues from it). */
+        Progress: {
+            /** @description Position in the audience (an index sort key, or an offset into an explicit list). */
+            position?: string | null;
+            resolved: boolean;
+            /** @description The chunk being filled per sender: `[index, recipients in it]`. */
+            open_chunks: {
+                [key: string]: number[];
+            };
+            /**
+             * Format: int64
+             * @description Audience members examined (targeted).
+             */
+            targeted: number;
+            /** Format: int64 */
+            queued: number;
+            skipped: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Pages resolved (each one checkpointed).
+             */
+            pages: number;
+        };
         PurchaseList: {
             items: components["schemas"]["PurchaseView"][];
             /** Format: int64 */
@@ -1205,10 +1646,54 @@ export interface components {
             created_by: string;
             order_id?: string | null;
         };
+        /**
+         * @description WeCom's per-customer group-send quota (wecom-api.md §5).
+         * @enum {string}
+         */
+        QuotaRule: "month" | "week" | "day";
+        Recipient: {
+            campaign_id: string;
+            external_userid: string;
+            /** @description The sender (consultant), when one was chosen. */
+            userid: string;
+            status: components["schemas"]["RecipientStatus"];
+            reason?: string | null;
+            /** @description The chunk's sort key (`CHUNK#<sender>#<n>`). */
+            chunk?: string | null;
+            msgid?: string | null;
+            /** @description Snapshot for the funnel's breakdown. */
+            tier?: string | null;
+            channel: string;
+            /** @description A personalised text (automations); otherwise the campaign's. */
+            text?: string | null;
+            /** Format: int64 */
+            sent_at_ms?: number | null;
+            /**
+             * Format: int64
+             * @description The ledger entry reserved for this send (released if it never goes out).
+             */
+            ledger_at_ms?: number | null;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            updated_at_ms: number;
+            history: components["schemas"]["StatusChange"][];
+        };
         RecipientPage: {
-            items: Record<string, never>[];
+            items: components["schemas"]["Recipient"][];
             next_cursor?: string | null;
         };
+        /**
+         * @description A recipient's state. `awaiting_staff` means the task exists and the consultant has not
+         *     sent it yet.
+         * @enum {string}
+         */
+        RecipientStatus: "skipped" | "queued" | "awaiting_staff" | "sent" | "not_friend" | "over_quota" | "failed" | "cancelled";
+        /**
+         * @description The state of one customer × staff relationship.
+         * @enum {string}
+         */
+        RelationshipStatus: "active" | "pending" | "ended";
         /** @description One corp/personal tag on a relationship (WeCom's `follow_user.tags[]`). */
         RelationshipTagView: {
             group_name: string;
@@ -1224,8 +1709,8 @@ export interface components {
         /** @description One customer × staff relationship. */
         RelationshipView: {
             userid: string;
-            /** @description `pending`, `active` or `ended`. */
-            status: string;
+            /** @description `pending` (added without verification, not yet a friend), `active` or `ended`. */
+            status: components["schemas"]["RelationshipStatus"];
             remark: string;
             description: string;
             tags: components["schemas"]["RelationshipTagView"][];
@@ -1244,17 +1729,35 @@ export interface components {
              * @description Unix seconds.
              */
             ended_at?: number | null;
-            /** @description `staff_deleted_customer`, `customer_deleted_staff` or `missing_in_sync`. */
-            end_cause?: string | null;
+            end_cause?: null | components["schemas"]["EndCause"];
             end_source?: string | null;
         };
         ReplayAccepted: {
             id: string;
-            status: string;
+            /** @description Always `received`: the event is queued for processing again. */
+            status: components["schemas"]["CallbackStatus"];
         };
         Replayed: {
             id: string;
             replayed: boolean;
+        };
+        RuleKind: {
+            /** Format: int32 */
+            days_ahead: number;
+            /** @description Fills `{coupon}`. */
+            coupon?: string;
+            /** @enum {string} */
+            type: "birthday";
+        } | {
+            /** Format: int32 */
+            days_after: number;
+            /** @enum {string} */
+            type: "after_visit";
+        } | {
+            /** Format: int32 */
+            days_without_purchase: number;
+            /** @enum {string} */
+            type: "re_engagement";
         };
         SendRulesView: {
             /**
@@ -1266,16 +1769,8 @@ export interface components {
             quiet_start: string;
             /** @description Quiet hours end, `HH:MM` (default 08:00). Equal start and end: no quiet hours. */
             quiet_end: string;
-            /**
-             * @description WeCom's per-customer group-send quota as set in 群发助手: `month` (as many per month as
-             *     the month has days, WeCom's default), `week` (7) or `day` (1). Absent: unchanged.
-             */
-            wecom_quota?: string | null;
-            /**
-             * @description `opt_in` (default: only customers with marketing_consent = true) or `opt_out`
-             *     (everyone except marketing_consent = false). Absent: unchanged.
-             */
-            consent?: string | null;
+            wecom_quota?: null | components["schemas"]["QuotaRule"];
+            consent?: null | components["schemas"]["ConsentMode"];
             /**
              * Format: int32
              * @description Minutes before a consultant who has not sent a group-send task is reminded
@@ -1283,14 +1778,128 @@ export interface components {
              */
             remind_after_minutes?: number | null;
         };
+        /**
+         * @description Who sends to a customer with several consultants (each customer gets one task, from one
+         *     sender).
+         */
+        SenderPolicy: {
+            /** @enum {string} */
+            type: "own_consultant";
+        } | {
+            /** @enum {string} */
+            type: "most_recent";
+        } | {
+            userid: string;
+            /** @enum {string} */
+            type: "fixed";
+        };
+        /**
+         * @description How a caller authenticated.
+         * @enum {string}
+         */
+        SignIn: "token" | "cognito";
+        /** @description One row of the funnel. */
+        Stage: {
+            /** Format: int64 */
+            targeted: number;
+            /** Format: int64 */
+            skipped: number;
+            /**
+             * Format: int64
+             * @description Recipients in a created group-send task.
+             */
+            task_created: number;
+            /** Format: int64 */
+            awaiting_staff: number;
+            /** Format: int64 */
+            sent: number;
+            /** Format: int64 */
+            not_friend: number;
+            /** Format: int64 */
+            over_quota: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description Sent recipients with an appointment booked or a purchase made within the window.
+             */
+            booked: number;
+        };
+        /** @description One status change, with its time. */
+        StatusChange: {
+            status: components["schemas"]["RecipientStatus"];
+            /** Format: int64 */
+            at_ms: number;
+        };
+        /**
+         * @description `active` / `ended` (the customer; with `userid`, that relationship) or `pending`.
+         * @enum {string}
+         */
+        StatusFilter: "active" | "ended" | "pending";
+        /**
+         * @description Where a sync run is.
+         * @enum {string}
+         */
+        SyncPhase: "prepare" | "customers" | "end_missing" | "finished";
+        /** @description One hourly sync run: its checkpoint and its counters (`SYNC#<run_id>` / `RUN`). */
+        SyncRun: {
+            run_id: string;
+            status: components["schemas"]["SyncRunStatus"];
+            phase: components["schemas"]["SyncPhase"];
+            /** Format: int64 */
+            started_at_ms: number;
+            /** Format: int64 */
+            finished_at_ms?: number | null;
+            /** Format: int64 */
+            updated_at_ms: number;
+            /** @description The staff with customer contact, as listed at the start of the run. */
+            staff: string[];
+            /**
+             * Format: int64
+             * @description Checkpoint of the customers phase: which batch of staff, and the cursor within it.
+             */
+            batch_index: number;
+            cursor: string;
+            /**
+             * Format: int64
+             * @description Pages of `batch/get_by_user` processed (also numbers the `SEEN#` items).
+             */
+            pages: number;
+            /** @description Checkpoint of the end phase: the cursor over every customer. */
+            end_cursor?: string | null;
+            /** Format: int64 */
+            customers_seen: number;
+            /** Format: int64 */
+            customers_added: number;
+            /** Format: int64 */
+            customers_changed: number;
+            /** Format: int64 */
+            relationships_seen: number;
+            /** Format: int64 */
+            relationships_added: number;
+            /** Format: int64 */
+            relationships_changed: number;
+            /** Format: int64 */
+            relationships_ended: number;
+            /** Format: int64 */
+            wecom_calls: number;
+            /** Format: int64 */
+            errors: number;
+            /** @description A short, non-personal description of the latest error. */
+            last_error?: string | null;
+        };
         SyncRunPage: {
             items: components["schemas"]["SyncRunView"][];
         };
+        /** @enum {string} */
+        SyncRunStatus: "running" | "done" | "abandoned";
         /**
          * @description One run: phase, checkpoint and counters (staff, customers seen/added/changed, relationships
          *     ended, WeCom calls, errors).
          */
-        SyncRunView: Record<string, never>;
+        SyncRunView: components["schemas"]["SyncRun"];
         SyncStarted: {
             run_id: string;
             /** @description False when a run was already going on (its id is returned; no second run starts). */
@@ -1331,6 +1940,14 @@ export interface components {
             /** @description Plain Chinese. */
             message: string;
         };
+        Text: {
+            content: string;
+        };
+        /**
+         * @description A customer tier (客户分层).
+         * @enum {string}
+         */
+        Tier: "A" | "B" | "C";
         TimelineView: {
             /** Format: int64 */
             at_ms: number;
@@ -1344,7 +1961,7 @@ export interface components {
             /** @description ≤ 4000 bytes; `{name}` becomes the customer's name. */
             text: string;
             /** @description ≤ 9 WeCom attachments (`{"msgtype":"link","link":{…}}`, image, miniprogram, video, file). */
-            attachments?: Record<string, never>[];
+            attachments?: components["schemas"]["Attachment"][];
         };
     };
     responses: never;
@@ -1355,7 +1972,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    create_appointment: {
+    records_create_appointment: {
         parameters: {
             query?: never;
             header?: never;
@@ -1412,15 +2029,16 @@ export interface operations {
             };
         };
     };
-    list: {
+    audit_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description 1–100, default 20. */
-                limit: number | null;
-                cursor: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -1460,7 +2078,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    automations_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -1496,7 +2114,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    automations_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -1544,7 +2162,7 @@ export interface operations {
             };
         };
     };
-    get_one: {
+    automations_get_one: {
         parameters: {
             query?: never;
             header?: never;
@@ -1599,7 +2217,7 @@ export interface operations {
             };
         };
     };
-    delete: {
+    automations_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -1652,7 +2270,7 @@ export interface operations {
             };
         };
     };
-    patch: {
+    automations_patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -1710,7 +2328,7 @@ export interface operations {
             };
         };
     };
-    run_now: {
+    automations_run_now: {
         parameters: {
             query?: never;
             header?: never;
@@ -1773,14 +2391,17 @@ export interface operations {
             };
         };
     };
-    runs: {
+    automations_runs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
-                limit: number | null;
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -1830,17 +2451,18 @@ export interface operations {
             };
         };
     };
-    list: {
+    callback_logs_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description e.g. `change_external_contact/add_external_contact`, `text`. */
-                event_type: string | null;
+                event_type?: string;
                 /** @description 1–100, default 20. */
-                limit: number | null;
-                cursor: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -1880,7 +2502,7 @@ export interface operations {
             };
         };
     };
-    get_one: {
+    callback_logs_get_one: {
         parameters: {
             query?: never;
             header?: never;
@@ -1937,7 +2559,7 @@ export interface operations {
             };
         };
     };
-    replay: {
+    callback_logs_replay: {
         parameters: {
             query?: never;
             header?: never;
@@ -1994,22 +2616,21 @@ export interface operations {
             };
         };
     };
-    list: {
+    campaigns_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description 1–100, default 20. */
-                limit: number | null;
-                cursor: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
                 /**
-                 * @description Only items in this status (campaigns: `scheduled`, `deferred`, `resolving`, `sending`,
-                 *     `tracking`, `done`, `cancelled`, `failed`; recipients: `skipped`, `queued`,
-                 *     `awaiting_staff`, `sent`, `not_friend`, `over_quota`, `failed`, `cancelled`). A filtered
-                 *     page may hold fewer than `limit` items while `next_cursor` continues.
+                 * @description Only campaigns in this status. A filtered page may hold fewer than `limit` items while
+                 *     `next_cursor` continues.
                  */
-                status: string | null;
+                status?: components["schemas"]["CampaignStatus"];
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2049,7 +2670,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    campaigns_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2096,7 +2717,7 @@ export interface operations {
             };
         };
     };
-    preview: {
+    campaigns_preview: {
         parameters: {
             query?: never;
             header?: never;
@@ -2144,7 +2765,7 @@ export interface operations {
             };
         };
     };
-    get_one: {
+    campaigns_get_one: {
         parameters: {
             query?: never;
             header?: never;
@@ -2199,7 +2820,7 @@ export interface operations {
             };
         };
     };
-    cancel: {
+    campaigns_cancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -2262,22 +2883,22 @@ export interface operations {
             };
         };
     };
-    recipients: {
+    campaigns_recipients: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Only recipients in this status. A filtered page may hold fewer than `limit` items while
+                 *     `next_cursor` continues.
+                 */
+                status?: components["schemas"]["RecipientStatus"];
+            };
             header?: never;
             path: {
                 id: string;
-                /** @description 1–100, default 20. */
-                limit: number | null;
-                cursor: string | null;
-                /**
-                 * @description Only items in this status (campaigns: `scheduled`, `deferred`, `resolving`, `sending`,
-                 *     `tracking`, `done`, `cancelled`, `failed`; recipients: `skipped`, `queued`,
-                 *     `awaiting_staff`, `sent`, `not_friend`, `over_quota`, `failed`, `cancelled`). A filtered
-                 *     page may hold fewer than `limit` items while `next_cursor` continues.
-                 */
-                status: string | null;
             };
             cookie?: never;
         };
@@ -2327,7 +2948,7 @@ export interface operations {
             };
         };
     };
-    get_config: {
+    config_get_config: {
         parameters: {
             query?: never;
             header?: never;
@@ -2363,7 +2984,7 @@ export interface operations {
             };
         };
     };
-    put_config: {
+    config_put_config: {
         parameters: {
             query?: never;
             header?: never;
@@ -2411,7 +3032,7 @@ export interface operations {
             };
         };
     };
-    test_config: {
+    config_test_config: {
         parameters: {
             query?: never;
             header?: never;
@@ -2470,18 +3091,20 @@ export interface operations {
             };
         };
     };
-    list: {
+    contact_ways_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Only this channel's ways. */
-                state: string | null;
+                state?: string;
                 /** @description Deleted ways too (default false). */
-                include_deleted: boolean | null;
-                limit: number | null;
-                cursor: string | null;
+                include_deleted?: boolean;
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2522,7 +3145,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    contact_ways_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2586,7 +3209,7 @@ export interface operations {
             };
         };
     };
-    get_one: {
+    contact_ways_get_one: {
         parameters: {
             query?: never;
             header?: never;
@@ -2642,7 +3265,7 @@ export interface operations {
             };
         };
     };
-    delete: {
+    contact_ways_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -2713,7 +3336,7 @@ export interface operations {
             };
         };
     };
-    patch: {
+    contact_ways_patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -2795,14 +3418,15 @@ export interface operations {
             };
         };
     };
-    qrcode: {
+    contact_ways_qrcode: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `true`: served as a download (Content-Disposition: attachment). */
+                download?: boolean;
+            };
             header?: never;
             path: {
                 config_id: string;
-                /** @description `true`: served as a download (Content-Disposition: attachment). */
-                download: boolean | null;
             };
             cookie?: never;
         };
@@ -2869,47 +3493,47 @@ export interface operations {
             };
         };
     };
-    list: {
+    customers_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Channel: a relationship came through the 「联系我」 with this `state`. */
-                state: string | null;
+                state?: string;
                 /** @description A corp tag on any of the customer's relationships. */
-                tag_id: string | null;
+                tag_id?: string;
                 /** @description 0 unknown, 1 male, 2 female. */
-                gender: string | null;
-                /** @description A, B or C. */
-                tier: string | null;
-                psych_type: string | null;
+                gender?: number;
+                tier?: components["schemas"]["Tier"];
+                psych_type?: string;
                 /** @description Follow-user (staff member). */
-                userid: string | null;
+                userid?: string;
                 /**
                  * @description `active` / `ended` (the customer; with `userid`, that relationship) or `pending` (a
                  *     half-added relationship).
                  */
-                status: string | null;
+                status?: components["schemas"]["StatusFilter"];
                 /** @description First added at or after (ms). */
-                added_from: string | null;
+                added_from?: number;
                 /** @description First added at or before (ms). */
-                added_to: string | null;
+                added_to?: number;
                 /** @description Last purchase strictly before (ms); customers without purchases do not match. */
-                last_purchase_before: string | null;
+                last_purchase_before?: number;
                 /** @description Last purchase strictly after (ms). */
-                last_purchase_after: string | null;
+                last_purchase_after?: number;
                 /** @description 1–12. */
-                birthday_month: string | null;
+                birthday_month?: number;
                 /** @description No purchase in the last N days (customers who never purchased match). */
-                no_purchase_days: string | null;
+                no_purchase_days?: number;
                 /** @description Free text in the name or a remark. */
-                q: string | null;
+                q?: string;
                 /** @description `added_desc` (default), `added_asc` or `last_purchase_desc`. */
-                sort: string | null;
+                sort?: components["schemas"]["CustomerSort"];
                 /** @description 1–100, default 20. */
-                limit: string | null;
-                cursor: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2949,7 +3573,7 @@ export interface operations {
             };
         };
     };
-    get_one: {
+    customers_get_one: {
         parameters: {
             query?: never;
             header?: never;
@@ -3005,7 +3629,7 @@ export interface operations {
             };
         };
     };
-    patch: {
+    customers_patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -3065,7 +3689,7 @@ export interface operations {
             };
         };
     };
-    appointments: {
+    customers_appointments: {
         parameters: {
             query?: never;
             header?: never;
@@ -3122,7 +3746,7 @@ export interface operations {
             };
         };
     };
-    purchases: {
+    customers_purchases: {
         parameters: {
             query?: never;
             header?: never;
@@ -3179,7 +3803,7 @@ export interface operations {
             };
         };
     };
-    sync: {
+    customers_sync: {
         parameters: {
             query?: never;
             header?: never;
@@ -3259,7 +3883,7 @@ export interface operations {
             };
         };
     };
-    mark_tags: {
+    customers_mark_tags: {
         parameters: {
             query?: never;
             header?: never;
@@ -3334,7 +3958,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    operations_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3369,7 +3993,7 @@ export interface operations {
             };
         };
     };
-    replay: {
+    operations_replay: {
         parameters: {
             query?: never;
             header?: never;
@@ -3425,7 +4049,43 @@ export interface operations {
             };
         };
     };
-    upload: {
+    me_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_upload: {
         parameters: {
             query?: never;
             header?: never;
@@ -3473,16 +4133,18 @@ export interface operations {
             };
         };
     };
-    log: {
+    messages_log: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
+                /** @description The customer. */
                 external_userid: string;
                 /** @description 1–100, default 20. */
-                limit: number | null;
-                cursor: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -3522,7 +4184,7 @@ export interface operations {
             };
         };
     };
-    send: {
+    messages_send: {
         parameters: {
             query?: never;
             header?: never;
@@ -3578,7 +4240,7 @@ export interface operations {
             };
         };
     };
-    create_purchase: {
+    records_create_purchase: {
         parameters: {
             query?: never;
             header?: never;
@@ -3652,16 +4314,16 @@ export interface operations {
             };
         };
     };
-    channels: {
+    stats_channels: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Start (ms, inclusive). Default: 30 days before `to_ms`. */
-                from_ms: string | null;
+                from_ms?: number;
                 /** @description End (ms, inclusive). Default: now. */
-                to_ms: string | null;
+                to_ms?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -3701,7 +4363,7 @@ export interface operations {
             };
         };
     };
-    start: {
+    sync_start: {
         parameters: {
             query?: never;
             header?: never;
@@ -3736,14 +4398,14 @@ export interface operations {
             };
         };
     };
-    runs: {
+    sync_runs: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description 1–100, default 20. */
-                limit: number | null;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -3783,7 +4445,7 @@ export interface operations {
             };
         };
     };
-    run: {
+    sync_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -3839,16 +4501,16 @@ export interface operations {
             };
         };
     };
-    list: {
+    tags_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description `true`: pull WeCom's catalogue (`get_corp_tag_list`) first. */
-                refresh: string | null;
+                refresh?: boolean;
                 /** @description `true`: include groups and tags deleted in WeCom (customers' history still names them). */
-                include_deleted: string | null;
+                include_deleted?: boolean;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -3904,7 +4566,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    tags_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3968,7 +4630,7 @@ export interface operations {
             };
         };
     };
-    delete: {
+    tags_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -4046,7 +4708,7 @@ export interface operations {
             };
         };
     };
-    edit: {
+    tags_edit: {
         parameters: {
             query?: never;
             header?: never;

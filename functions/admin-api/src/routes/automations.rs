@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use crm::automation::{AutomationRule, AutomationRun, RuleKind};
-use crm::campaign::ContentAttachment;
+use crm::campaign::{ContentAttachment, SenderPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -22,14 +22,15 @@ pub struct NewAutomation {
     pub name: String,
     /// `{"type":"birthday","days_ahead":7,"coupon":"…"}`, `{"type":"after_visit","days_after":7}`
     /// or `{"type":"re_engagement","days_without_purchase":30}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = RuleKind)]
     pub kind: Value,
     /// `{name}`, `{coupon}` and `{valid_until}` (end of the birthday's month) are filled in.
     pub text: String,
-    #[schema(value_type = Vec<Object>)]
+    /// ≤ 9 attachments, as in a campaign's content.
+    #[schema(value_type = Option<Vec<ContentAttachment>>)]
     pub attachments: Option<Value>,
     pub enabled: Option<bool>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<SenderPolicy>)]
     pub sender_policy: Option<Value>,
 }
 
@@ -37,19 +38,19 @@ pub struct NewAutomation {
 #[serde(deny_unknown_fields)]
 pub struct AutomationPatch {
     pub name: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<RuleKind>)]
     pub kind: Option<Value>,
     pub text: Option<String>,
-    #[schema(value_type = Vec<Object>)]
+    /// ≤ 9 attachments, as in a campaign's content.
+    #[schema(value_type = Option<Vec<ContentAttachment>>)]
     pub attachments: Option<Value>,
     pub enabled: Option<bool>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<SenderPolicy>)]
     pub sender_policy: Option<Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AutomationView {
-    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub rule: AutomationRule,
 }
@@ -61,21 +62,23 @@ pub struct AutomationList {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AutomationRunPage {
-    #[schema(value_type = Vec<Object>)]
     pub items: Vec<AutomationRun>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AutomationRunView {
-    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub run: AutomationRun,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RunsQuery {
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

@@ -14,11 +14,14 @@ use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::{AdminState, page_limit};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackLogQuery {
     /// e.g. `change_external_contact/add_external_contact`, `text`.
     pub event_type: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -33,8 +36,7 @@ pub struct CallbackLogView {
     pub state: Option<String>,
     /// WeCom's CreateTime (Unix seconds).
     pub create_time: i64,
-    /// `received`, `retrying`, `processed`, `ignored` or `failed`.
-    pub status: String,
+    pub status: CallbackStatus,
     pub delivery_count: u32,
     pub attempts: u32,
     pub received_at_ms: i64,
@@ -54,7 +56,7 @@ impl From<CallbackLogEntry> for CallbackLogView {
             userid: e.userid,
             state: e.state,
             create_time: e.create_time,
-            status: status_name(e.status).to_owned(),
+            status: e.status,
             delivery_count: e.delivery_count,
             attempts: e.attempts,
             received_at_ms: e.received_at_ms,
@@ -63,16 +65,6 @@ impl From<CallbackLogEntry> for CallbackLogView {
             error: e.error,
             raw_xml: e.raw_xml,
         }
-    }
-}
-
-pub fn status_name(status: CallbackStatus) -> &'static str {
-    match status {
-        CallbackStatus::Received => "received",
-        CallbackStatus::Retrying => "retrying",
-        CallbackStatus::Processed => "processed",
-        CallbackStatus::Ignored => "ignored",
-        CallbackStatus::Failed => "failed",
     }
 }
 
@@ -118,7 +110,8 @@ pub async fn get_one(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReplayAccepted {
     pub id: String,
-    pub status: String,
+    /// Always `received`: the event is queued for processing again.
+    pub status: CallbackStatus,
 }
 
 /// Runs the event's processing again (idempotently: nothing is created or sent twice).
@@ -153,7 +146,7 @@ pub async fn replay(
         StatusCode::ACCEPTED,
         Json(ReplayAccepted {
             id,
-            status: "received".into(),
+            status: CallbackStatus::Received,
         }),
     ))
 }

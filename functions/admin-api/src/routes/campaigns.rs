@@ -13,7 +13,7 @@ use crm::campaign::plan::Preview;
 use crm::campaign::track::CancelOutcome;
 use crm::campaign::{
     Audience, Campaign, CampaignKind, CampaignStatus, Content, ContentAttachment, Recipient,
-    SenderPolicy, model::MAX_EXPLICIT_AUDIENCE,
+    RecipientStatus, SenderPolicy, model::MAX_EXPLICIT_AUDIENCE,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -38,17 +38,17 @@ pub struct NewCampaign {
     /// `{"type":"filter","filter":{…the filters of GET /api/customers…, "tiers":["A","B"], "no_purchase_days":30}}`,
     /// `{"type":"customers","external_userids":[…≤1000]}` or
     /// `{"type":"tags","groups":[["tag1","tag2"],["tag3"]]}` (any tag of a group, every group).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Audience)]
     pub audience: Value,
     /// `{"text": "…≤4000 bytes", "attachments": [≤9 of image/link/miniprogram/video/file]}`;
     /// links become tracked links.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Content)]
     pub content: Value,
     /// Asia/Shanghai time `YYYY-MM-DDTHH:MM[:SS]`, or RFC 3339 with an offset; absent: now.
     pub send_at: Option<String>,
     /// `{"type":"own_consultant"}` (default: the consultant of the customer's earliest
     /// active relationship), `{"type":"most_recent"}` or `{"type":"fixed","userid":"…"}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<SenderPolicy>)]
     pub sender_policy: Option<Value>,
     /// An appointment or purchase within this many days after the send counts as booked
     /// (1–90, default 7).
@@ -57,11 +57,9 @@ pub struct NewCampaign {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CampaignView {
-    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub campaign: Campaign,
     /// Present on `GET /api/campaigns/{id}`.
-    #[schema(value_type = Object)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub funnel: Option<Funnel>,
 }
@@ -74,27 +72,41 @@ pub struct CampaignPage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PreviewView {
-    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub preview: Preview,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecipientPage {
-    #[schema(value_type = Vec<Object>)]
     pub items: Vec<Recipient>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct PageQuery {
+#[into_params(parameter_in = Query)]
+pub struct CampaignListQuery {
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Only items in this status (campaigns: `scheduled`, `deferred`, `resolving`, `sending`,
-    /// `tracking`, `done`, `cancelled`, `failed`; recipients: `skipped`, `queued`,
-    /// `awaiting_staff`, `sent`, `not_friend`, `over_quota`, `failed`, `cancelled`). A filtered
-    /// page may hold fewer than `limit` items while `next_cursor` continues.
+    /// Only campaigns in this status. A filtered page may hold fewer than `limit` items while
+    /// `next_cursor` continues.
+    #[param(value_type = Option<CampaignStatus>)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecipientListQuery {
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only recipients in this status. A filtered page may hold fewer than `limit` items while
+    /// `next_cursor` continues.
+    #[param(value_type = Option<RecipientStatus>)]
     pub status: Option<String>,
 }
 
@@ -507,11 +519,11 @@ pub async fn preview(
 }
 
 /// Campaigns, newest first (automation and direct sends included, see `kind`).
-#[utoipa::path(get, path = "/api/campaigns", tag = "campaigns", params(PageQuery),
+#[utoipa::path(get, path = "/api/campaigns", tag = "campaigns", params(CampaignListQuery),
     responses((status = 200, body = CampaignPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AdminState>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<CampaignListQuery>,
 ) -> ApiResult<Json<CampaignPage>> {
     let limit = page_limit(q.limit)?;
     let wanted = status_filter(q.status, &CAMPAIGN_STATUSES)?;
@@ -555,12 +567,12 @@ pub async fn get_one(
 
 /// The recipients with their status, reason and status history.
 #[utoipa::path(get, path = "/api/campaigns/{id}/recipients", tag = "campaigns",
-    params(("id" = String, Path), PageQuery),
+    params(("id" = String, Path), RecipientListQuery),
     responses((status = 200, body = RecipientPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn recipients(
     State(state): State<AdminState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<RecipientListQuery>,
 ) -> ApiResult<Json<RecipientPage>> {
     valid_id(&id)?;
     let limit = page_limit(q.limit)?;

@@ -26,7 +26,6 @@ pub struct WelcomeView {
     pub text: String,
     /// ≤ 9 WeCom attachments (`{"msgtype":"link","link":{…}}`, image, miniprogram, video, file).
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
     pub attachments: Vec<Attachment>,
 }
 
@@ -61,10 +60,12 @@ pub struct SendRulesView {
     /// WeCom's per-customer group-send quota as set in 群发助手: `month` (as many per month as
     /// the month has days, WeCom's default), `week` (7) or `day` (1). Absent: unchanged.
     #[serde(default)]
+    #[schema(value_type = Option<QuotaRule>)]
     pub wecom_quota: Option<String>,
     /// `opt_in` (default: only customers with marketing_consent = true) or `opt_out`
     /// (everyone except marketing_consent = false). Absent: unchanged.
     #[serde(default)]
+    #[schema(value_type = Option<ConsentMode>)]
     pub consent: Option<String>,
     /// Minutes before a consultant who has not sent a group-send task is reminded
     /// (10–1440, default 120). Absent: unchanged.
@@ -430,6 +431,13 @@ fn validate_welcome(field: &str, welcome: &WelcomeView) -> Result<(), ApiError> 
         return Err(ApiError::invalid_field(
             &format!("{field}.attachments"),
             format!("附件不能超过 {MAX_ATTACHMENTS} 个"),
+        ));
+    }
+    if let Some(bad) = welcome.attachments.iter().find(|a| a.validate().is_err()) {
+        tracing::info!(msgtype = %bad.msgtype.chars().take(20).collect::<String>(), "rejected a welcome attachment");
+        return Err(ApiError::invalid_field(
+            &format!("{field}.attachments"),
+            "附件不符合企业微信的要求：msgtype 须与内容一致（image 需要 media_id 或 pic_url；link 需要 title 和 url；miniprogram 需要 title、pic_media_id、appid 和 page；video、file 需要 media_id）",
         ));
     }
     if welcome.text.trim().is_empty() && welcome.attachments.is_empty() {

@@ -47,7 +47,6 @@ pub struct NewContactWay {
     pub unionid: Option<String>,
     /// Closing messages of a temporary session: `{text:{content}, image:{media_id|pic_url},
     /// link:{title,picurl,desc,url}, miniprogram:{title,pic_media_id,appid,page}}`.
-    #[schema(value_type = Option<Object>)]
     pub conclusions: Option<Conclusions>,
 }
 
@@ -64,7 +63,6 @@ pub struct ContactWayPatch {
     pub expires_in: Option<u32>,
     pub chat_expires_in: Option<u32>,
     pub unionid: Option<String>,
-    #[schema(value_type = Option<Object>)]
     pub conclusions: Option<Conclusions>,
 }
 
@@ -72,10 +70,8 @@ pub struct ContactWayPatch {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactWayView {
     pub config_id: String,
-    /// `active` or `deleted`.
-    pub status: String,
+    pub status: ContactWayStatus,
     /// The settings, in WeCom's `get_contact_way` shape (`type`, `scene`, `state`, `qr_code`, …).
-    #[schema(value_type = Object)]
     pub contact_way: ContactWayDetail,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
@@ -89,11 +85,7 @@ impl ContactWayView {
     fn from_record(record: ContactWayRecord, customers_added: Option<usize>) -> Self {
         Self {
             config_id: record.config_id,
-            status: match record.status {
-                ContactWayStatus::Active => "active",
-                ContactWayStatus::Deleted => "deleted",
-            }
-            .to_owned(),
+            status: record.status,
             contact_way: record.way,
             created_at_ms: record.created_at_ms,
             updated_at_ms: record.updated_at_ms,
@@ -111,12 +103,16 @@ pub struct ContactWayPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactWayQuery {
     /// Only this channel's ways.
     pub state: Option<String>,
     /// Deleted ways too (default false).
     pub include_deleted: Option<bool>,
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -445,6 +441,7 @@ pub async fn delete(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
     /// `true`: served as a download (Content-Disposition: attachment).
     pub download: Option<bool>,
@@ -460,6 +457,11 @@ pub async fn qrcode(
     ApiQuery(q): ApiQuery<QrQuery>,
 ) -> ApiResult<Response> {
     let record = load(&state, &config_id).await?;
+    if record.status == ContactWayStatus::Deleted {
+        return Err(ApiError::not_found(
+            "二维码（该「联系我」已删除，二维码已失效）",
+        ));
+    }
     let Some(url) = record.way.qr_code.clone().filter(|u| !u.is_empty()) else {
         return Err(ApiError::not_found(
             "二维码（小程序场景的「联系我」没有二维码）",

@@ -11,8 +11,8 @@ use axum::extract::{Extension, State};
 use crm::audience::{Candidate, CustomerFilter, StatusFilter, crm_str};
 use crm::keys::ts;
 use crm::model::{
-    Appointment, CallbackLogEntry, Customer, CustomerStatus, EndCause, Purchase, Relationship,
-    RelationshipStatus, TimelineEvent,
+    Appointment, CallbackLogEntry, CallbackStatus, Customer, CustomerStatus, EndCause, Purchase,
+    Relationship, RelationshipStatus, TimelineEvent,
 };
 use crm::repo::{CustomerAdmin, IndexRow, IndexSource};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,6 @@ use wecom_api::model::MarkTag;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::routes::callback_logs::status_name;
 use crate::state::{AdminState, page_limit};
 
 /// Index items read for one list request before answering with a cursor to continue.
@@ -51,8 +50,8 @@ pub struct RelationshipTagView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RelationshipView {
     pub userid: String,
-    /// `pending`, `active` or `ended`.
-    pub status: String,
+    /// `pending` (added without verification, not yet a friend), `active` or `ended`.
+    pub status: RelationshipStatus,
     pub remark: String,
     pub description: String,
     pub tags: Vec<RelationshipTagView>,
@@ -64,8 +63,9 @@ pub struct RelationshipView {
     pub createtime: i64,
     /// Unix seconds.
     pub ended_at: Option<i64>,
-    /// `staff_deleted_customer`, `customer_deleted_staff` or `missing_in_sync`.
-    pub end_cause: Option<String>,
+    /// Why it ended: the staff member deleted the customer, the customer deleted the staff
+    /// member, or the hourly sync no longer found it in WeCom.
+    pub end_cause: Option<EndCause>,
     pub end_source: Option<String>,
 }
 
@@ -73,7 +73,7 @@ impl From<&Relationship> for RelationshipView {
     fn from(r: &Relationship) -> Self {
         Self {
             userid: r.userid.clone(),
-            status: rel_status_name(r.status).to_owned(),
+            status: r.status,
             remark: r.remark.clone(),
             description: r.description.clone(),
             tags: r
@@ -91,31 +91,9 @@ impl From<&Relationship> for RelationshipView {
             state: r.state.clone(),
             createtime: r.createtime,
             ended_at: r.ended_at,
-            end_cause: r.end_cause.map(|c| {
-                match c {
-                    EndCause::StaffDeletedCustomer => "staff_deleted_customer",
-                    EndCause::CustomerDeletedStaff => "customer_deleted_staff",
-                    EndCause::MissingInSync => "missing_in_sync",
-                }
-                .to_owned()
-            }),
+            end_cause: r.end_cause,
             end_source: r.end_source.clone(),
         }
-    }
-}
-
-pub fn rel_status_name(status: RelationshipStatus) -> &'static str {
-    match status {
-        RelationshipStatus::Active => "active",
-        RelationshipStatus::Pending => "pending",
-        RelationshipStatus::Ended => "ended",
-    }
-}
-
-fn customer_status_name(status: CustomerStatus) -> &'static str {
-    match status {
-        CustomerStatus::Active => "active",
-        CustomerStatus::Ended => "ended",
     }
 }
 
@@ -131,7 +109,7 @@ pub struct CustomerSummary {
     /// 0 unknown, 1 male, 2 female.
     pub gender: i64,
     /// `active` (a relationship is active or pending) or `ended`.
-    pub status: String,
+    pub status: CustomerStatus,
     /// The channel (`state`) of the first relationship.
     pub first_channel: String,
     pub first_added_at_ms: i64,
@@ -149,7 +127,7 @@ fn summary(c: &Customer, rels: &[Relationship]) -> CustomerSummary {
         avatar: c.avatar.clone(),
         contact_type: c.contact_type,
         gender: c.gender,
-        status: customer_status_name(c.status).to_owned(),
+        status: c.status,
         first_channel: c.first_channel.clone(),
         first_added_at_ms: c.first_added_at_ms,
         tier: crm_str(c, "tier").map(str::to_owned),
@@ -201,14 +179,14 @@ pub struct CustomerEventView {
     pub userid: Option<String>,
     pub state: Option<String>,
     pub create_time: i64,
-    pub status: String,
+    pub status: CallbackStatus,
     pub received_at_ms: i64,
 }
 
 impl From<CallbackLogEntry> for CustomerEventView {
     fn from(e: CallbackLogEntry) -> Self {
         Self {
-            status: status_name(e.status).to_owned(),
+            status: e.status,
             id: e.dedupe_key,
             event_type: e.event_type,
             userid: e.userid,
@@ -226,6 +204,7 @@ pub struct AppointmentView {
     pub scheduled_at_ms: i64,
     /// 项目.
     pub item: String,
+    #[schema(value_type = crate::routes::records::AppointmentSource)]
     pub source: String,
     pub notes: Option<String>,
     pub created_at_ms: i64,
@@ -285,9 +264,8 @@ pub struct CustomerDetail {
     pub updated_at_ms: i64,
     pub merged_from: Vec<String>,
     pub merged_into: Option<String>,
-    /// The clinic's fields: `tier`, `psych_type`, `birthday`, `phone`, `notes`,
-    /// `marketing_consent`.
-    #[schema(value_type = Object)]
+    /// The clinic's fields (each absent until set).
+    #[schema(value_type = CrmFields)]
     pub crm: Map<String, Value>,
     /// History, oldest first.
     pub timeline: Vec<TimelineView>,
@@ -297,43 +275,96 @@ pub struct CustomerDetail {
     pub purchases: Vec<PurchaseView>,
 }
 
+/// The clinic's own fields of a customer, as `PATCH /api/customers/{id}` sets them.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CrmFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Tier>,
+    /// Psychological type (心理类型), at most 30 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub psych_type: Option<String>,
+    /// `YYYY-MM-DD`, or `MM-DD` when the year is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+    /// Mainland mobile number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// 营销授权.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marketing_consent: Option<bool>,
+}
+
 // ---- list ----------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerListQuery {
     /// Channel: a relationship came through the 「联系我」 with this `state`.
     pub state: Option<String>,
     /// A corp tag on any of the customer's relationships.
     pub tag_id: Option<String>,
     /// 0 unknown, 1 male, 2 female.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 2)]
     pub gender: Option<String>,
-    /// A, B or C.
+    #[param(value_type = Option<Tier>)]
     pub tier: Option<String>,
     pub psych_type: Option<String>,
     /// Follow-user (staff member).
     pub userid: Option<String>,
     /// `active` / `ended` (the customer; with `userid`, that relationship) or `pending` (a
     /// half-added relationship).
+    #[param(value_type = Option<StatusFilter>)]
     pub status: Option<String>,
     /// First added at or after (ms).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub added_from: Option<String>,
     /// First added at or before (ms).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub added_to: Option<String>,
     /// Last purchase strictly before (ms); customers without purchases do not match.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub last_purchase_before: Option<String>,
     /// Last purchase strictly after (ms).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub last_purchase_after: Option<String>,
     /// 1–12.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 12)]
     pub birthday_month: Option<String>,
     /// No purchase in the last N days (customers who never purchased match).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 3650)]
     pub no_purchase_days: Option<String>,
     /// Free text in the name or a remark.
     pub q: Option<String>,
     /// `added_desc` (default), `added_asc` or `last_purchase_desc`.
+    #[param(value_type = Option<CustomerSort>)]
     pub sort: Option<String>,
     /// 1–100, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// A customer tier (客户分层).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum Tier {
+    A,
+    B,
+    C,
+}
+
+/// The order of `GET /api/customers`.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CustomerSort {
+    AddedDesc,
+    AddedAsc,
+    LastPurchaseDesc,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -751,6 +782,7 @@ pub async fn get_one(
 #[allow(dead_code)]
 pub struct CustomerPatch {
     /// A, B or C.
+    #[schema(value_type = Option<Tier>)]
     pub tier: Option<String>,
     /// Psychological type, at most 30 characters.
     pub psych_type: Option<String>,

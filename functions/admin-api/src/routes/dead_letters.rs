@@ -21,8 +21,8 @@ pub struct DeadLetterView {
     pub id: String,
     /// `events`, `sync`, `campaigns` or `sends`.
     pub queue: String,
-    /// The message (JSON when it parses; queue messages carry ids, never personal data).
-    #[schema(value_type = Object)]
+    /// The message: its JSON when it parses (a job naming ids, never personal data — its shape
+    /// depends on the queue), else the raw text.
     pub body: Value,
     pub receive_count: u32,
     pub failed_at_ms: Option<i64>,

@@ -19,14 +19,24 @@ pub struct NewMedia {
     /// 1–100 characters, e.g. `double12.png`.
     pub filename: String,
     /// `image` (JPG/PNG), `video` (MP4) or `file`.
+    #[schema(value_type = MediaKindName)]
     pub kind: String,
     /// The file, base64 (at most 256 KB decoded).
     pub data_base64: String,
 }
 
+/// What a media file is used as.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum MediaKindName {
+    Image,
+    Video,
+    File,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MediaView {
-    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub media: MediaRecord,
 }

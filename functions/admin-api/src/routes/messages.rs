@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use crm::campaign::{Audience, Campaign, CampaignKind, Recipient};
+use crm::campaign::{Audience, Campaign, CampaignKind, Content, Recipient, SenderPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -23,24 +23,27 @@ pub struct NewMessage {
     /// 1–50 customers.
     pub external_userids: Vec<String>,
     /// As for campaigns; `{name}` becomes each customer's name.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Content)]
     pub content: Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<SenderPolicy>)]
     pub sender_policy: Option<Value>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessageLogQuery {
+    /// The customer.
     pub external_userid: String,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageLog {
     /// The customer's messages, newest first: campaign, sender, status, reason, history.
-    #[schema(value_type = Vec<Object>)]
     pub items: Vec<Recipient>,
     pub next_cursor: Option<String>,
 }

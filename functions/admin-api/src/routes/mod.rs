@@ -6,6 +6,7 @@ pub mod config;
 pub mod contact_ways;
 pub mod customers;
 pub mod dead_letters;
+pub mod me;
 pub mod media;
 pub mod messages;
 pub mod records;

@@ -16,6 +16,18 @@ use crate::state::AdminState;
 
 const SOURCES: [&str; 5] = ["mini_program", "staff", "phone", "walk_in", "other"];
 
+/// Where a booking came from.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum AppointmentSource {
+    MiniProgram,
+    Staff,
+    Phone,
+    WalkIn,
+    Other,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAppointment {
@@ -23,7 +35,8 @@ pub struct NewAppointment {
     pub scheduled_at_ms: i64,
     /// The treatment or service (项目), at most 50 characters.
     pub item: String,
-    /// `mini_program`, `staff` (default), `phone`, `walk_in` or `other`.
+    /// Default `staff`.
+    #[schema(value_type = Option<AppointmentSource>)]
     pub source: Option<String>,
     /// At most 500 characters.
     pub notes: Option<String>,

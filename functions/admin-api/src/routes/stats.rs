@@ -20,10 +20,13 @@ const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
 const MAX_RANGE_MS: i64 = 366 * DAY_MS;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChannelStatsQuery {
     /// Start (ms, inclusive). Default: 30 days before `to_ms`.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub from_ms: Option<String>,
     /// End (ms, inclusive). Default: now.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub to_ms: Option<String>,
 }
 

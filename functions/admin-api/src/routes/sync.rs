@@ -22,7 +22,6 @@ pub struct SyncStarted {
 /// ended, WeCom calls, errors).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SyncRunView {
-    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub run: crm::model::SyncRun,
 }
@@ -33,8 +32,10 @@ pub struct SyncRunPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SyncRunQuery {
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 

@@ -64,10 +64,13 @@ pub struct TagCatalogueView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TagListQuery {
     /// `true`: pull WeCom's catalogue (`get_corp_tag_list`) first.
+    #[param(value_type = Option<bool>)]
     pub refresh: Option<String>,
     /// `true`: include groups and tags deleted in WeCom (customers' history still names them).
+    #[param(value_type = Option<bool>)]
     pub include_deleted: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use crate::calendar::DAY_MS;
 use crate::repo::CustomerAdmin;
 
 /// One row of the funnel.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stage {
     pub targeted: u64,
@@ -28,6 +29,7 @@ pub struct Stage {
     pub booked: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Funnel {
     #[serde(flatten)]

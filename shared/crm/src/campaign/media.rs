@@ -17,6 +17,7 @@ pub const MAX_MEDIA_BYTES: usize = 256 * 1024;
 /// WeCom keeps a media_id 3 days; it is renewed an hour before.
 pub const MEDIA_ID_TTL_MS: i64 = 3 * 86_400_000 - 3_600_000;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaRecord {
     pub hash: String,
@@ -30,6 +31,7 @@ pub struct MediaRecord {
     pub uploaded_at_ms: Option<i64>,
     /// How many times it was uploaded to WeCom.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub uploads: u32,
     /// The permanent WeCom URL of an image (`media/uploadimg`), once uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::audience::CustomerFilter;
 
 /// Where a campaign came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignKind {
@@ -20,6 +21,7 @@ pub enum CampaignKind {
     Automation,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignStatus {
@@ -50,6 +52,7 @@ impl CampaignStatus {
 
 /// Who sends to a customer with several consultants (each customer gets one task, from one
 /// sender).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SenderPolicy {
@@ -63,6 +66,7 @@ pub enum SenderPolicy {
 }
 
 /// Whom a campaign is for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Audience {
@@ -78,6 +82,7 @@ pub const MAX_EXPLICIT_AUDIENCE: usize = 1000;
 
 /// An attachment as the clinic composes it; media are referenced by the hash returned from
 /// `POST /api/media` and uploaded to WeCom when the task is created.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "msgtype", rename_all = "snake_case")]
 pub enum ContentAttachment {
@@ -136,6 +141,7 @@ impl ContentAttachment {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Content {
     #[serde(default)]
@@ -145,24 +151,31 @@ pub struct Content {
 }
 
 /// How far the audience resolution got (a checkpoint: a run continues from it).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     /// Position in the audience (an index sort key, or an offset into an explicit list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
     pub resolved: bool,
-    /// The chunk being filled per sender: (index, recipients in it).
+    /// The chunk being filled per sender: `[index, recipients in it]`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, value_type = BTreeMap<String, Vec<u32>>)
+    )]
     pub open_chunks: BTreeMap<String, (u32, u32)>,
     /// Audience members examined (targeted).
     pub targeted: u64,
     pub queued: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub skipped: BTreeMap<String, u64>,
     /// Pages resolved (each one checkpointed).
     pub pages: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Campaign {
     pub id: String,
@@ -172,6 +185,7 @@ pub struct Campaign {
     pub audience: Option<Audience>,
     pub content: Content,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub sender_policy: SenderPolicy,
     /// When it should go out (Unix ms); quiet hours may defer it.
     pub send_at_ms: i64,
@@ -181,6 +195,7 @@ pub struct Campaign {
     pub booked_within_days: u32,
     /// Each recipient gets their own text (`{name}`…): one task per customer.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub personalised: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automation_rule_id: Option<String>,
@@ -188,9 +203,11 @@ pub struct Campaign {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub progress: Progress,
     /// How many times its run was triggered (a schedule firing twice shows here).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub runs: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at_ms: Option<i64>,
@@ -203,6 +220,7 @@ pub struct Campaign {
 
 /// A recipient's state. `awaiting_staff` means the task exists and the consultant has not
 /// sent it yet.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
@@ -258,18 +276,21 @@ pub mod skip {
 }
 
 /// One status change, with its time.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChange {
     pub status: RecipientStatus,
     pub at_ms: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
     pub campaign_id: String,
     pub external_userid: String,
     /// The sender (consultant), when one was chosen.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub userid: String,
     pub status: RecipientStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,6 +304,7 @@ pub struct Recipient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub channel: String,
     /// A personalised text (automations); otherwise the campaign's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +317,7 @@ pub struct Recipient {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub history: Vec<StatusChange>,
 }
 

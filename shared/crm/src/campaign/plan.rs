@@ -22,6 +22,7 @@ use crate::model::{Customer, Relationship, RelationshipStatus};
 use crate::repo::{CustomerAdmin, CustomerRepo};
 
 /// What a dry run found.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Preview {
     /// False when the dry run stopped before the end of the audience.

@@ -10,6 +10,7 @@ use crate::keys::{
     CONTACT_WAY_SK, CONTACT_WAYS_GSI_PK, contact_way_pk, contact_ways_of_state_gsi_pk, ts,
 };
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactWayStatus {

@@ -6,12 +6,14 @@ import { dayjs } from '@/lib/format';
 import { applyFieldError } from '@/lib/form-errors';
 import { useSaveConfig, type ConfigView } from '../api/config';
 
+type SendRules = NonNullable<ConfigView['send_rules']>;
+
 interface Values {
   daily_cap_per_customer: number;
   quiet: [Dayjs, Dayjs] | null;
-  wecom_quota: string;
+  wecom_quota: NonNullable<SendRules['wecom_quota']>;
   remind_after_minutes: number;
-  consent: string;
+  consent: NonNullable<SendRules['consent']>;
 }
 
 const hm = (text: string) => dayjs(text, 'HH:mm');
