@@ -24,8 +24,19 @@ function ensureChromium(): void {
   });
 }
 
+/** `E2E_CONSOLE_DIST` points at a build made elsewhere (e.g. `vite build --outDir /tmp/x`). */
+const consoleDist = process.env.E2E_CONSOLE_DIST ?? `${consoleDir}/dist`;
+
 function ensureConsoleBuilt(): void {
-  if (process.env.E2E_SKIP_BUILD === '1' && existsSync(`${consoleDir}/dist/index.html`)) return;
+  if (process.env.E2E_SKIP_BUILD === '1' && existsSync(`${consoleDist}/index.html`)) return;
+  if (process.env.E2E_CONSOLE_DIST) {
+    console.log(`e2e: building the console into ${consoleDist}`);
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--emptyOutDir', '--outDir', consoleDist], {
+      cwd: consoleDir,
+      stdio: 'inherit',
+    });
+    return;
+  }
   console.log('e2e: building the console (npm run build)');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: consoleDir, stdio: 'inherit' });
 }
@@ -46,7 +57,7 @@ export default function setup(project: TestProject): void {
   ensureConsoleBuilt();
   const binary = ensureBinary();
   project.provide('wecomCrmBin', binary);
-  project.provide('consoleDist', `${consoleDir}/dist`);
+  project.provide('consoleDist', consoleDist);
   project.provide('chromium', CHROMIUM);
 }
 
