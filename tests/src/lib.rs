@@ -50,6 +50,8 @@ pub struct Setup {
     pub workers: usize,
     /// How often open campaigns' send results are read.
     pub tracking_every: Option<Duration>,
+    /// The console build to serve at `/` (default: none there).
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Setup {
@@ -63,6 +65,7 @@ impl Default for Setup {
             max_skew_secs: 0,
             workers: 2,
             tracking_every: Some(Duration::from_secs(1)),
+            console_dir: None,
         }
     }
 }
@@ -146,6 +149,9 @@ impl Harness {
         options.sync_every = None;
         options.sync.min_call_interval = Duration::ZERO;
         options.tracking_every = setup.tracking_every;
+        options.console_dir = setup
+            .console_dir
+            .unwrap_or_else(|| dir.path().join("no-console-build"));
         options.automations_daily = false;
         options.schedule_tick = Duration::from_millis(100);
         options.send_backoff = campaigns::queue::Backoff {

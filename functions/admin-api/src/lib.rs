@@ -23,7 +23,7 @@ pub use state::AdminState;
 
 use routes::{
     audit, automations, callback_logs, campaigns, config, contact_ways, customers, dead_letters,
-    me, media, messages, records, stats, sync, tags,
+    me, media, messages, records, staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -36,6 +36,8 @@ use routes::{
     ),
     paths(
         me::me,
+        staff::list,
+        staff::patch,
         config::get_config,
         config::put_config,
         config::test_config,
@@ -90,6 +92,7 @@ use routes::{
     security(("bearer" = [])),
     tags(
         (name = "me", description = "当前登录用户"),
+        (name = "staff", description = "成员（跟进人）"),
         (name = "config", description = "企业微信配置"),
         (name = "callback-logs", description = "企业微信事件日志"),
         (name = "audit", description = "操作审计"),
@@ -257,6 +260,8 @@ pub fn openapi_json() -> String {
 pub fn router(state: AdminState, auth: AuthMode) -> Router {
     Router::new()
         .route("/api/me", get(me::me))
+        .route("/api/staff", get(staff::list))
+        .route("/api/staff/{userid}", patch(staff::patch))
         .route(
             "/api/config",
             get(config::get_config).put(config::put_config),
@@ -345,7 +350,12 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
                 )
             }),
         )
-        .fallback(|| async { ApiError::not_found("该接口").into_response() })
+        // Not a router-wide fallback: local mode merges this router with others and serves the
+        // console as its fallback.
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::not_found("该接口").into_response() }),
+        )
         .with_state(state)
         .layer(middleware::from_fn_with_state(auth, auth::authenticate))
 }

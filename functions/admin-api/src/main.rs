@@ -39,6 +39,9 @@ async fn main() -> Result<(), Error> {
         sync: Arc::new(sync),
         campaigns,
         dead_letters: Arc::new(aws.dead_letters()),
+        callback_url: std::env::var("CALLBACK_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty()),
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

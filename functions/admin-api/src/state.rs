@@ -29,6 +29,8 @@ pub struct AdminState {
     pub campaigns: crm::campaign::Campaigns,
     /// The dead letters of each queue, by queue name.
     pub dead_letters: Arc<Vec<(String, Arc<dyn ports::DeadLetters>)>>,
+    /// The public URL of the WeCom callback (shown on the configuration page).
+    pub callback_url: Option<String>,
 }
 
 impl AdminState {

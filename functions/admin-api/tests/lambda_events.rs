@@ -52,6 +52,7 @@ fn state() -> AdminState {
     AdminState {
         campaigns,
         dead_letters: Arc::new(Vec::new()),
+        callback_url: Some("https://crm.example.cn/api/wework/callback".to_owned()),
         sync: Arc::new(sync),
         store,
         queue: Arc::new(EmbeddedQueue::new(db, "events", 5)),

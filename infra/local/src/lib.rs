@@ -38,6 +38,8 @@ use wecom_sim::{SimConfig, Simulator};
 /// The callback path (the seed's).
 pub const CALLBACK_PATH: &str = "/api/wework/callback";
 
+pub mod console;
+
 /// The ports the app runs on.
 pub struct Adapters {
     pub store: Arc<dyn ItemStore>,
@@ -128,6 +130,8 @@ pub struct AppOptions {
     pub schedule_tick: std::time::Duration,
     /// Retry spacing of the campaign and send workers.
     pub send_backoff: Backoff,
+    /// The built web console, served at `/`.
+    pub console_dir: std::path::PathBuf,
 }
 
 impl AppOptions {
@@ -153,6 +157,7 @@ impl AppOptions {
             automations_daily: true,
             schedule_tick: std::time::Duration::from_secs(1),
             send_backoff: Backoff::default(),
+            console_dir: std::path::PathBuf::from("console/dist"),
         }
     }
 }
@@ -305,6 +310,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             sync: sync.clone(),
             campaigns: (*campaigns).clone(),
             dead_letters: Arc::new(adapters.dead_letters.clone()),
+            callback_url: Some(format!("{base_url}{CALLBACK_PATH}")),
         },
         AuthMode::Bearer(options.admin_token.clone().into()),
     );
@@ -331,6 +337,11 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     if let Some(sim) = &sim {
         router = router.merge(sim.router());
     }
+    let router = router.fallback_service(
+        Router::new()
+            .fallback(console::serve)
+            .with_state(console::ConsoleFiles::new(options.console_dir.clone())),
+    );
 
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();

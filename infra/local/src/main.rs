@@ -1,7 +1,7 @@
 //! `wecom-crm`: the product in local mode. Wiring only.
 //!
 //! ```text
-//! wecom-crm serve [--listen 127.0.0.1:3000] [--data-dir ./data] [--simulate]
+//! wecom-crm serve [--listen 127.0.0.1:3000] [--data-dir ./data] [--simulate] [--console-dir console/dist]
 //! ```
 
 use std::net::SocketAddr;
@@ -35,6 +35,9 @@ enum Command {
         /// Event workers.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// The built web console, served at `/` (`cd console && npm ci && npm run build`).
+        #[arg(long, env = "WECOM_CRM_CONSOLE_DIR", default_value = "console/dist")]
+        console_dir: PathBuf,
     },
 }
 
@@ -53,6 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data_dir,
         simulate,
         workers,
+        console_dir,
     } = Cli::parse().command;
 
     std::fs::create_dir_all(&data_dir)?;
@@ -61,6 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let adapters = Adapters::embedded(db, MAX_RECEIVES, clock);
     let mut options = AppOptions::new(listen);
     options.workers = workers;
+    options.console_dir.clone_from(&console_dir);
     if simulate {
         options.simulate = Some(wecom_sim::SimConfig::demo());
     }
@@ -71,6 +76,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\n企业微信客户联系 CRM 已启动（本地模式）: {}\n",
         app.base_url
     ));
+    if wecom_crm::console::ConsoleFiles::new(&console_dir).is_built() {
+        // The token travels in the fragment: browsers never send it to a server or a log.
+        out.push_str(&format!(
+            "  管理后台 / console:      {}/login#token={}\n",
+            app.base_url, app.admin_token
+        ));
+    } else {
+        out.push_str(&format!(
+            "  管理后台未构建 / console not built ({}): cd console && npm ci && npm run build\n",
+            console_dir.display()
+        ));
+    }
     out.push_str(&format!(
         "  回调地址 / callback URL: {}\n",
         app.callback_url()

@@ -61,6 +61,7 @@ pub(crate) enum Api {
     CancelGroupMsgSend,
     MediaUpload,
     MediaUploadImg,
+    UserGet,
 }
 
 impl Api {
@@ -69,6 +70,7 @@ impl Api {
             "gettoken" => Api::GetToken,
             "externalcontact/get" => Api::ContactGet,
             "externalcontact/get_follow_user_list" => Api::FollowUserList,
+            "user/get" => Api::UserGet,
             "externalcontact/list" => Api::ContactList,
             "externalcontact/batch/get_by_user" => Api::BatchGetByUser,
             "externalcontact/remark" => Api::Remark,
@@ -105,6 +107,7 @@ impl Api {
             Api::GetToken
                 | Api::ContactGet
                 | Api::FollowUserList
+                | Api::UserGet
                 | Api::ContactList
                 | Api::CorpTagList
         )
@@ -279,6 +282,7 @@ fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) ->
         Api::GetToken => get_token(st, config, params, now_ms),
         Api::ContactGet => contact_get(st, params),
         Api::FollowUserList => follow_user_list(st),
+        Api::UserGet => user_get(st, params),
         Api::ContactList => contact_list(st, params),
         Api::BatchGetByUser => batch_get_by_user(st, parse_body(body)?),
         Api::Remark => remark(st, parse_body(body)?),
@@ -479,6 +483,16 @@ fn follow_user_list(st: &SimState) -> WxResult {
         .map(|s| s.userid.as_str())
         .collect();
     Ok(json!({ "follow_user": users }))
+}
+
+/// `user/get`: the member's userid and name (all members are in the simulated app's visible
+/// range; like an app created since 2022-06-20 it returns no other personal field).
+fn user_get(st: &SimState, params: &HashMap<String, String>) -> WxResult {
+    let userid = param(params, "userid")
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| WxError::new(41009))?;
+    let staff = st.staff.get(userid).ok_or_else(|| WxError::new(60111))?;
+    Ok(json!({ "userid": staff.userid, "name": staff.name }))
 }
 
 /// Checks that `userid` is a member with customer contact.

@@ -25,6 +25,7 @@
 //! | every other API | `?access_token=` in the URL: 41001 missing, 40014 unknown or invalidated, 42001 expired |
 //! | `GET externalcontact/get?external_userid=&cursor=` | `follow_user` paged at 500 with `next_cursor`; 40096 unknown id; 84061 when no member holds a visible relationship (only half adds or member-deleted) |
 //! | `GET externalcontact/get_follow_user_list` | members with customer contact |
+//! | `GET user/get?userid=` | `{userid, name}` only (an app created since 2022-06-20); 41009 missing userid, 60111 unknown member |
 //! | `GET externalcontact/list?userid=` | 41009 missing userid, 60111 unknown member (UNCONFIRMED), 84074 member without customer contact (UNCONFIRMED) |
 //! | `POST externalcontact/batch/get_by_user` | `userid_list` 1–100 (else 40058), `limit` ≤ 100 (default 50; > 100 → 40058); member by member in list order; `follow_info{userid, remark, description, createtime, tag_id[], remark_corp_name, remark_mobiles, oper_userid, add_way, state}`; keyset `next_cursor` (member + last relationship) that stays valid while data changes, `""` at the end; a foreign cursor → 40058; unknown userids contribute nothing (UNCONFIRMED) |
 //! | `POST externalcontact/remark` | remark ≤ 20, description ≤ 150 chars (40058); 84061 without relationship; no callback |

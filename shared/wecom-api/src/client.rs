@@ -218,6 +218,25 @@ impl WeComClient {
         Ok(resp.follow_user)
     }
 
+    /// `user/get`: a member's name (apps created since 2022-06-20 get the name only for members
+    /// in their visible range, and none of the other personal fields).
+    pub async fn get_user_name(&self, userid: &str) -> Result<Option<String>, WeComError> {
+        if userid.is_empty() {
+            return Err(WeComError::InvalidRequest(
+                "get_user_name: userid is required".into(),
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            name: String,
+        }
+        let resp: Resp = self
+            .call("user/get", Verb::Get, &[("userid", userid)], None::<&()>)
+            .await?;
+        Ok(Some(resp.name).filter(|n| !n.trim().is_empty()))
+    }
+
     /// `externalcontact/list`: the external_userids of one member's customers.
     pub async fn list_external_contacts(&self, userid: &str) -> Result<Vec<String>, WeComError> {
         if userid.is_empty() {

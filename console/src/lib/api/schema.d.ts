@@ -572,6 +572,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The members with customer contact (live from WeCom), then those known from earlier; names
+         *     are asked of WeCom once per member and kept.
+         */
+        get: operations["staff_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Sets (or clears) a consultant's display name. */
+        patch: operations["staff_patch"];
+        trace?: never;
+    };
     "/api/stats/channels": {
         parameters: {
             query?: never;
@@ -1009,6 +1046,8 @@ export interface components {
             send_rules: components["schemas"]["SendRulesView"];
             /** Format: int64 */
             updated_at_ms: number;
+            /** @description The URL to enter as the app's 接收消息 URL in the WeCom admin console, when known. */
+            callback_url?: string | null;
         };
         ConnectionTest: {
             ok: boolean;
@@ -1798,6 +1837,24 @@ export interface components {
          * @enum {string}
          */
         SignIn: "token" | "cognito";
+        StaffList: {
+            items: components["schemas"]["StaffView"][];
+        };
+        StaffUpdate: {
+            /** @description Up to 32 characters; empty or null clears it. */
+            display_name?: string | null;
+        };
+        StaffView: {
+            userid: string;
+            /** @description The name WeCom gives (`user/get`), when it gives one. */
+            name?: string | null;
+            /** @description The clinic's own name for the consultant. */
+            display_name?: string | null;
+            /** @description What to show: the display name, else WeCom's name, else the userid. */
+            label: string;
+            /** @description Whether the member has customer contact enabled now (false: known from earlier only). */
+            customer_contact: boolean;
+        };
         /** @description One row of the funnel. */
         Stage: {
             /** Format: int64 */
@@ -4296,6 +4353,109 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's userid */
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -87,6 +87,8 @@ pub struct ConfigView {
     pub default_welcome: Option<WelcomeView>,
     pub send_rules: SendRulesView,
     pub updated_at_ms: i64,
+    /// The URL to enter as the app's 接收消息 URL in the WeCom admin console, when known.
+    pub callback_url: Option<String>,
 }
 
 /// A change: absent fields stay as they are; a blank secret keeps the stored one.
@@ -134,8 +136,9 @@ fn welcome_template(v: &WelcomeView) -> WelcomeTemplate {
     }
 }
 
-fn view(config: &CorpConfig) -> ConfigView {
+fn view(config: &CorpConfig, callback_url: Option<&str>) -> ConfigView {
     ConfigView {
+        callback_url: callback_url.map(str::to_owned),
         corp_id: config.corp_id.clone(),
         agent_id: config.agent_id.clone(),
         corp_secret: mask(&config.corp_secret),
@@ -187,7 +190,10 @@ fn view(config: &CorpConfig) -> ConfigView {
 #[utoipa::path(get, path = "/api/config", tag = "config",
     responses((status = 200, body = ConfigView), (status = 401, body = ErrorBody)))]
 pub async fn get_config(State(state): State<AdminState>) -> ApiResult<Json<ConfigView>> {
-    Ok(Json(view(&state.config().await?)))
+    Ok(Json(view(
+        &state.config().await?,
+        state.callback_url.as_deref(),
+    )))
 }
 
 /// Changes the configuration. Secrets are write-only; a blank one keeps the stored value.
@@ -346,7 +352,7 @@ pub async fn put_config(
         }
     }
     if changed.is_empty() {
-        return Ok(Json(view(&config)));
+        return Ok(Json(view(&config, state.callback_url.as_deref())));
     }
     config.updated_at_ms = state.clock.now_ms();
     state.configs().save(&config).await?;
@@ -364,7 +370,7 @@ pub async fn put_config(
     state
         .audited(&caller, "config.update", "config", changed)
         .await?;
-    Ok(Json(view(&config)))
+    Ok(Json(view(&config, state.callback_url.as_deref())))
 }
 
 fn check_id(field: &str, value: &str, max: usize) -> Result<(), ApiError> {

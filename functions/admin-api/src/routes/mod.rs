@@ -10,6 +10,7 @@ pub mod me;
 pub mod media;
 pub mod messages;
 pub mod records;
+pub mod staff;
 pub mod stats;
 pub mod sync;
 pub mod tags;
