@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="ops" subTitle="This page is being built." />;
-}
+export { OpsPage as Component } from '@/features/ops';

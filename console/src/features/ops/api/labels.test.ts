@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { auditActionLabel, auditFieldLabel, eventTypeLabel, queueLabel, syncPercent } from './labels';
+import { opsTab } from './tabs';
+
+describe('labels', () => {
+  it("uses WeCom's names for its events and says when one is unknown", () => {
+    expect(eventTypeLabel('change_external_contact/add_external_contact')).toBe('添加企业客户');
+    expect(eventTypeLabel('text')).toBe('应用消息（文本）');
+    expect(eventTypeLabel('some_future_event')).toBe('其他事件（some_future_event）');
+  });
+
+  it('names queues, audit actions and fields, and shows unknown codes as they are', () => {
+    expect(queueLabel('sends')).toBe('群发任务');
+    expect(queueLabel('other')).toBe('other');
+    expect(auditActionLabel('config.update')).toBe('修改企业微信配置');
+    expect(auditActionLabel('x.y')).toBe('x.y');
+    expect(auditFieldLabel('corp_secret')).toBe('Secret');
+    expect(auditFieldLabel('zzz')).toBe('zzz');
+  });
+});
+
+describe('sync progress', () => {
+  const run = (phase: 'prepare' | 'customers' | 'end_missing' | 'finished', staff = 0, batch_index = 0) => ({
+    status: 'running' as const,
+    phase,
+    staff: Array.from({ length: staff }, (_, i) => `u${i}`),
+    batch_index,
+  });
+
+  it('moves through the phases', () => {
+    expect(syncPercent(run('prepare'))).toBe(5);
+    expect(syncPercent(run('customers', 3, 0))).toBe(10);
+    expect(syncPercent(run('end_missing', 3, 1))).toBe(90);
+    expect(syncPercent({ ...run('finished'), status: 'done' })).toBe(100);
+  });
+
+  it('counts member batches of 100 within the customers phase', () => {
+    expect(syncPercent(run('customers', 250, 1))).toBe(35);
+    expect(syncPercent(run('customers', 250, 2))).toBe(60);
+    expect(syncPercent(run('customers', 250, 9))).toBe(85);
+  });
+});
+
+describe('tab in the URL', () => {
+  it('opens the named tab, the event log otherwise', () => {
+    expect(opsTab('dead-letters')).toBe('dead-letters');
+    expect(opsTab('audit')).toBe('audit');
+    expect(opsTab(null)).toBe('events');
+    expect(opsTab('nope')).toBe('events');
+  });
+});
