@@ -23,7 +23,7 @@ pub use state::AdminState;
 
 use routes::{
     audit, automations, callback_logs, campaigns, config, contact_ways, customers, dead_letters,
-    me, media, messages, records, staff, stats, sync, tags,
+    me, media, messages, overview, records, staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -36,6 +36,7 @@ use routes::{
     ),
     paths(
         me::me,
+        overview::overview,
         staff::list,
         staff::patch,
         config::get_config,
@@ -92,6 +93,7 @@ use routes::{
     security(("bearer" = [])),
     tags(
         (name = "me", description = "当前登录用户"),
+        (name = "overview", description = "概览"),
         (name = "staff", description = "成员（跟进人）"),
         (name = "config", description = "企业微信配置"),
         (name = "callback-logs", description = "企业微信事件日志"),
@@ -260,6 +262,7 @@ pub fn openapi_json() -> String {
 pub fn router(state: AdminState, auth: AuthMode) -> Router {
     Router::new()
         .route("/api/me", get(me::me))
+        .route("/api/overview", get(overview::overview))
         .route("/api/staff", get(staff::list))
         .route("/api/staff/{userid}", patch(staff::patch))
         .route(

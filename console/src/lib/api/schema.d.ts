@@ -555,6 +555,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * New customers per day by channel, still connected, appointments and revenue by channel,
+         *     campaigns in flight with the tasks awaiting consultants, and the dead letters.
+         */
+        get: operations["overview_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/purchases": {
         parameters: {
             query?: never;
@@ -936,6 +956,23 @@ export interface components {
             /** @description A short, non-personal description of why it failed. */
             error?: string | null;
         };
+        CampaignInFlight: {
+            id: string;
+            name: string;
+            /** @description `scheduled`, `deferred`, `resolving`, `sending` or `tracking`. */
+            status: string;
+            /** Format: int64 */
+            send_at_ms: number;
+            /** Format: int64 */
+            targeted: number;
+            /** Format: int64 */
+            sent: number;
+            /**
+             * Format: int64
+             * @description Group-send tasks the consultants have not confirmed yet.
+             */
+            awaiting_staff: number;
+        };
         /**
          * @description Where a campaign came from.
          * @enum {string}
@@ -949,6 +986,14 @@ export interface components {
         CampaignStatus: "scheduled" | "deferred" | "resolving" | "sending" | "tracking" | "done" | "cancelled" | "failed";
         CampaignView: components["schemas"]["Campaign"] & {
             funnel?: null | components["schemas"]["Funnel"];
+        };
+        ChannelDayCount: {
+            /** @description Asia/Shanghai calendar day, `YYYY-MM-DD`. */
+            day: string;
+            /** @description The channel (`state`); empty when the customer came without one. */
+            state: string;
+            /** Format: int64 */
+            count: number;
         };
         ChannelStats: {
             /** @description The channel's `state`. */
@@ -1610,6 +1655,69 @@ export interface components {
             /** Format: int32 */
             order?: number | null;
         };
+        OverviewChannel: {
+            /** @description The channel (`state`); empty for customers without one. */
+            state: string;
+            /** @description The configured label, when the channel is configured. */
+            label?: string | null;
+            /**
+             * Format: int64
+             * @description Customers first added through the channel in the window.
+             */
+            new_customers: number;
+            /**
+             * Format: int64
+             * @description Of those, still connected to a consultant.
+             */
+            still_connected: number;
+            /**
+             * Format: int64
+             * @description Appointments recorded in the window by customers first added through the channel.
+             */
+            appointments: number;
+            /**
+             * Format: int64
+             * @description Purchases made in the window by those customers, and their amount.
+             */
+            purchases: number;
+            /** Format: int64 */
+            revenue_fen: number;
+        };
+        OverviewView: {
+            /**
+             * Format: int64
+             * @description Start of the window: 00:00 Beijing time, `days - 1` days before today.
+             */
+            from_ms: number;
+            /** Format: int64 */
+            to_ms: number;
+            /** Format: int32 */
+            days: number;
+            /** Format: int64 */
+            new_customers: number;
+            /** Format: int64 */
+            still_connected: number;
+            /** Format: int64 */
+            appointments: number;
+            /** Format: int64 */
+            purchases: number;
+            /** Format: int64 */
+            revenue_fen: number;
+            /** @description New customers per day and channel (only days with some). */
+            new_customers_per_day: components["schemas"]["ChannelDayCount"][];
+            /** @description Every configured channel and every channel seen in the window. */
+            channels: components["schemas"]["OverviewChannel"][];
+            /** @description Campaigns not finished yet, among the 50 most recent. */
+            campaigns_in_flight: components["schemas"]["CampaignInFlight"][];
+            /**
+             * Format: int64
+             * @description Group-send tasks of those campaigns waiting for their consultant to confirm.
+             */
+            tasks_awaiting_staff: number;
+            /** Format: int64 */
+            dead_letters: number;
+            dead_letters_by_queue: components["schemas"]["QueueDeadLetters"][];
+        };
         /** @description What a dry run found. */
         Preview: {
             /** @description False when the dry run stopped before the end of the audience. */
@@ -1684,6 +1792,14 @@ export interface components {
             created_at_ms: number;
             created_by: string;
             order_id?: string | null;
+        };
+        QueueDeadLetters: {
+            queue: string;
+            /**
+             * Format: int64
+             * @description Up to 100 are counted.
+             */
+            count: number;
         };
         /**
          * @description WeCom's per-customer group-send quota (wecom-api.md §5).
@@ -4279,6 +4395,53 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview_overview: {
+        parameters: {
+            query?: {
+                /** @description The window in Beijing days, today included: 1–90, default 30. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

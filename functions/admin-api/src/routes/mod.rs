@@ -9,6 +9,7 @@ pub mod dead_letters;
 pub mod me;
 pub mod media;
 pub mod messages;
+pub mod overview;
 pub mod records;
 pub mod staff;
 pub mod stats;

@@ -37,6 +37,15 @@ pub struct Booking {
     pub at_ms: i64,
 }
 
+/// An appointment recorded or a purchase made (with its amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub external_userid: String,
+    pub at_ms: i64,
+    /// The amount, when it is a purchase.
+    pub purchase_fen: Option<i64>,
+}
+
 /// Which index a customer search walks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexSource {
@@ -291,6 +300,101 @@ impl CustomerAdmin {
             }
         }
         Ok(out)
+    }
+
+    /// The customers first added from `from_ms` to `to_ms` (inclusive): one range query of the
+    /// customers index, reading only the window (merged profiles left out).
+    pub async fn customers_added_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Customer>, CrmError> {
+        let items = query_all_items(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi2, CUSTOMERS_GSI_PK)
+                .sk(SkCondition::Between(
+                    crate::keys::ts(from_ms),
+                    format!("{}~", crate::keys::ts(to_ms)),
+                ))
+                .limit(1000),
+        )
+        .await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            let customer: Customer = item.doc()?;
+            if customer.merged_into.is_none() {
+                out.push(customer);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every appointment recorded and purchase made from `from_ms` to `to_ms` (inclusive), with
+    /// the purchase amounts; one index query per Shanghai day.
+    pub async fn activity_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Activity>, CrmError> {
+        let mut out = Vec::new();
+        let mut day = crate::calendar::date(from_ms);
+        let last = crate::calendar::date(to_ms);
+        while day <= last {
+            let key = crate::keys::bookings_gsi_pk(&day.format("%Y-%m-%d").to_string());
+            let items = query_all_items(
+                self.store.as_ref(),
+                Query::partition(IndexName::Gsi3, key).limit(1000),
+            )
+            .await?;
+            for item in &items {
+                let (external_userid, at_ms, purchase_fen) = if item.sk.starts_with(PURCHASE_PREFIX)
+                {
+                    let p: Purchase = item.doc()?;
+                    (p.external_userid, p.purchased_at_ms, Some(p.amount_fen))
+                } else {
+                    let a: Appointment = item.doc()?;
+                    (a.external_userid, a.created_at_ms, None)
+                };
+                if (from_ms..=to_ms).contains(&at_ms) {
+                    out.push(Activity {
+                        external_userid,
+                        at_ms,
+                        purchase_fen,
+                    });
+                }
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first channel of each customer named (unknown customers are left out); at most
+    /// 16 reads in flight.
+    pub async fn first_channels(
+        &self,
+        external_userids: impl IntoIterator<Item = String>,
+    ) -> Result<std::collections::HashMap<String, String>, CrmError> {
+        use futures::stream::{self, StreamExt, TryStreamExt};
+        let store = self.store.clone();
+        let found: Vec<Option<(String, String)>> = stream::iter(external_userids)
+            .map(|id| {
+                let store = store.clone();
+                async move {
+                    let item = store.get(&customer_pk(&id), PROFILE_SK).await?;
+                    let channel = match item {
+                        Some(item) => Some((id, item.doc::<Customer>()?.first_channel)),
+                        None => None,
+                    };
+                    Ok::<_, CrmError>(channel)
+                }
+            })
+            .buffer_unordered(16)
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
     }
 
     pub async fn appointments(&self, external_userid: &str) -> Result<Vec<Appointment>, CrmError> {

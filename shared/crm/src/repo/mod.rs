@@ -15,7 +15,7 @@ pub use audit::AuditLog;
 pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use contact_ways::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
-pub use customer_admin::{CustomerAdmin, IndexRow, IndexSource, PurchaseOutcome};
+pub use customer_admin::{Activity, CustomerAdmin, IndexRow, IndexSource, PurchaseOutcome};
 pub use customers::CustomerRepo;
 pub use staff::{DISPLAY_NAME_MAX_CHARS, StaffDirectory, StaffEntry, StaffRepo};
 pub use tags::TagCatalogue;
