@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="contact-ways" subTitle="This page is being built." />;
-}
+export { ContactWaysPage as Component } from '@/features/contact-ways';

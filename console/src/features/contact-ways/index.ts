@@ -1,0 +1,1 @@
+export { ContactWaysPage } from './components/contact-ways-page';
