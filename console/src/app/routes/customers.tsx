@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="customers" subTitle="This page is being built." />;
-}
+export { CustomersPage as Component } from '@/features/customers';

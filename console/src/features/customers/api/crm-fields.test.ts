@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { birthdayProblem, crmFormValues, crmPatch, phoneProblem } from './crm-fields';
+
+describe('phone rule', () => {
+  it('accepts mainland mobiles and an empty field', () => {
+    expect(phoneProblem('13800138000')).toBeNull();
+    expect(phoneProblem('19912345678')).toBeNull();
+    expect(phoneProblem(' 13800138000 ')).toBeNull();
+    expect(phoneProblem('')).toBeNull();
+  });
+
+  it('explains what is wrong', () => {
+    expect(phoneProblem('1380013800')).toBe('手机号必须是 11 位（当前 10 位）');
+    expect(phoneProblem('138001380001')).toBe('手机号必须是 11 位（当前 12 位）');
+    expect(phoneProblem('12800138000')).toMatch(/有效的中国大陆手机号/);
+    expect(phoneProblem('1380013800a')).toBe('手机号只能包含数字');
+    expect(phoneProblem('+8613800138000')).toBe('手机号只能包含数字');
+  });
+});
+
+describe('birthday rule', () => {
+  it('accepts real dates with or without the year', () => {
+    for (const ok of ['1990-03-08', '2000-02-29', '02-29', '12-31', '']) expect(birthdayProblem(ok)).toBeNull();
+  });
+
+  it('refuses impossible dates and other formats', () => {
+    expect(birthdayProblem('2023-02-29')).toBe('2 月没有 29 日');
+    expect(birthdayProblem('1900-02-29')).toBe('2 月没有 29 日');
+    expect(birthdayProblem('1990-04-31')).toBe('4 月没有 31 日');
+    expect(birthdayProblem('13-01')).toBe('月份必须在 01 到 12 之间');
+    expect(birthdayProblem('1850-01-01')).toBe('年份必须在 1900 到 2100 之间');
+    expect(birthdayProblem('1990-3-8')).toMatch(/^格式为 YYYY-MM-DD/);
+    expect(birthdayProblem('1990/03/08')).toMatch(/^格式为/);
+    expect(birthdayProblem('03-00')).toBe('3 月没有 0 日');
+  });
+});
+
+describe('the customer PATCH', () => {
+  const stored = crmFormValues({ tier: 'B', phone: '13800138000', marketing_consent: true, notes: '怕疼' });
+
+  it('reads stored fields, absent ones blank', () => {
+    expect(stored).toEqual({
+      tier: 'B',
+      psych_type: '',
+      phone: '13800138000',
+      birthday: '',
+      marketing_consent: 'true',
+      notes: '怕疼',
+    });
+    expect(crmFormValues(undefined).marketing_consent).toBe('unset');
+    expect(crmFormValues({ marketing_consent: false }).marketing_consent).toBe('false');
+  });
+
+  it('sends nothing when nothing changed (whitespace does not count)', () => {
+    expect(crmPatch(stored, { ...stored, notes: ' 怕疼 ' })).toEqual({});
+  });
+
+  it('sends only changed fields, trimmed', () => {
+    expect(crmPatch(stored, { ...stored, tier: 'A', birthday: ' 03-08 ' })).toEqual({ tier: 'A', birthday: '03-08' });
+  });
+
+  it('clears a field with null', () => {
+    expect(crmPatch(stored, { ...stored, tier: null, phone: '', marketing_consent: 'unset' })).toEqual({
+      tier: null,
+      phone: null,
+      marketing_consent: null,
+    });
+  });
+
+  it('sends a withdrawn consent as false', () => {
+    expect(crmPatch(stored, { ...stored, marketing_consent: 'false' })).toEqual({ marketing_consent: false });
+  });
+});

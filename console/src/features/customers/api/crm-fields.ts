@@ -1,0 +1,98 @@
+/**
+ * The clinic's own fields of a customer (客户分层, 心理类型, 手机号, 生日, 营销授权, 备注): the
+ * checks the form makes as you type (the same rules as the API's, so a save is rarely refused)
+ * and the PATCH built from what changed.
+ */
+import type { Schemas } from '@/lib/api/client';
+
+export type CrmFields = Schemas['CrmFields'];
+export type CustomerPatch = Schemas['CustomerPatch'];
+export type Tier = Schemas['Tier'];
+
+export type ConsentChoice = 'true' | 'false' | 'unset';
+
+export interface CrmFormValues {
+  tier: Tier | null;
+  psych_type: string;
+  phone: string;
+  birthday: string;
+  marketing_consent: ConsentChoice;
+  notes: string;
+}
+
+export const PSYCH_TYPE_MAX = 30;
+export const NOTES_MAX = 2000;
+
+/** Mainland mobile: 1, then 3–9, then 9 digits. */
+export function phoneProblem(value: string): string | null {
+  const phone = value.trim();
+  if (!phone) return null;
+  if (!/^\d+$/.test(phone)) return '手机号只能包含数字';
+  if (phone.length !== 11) return `手机号必须是 11 位（当前 ${phone.length} 位）`;
+  if (!/^1[3-9]\d{9}$/.test(phone)) return '请输入有效的中国大陆手机号（1 开头，第二位为 3–9）';
+  return null;
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** `YYYY-MM-DD`, or `MM-DD` when the year is unknown; a real date (29 Feb only in leap years). */
+export function birthdayProblem(value: string): string | null {
+  const birthday = value.trim();
+  if (!birthday) return null;
+  const match = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/.exec(birthday);
+  if (!match) return '格式为 YYYY-MM-DD（如 1990-03-08），不知道年份时填 MM-DD（如 03-08）';
+  const year = match[1] === undefined ? null : Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (year !== null && (year < 1900 || year > 2100)) return '年份必须在 1900 到 2100 之间';
+  if (month < 1 || month > 12) return '月份必须在 01 到 12 之间';
+  const days = [31, year === null || isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 31;
+  if (day < 1 || day > days) return `${month} 月没有 ${day} 日`;
+  return null;
+}
+
+function asString(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The form's values for the customer's stored fields. */
+export function crmFormValues(crm: CrmFields | null | undefined): CrmFormValues {
+  const consent = crm?.marketing_consent;
+  return {
+    tier: crm?.tier ?? null,
+    psych_type: asString(crm?.psych_type),
+    phone: asString(crm?.phone),
+    birthday: asString(crm?.birthday),
+    marketing_consent: consent === true ? 'true' : consent === false ? 'false' : 'unset',
+    notes: asString(crm?.notes),
+  };
+}
+
+function consentValue(choice: ConsentChoice): boolean | null {
+  return choice === 'true' ? true : choice === 'false' ? false : null;
+}
+
+/**
+ * The PATCH for what changed between the stored fields and the form: only changed fields, text
+ * trimmed, a cleared field as `null`. Empty when nothing changed.
+ */
+export function crmPatch(initial: CrmFormValues, values: CrmFormValues): CustomerPatch {
+  const patch: CustomerPatch = {};
+  const textField = (key: 'psych_type' | 'phone' | 'birthday' | 'notes') => {
+    const before = initial[key].trim();
+    const after = (values[key] ?? '').trim();
+    if (before !== after) patch[key] = after === '' ? null : after;
+  };
+  if ((initial.tier ?? null) !== (values.tier ?? null)) patch.tier = values.tier ?? null;
+  textField('psych_type');
+  textField('phone');
+  textField('birthday');
+  textField('notes');
+  if (initial.marketing_consent !== values.marketing_consent) {
+    patch.marketing_consent = consentValue(values.marketing_consent);
+  }
+  return patch;
+}
+
