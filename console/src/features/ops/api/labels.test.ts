@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditActionLabel, auditFieldLabel, eventTypeLabel, queueLabel, syncPercent } from './labels';
+import { auditActionLabel, auditFieldLabel, errcodeHint, eventTypeLabel, queueLabel, syncPercent } from './labels';
 import { opsTab } from './tabs';
 
 describe('labels', () => {
@@ -47,5 +47,19 @@ describe('tab in the URL', () => {
     expect(opsTab('audit')).toBe('audit');
     expect(opsTab(null)).toBe('events');
     expect(opsTab('nope')).toBe('events');
+  });
+});
+
+describe('errcode hints', () => {
+  it('explains the errcode an error names', () => {
+    expect(errcodeHint('wecom errcode 40001: invalid credential, hint: [x]')).toMatch(/Secret/);
+    expect(errcodeHint('wecom errcode 60020: not allow to access from your ip')).toMatch(/企业可信IP/);
+    expect(errcodeHint('wecom errcode -1: system busy')).toMatch(/繁忙/);
+  });
+
+  it('says nothing when it has nothing to add', () => {
+    expect(errcodeHint('stored event does not parse')).toBeNull();
+    expect(errcodeHint('wecom errcode 99999: ?')).toBeNull();
+    expect(errcodeHint(null)).toBeNull();
   });
 });

@@ -174,3 +174,22 @@ export function syncPercent(run: Pick<Schemas['SyncRun'], 'status' | 'phase' | '
       return 0;
   }
 }
+
+/** What to do about the WeCom errcodes a failed event most often carries. */
+const ERRCODE_HINT: Record<number, string> = {
+  40001: '企业微信拒绝了应用凭证：请在「企业微信配置」检查企业ID 与 Secret（Secret 重置后需重新填写），保存后重新处理。',
+  40013: '企业ID 不正确：请在「企业微信配置」检查企业ID，保存后重新处理。',
+  42001: 'access_token 已过期，系统会自动重新获取；请重新处理。',
+  48002: '应用没有调用该接口的权限：请在企业微信管理后台确认应用已开启「客户联系」权限。',
+  60020: '服务器 IP 不在应用的企业可信IP 中：请在企业微信管理后台 → 应用管理 → 本应用 → 企业可信IP 中添加。',
+  84061: '客户已不是该成员的好友，无需处理。',
+  45009: '调用企业微信接口太频繁，系统会稍后自动重试。',
+  45033: '企业微信接口并发过高，系统会稍后自动重试。',
+  [-1]: '企业微信系统繁忙，系统会稍后自动重试。',
+};
+
+/** A Chinese explanation of the WeCom errcode named in an error text (`wecom errcode 40001: …`). */
+export function errcodeHint(error: string | null | undefined): string | null {
+  const match = /errcode\s*[:=]?\s*(-?\d+)/i.exec(error ?? '');
+  return match ? (ERRCODE_HINT[Number(match[1])] ?? null) : null;
+}

@@ -5,7 +5,7 @@ import { QueryError } from '@/components/query-error';
 import { errorMessage } from '@/lib/api/errors';
 import { formatTime, formatUnixSeconds } from '@/lib/format';
 import { useCallbackLog, useReplayEvent, type CallbackLog } from '../api/events';
-import { CALLBACK_STATUS, eventTypeLabel, isPending } from '../api/labels';
+import { CALLBACK_STATUS, errcodeHint, eventTypeLabel, isPending } from '../api/labels';
 import { eventAsPrettyJson, indentXml } from '../api/raw-event';
 import { CodeBlock } from './code-block';
 
@@ -54,8 +54,9 @@ function EventDetail({ initial }: { initial: CallbackLog }) {
         column={{ xs: 1, sm: 2 }}
         size="small"
         bordered
+        styles={{ label: { whiteSpace: 'nowrap' } }}
         items={[
-          { key: 'type', label: '事件类型', span: 2, children: <EventType value={entry.event_type} /> },
+          { key: 'type', label: '事件类型', span: 'filled', children: <EventType value={entry.event_type} /> },
           {
             key: 'status',
             label: '处理状态',
@@ -66,21 +67,28 @@ function EventDetail({ initial }: { initial: CallbackLog }) {
             ),
           },
           { key: 'attempts', label: '处理次数', children: entry.attempts },
-          { key: 'ext', label: '客户 (external_userid)', span: 2, children: entry.external_userid ?? '—' },
+          { key: 'ext', label: '客户 (external_userid)', span: 'filled', children: entry.external_userid ?? '—' },
           { key: 'user', label: '跟进成员', children: entry.userid ?? '—' },
           { key: 'state', label: '渠道标识', children: entry.state || '—' },
           { key: 'created', label: '事件时间', children: formatUnixSeconds(entry.create_time) },
           { key: 'received', label: '接收时间', children: formatTime(entry.received_at_ms) },
           { key: 'processed', label: '处理完成时间', children: formatTime(entry.processed_at_ms) },
           { key: 'deliveries', label: '企业微信推送次数', children: entry.delivery_count },
-          { key: 'outcome', label: '处理结果', span: 2, children: entry.outcome || '—' },
+          { key: 'outcome', label: '处理结果', span: 'filled', children: entry.outcome || '—' },
           {
             key: 'error',
             label: '错误',
-            span: 2,
-            children: entry.error ? <Typography.Text type="danger">{entry.error}</Typography.Text> : '—',
+            span: 'filled',
+            children: entry.error ? (
+              <Space direction="vertical" size={4}>
+                <Typography.Text type="danger">{entry.error}</Typography.Text>
+                {errcodeHint(entry.error) && <Typography.Text>{errcodeHint(entry.error)}</Typography.Text>}
+              </Space>
+            ) : (
+              '—'
+            ),
           },
-          { key: 'id', label: '事件 ID', span: 2, children: <Typography.Text code>{entry.id}</Typography.Text> },
+          { key: 'id', label: '事件 ID', span: 'filled', children: <Typography.Text code>{entry.id}</Typography.Text> },
         ]}
       />
 
