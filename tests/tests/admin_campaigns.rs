@@ -270,6 +270,22 @@ async fn a_direct_message_gives_each_customer_their_own_task(backend: Backend) {
             .await;
         assert_eq!(log["items"][0]["status"], "awaiting_staff", "{log}");
     }
+
+    // 提醒成员发送: both tasks are reminded now, three times a day at most (WeCom's limit).
+    let campaign = sent["id"].as_str().unwrap();
+    let path = format!("/api/campaigns/{campaign}/remind");
+    for _ in 0..3 {
+        let (status, reminded) = h.api(Method::POST, &path, None).await;
+        assert_eq!(status, 200, "{reminded}");
+        assert_eq!(reminded, json!({"reminded": 2, "at_limit": 0}));
+    }
+    let (status, reminded) = h.api(Method::POST, &path, None).await;
+    assert_eq!(status, 200, "{reminded}");
+    assert_eq!(reminded, json!({"reminded": 0, "at_limit": 2}));
+    let (status, missing) = h
+        .api(Method::POST, "/api/campaigns/no-such-campaign/remind", None)
+        .await;
+    assert_eq!(status, 404, "{missing}");
     h.shutdown().await;
 }
 

@@ -75,6 +75,7 @@ use routes::{
         campaigns::get_one,
         campaigns::recipients,
         campaigns::cancel,
+        campaigns::remind,
         media::upload,
         messages::send,
         messages::log,
@@ -328,6 +329,7 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/campaigns/{id}", get(campaigns::get_one))
         .route("/api/campaigns/{id}/recipients", get(campaigns::recipients))
         .route("/api/campaigns/{id}/cancel", post(campaigns::cancel))
+        .route("/api/campaigns/{id}/remind", post(campaigns::remind))
         .route("/api/media", post(media::upload))
         .route("/api/messages", get(messages::log).post(messages::send))
         .route(

@@ -10,7 +10,7 @@ use crm::audience::CustomerFilter;
 use crm::calendar;
 use crm::campaign::funnel::Funnel;
 use crm::campaign::plan::Preview;
-use crm::campaign::track::CancelOutcome;
+use crm::campaign::track::{CancelOutcome, RemindOutcome};
 use crm::campaign::{
     Audience, Campaign, CampaignKind, CampaignStatus, Content, ContentAttachment, Recipient,
     RecipientStatus, SenderPolicy, model::MAX_EXPLICIT_AUDIENCE,
@@ -614,6 +614,39 @@ pub async fn cancel(
                 campaign: *campaign,
                 funnel: None,
             }))
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemindResult {
+    /// Group-send tasks whose consultants WeCom reminded now.
+    pub reminded: u64,
+    /// Tasks left alone: already reminded three times in 24 hours (WeCom's limit).
+    pub at_limit: u64,
+}
+
+/// 提醒成员发送: WeCom reminds the consultants of the campaign's unsent group-send tasks now
+/// (at most three times per task per 24 hours).
+#[utoipa::path(post, path = "/api/campaigns/{id}/remind", tag = "campaigns",
+    params(("id" = String, Path)),
+    responses((status = 200, body = RemindResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn remind(
+    State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<RemindResult>> {
+    valid_id(&id)?;
+    match state.campaigns.remind_now(&id).await? {
+        RemindOutcome::NotFound => Err(ApiError::not_found("该活动")),
+        RemindOutcome::NothingToRemind(_) => {
+            Err(ApiError::conflict("该活动没有等待成员发送的任务"))
+        }
+        RemindOutcome::Reminded { reminded, at_limit } => {
+            state
+                .audited(&caller, "campaign.remind", &id, Vec::new())
+                .await?;
+            Ok(Json(RemindResult { reminded, at_limit }))
         }
     }
 }

@@ -27,6 +27,19 @@ pub struct TrackSummary {
     pub errors: u64,
 }
 
+/// What reminding a campaign's consultants now did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemindOutcome {
+    /// `reminded` tasks were reminded; `at_limit` had had WeCom's three reminders in 24 hours.
+    Reminded {
+        reminded: u64,
+        at_limit: u64,
+    },
+    /// The campaign has no group-send task waiting (not sending, or finished).
+    NothingToRemind(Box<Campaign>),
+    NotFound,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CancelOutcome {
     Cancelled(Box<Campaign>),
@@ -35,6 +48,54 @@ pub enum CancelOutcome {
 }
 
 impl Campaigns {
+    /// Reminds the consultants now (`remind_groupmsg_send`) of every created task of the
+    /// campaign still open, within WeCom's three reminders per task per 24 hours.
+    pub async fn remind_now(&self, campaign_id: &str) -> Result<RemindOutcome, CrmError> {
+        let Some(campaign) = self.repo().get(campaign_id).await? else {
+            return Ok(RemindOutcome::NotFound);
+        };
+        if !matches!(
+            campaign.status,
+            CampaignStatus::Sending | CampaignStatus::Tracking
+        ) {
+            return Ok(RemindOutcome::NothingToRemind(Box::new(campaign)));
+        }
+        let now = self.clock.now_ms();
+        let (mut reminded, mut at_limit) = (0, 0);
+        for (chunk, _) in self.repo().open_chunks(campaign_id).await? {
+            let Some(msgid) = chunk.msgid.clone() else {
+                continue;
+            };
+            let recent = chunk
+                .reminders
+                .iter()
+                .filter(|t| now - **t < DAY_MS)
+                .count();
+            if recent >= MAX_REMINDERS_PER_DAY {
+                at_limit += 1;
+                continue;
+            }
+            match self.wecom.remind_groupmsg_send(&msgid).await {
+                Ok(()) => {
+                    reminded += 1;
+                    if let Some((mut fresh, v)) = self.repo().chunk(campaign_id, &chunk.key).await?
+                    {
+                        fresh.reminders.push(now);
+                        fresh.updated_at_ms = now;
+                        self.repo().save_chunk(&fresh, v).await?;
+                    }
+                }
+                // Still being dispatched to the consultant: nothing to remind of yet.
+                Err(e) if e.errcode() == Some(errcode::GROUPMSG_DISPATCHING) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if reminded == 0 && at_limit == 0 {
+            return Ok(RemindOutcome::NothingToRemind(Box::new(campaign)));
+        }
+        Ok(RemindOutcome::Reminded { reminded, at_limit })
+    }
+
     /// Tracks every open campaign once.
     pub async fn track_open(&self) -> Result<TrackSummary, CrmError> {
         let mut summary = TrackSummary::default();
