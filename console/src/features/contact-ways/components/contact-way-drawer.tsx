@@ -1,6 +1,7 @@
 import { Alert, App, AutoComplete, Button, Divider, Drawer, Flex, Form, Input, Radio, Select, Space, Switch, Typography } from 'antd';
 import type { FormInstance, Rule } from 'antd/es/form';
 import { useMemo, useState } from 'react';
+import { StaffSelect } from '@/components/staff-select';
 import { apiErrorDetail, errorMessage } from '@/lib/api/errors';
 import { useChannels, useCreateContactWay, useUpdateContactWay, type ContactWayView } from '../api/contact-ways';
 import {
@@ -22,7 +23,6 @@ import {
   type DurationValue,
 } from '../api/form';
 import { DurationInput } from './duration-input';
-import { MemberSelect } from './member-select';
 
 interface Props {
   open: boolean;
@@ -221,7 +221,7 @@ export function ContactWayDrawer({ open, editing, onClose, onSaved }: Props) {
             rules={[{ required: true, whitespace: true, message: '单人「联系我」需要指定一名成员' }]}
             extra="客户扫码后添加这名成员。成员需已激活、已实名认证并开通客户联系功能。"
           >
-            <MemberSelect mode="single" aria-label="成员" />
+            <StaffSelect aria-label="成员" placeholder="按姓名或 userid 搜索成员" />
           </Form.Item>
         ) : (
           <>
@@ -245,7 +245,7 @@ export function ContactWayDrawer({ open, editing, onClose, onSaved }: Props) {
               ]}
               extra={`企业微信在这些成员中自动分配客户，最多 ${MAX_MEMBERS} 人（含部门展开后的成员）。`}
             >
-              <MemberSelect mode="multiple" aria-label="成员" />
+              <StaffSelect mode="multiple" aria-label="成员" placeholder="按姓名或 userid 搜索，可选多人" />
             </Form.Item>
             <Form.Item
               label="部门"

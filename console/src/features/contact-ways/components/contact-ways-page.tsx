@@ -4,6 +4,7 @@ import { App, Button, Card, Checkbox, Flex, Popconfirm, Select, Space, Table, Ta
 import { useState } from 'react';
 import { EmptyState } from '@/components/empty-state';
 import { PageContainer } from '@/components/page-container';
+import { useStaffLabel } from '@/components/staff-select';
 import { QueryError } from '@/components/query-error';
 import { errorMessage } from '@/lib/api/errors';
 import { formatTime } from '@/lib/format';
@@ -62,6 +63,7 @@ export function ContactWaysPage() {
   const ways = useContactWays({ state: stateFilter, includeDeleted });
   const channels = useChannels();
   const remove = useDeleteContactWay();
+  const staffLabel = useStaffLabel();
   const { download, downloading } = useQrDownload();
   const queryClient = useQueryClient();
   const refresh = () => {
@@ -127,7 +129,7 @@ export function ContactWaysPage() {
       key: 'user',
       width: 160,
       render: (_, way) => {
-        const parts = [...way.contact_way.user, ...way.contact_way.party.map((p) => `部门 ${p}`)];
+        const parts = [...way.contact_way.user.map(staffLabel), ...way.contact_way.party.map((p) => `部门 ${p}`)];
         return parts.length > 0 ? parts.join('、') : '—';
       },
     },

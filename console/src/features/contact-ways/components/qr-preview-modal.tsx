@@ -1,6 +1,7 @@
 import { DownloadOutlined } from '@ant-design/icons';
 import { Button, Descriptions, Flex, Modal, Typography } from 'antd';
 import { AuthedImage } from '@/components/authed-image';
+import { useStaffLabel } from '@/components/staff-select';
 import { formatTime } from '@/lib/format';
 import { CONTACT_WAY_SCENE, CONTACT_WAY_TYPE } from '@/lib/labels';
 import { qrPath, type ChannelView, type ContactWayView } from '../api/contact-ways';
@@ -18,6 +19,7 @@ export function QrPreviewModal({
   onClose: () => void;
 }) {
   const { download, downloading } = useQrDownload();
+  const staffLabel = useStaffLabel();
   const detail = way?.contact_way;
   const channel = detail?.state ? channels?.[detail.state] : undefined;
 
@@ -54,7 +56,7 @@ export function QrPreviewModal({
               {detail.is_temp ? ' · 临时会话' : ''}
             </Descriptions.Item>
             <Descriptions.Item label="场景">{CONTACT_WAY_SCENE[detail.scene] ?? detail.scene}</Descriptions.Item>
-            <Descriptions.Item label="成员">{detail.user.join('、') || '—'}</Descriptions.Item>
+            <Descriptions.Item label="成员">{detail.user.map(staffLabel).join('、') || '—'}</Descriptions.Item>
             {detail.is_temp && (
               <Descriptions.Item label="有效期">
                 二维码 {formatDuration(detail.expires_in ?? 7 * 86_400)} · 会话 {formatDuration(detail.chat_expires_in ?? 86_400)}
