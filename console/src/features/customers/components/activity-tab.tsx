@@ -11,7 +11,7 @@ import {
   type CustomerDetail,
 } from '../api/customer-view';
 import { useTagCatalogue } from '../api/customers';
-import { useStaffLabel } from '../api/staff';
+import { useStaffLabel } from '@/components/staff-select';
 
 type EventView = CustomerDetail['recent_events'][number];
 

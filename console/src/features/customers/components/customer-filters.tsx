@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { MONTH_OPTIONS, GENDER_OPTIONS, SORT_OPTIONS, STATUS_OPTIONS, type ChannelView } from '../api/customer-view';
 import { normalise, type CustomerFilters } from '../api/filters';
 import { useTagCatalogue } from '../api/customers';
-import { ConsultantSelect } from './consultant';
+import { StaffSelect } from '@/components/staff-select';
 
 interface Props {
   filters: CustomerFilters;
@@ -15,7 +15,7 @@ interface Props {
 /** Fields under 「展开」 (the first row is always visible). */
 const MORE: (keyof CustomerFilters)[] = ['gender', 'psych_type', 'tag_id', 'birthday_month', 'no_purchase_days', 'status'];
 /** Choices apply at once; typed fields on Enter or 查询. */
-const APPLY_AT_ONCE: (keyof CustomerFilters)[] = ['state', 'tier', 'gender', 'tag_id', 'birthday_month', 'status', 'sort'];
+const APPLY_AT_ONCE: (keyof CustomerFilters)[] = ['state', 'userid', 'tier', 'gender', 'tag_id', 'birthday_month', 'status', 'sort'];
 
 type FormValues = Omit<CustomerFilters, 'sort'> & { sort: NonNullable<CustomerFilters['sort']> | 'added_desc' };
 
@@ -90,7 +90,7 @@ export function CustomerFilterBar({ filters, channels, onChange }: Props) {
         </Col>
         <Col xs={24} sm={12} lg={8} xl={6}>
           <Form.Item label="跟进人" name="userid">
-            <ConsultantSelect onPicked={() => form.submit()} />
+            <StaffSelect includeFormer placeholder="全部跟进人" />
           </Form.Item>
         </Col>
         <Col xs={24} sm={12} lg={8} xl={6}>

@@ -60,6 +60,8 @@ function serve(pages: Record<string, Schemas['CustomerPage']>) {
       }
       case '/api/config':
         return json({ channels: { xiaohongshu: { label: '小红书', tag_name: '来源:小红书' } } });
+      case '/api/staff':
+        return json({ items: [{ userid: 'zhangsan', name: '张三', label: '张三', customer_contact: true }] });
       case '/api/tags':
         return json({ tag_group: [] });
       default:
@@ -96,7 +98,7 @@ describe('the customers page', { timeout: 60_000 }, () => {
 
     const row = (await screen.findByText('李女士', undefined, SLOW)).closest('tr')!;
     await waitFor(() => expect(within(row).getByText('小红书')).toBeInTheDocument(), SLOW);
-    expect(within(row).getByText('zhangsan')).toBeInTheDocument();
+    await waitFor(() => expect(within(row).getByText('张三')).toHaveAttribute('title', '成员账号：zhangsan'), SLOW);
     expect(within(row).getByText('扫描二维码')).toBeInTheDocument();
     expect(within(row).getByText('来源:小红书')).toBeInTheDocument();
     expect(Object.fromEntries(queries[0]!)).toEqual({ limit: '20', state: 'xiaohongshu', tier: 'A', no_purchase_days: '30' });

@@ -12,7 +12,7 @@ import {
   type CustomerSummary,
   type RelationshipView,
 } from '../api/customer-view';
-import { useStaffLabel } from '../api/staff';
+import { useStaffLabel } from '@/components/staff-select';
 
 interface Props {
   customers: CustomerSummary[];
@@ -49,7 +49,7 @@ function Consultants({ relationships }: { relationships: RelationshipView[] }) {
         const name = staffLabel(r.userid);
         if (r.status === 'ended') {
           return (
-            <Tooltip key={r.userid} title="已流失：好友关系已结束">
+            <Tooltip key={r.userid} title={`已流失：好友关系已结束（${r.userid}）`}>
               <Typography.Text type="secondary" delete>
                 {name}
               </Typography.Text>
@@ -57,7 +57,7 @@ function Consultants({ relationships }: { relationships: RelationshipView[] }) {
           );
         }
         return (
-          <span key={r.userid}>
+          <span key={r.userid} title={name === r.userid ? undefined : `成员账号：${r.userid}`}>
             {name}
             {r.status === 'pending' && (
               <Tag color="gold" style={{ marginInlineStart: 4 }}>

@@ -5,7 +5,7 @@ import type { Schemas } from '@/lib/api/client';
 import { formatTime } from '@/lib/format';
 import { RECIPIENT_STATUS, SKIP_REASON, labelOf } from '@/lib/labels';
 import { useMessageLog } from '../api/customers';
-import { useStaffLabel } from '../api/staff';
+import { useStaffLabel } from '@/components/staff-select';
 
 type Recipient = Schemas['Recipient'];
 

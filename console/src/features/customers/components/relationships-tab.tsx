@@ -13,7 +13,7 @@ import {
   type RelationshipView,
 } from '../api/customer-view';
 import { useMarkTags, useTagCatalogue } from '../api/customers';
-import { useStaffLabel } from '../api/staff';
+import { useStaffLabel } from '@/components/staff-select';
 
 interface Props {
   customer: CustomerDetail;
