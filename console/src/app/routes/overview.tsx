@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="overview" subTitle="This page is being built." />;
-}
+export { OverviewPage as Component } from '@/features/overview';
