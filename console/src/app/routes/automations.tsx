@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="automations" subTitle="This page is being built." />;
-}
+export { AutomationsPage as Component } from '@/features/automations';
