@@ -8,87 +8,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crm::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
 use crm::repo::CustomerRepo;
 use ports::SystemClock;
 use store_embedded::{EmbeddedDb, SqliteStore};
-use wecom_api::model::FollowUserTag;
 use wecom_crm::{Adapters, AppOptions};
-
-const STATES: [&str; 5] = ["xiaohongshu", "douyin", "pengyouquan", "meituan", "walk_in"];
-const TIERS: [&str; 3] = ["A", "B", "C"];
-
-/// A small deterministic generator (no RNG dependency needed for reproducible data).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn seed(n: usize, now_ms: i64) -> (Vec<Customer>, Vec<Relationship>) {
-    let mut rng = Lcg(42);
-    let mut customers = Vec::with_capacity(n);
-    let mut relationships = Vec::with_capacity(n);
-    for i in 0..n {
-        let ext = format!("wmBench{i:07}");
-        let state = STATES[rng.below(STATES.len() as u64) as usize];
-        let userid = format!("staff{:02}", rng.below(50));
-        let added_ms = now_ms - (rng.below(365 * 86_400) as i64) * 1000;
-        let mut crm = serde_json::Map::new();
-        crm.insert("tier".into(), TIERS[rng.below(3) as usize].into());
-        let month = 1 + rng.below(12);
-        let day = 1 + rng.below(28);
-        crm.insert(
-            "birthday".into(),
-            format!("1990-{month:02}-{day:02}").into(),
-        );
-        crm.insert("marketing_consent".into(), (rng.below(10) < 8).into());
-        customers.push(Customer {
-            external_userid: ext.clone(),
-            name: format!("客户{i}"),
-            gender: 1 + rng.below(2) as i64,
-            contact_type: 1,
-            status: CustomerStatus::Active,
-            first_channel: state.to_owned(),
-            first_added_at_ms: added_ms,
-            updated_at_ms: added_ms,
-            crm,
-            ..Customer::default()
-        });
-        relationships.push(Relationship {
-            external_userid: ext,
-            userid,
-            status: RelationshipStatus::Active,
-            remark: if rng.below(20) == 0 {
-                format!("热玛吉意向{i}")
-            } else {
-                String::new()
-            },
-            tags: vec![FollowUserTag {
-                group_name: "来源渠道".into(),
-                tag_name: format!("来源:{state}"),
-                tag_id: Some(format!("tag-{state}")),
-                tag_type: 1,
-            }],
-            add_way: 1,
-            state: state.to_owned(),
-            createtime: added_ms / 1000,
-            updated_at_ms: added_ms,
-            ..Relationship::default()
-        });
-    }
-    (customers, relationships)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p) as usize]
@@ -111,7 +34,8 @@ async fn main() {
         .unwrap()
         .as_millis() as i64;
     let started = Instant::now();
-    let (customers, relationships) = seed(n, now_ms);
+    let (customers, relationships) =
+        wecom_crm::seed::customers(n, now_ms, &wecom_crm::seed::numbered_staff(50));
     CustomerRepo::new(store.clone())
         .import(&customers, &relationships)
         .await

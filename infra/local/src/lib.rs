@@ -39,6 +39,7 @@ use wecom_sim::{SimConfig, Simulator};
 pub const CALLBACK_PATH: &str = "/api/wework/callback";
 
 pub mod console;
+pub mod seed;
 
 /// The ports the app runs on.
 pub struct Adapters {

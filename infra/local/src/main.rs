@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! wecom-crm serve [--listen 127.0.0.1:3000] [--data-dir ./data] [--simulate] [--console-dir console/dist]
+//! wecom-crm seed --customers 100000 [--data-dir ./data] [--force]
 //! ```
 
 use std::net::SocketAddr;
@@ -39,7 +40,22 @@ enum Command {
         #[arg(long, env = "WECOM_CRM_CONSOLE_DIR", default_value = "console/dist")]
         console_dir: PathBuf,
     },
+    /// Fill a data directory with generated customers (to try the console at a clinic's size),
+    /// consultants of the simulator's demo corp (zhangsan, lisi, wangwu).
+    Seed {
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// How many customers.
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        /// Add to a store that already has customers.
+        #[arg(long)]
+        force: bool,
+    },
 }
+
+/// Customers `seed` writes per batch (and reports progress after).
+const SEED_BATCH: usize = 10_000;
 
 /// Events dead-letter after this many receives.
 const MAX_RECEIVES: u32 = 8;
@@ -51,13 +67,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let Command::Serve {
-        listen,
-        data_dir,
-        simulate,
-        workers,
-        console_dir,
-    } = Cli::parse().command;
+    let (listen, data_dir, simulate, workers, console_dir) = match Cli::parse().command {
+        Command::Serve {
+            listen,
+            data_dir,
+            simulate,
+            workers,
+            console_dir,
+        } => (listen, data_dir, simulate, workers, console_dir),
+        Command::Seed {
+            data_dir,
+            customers,
+            force,
+        } => return seed(&data_dir, customers, force).await,
+    };
 
     std::fs::create_dir_all(&data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -117,5 +140,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::signal::ctrl_c().await?;
     let _ = stopper.send(true);
     app.shutdown().await;
+    Ok(())
+}
+
+/// `wecom-crm seed`: generated customers into the data directory's store.
+async fn seed(
+    data_dir: &std::path::Path,
+    customers: usize,
+    force: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crm::repo::{CustomerAdmin, IndexSource};
+    std::fs::create_dir_all(data_dir)?;
+    let db = EmbeddedDb::open(&data_dir.join("wecom-crm.db"))?;
+    let store: Arc<dyn ports::ItemStore> = Arc::new(store_embedded::SqliteStore::new(db));
+    let (existing, _) = CustomerAdmin::new(store.clone())
+        .walk(&IndexSource::AllCustomers, true, None, 1)
+        .await?;
+    if !existing.is_empty() && !force {
+        eprintln!(
+            "{} already has customers; add --force to add {customers} more",
+            data_dir.display()
+        );
+        std::process::exit(2);
+    }
+    let staff: Vec<String> = ["zhangsan", "lisi", "wangwu"].map(str::to_owned).to_vec();
+    let now_ms = SystemClock.now_ms();
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    while done < customers {
+        let batch = SEED_BATCH.min(customers - done);
+        // Each batch gets its own ids (the generator numbers from 0): offset by the batch start.
+        wecom_crm::seed::import_range(store.clone(), done, batch, now_ms, &staff).await?;
+        done += batch;
+        eprintln!(
+            "seeded {done}/{customers} customers ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
