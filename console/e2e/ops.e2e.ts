@@ -18,7 +18,7 @@ describe('运维', () => {
   it('finds a failed event, shows it raw, replays it after the fix; replays a dead letter; runs a sync; shows the audit log', async () => {
     const { page, errors, context } = await newTab(f.browser);
     const noSeriousViolations = async (where: string) => {
-      const violations = await seriousViolations(page, { skip: ['color-contrast'] });
+      const violations = await seriousViolations(page);
       expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
     };
 

@@ -60,7 +60,7 @@ describe('概览', () => {
     expect(await douyin.textContent()).toContain('¥1,280.00');
     expect(await page.getByTestId('dead-letter-alert').count()).toBe(0);
     await page.waitForLoadState('networkidle');
-    const violations = await seriousViolations(page, { skip: ['color-contrast'] });
+    const violations = await seriousViolations(page);
     expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
     await screenshot(page, 'dashboard-overview');
 
