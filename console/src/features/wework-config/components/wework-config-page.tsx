@@ -34,7 +34,7 @@ export function WeworkConfigPage() {
           <Col xs={24}>
             <CallbackCard
               config={config.data}
-              callbackUrl={callbackUrl((config.data as { callback_url?: string | null }).callback_url)}
+              callbackUrl={callbackUrl(config.data.callback_url)}
             />
           </Col>
           <Col xs={24}>
