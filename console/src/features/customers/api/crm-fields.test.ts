@@ -48,6 +48,7 @@ describe('the customer PATCH', () => {
       notes: '怕疼',
     });
     expect(crmFormValues(undefined).marketing_consent).toBe('unset');
+    expect(crmFormValues(undefined).tier).toBe('');
     expect(crmFormValues({ marketing_consent: false }).marketing_consent).toBe('false');
   });
 
@@ -60,7 +61,7 @@ describe('the customer PATCH', () => {
   });
 
   it('clears a field with null', () => {
-    expect(crmPatch(stored, { ...stored, tier: null, phone: '', marketing_consent: 'unset' })).toEqual({
+    expect(crmPatch(stored, { ...stored, tier: '', phone: '', marketing_consent: 'unset' })).toEqual({
       tier: null,
       phone: null,
       marketing_consent: null,

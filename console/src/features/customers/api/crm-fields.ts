@@ -12,7 +12,8 @@ export type Tier = Schemas['Tier'];
 export type ConsentChoice = 'true' | 'false' | 'unset';
 
 export interface CrmFormValues {
-  tier: Tier | null;
+  /** `''`: no tier (a radio button cannot hold null). */
+  tier: Tier | '';
   psych_type: string;
   phone: string;
   birthday: string;
@@ -61,7 +62,7 @@ function asString(value: unknown): string {
 export function crmFormValues(crm: CrmFields | null | undefined): CrmFormValues {
   const consent = crm?.marketing_consent;
   return {
-    tier: crm?.tier ?? null,
+    tier: crm?.tier ?? '',
     psych_type: asString(crm?.psych_type),
     phone: asString(crm?.phone),
     birthday: asString(crm?.birthday),
@@ -85,7 +86,7 @@ export function crmPatch(initial: CrmFormValues, values: CrmFormValues): Custome
     const after = (values[key] ?? '').trim();
     if (before !== after) patch[key] = after === '' ? null : after;
   };
-  if ((initial.tier ?? null) !== (values.tier ?? null)) patch.tier = values.tier ?? null;
+  if ((initial.tier || null) !== (values.tier || null)) patch.tier = values.tier || null;
   textField('psych_type');
   textField('phone');
   textField('birthday');

@@ -1,4 +1,4 @@
-import { Card, Empty, Table, Tag, Timeline, Typography } from 'antd';
+import { Card, Empty, Table, Timeline, Typography } from 'antd';
 import { useMemo } from 'react';
 import { formatTime, formatUnixSeconds } from '@/lib/format';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../api/customer-view';
 import { useTagCatalogue } from '../api/customers';
 import { useStaffLabel } from '@/components/staff-select';
+import { StatusBadge } from './status-badge';
 
 type EventView = CustomerDetail['recent_events'][number];
 
@@ -74,7 +75,7 @@ export function ActivityTab({ customer, channels }: { customer: CustomerDetail; 
               width: 90,
               render: (_, e) => {
                 const s = CALLBACK_STATUS[e.status] ?? { label: e.status, color: 'default' };
-                return <Tag color={s.color}>{s.label}</Tag>;
+                return <StatusBadge label={s.label} color={s.color} />;
               },
             },
           ]}

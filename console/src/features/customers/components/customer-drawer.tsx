@@ -1,5 +1,5 @@
 import { SendOutlined, SyncOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Drawer, Flex, Skeleton, Space, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Drawer, Flex, Skeleton, Space, Tabs, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { QueryError } from '@/components/query-error';
 import { errorMessage } from '@/lib/api/errors';
@@ -13,6 +13,7 @@ import { ProfileTab } from './profile-tab';
 import { RecordsTab } from './records-tab';
 import { RelationshipsTab } from './relationships-tab';
 import { SendMessageDrawer } from './send-message-drawer';
+import { StatusBadge } from './status-badge';
 
 interface Props {
   externalUserid: string | null;
@@ -60,7 +61,7 @@ function DrawerTitle({ customer }: { customer: CustomerDetail }) {
             {genderLabel(customer.gender)} · {customer.type === 2 ? '企业微信用户' : '微信用户'}
             {customer.corp_name ? ` · ${customer.corp_name}` : ''}
           </Typography.Text>
-          <Tag color={status.color}>{status.label}</Tag>
+          <StatusBadge label={status.label} color={status.color} />
           {customer.tier && <TierTag tier={customer.tier} />}
         </Space>
       </div>

@@ -68,7 +68,7 @@ export function CustomersPage() {
 
   const footer = pages.length > 0 && (
     <Flex justify="space-between" align="center" wrap gap={8}>
-      <Typography.Text type="secondary" role="status">
+      <Typography.Text role="status">
         已显示 {customers.length} 位客户{list.hasNextPage ? '，还有更多' : customers.length > 0 ? '，已全部显示' : ''}
       </Typography.Text>
       {list.hasNextPage && (

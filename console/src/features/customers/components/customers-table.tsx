@@ -13,6 +13,7 @@ import {
   type RelationshipView,
 } from '../api/customer-view';
 import { useStaffLabel } from '@/components/staff-select';
+import { StatusBadge } from './status-badge';
 
 interface Props {
   customers: CustomerSummary[];
@@ -60,9 +61,9 @@ function Consultants({ relationships }: { relationships: RelationshipView[] }) {
           <span key={r.userid} title={name === r.userid ? undefined : `成员账号：${r.userid}`}>
             {name}
             {r.status === 'pending' && (
-              <Tag color="gold" style={{ marginInlineStart: 4 }}>
-                待通过
-              </Tag>
+              <span style={{ marginInlineStart: 6 }}>
+                <StatusBadge label="待通过" color="gold" />
+              </span>
             )}
           </span>
         );
@@ -170,7 +171,7 @@ export function CustomersTable({ customers, channels, loading, onOpen, empty, fo
       width: 90,
       render: (_, c) => {
         const s = labelOf(CUSTOMER_STATUS, c.status);
-        return <Tag color={s.color}>{s.label}</Tag>;
+        return <StatusBadge label={s.label} color={s.color} />;
       },
     },
     {

@@ -1,4 +1,4 @@
-import { Button, Flex, Table, Tag, Typography } from 'antd';
+import { Button, Flex, Table, Typography } from 'antd';
 import { Link } from 'react-router';
 import { QueryError } from '@/components/query-error';
 import type { Schemas } from '@/lib/api/client';
@@ -6,6 +6,7 @@ import { formatTime } from '@/lib/format';
 import { RECIPIENT_STATUS, SKIP_REASON, labelOf } from '@/lib/labels';
 import { useMessageLog } from '../api/customers';
 import { useStaffLabel } from '@/components/staff-select';
+import { StatusBadge } from './status-badge';
 
 type Recipient = Schemas['Recipient'];
 
@@ -39,7 +40,7 @@ export function MessagesTab({ externalUserid }: { externalUserid: string }) {
             width: 110,
             render: (_, r) => {
               const s = labelOf(RECIPIENT_STATUS, r.status);
-              return <Tag color={s.color}>{s.label}</Tag>;
+              return <StatusBadge label={s.label} color={s.color} />;
             },
           },
           {

@@ -31,7 +31,7 @@ export function ProfileTab({ customer, channels }: { customer: CustomerDetail; c
       <Descriptions
         size="small"
         bordered
-        column={{ xs: 1, sm: 2 }}
+        column={window.innerWidth < 576 ? 1 : 2}
         items={[
           {
             key: 'id',
@@ -41,7 +41,7 @@ export function ProfileTab({ customer, channels }: { customer: CustomerDetail; c
                 {customer.external_userid}
               </Typography.Text>
             ),
-            span: { xs: 1, sm: 2 },
+            span: 'filled',
           },
           { key: 'channel', label: '来源', children: channelLabel(channels, customer.first_channel || first?.state) },
           { key: 'add_way', label: '添加方式', children: first ? addWayLabel(first.add_way) : '—' },
@@ -50,7 +50,7 @@ export function ProfileTab({ customer, channels }: { customer: CustomerDetail; c
           { key: 'spent', label: '累计消费', children: formatFen(customer.total_spent_fen) },
           { key: 'last', label: '最近消费', children: formatDate(customer.last_purchase_at_ms) },
           ...(customer.unionid
-            ? [{ key: 'unionid', label: 'UnionID', children: customer.unionid, span: { xs: 1, sm: 2 } as const }]
+            ? [{ key: 'unionid', label: 'UnionID', children: customer.unionid, span: 'filled' as const }]
             : []),
           ...(customer.merged_from.length > 0
             ? [
@@ -58,7 +58,7 @@ export function ProfileTab({ customer, channels }: { customer: CustomerDetail; c
                   key: 'merged',
                   label: '合并自',
                   children: customer.merged_from.join('、'),
-                  span: { xs: 1, sm: 2 } as const,
+                  span: 'filled' as const,
                 },
               ]
             : []),
@@ -110,7 +110,7 @@ export function CrmForm({ customer }: { customer: Pick<CustomerDetail, 'external
                   { value: 'A', label: 'A 级' },
                   { value: 'B', label: 'B 级' },
                   { value: 'C', label: 'C 级' },
-                  { value: null, label: '未分层' },
+                  { value: '', label: '未分层' },
                 ]}
               />
             </Form.Item>

@@ -14,6 +14,7 @@ import {
 } from '../api/customer-view';
 import { useMarkTags, useTagCatalogue } from '../api/customers';
 import { useStaffLabel } from '@/components/staff-select';
+import { StatusBadge } from './status-badge';
 
 interface Props {
   customer: CustomerDetail;
@@ -57,13 +58,13 @@ function RelationshipCard({
       title={
         <Space>
           <span>跟进成员：{staffLabel(r.userid)}</span>
-          <Tag color={status.color}>{status.label}</Tag>
+          <StatusBadge label={status.label} color={status.color} />
         </Space>
       }
     >
       <Descriptions
         size="small"
-        column={{ xs: 1, sm: 2 }}
+        column={window.innerWidth < 576 ? 1 : 2}
         items={[
           { key: 'channel', label: '渠道', children: channelLabel(channels, r.state) },
           { key: 'add_way', label: '添加方式', children: addWayLabel(r.add_way) },

@@ -1,0 +1,120 @@
+/**
+ * 客户, end to end (scenario 1's tail): the clinic has a 小红书 channel and a 「联系我」 of
+ * consultant zhangsan for it; a customer scans it (the simulator stands in for them); the
+ * customers page shows them with 来源 小红书 and 跟进人 张三 (zhangsan); the drawer edits their
+ * tier; the channel filter narrows the list (and lives in the URL).
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newTab, screenshot, signIn } from './lib/browser';
+import { useFixture } from './lib/fixture';
+// axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
+import { seriousViolations } from './lib/ops';
+
+/** axe's serious and critical violations (Ant Design's own theme colours set aside, see lib/ops). */
+const axe = (page: Page) => seriousViolations(page);
+
+interface CustomerPage {
+  items: { external_userid: string; name: string }[];
+}
+
+/** Polls until the events of the scans have been processed (the callback is asynchronous). */
+async function waitForCustomers(api: <T>(path: string) => Promise<T>, count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const page = await api<CustomerPage>('/api/customers');
+    if (page.items.length >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${page.items.length} of ${count} customers arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The table row of a customer (by the name shown). */
+function row(page: Page, name: string) {
+  return page.locator('.ant-table-row').filter({ hasText: name });
+}
+
+/** Picks an option of a searchable Ant Design Select by its form label, with the keyboard. */
+async function choose(page: Page, label: string, option: string) {
+  await page.getByLabel(label, { exact: true }).focus();
+  await page.keyboard.type(option);
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option-active').filter({ hasText: option }).waitFor();
+  await page.keyboard.press('Enter');
+}
+
+describe('客户', () => {
+  const f = useFixture();
+
+  it('shows a customer who scanned a 小红书 「联系我」, edits their tier and filters by channel', async () => {
+    const { server, browser } = f;
+    await server.api('/api/config', {
+      method: 'PUT',
+      body: {
+        channels: {
+          xiaohongshu: { label: '小红书', tag_group: '来源渠道', tag_name: '来源:小红书' },
+          douyin: { label: '抖音', tag_group: '来源渠道', tag_name: '来源:抖音' },
+        },
+      },
+    });
+    const way = await server.api<{ config_id: string }>('/api/contact-ways', {
+      body: { type: 1, scene: 2, state: 'xiaohongshu', user: ['zhangsan'], remark: '小红书笔记' },
+    });
+    await server.sim('scan', { config_id: way.config_id, name: '李女士', gender: 2 });
+    await server.sim('scan', { userid: 'lisi', state: 'douyin', name: '王先生', gender: 1 });
+    await waitForCustomers(server.api.bind(server), 2);
+
+    const { page, errors, context } = await newTab(browser);
+    await signIn(page, server.base, server.token, '/dashboard/customers');
+    await page.getByRole('heading', { level: 1, name: '客户' }).waitFor();
+
+    // The customer, with the channel by name and the consultant.
+    const li = row(page, '李女士');
+    await li.waitFor();
+    await expect.poll(() => li.locator('td').nth(1).innerText()).toBe('小红书');
+    await expect.poll(() => li.locator('td').nth(2).innerText()).toBe('扫描二维码');
+    const consultant = li.locator('td').nth(3).locator('span[title]');
+    await expect.poll(() => consultant.innerText()).toBe('张三');
+    expect(await consultant.getAttribute('title')).toBe('成员账号：zhangsan');
+    await li.getByText('来源:小红书').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'customers');
+
+    // The drawer: set the tier, see it saved.
+    await li.getByRole('button', { name: '李女士', exact: true }).click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: '诊所维护的客户资料' });
+    await drawer.waitFor();
+    expect(new URL(page.url()).searchParams.get('customer')).toMatch(/^wm/);
+    await drawer.getByText('A 级', { exact: true }).click();
+    await drawer.getByRole('button', { name: /^保\s?存$/ }).click();
+    await page.getByText('客户资料已保存').waitFor();
+    await drawer.locator('.ant-drawer-title').getByText('A 级').waitFor();
+    await li.locator('td').nth(5).getByText('A 级').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await axe(page)).toEqual([]);
+    await drawer.locator('.ant-drawer-body').evaluate((body) => body.scrollTo(0, 0));
+    await page.getByText('客户资料已保存').waitFor({ state: 'hidden' });
+    await screenshot(page, 'customer-drawer');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    expect(new URL(page.url()).searchParams.has('customer')).toBe(false);
+
+    // Filter by channel: only that channel's customers, and the filter is in the URL.
+    await row(page, '王先生').waitFor();
+    await choose(page, '渠道', '抖音');
+    await page.waitForURL((url) => url.searchParams.get('channel') === 'douyin');
+    await li.waitFor({ state: 'detached' });
+    await row(page, '王先生').waitFor();
+    await choose(page, '渠道', '小红书');
+    await page.waitForURL((url) => url.searchParams.get('channel') === 'xiaohongshu');
+    await row(page, '王先生').waitFor({ state: 'detached' });
+    await li.waitFor();
+    // A shared link opens the same filtered list; back returns to the previous filter.
+    await page.goBack();
+    await page.waitForURL((url) => url.searchParams.get('channel') === 'douyin');
+    await row(page, '王先生').waitFor();
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
