@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newTab, screenshot, signIn } from './lib/browser';
-import { addDeadLetter, seriousViolations } from './lib/ops';
+import { addDeadLetter, seriousViolations, settled } from './lib/ops';
 import { useFixture } from './lib/fixture';
 
 /** The simulator's app Secret (wecom-sim's demo corp). */
@@ -34,6 +34,7 @@ describe('运维', () => {
     await row.getByText('处理失败').waitFor({ timeout: 30_000 });
     await row.getByText('添加企业客户').waitFor();
     await noSeriousViolations('event log');
+    await settled(page);
     await screenshot(page, 'ops-events');
 
     // The admin fixes the Secret, opens the event and replays it.
@@ -48,6 +49,7 @@ describe('运维', () => {
       `<ExternalUserID><![CDATA[${ext}]]></ExternalUserID>`,
     );
     await noSeriousViolations('event drawer');
+    await settled(page);
     await screenshot(page, 'ops-event-drawer');
     await drawer.getByRole('button', { name: '重新处理' }).click();
     await page.locator('.ant-popconfirm').getByRole('button', { name: '重新处理' }).click();
@@ -73,6 +75,7 @@ describe('运维', () => {
     await page.getByRole('status').filter({ hasText: `已放回「群发任务」队列重新处理（${deadId}）` }).first().waitFor();
     await page.getByText('没有处理失败的消息').waitFor();
     await noSeriousViolations('dead letters');
+    await settled(page);
     await screenshot(page, 'ops-dead-letters');
 
     // A sync, started now and watched to its end (WeCom answers its customer page slowly, so the
@@ -87,6 +90,7 @@ describe('运维', () => {
     await progress.locator('[aria-valuenow="100"]').or(progress.getByText('100%')).first().waitFor();
     await page.getByRole('row').filter({ hasText: '同步完成' }).first().waitFor();
     await noSeriousViolations('sync');
+    await settled(page);
     await screenshot(page, 'ops-sync');
 
     // The audit log: the Secret changed (twice), the replays and the sync.
@@ -99,6 +103,7 @@ describe('运维', () => {
     expect(await configRows.count()).toBe(2);
     await configRows.first().getByText('Secret', { exact: true }).waitFor();
     await noSeriousViolations('audit log');
+    await settled(page);
     await screenshot(page, 'ops-audit');
 
     // The tab is in the address: a reload stays on it.
@@ -107,8 +112,10 @@ describe('运维', () => {
 
     // On a tablet the tables scroll sideways inside the page.
     await page.setViewportSize({ width: 768, height: 1024 });
-    await page.getByRole('tab', { name: '企业微信事件日志' }).click();
-    await page.getByRole('row').filter({ hasText: ext }).waitFor();
+    await page.goto(`${f.server.base}/dashboard/ops?tab=events`);
+    await page.getByRole('tab', { name: '企业微信事件日志', selected: true }).waitFor();
+    await page.getByRole('row').filter({ hasText: ext }).filter({ hasText: '已处理' }).waitFor();
+    await settled(page);
     await screenshot(page, 'ops-events-tablet');
 
     expect(errors).toEqual([]);

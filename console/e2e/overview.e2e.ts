@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { newTab, screenshot, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
-import { addDeadLetter, seriousViolations } from './lib/ops';
+import { addDeadLetter, seriousViolations, settled } from './lib/ops';
 
 interface LogPage {
   items: { external_userid?: string | null; status: string }[];
@@ -62,6 +62,7 @@ describe('概览', () => {
     await page.waitForLoadState('networkidle');
     const violations = await seriousViolations(page);
     expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
+    await settled(page);
     await screenshot(page, 'dashboard-overview');
 
     // A message fails every attempt: the alert appears and leads to it.
@@ -70,6 +71,7 @@ describe('概览', () => {
     const alert = page.getByTestId('dead-letter-alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('有 1 条处理失败的消息（企业微信事件 1 条）');
+    await settled(page);
     await screenshot(page, 'dashboard-dead-letters');
     await alert.getByRole('link', { name: '前往「运维」处理' }).click();
     await page.waitForURL((url) => url.pathname === '/dashboard/ops' && url.searchParams.get('tab') === 'dead-letters');
@@ -79,6 +81,7 @@ describe('概览', () => {
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.goto(`${f.server.base}/dashboard?days=7`);
     await page.getByTestId('stat-new').getByText(String(before + 1), { exact: true }).waitFor();
+    await settled(page);
     await screenshot(page, 'dashboard-overview-tablet');
 
     expect(errors).toEqual([]);

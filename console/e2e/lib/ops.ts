@@ -96,3 +96,12 @@ export async function seriousViolations(page: Page, options: { skip?: string[] }
     .map((v) => (v.id === 'color-contrast' ? { ...v, nodes: v.nodes.filter((n) => !themeDefault(n)) } : v))
     .filter((v) => v.nodes.length > 0);
 }
+
+/** Waits until no finite CSS animation or transition runs (a fade-out, a tab's ink bar), for a screenshot. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).length === 0,
+    undefined,
+    { timeout: 5_000 },
+  );
+}
