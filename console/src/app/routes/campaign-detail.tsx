@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="campaign-detail" subTitle="This page is being built." />;
-}
+export { CampaignDetailPage as Component } from '@/features/campaigns';

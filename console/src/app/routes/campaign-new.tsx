@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="campaign-new" subTitle="This page is being built." />;
-}
+export { CampaignNewPage as Component } from '@/features/campaigns';

@@ -1,5 +1,1 @@
-import { Result } from 'antd';
-
-export function Component() {
-  return <Result status="info" title="campaigns" subTitle="This page is being built." />;
-}
+export { CampaignsPage as Component } from '@/features/campaigns';
