@@ -54,6 +54,8 @@ describe('客户', () => {
           xiaohongshu: { label: '小红书', tag_group: '来源渠道', tag_name: '来源:小红书' },
           douyin: { label: '抖音', tag_group: '来源渠道', tag_name: '来源:抖音' },
         },
+        // No quiet hours, so the direct message goes out whatever the time of the run.
+        send_rules: { daily_cap_per_customer: 3, quiet_start: '00:00', quiet_end: '00:00', consent: 'opt_in' },
       },
     });
     const way = await server.api<{ config_id: string }>('/api/contact-ways', {
@@ -86,6 +88,7 @@ describe('客户', () => {
     await drawer.waitFor();
     expect(new URL(page.url()).searchParams.get('customer')).toMatch(/^wm/);
     await drawer.getByText('A 级', { exact: true }).click();
+    await drawer.getByLabel('已授权').check();
     await drawer.getByRole('button', { name: /^保\s?存$/ }).click();
     await page.getByText('客户资料已保存').waitFor();
     await drawer.locator('.ant-drawer-title').getByText('A 级').waitFor();
@@ -95,7 +98,36 @@ describe('客户', () => {
     await drawer.locator('.ant-drawer-body').evaluate((body) => body.scrollTo(0, 0));
     await page.getByText('客户资料已保存').waitFor({ state: 'hidden' });
     await screenshot(page, 'customer-drawer');
-    await page.getByRole('button', { name: 'Close' }).click();
+
+    // 发送消息: the composer's preview shows the text; the task goes to zhangsan to confirm.
+    await drawer.getByRole('button', { name: /发送消息/ }).click();
+    const composer = page.locator('.ant-drawer-content').filter({ hasText: '发送消息给' });
+    await composer.waitFor();
+    await composer.getByLabel('消息文字').fill('{name}您好，超皮秒祛斑本周末8折，欢迎预约面诊。');
+    await composer.getByRole('figure').filter({ hasText: '超皮秒祛斑本周末8折' }).waitFor();
+    await screenshot(page, 'customer-message');
+    await composer.locator('.ant-drawer-footer').getByRole('button', { name: /发\s?送$/ }).click();
+    await composer.getByText('已创建发送任务').waitFor();
+    await composer.getByText(/等待 张三 在企业微信中确认发送/).waitFor();
+    await composer.getByRole('button', { name: /完\s?成/ }).click();
+    await composer.waitFor({ state: 'hidden' });
+    // The message history lists it once the task is planned.
+    await drawer.getByRole('tab', { name: '消息记录' }).click();
+    const history = drawer.locator('.ant-tabs-tabpane-active .ant-table-row');
+    const deadline = Date.now() + 20_000;
+    while ((await history.count()) === 0) {
+      if (Date.now() > deadline) {
+        console.log(JSON.stringify(await server.api('/api/campaigns')));
+        throw new Error('the direct message never reached the history');
+      }
+      await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/messages?')),
+        drawer.locator('.ant-tabs-tabpane-active').getByRole('button', { name: /刷\s?新/ }).click(),
+      ]);
+    }
+    expect(await history.first().innerText()).toContain('超皮秒祛斑');
+
+    await page.getByRole('button', { name: 'Close' }).first().click();
     await drawer.waitFor({ state: 'hidden' });
     expect(new URL(page.url()).searchParams.has('customer')).toBe(false);
 

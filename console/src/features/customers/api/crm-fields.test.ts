@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { birthdayProblem, crmFormValues, crmPatch, phoneProblem } from './crm-fields';
+import { birthdayProblem, consentBlocks, crmFormValues, crmPatch, inQuietHours, phoneProblem } from './crm-fields';
 
 describe('phone rule', () => {
   it('accepts mainland mobiles and an empty field', () => {
@@ -70,5 +70,37 @@ describe('the customer PATCH', () => {
 
   it('sends a withdrawn consent as false', () => {
     expect(crmPatch(stored, { ...stored, marketing_consent: 'false' })).toEqual({ marketing_consent: false });
+  });
+});
+
+describe('marketing consent under the push rules', () => {
+  it('opt-in sends only to customers who consented', () => {
+    expect(consentBlocks('opt_in', true)).toBe(false);
+    expect(consentBlocks('opt_in', null)).toBe(true);
+    expect(consentBlocks('opt_in', false)).toBe(true);
+  });
+
+  it('opt-out holds back only customers who refused', () => {
+    expect(consentBlocks('opt_out', undefined)).toBe(false);
+    expect(consentBlocks('opt_out', true)).toBe(false);
+    expect(consentBlocks('opt_out', false)).toBe(true);
+  });
+});
+
+describe('quiet hours', () => {
+  const beijing = (h: number, m = 0) => Date.UTC(2026, 2, 7, h - 8, m);
+
+  it('wraps midnight (22:00–08:00), end excluded', () => {
+    expect(inQuietHours(beijing(23), '22:00', '08:00')).toBe(true);
+    expect(inQuietHours(beijing(4, 37), '22:00', '08:00')).toBe(true);
+    expect(inQuietHours(beijing(8), '22:00', '08:00')).toBe(false);
+    expect(inQuietHours(beijing(21, 59), '22:00', '08:00')).toBe(false);
+    expect(inQuietHours(beijing(22), '22:00', '08:00')).toBe(true);
+  });
+
+  it('handles a window within one day, and none when start equals end', () => {
+    expect(inQuietHours(beijing(13), '12:00', '14:00')).toBe(true);
+    expect(inQuietHours(beijing(14), '12:00', '14:00')).toBe(false);
+    expect(inQuietHours(beijing(3), '00:00', '00:00')).toBe(false);
   });
 });

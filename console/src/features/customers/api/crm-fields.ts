@@ -97,3 +97,34 @@ export function crmPatch(initial: CrmFormValues, values: CrmFormValues): Custome
   return patch;
 }
 
+
+export type ConsentMode = Schemas['ConsentMode'];
+
+/**
+ * Whether the push rules' 营销授权 mode keeps messages from this customer (the API skips them
+ * with `no_consent`): opt-in needs 已授权, opt-out refuses only 未授权.
+ */
+export function consentBlocks(mode: ConsentMode, consent: boolean | null | undefined): boolean {
+  return mode === 'opt_in' ? consent !== true : consent === false;
+}
+
+function minutes(hhmm: string): number | null {
+  const match = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!match) return null;
+  const h = Number(match[1]);
+  const m = Number(match[2]);
+  return h < 24 && m < 60 ? h * 60 + m : null;
+}
+
+/**
+ * Whether `ms` falls in the push rules' quiet hours `[start, end)` (Beijing time, may wrap
+ * midnight; start = end: none) — a message sent then waits for their end.
+ */
+export function inQuietHours(ms: number, start: string, end: string): boolean {
+  const from = minutes(start);
+  const to = minutes(end);
+  if (from === null || to === null || from === to) return false;
+  const beijing = new Date(ms + 8 * 3600_000);
+  const minute = beijing.getUTCHours() * 60 + beijing.getUTCMinutes();
+  return from < to ? minute >= from && minute < to : minute >= from || minute < to;
+}

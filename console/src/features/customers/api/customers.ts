@@ -99,6 +99,11 @@ export function useChannels() {
   return $api.useQuery('get', '/api/config', {}, { staleTime: 60_000, select: (config) => config.channels });
 }
 
+/** The push rules (营销授权 mode: does a direct message reach this customer?). */
+export function useSendRules() {
+  return $api.useQuery('get', '/api/config', {}, { staleTime: 60_000, select: (config) => config.send_rules });
+}
+
 export function useAppointments(externalUserid: string) {
   return $api.useQuery('get', '/api/customers/{external_userid}/appointments', {
     params: { path: { external_userid: externalUserid } },

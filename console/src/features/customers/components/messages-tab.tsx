@@ -1,3 +1,4 @@
+import { ReloadOutlined } from '@ant-design/icons';
 import { Button, Flex, Table, Typography } from 'antd';
 import { Link } from 'react-router';
 import { QueryError } from '@/components/query-error';
@@ -18,6 +19,11 @@ export function MessagesTab({ externalUserid }: { externalUserid: string }) {
 
   return (
     <>
+      <Flex justify="flex-end" style={{ marginBottom: 8 }}>
+        <Button size="small" icon={<ReloadOutlined />} loading={log.isRefetching && !log.isFetchingNextPage} onClick={() => void log.refetch()}>
+          刷新
+        </Button>
+      </Flex>
       {log.isError && <QueryError error={log.error} onRetry={() => void log.refetch()} />}
       <Table<Recipient>
         rowKey={(r) => `${r.campaign_id}:${r.created_at_ms}`}
