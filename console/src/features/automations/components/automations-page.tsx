@@ -1,5 +1,5 @@
 import { DeleteOutlined, EditOutlined, HistoryOutlined, PlayCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Card, Popconfirm, Space, Switch, Table, Typography, type TableColumnsType } from 'antd';
+import { App, Button, Card, Popconfirm, Space, Switch, Table, Tooltip, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { EmptyState } from '@/components/empty-state';
 import { contentSummary } from '@/components/message-composer';
@@ -85,7 +85,7 @@ export function AutomationsPage() {
     {
       title: '规则名称',
       dataIndex: 'name',
-      width: 180,
+      width: 160,
       fixed: 'left',
       render: (name: string, rule) => (
         <Space direction="vertical" size={0}>
@@ -99,7 +99,7 @@ export function AutomationsPage() {
     {
       title: '触发条件',
       key: 'kind',
-      width: 200,
+      width: 180,
       render: (_, rule) => (
         <Space direction="vertical" size={0}>
           <span>{kindText(rule.kind)}</span>
@@ -110,6 +110,25 @@ export function AutomationsPage() {
           )}
         </Space>
       ),
+    },
+    {
+      title: '启用',
+      key: 'enabled',
+      width: 80,
+      render: (_, rule) => (
+        <Switch
+          checked={rule.enabled}
+          loading={toggling === rule.id}
+          aria-label={`启用「${rule.name}」`}
+          onChange={(checked) => setEnabled(rule, checked)}
+        />
+      ),
+    },
+    {
+      title: '上次运行',
+      dataIndex: 'last_run_at_ms',
+      width: 150,
+      render: (ms: number | null | undefined) => formatTime(ms),
     },
     {
       title: '消息内容',
@@ -137,28 +156,9 @@ export function AutomationsPage() {
       },
     },
     {
-      title: '启用',
-      key: 'enabled',
-      width: 80,
-      render: (_, rule) => (
-        <Switch
-          checked={rule.enabled}
-          loading={toggling === rule.id}
-          aria-label={`启用「${rule.name}」`}
-          onChange={(checked) => setEnabled(rule, checked)}
-        />
-      ),
-    },
-    {
-      title: '上次运行',
-      dataIndex: 'last_run_at_ms',
-      width: 150,
-      render: (ms: number | null | undefined) => formatTime(ms),
-    },
-    {
       title: '操作',
       key: 'actions',
-      width: 330,
+      width: 270,
       fixed: 'right',
       render: (_, rule) => (
         <Space size={0} wrap>
@@ -184,9 +184,9 @@ export function AutomationsPage() {
           <Button type="link" size="small" icon={<HistoryOutlined />} onClick={() => setHistory(rule)}>
             运行记录
           </Button>
-          <Button type="link" size="small" icon={<EditOutlined />} onClick={() => setDrawer({ open: true, editing: rule })}>
-            编辑
-          </Button>
+          <Tooltip title="编辑">
+            <Button type="text" icon={<EditOutlined />} aria-label="编辑" onClick={() => setDrawer({ open: true, editing: rule })} />
+          </Tooltip>
           <Popconfirm
             title="删除这条规则？"
             description="删除后不再自动运行；已创建的推送任务和运行记录保留。"
@@ -195,9 +195,9 @@ export function AutomationsPage() {
             cancelText="取消"
             onConfirm={() => onDelete(rule)}
           >
-            <Button type="link" size="small" danger icon={<DeleteOutlined />}>
-              删除
-            </Button>
+            <Tooltip title="删除">
+              <Button type="text" danger icon={<DeleteOutlined />} aria-label="删除" />
+            </Tooltip>
           </Popconfirm>
         </Space>
       ),
@@ -224,7 +224,7 @@ export function AutomationsPage() {
           dataSource={items}
           loading={rules.isPending}
           pagination={false}
-          scroll={{ x: 1340 }}
+          scroll={{ x: 1220 }}
           locale={{
             emptyText: rules.isPending ? ' ' : (
               <EmptyState

@@ -196,13 +196,26 @@ export function RuleDrawer({ open, editing, onClose }: Props) {
           </Radio.Group>
         </Form.Item>
         {sender === 'fixed' && (
+          // The rule sits on an inner item without `required`: Ant Design would put aria-required
+          // on the Select's wrapper, where ARIA does not allow it (axe: aria-allowed-attr).
           <Form.Item
             label="指定的发送成员"
-            name="sender_userid"
-            rules={[{ required: true, message: '请选择发送成员' }]}
+            required
+            htmlFor="automation_sender_userid"
             extra="不是该成员客户的，会被跳过（没有可发送的跟进成员）。"
           >
-            <StaffSelect aria-label="指定的发送成员" style={{ maxWidth: 320 }} />
+            <Form.Item
+              name="sender_userid"
+              noStyle
+              rules={[
+                {
+                  validator: (_, value: string | undefined) =>
+                    value?.trim() ? Promise.resolve() : Promise.reject(new Error('请选择发送成员')),
+                },
+              ]}
+            >
+              <StaffSelect aria-label="指定的发送成员" style={{ maxWidth: 320 }} />
+            </Form.Item>
           </Form.Item>
         )}
         <Form.Item label="启用" name="enabled" valuePropName="checked" extra="停用的规则不会在每天 01:00 运行，也不能立即运行。">

@@ -64,7 +64,7 @@ function RunCard({ run, rule }: { run: AutomationRun; rule: AutomationRule }) {
           {DAY_LABEL[rule.kind.type]} {run.day}
         </Typography.Text>
       }
-      data-testid={`run-${run.id}`}
+      data-testid={`automation-run-${run.id}`}
     >
       <Space direction="vertical" size={12} style={{ width: '100%' }}>
         <Counts

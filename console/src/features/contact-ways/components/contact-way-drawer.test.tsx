@@ -87,7 +87,7 @@ describe('the 「联系我」 drawer', { timeout: 120_000 }, () => {
     const user = setup();
     renderDrawer();
     pickMember('张三');
-    await user.click(screen.getByRole('switch', { name: '临时会话' }));
+    await user.click(screen.getByRole('switch', { name: '启用临时会话' }));
     const chat = screen.getByRole('spinbutton', { name: '会话有效期' });
     fill(chat, '337');
     expect(await screen.findByText('会话有效期不能超过 14 天（336 小时）')).toBeInTheDocument();

@@ -39,6 +39,14 @@ const bytesAtMost = (max: number, what: string): Rule => ({
       : Promise.resolve(),
 });
 
+/** `required` without marking the control aria-required (see the member field). */
+const requiredValue = (message: string): Rule => ({
+  validator: (_, value: unknown) =>
+    value === undefined || value === null || (typeof value === 'string' && !value.trim())
+      ? Promise.reject(new Error(message))
+      : Promise.resolve(),
+});
+
 const httpUrl: Rule = { pattern: /^https?:\/\/\S+$/, message: '链接必须以 http:// 或 https:// 开头' };
 
 const durationRule = (what: string): Rule => ({
@@ -215,13 +223,17 @@ export function ContactWayDrawer({ open, editing, onClose, onSaved }: Props) {
           <Input maxLength={MAX_REMARK_CHARS} showCount placeholder="例如：三八节小红书笔记" />
         </Form.Item>
         {type === 1 ? (
+          // The rule sits on an inner item without `required`: Ant Design would put aria-required
+          // on the Select's wrapper, where ARIA does not allow it (axe: aria-allowed-attr).
           <Form.Item
             label="成员"
-            name="single_user"
-            rules={[{ required: true, whitespace: true, message: '单人「联系我」需要指定一名成员' }]}
+            required
+            htmlFor="contact-way_single_user"
             extra="客户扫码后添加这名成员。成员需已激活、已实名认证并开通客户联系功能。"
           >
-            <StaffSelect aria-label="成员" placeholder="按姓名或 userid 搜索成员" />
+            <Form.Item name="single_user" noStyle rules={[requiredValue('单人「联系我」需要指定一名成员')]}>
+              <StaffSelect aria-label="成员" placeholder="按姓名或 userid 搜索成员" />
+            </Form.Item>
           </Form.Item>
         ) : (
           <>
@@ -282,7 +294,7 @@ export function ContactWayDrawer({ open, editing, onClose, onSaved }: Props) {
               临时会话
             </Divider>
             <Form.Item
-              label="临时会话"
+              label="启用临时会话"
               name="is_temp"
               valuePropName="checked"
               extra={

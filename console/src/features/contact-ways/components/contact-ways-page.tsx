@@ -93,7 +93,7 @@ export function ContactWaysPage() {
     {
       title: '渠道',
       key: 'channel',
-      width: 160,
+      width: 150,
       fixed: 'left',
       render: (_, way) => (
         <Space direction="vertical" size={0}>
@@ -107,9 +107,23 @@ export function ContactWaysPage() {
       ),
     },
     {
+      title: (
+        <Tooltip title="通过该「联系我」的渠道标识添加的客户数（同一渠道标识的「联系我」合并统计）">
+          <Space size={4}>
+            添加客户数
+            <QuestionCircleOutlined aria-label="说明" />
+          </Space>
+        </Tooltip>
+      ),
+      key: 'customers_added',
+      width: 100,
+      align: 'right',
+      render: (_, way) => <CustomersAdded way={way} />,
+    },
+    {
       title: '类型',
       key: 'type',
-      width: 120,
+      width: 90,
       render: (_, way) => (
         <Space size={4} wrap>
           {CONTACT_WAY_TYPE[way.contact_way.type] ?? way.contact_way.type}
@@ -127,7 +141,7 @@ export function ContactWaysPage() {
     {
       title: '成员',
       key: 'user',
-      width: 160,
+      width: 130,
       render: (_, way) => {
         const parts = [...way.contact_way.user.map(staffLabel), ...way.contact_way.party.map((p) => `部门 ${p}`)];
         return parts.length > 0 ? parts.join('、') : '—';
@@ -136,7 +150,7 @@ export function ContactWaysPage() {
     {
       title: '有效期',
       key: 'validity',
-      width: 170,
+      width: 120,
       render: (_, way) =>
         way.contact_way.is_temp ? (
           <Space direction="vertical" size={0}>
@@ -152,53 +166,38 @@ export function ContactWaysPage() {
     {
       title: '创建时间',
       dataIndex: 'created_at_ms',
-      width: 150,
+      width: 160,
       render: (ms: number) => formatTime(ms),
-    },
-    {
-      title: (
-        <Tooltip title="通过该「联系我」的渠道标识添加的客户数（同一渠道标识的「联系我」合并统计）">
-          <Space size={4}>
-            添加客户数
-            <QuestionCircleOutlined aria-label="说明" />
-          </Space>
-        </Tooltip>
-      ),
-      key: 'customers_added',
-      width: 110,
-      align: 'right',
-      render: (_, way) => <CustomersAdded way={way} />,
     },
     {
       title: '操作',
       key: 'actions',
-      width: 250,
+      width: 170,
       fixed: 'right',
       render: (_, way) => {
         if (way.status === 'deleted') {
           return <Typography.Text type="secondary">删除于 {formatTime(way.deleted_at_ms)}</Typography.Text>;
         }
         const noQr = way.contact_way.scene !== 2 || !way.contact_way.qr_code;
+        const noQrWhy = '在小程序中联系的「联系我」没有二维码';
         return (
-          <Space size={0} wrap>
-            <Tooltip title={noQr ? '在小程序中联系的「联系我」没有二维码' : undefined}>
-              <Button type="link" size="small" icon={<EyeOutlined />} disabled={noQr} onClick={() => setPreview(way)}>
-                预览
-              </Button>
+          <Space size={0}>
+            <Tooltip title={noQr ? noQrWhy : '预览二维码'}>
+              <Button type="text" icon={<EyeOutlined />} aria-label="预览" disabled={noQr} onClick={() => setPreview(way)} />
             </Tooltip>
-            <Button
-              type="link"
-              size="small"
-              icon={<DownloadOutlined />}
-              disabled={noQr}
-              loading={downloading === way.config_id}
-              onClick={() => void download(way)}
-            >
-              下载
-            </Button>
-            <Button type="link" size="small" icon={<EditOutlined />} onClick={() => setDrawer({ open: true, editing: way })}>
-              编辑
-            </Button>
+            <Tooltip title={noQr ? noQrWhy : '下载二维码（PNG）'}>
+              <Button
+                type="text"
+                icon={<DownloadOutlined />}
+                aria-label="下载"
+                disabled={noQr}
+                loading={downloading === way.config_id}
+                onClick={() => void download(way)}
+              />
+            </Tooltip>
+            <Tooltip title="编辑">
+              <Button type="text" icon={<EditOutlined />} aria-label="编辑" onClick={() => setDrawer({ open: true, editing: way })} />
+            </Tooltip>
             <Popconfirm
               title="删除这个「联系我」？"
               description="删除后二维码立即失效，客户无法再扫码添加；已添加的客户和统计不受影响。"
@@ -207,9 +206,9 @@ export function ContactWaysPage() {
               cancelText="取消"
               onConfirm={() => onDelete(way)}
             >
-              <Button type="link" size="small" danger icon={<DeleteOutlined />}>
-                删除
-              </Button>
+              <Tooltip title="删除">
+                <Button type="text" danger icon={<DeleteOutlined />} aria-label="删除" />
+              </Tooltip>
             </Popconfirm>
           </Space>
         );
@@ -259,7 +258,7 @@ export function ContactWaysPage() {
           dataSource={rows}
           loading={ways.isPending}
           pagination={false}
-          scroll={{ x: 1250 }}
+          scroll={{ x: 1050 }}
           locale={{
             emptyText: ways.isPending ? ' ' : (
               <EmptyState
