@@ -31,39 +31,21 @@ export function addDeadLetter(dataDir: string, queue: string, body: unknown): st
 }
 
 /**
- * Colours of Ant Design's default theme that fail WCAG AA contrast at 12–14 px: the primary blue
- * #1677ff (links, active tabs, the 'processing' tag; white on it and on its hover #4096ff in
- * primary buttons), the description grey rgba(0,0,0,.45) (#8c8c8c; #878787 on the layout's grey),
- * and the text of the preset tag colours the shared labels use (green #389e0d, gold #d48806,
- * cyan #08979c, orange #d46b08). They come from the app's theme (app/provider.tsx) and
- * lib/labels.ts, not from a page; until those are darkened, contrast failures in exactly these
- * colours are set aside here, and every other contrast failure still fails the test.
+ * Preset tag colours come from the theme's seeds (app/provider.tsx): a `<Tag color="green">` gets
+ * the seed's lightest shade as background and its 8th as text. With the darkened seeds three of
+ * them fall short of 4.5:1 at 12 px — green #237804 on #d2dec8 (4.0), gold #ad6800 on #fffae6
+ * (4.2), cyan #006d75 on #c5dbd8 (4.2). Until the theme fixes them, contrast failures on those
+ * preset tags are set aside; every other contrast failure fails the test.
  */
-const THEME_DEFAULT_FOREGROUNDS = ['#1677ff', '#8c8c8c', '#878787', '#389e0d', '#d48806', '#08979c', '#d46b08'];
+const THEME_PRESET_TAG = /\.ant-tag-(green|gold|cyan)\b/;
 
 interface Node {
   target: string[];
   summary: string;
 }
 
-function rgb(hex: string): number[] {
-  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-}
-
-/** The same colour, or one on its way there in a CSS transition (hover, focus, tab change). */
-function near(a: string, b: string): boolean {
-  const [x, y] = [rgb(a), rgb(b)];
-  return x.every((v, i) => Math.abs(v - (y[i] ?? 0)) <= 24);
-}
-
 function themeDefault(node: Node): boolean {
-  const match = /foreground color: (#[0-9a-f]{6}), background color: (#[0-9a-f]{6})/i.exec(node.summary);
-  if (!match) return false;
-  const fg = (match[1] ?? '').toLowerCase();
-  const bg = (match[2] ?? '').toLowerCase();
-  // White text only on the primary blue and its hover (a primary button).
-  if (fg === '#ffffff') return near(bg, '#1677ff') || near(bg, '#4096ff');
-  return THEME_DEFAULT_FOREGROUNDS.some((c) => near(fg, c));
+  return node.target.some((t) => THEME_PRESET_TAG.test(t));
 }
 
 /**
@@ -73,6 +55,7 @@ function themeDefault(node: Node): boolean {
  */
 export async function seriousViolations(page: Page, options: { skip?: string[] } = {}): Promise<AxeViolation[]> {
   await page.mouse.move(0, 0);
+  await settled(page);
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(source);
   const violations = await page.evaluate(async () => {

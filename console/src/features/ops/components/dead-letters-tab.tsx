@@ -1,5 +1,5 @@
 import { ReloadOutlined, RedoOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Drawer, Flex, Popconfirm, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Drawer, Flex, Popconfirm, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { EmptyState } from '@/components/empty-state';
 import { QueryError } from '@/components/query-error';
@@ -15,7 +15,6 @@ import { CodeBlock } from './code-block';
  * put back on its queue once the cause is fixed.
  */
 export function DeadLettersTab() {
-  const { message } = App.useApp();
   const letters = useDeadLetters();
   const replay = useReplayDeadLetter();
   const [open, setOpen] = useState<DeadLetter | null>(null);
@@ -32,7 +31,6 @@ export function DeadLettersTab() {
             ? `已放回「${queueLabel(letter.queue)}」队列重新处理（${data.id}）`
             : `未能重新处理：${data.id}`;
           setAnswer({ type: data.replayed ? 'success' : 'error', text });
-          void message.success(text);
           setOpen(null);
         },
         onError: (e) => setAnswer({ type: 'error', text: `重新处理失败：${errorMessage(e)}` }),

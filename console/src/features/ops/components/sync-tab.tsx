@@ -1,7 +1,6 @@
 import { ReloadOutlined, SyncOutlined } from '@ant-design/icons';
 import {
   Alert,
-  App,
   Button,
   Card,
   Col,
@@ -42,7 +41,6 @@ function StatusTag({ run }: { run: SyncRun }) {
 
 /** 同步: start a sync from WeCom now, watch its progress, and the recent runs. */
 export function SyncTab() {
-  const { message } = App.useApp();
   const runs = useSyncRuns();
   const start = useStartSync();
   const [chosen, setChosen] = useState<string | null>(null);
@@ -53,11 +51,7 @@ export function SyncTab() {
     start.mutate(
       {},
       {
-        onSuccess: (data) => {
-          setChosen(data.run_id);
-          if (data.started) void message.success('已开始同步');
-          else void message.info('已有同步正在进行，下面显示它的进度');
-        },
+        onSuccess: (data) => setChosen(data.run_id),
       },
     );
   };
@@ -105,7 +99,12 @@ export function SyncTab() {
         <Typography.Paragraph type="secondary" style={{ marginTop: 0 }}>
           系统每小时自动同步一次：读取企业微信中配置了客户联系的成员、他们的客户和企业标签，更新客户资料，并把企业微信中已不存在的客户关系标记为已流失。同一时间只会进行一次同步。
         </Typography.Paragraph>
-        {start.isError && <Alert type="error" showIcon role="alert" message={`无法开始同步：${errorMessage(start.error)}`} />}
+        {start.isError && (
+          <Alert type="error" showIcon role="alert" message={`无法开始同步：${errorMessage(start.error)}`} style={{ marginBottom: 12 }} />
+        )}
+        {start.data && !start.data.started && (
+          <Alert type="info" showIcon role="status" message="已有同步正在进行，下面显示它的进度。" style={{ marginBottom: 12 }} />
+        )}
         {shownId ? (
           <RunProgress id={shownId} fallback={items.find((r) => r.run_id === shownId)} />
         ) : (
