@@ -12,13 +12,26 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
+/** A Chinese font, so screenshots show the console's text rather than boxes. */
+const CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc';
+
 function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
+  const missing = [
+    ...(existsSync(CHROMIUM) ? [] : ['chromium']),
+    ...(existsSync(CJK_FONT) ? [] : ['fonts-wqy-microhei']),
+  ];
+  if (missing.length === 0) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  console.log('e2e: installing chromium with apt-get');
+  if (!root) {
+    if (missing.includes('chromium')) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium fonts-wqy-microhei)`);
+    }
+    console.warn('e2e: no Chinese font (apt-get install fonts-wqy-microhei): screenshots will show boxes');
+    return;
+  }
+  console.log(`e2e: installing ${missing.join(' ')} with apt-get`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
@@ -27,6 +40,9 @@ function ensureChromium(): void {
 /** `E2E_CONSOLE_DIST` points at a build made elsewhere (e.g. `vite build --outDir /tmp/x`). */
 const consoleDist = process.env.E2E_CONSOLE_DIST ?? `${consoleDir}/dist`;
 
+/** Vitest sets NODE_ENV=test; the console under test is the production build. */
+const production = { ...process.env, NODE_ENV: 'production' };
+
 function ensureConsoleBuilt(): void {
   if (process.env.E2E_SKIP_BUILD === '1' && existsSync(`${consoleDist}/index.html`)) return;
   if (process.env.E2E_CONSOLE_DIST) {
@@ -34,11 +50,12 @@ function ensureConsoleBuilt(): void {
     execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--emptyOutDir', '--outDir', consoleDist], {
       cwd: consoleDir,
       stdio: 'inherit',
+      env: production,
     });
     return;
   }
   console.log('e2e: building the console (npm run build)');
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: consoleDir, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: consoleDir, stdio: 'inherit', env: production });
 }
 
 function ensureBinary(): string {
