@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { newTab, screenshot, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
 // axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
-import { seriousViolations } from './lib/ops';
+import { seriousViolations, settled } from './lib/ops';
 
 /** axe's serious and critical violations (Ant Design's own theme colours set aside, see lib/ops). */
 const axe = (page: Page) => seriousViolations(page);
@@ -145,6 +145,17 @@ describe('客户', () => {
     await page.goBack();
     await page.waitForURL((url) => url.searchParams.get('channel') === 'douyin');
     await row(page, '王先生').waitFor();
+
+    // A tablet: the filters stack, the table scrolls sideways, the drawer takes the width.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await row(page, '王先生').getByRole('button', { name: '王先生', exact: true }).click();
+    await drawer.getByText('诊所维护的客户资料').waitFor();
+    await settled(page);
+    await screenshot(page, 'customer-drawer-tablet');
+    await page.getByRole('button', { name: 'Close' }).first().click();
+    await drawer.waitFor({ state: 'hidden' });
+    await settled(page);
+    await screenshot(page, 'customers-tablet');
 
     expect(errors).toEqual([]);
     await context.close();

@@ -27,7 +27,10 @@ function drawerWidth(): number {
 
 /** One customer: profile and the clinic's fields, relationships and tags, history, records, messages. */
 export function CustomerDrawer({ externalUserid, channels, onClose }: Props) {
-  const customer = useCustomer(externalUserid);
+  // The customer stays on screen while the drawer slides away.
+  const [shownId, setShownId] = useState(externalUserid);
+  if (externalUserid && externalUserid !== shownId) setShownId(externalUserid);
+  const customer = useCustomer(shownId);
   const detail = customer.data;
 
   return (
@@ -41,7 +44,7 @@ export function CustomerDrawer({ externalUserid, channels, onClose }: Props) {
       styles={{ body: { paddingTop: 8 } }}
     >
       {customer.isError && <QueryError error={customer.error} onRetry={() => void customer.refetch()} title="客户加载失败" />}
-      {customer.isPending && externalUserid && <Skeleton active avatar paragraph={{ rows: 8 }} />}
+      {customer.isPending && shownId && <Skeleton active avatar paragraph={{ rows: 8 }} />}
       {detail && <CustomerTabs key={detail.external_userid} customer={detail} channels={channels} />}
     </Drawer>
   );
