@@ -22,7 +22,7 @@ function createQueryClient(): QueryClient {
 /**
  * Ant Design's default theme with colours dark enough for WCAG AA text contrast (4.5:1): its
  * primary blue (#1677ff), description grey (45 % black) and preset tag colours are lighter.
- * Preset colours are seeds: a tag's text takes the shade after the seed.
+ * A preset-colour tag's text is its palette's shade 7: those are set one shade darker.
  */
 const THEME: ThemeConfig = {
   token: {
@@ -30,20 +30,22 @@ const THEME: ThemeConfig = {
     colorLink: '#0958d9',
     colorTextDescription: 'rgba(0, 0, 0, 0.65)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
-    colorSuccess: '#389e0d',
-    colorWarning: '#d48806',
-    colorError: '#cf1322',
-    green: '#389e0d',
-    gold: '#d48806',
-    cyan: '#08979c',
-    orange: '#d46b08',
-    blue: '#0958d9',
-    red: '#cf1322',
-    volcano: '#d4380d',
-    purple: '#531dab',
-    magenta: '#c41d7f',
-    lime: '#5b8c00',
-    geekblue: '#1d39c4',
+    colorSuccessText: '#237804',
+    colorWarningText: '#ad6800',
+    colorErrorText: '#a8071a',
+    colorInfoText: '#003eb3',
+    // Tags in preset colours: light background (shade 1) as designed, text one shade darker.
+    red7: '#a8071a',
+    volcano7: '#ad2102',
+    orange7: '#ad4e00',
+    gold7: '#ad6800',
+    lime7: '#3f6600',
+    green7: '#237804',
+    cyan7: '#006d75',
+    blue7: '#003eb3',
+    geekblue7: '#10239e',
+    purple7: '#391085',
+    magenta7: '#9e1068',
     borderRadius: 6,
   },
 };
