@@ -127,6 +127,29 @@ describe('客户', () => {
     }
     expect(await history.first().innerText()).toContain('超皮秒祛斑');
 
+    // A corp tag added on the relationship with zhangsan (in WeCom, then here).
+    await drawer.getByRole('tab', { name: /跟进成员与标签/ }).click();
+    await drawer.getByLabel('企业标签').focus();
+    await page.keyboard.type('光子嫩肤');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option-active').filter({ hasText: '光子嫩肤' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    await drawer.getByRole('button', { name: '保存标签' }).click();
+    await page.getByText('企业标签已更新').waitFor();
+    await drawer.getByRole('button', { name: '保存标签' }).waitFor({ state: 'detached' });
+    await li.getByText('光子嫩肤').waitFor();
+
+    // A purchase recorded from the drawer moves the customer's total.
+    await drawer.getByRole('tab', { name: '预约与消费' }).click();
+    await drawer.getByRole('button', { name: /新增消费/ }).click();
+    const purchase = page.getByRole('dialog', { name: '新增消费' });
+    await purchase.getByLabel('项目').fill('水光针');
+    await purchase.getByLabel('金额').fill('1600');
+    await purchase.getByRole('button', { name: /^保\s?存$/ }).click();
+    await page.getByText('消费已记录').waitFor();
+    await drawer.locator('.ant-tabs-tabpane-active .ant-table-row').filter({ hasText: '水光针' }).getByText('¥1,600.00').waitFor();
+    await drawer.locator('.ant-statistic').filter({ hasText: '累计消费' }).getByText('¥1,600.00').waitFor();
+
     await page.getByRole('button', { name: 'Close' }).first().click();
     await drawer.waitFor({ state: 'hidden' });
     expect(new URL(page.url()).searchParams.has('customer')).toBe(false);
