@@ -116,7 +116,7 @@ export function ContactWaysPage() {
         </Tooltip>
       ),
       key: 'customers_added',
-      width: 100,
+      width: 120,
       align: 'right',
       render: (_, way) => <CustomersAdded way={way} />,
     },
