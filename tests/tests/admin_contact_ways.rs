@@ -80,6 +80,15 @@ async fn a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_cha
         )
         .await;
     assert_eq!(detail["customers_added"], 1, "{detail}");
+    let (_, list) = h.api(reqwest::Method::GET, "/api/contact-ways", None).await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["config_id"] == config_id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["customers_added"], 1, "the list counts too: {list}");
     h.shutdown().await;
 }
 

@@ -39,6 +39,9 @@ enum Command {
         /// The built web console, served at `/` (`cd console && npm ci && npm run build`).
         #[arg(long, env = "WECOM_CRM_CONSOLE_DIR", default_value = "console/dist")]
         console_dir: PathBuf,
+        /// How often campaigns' send results are read from WeCom (AWS: every 15 minutes).
+        #[arg(long, env = "WECOM_CRM_TRACKING_SECS", default_value_t = 60)]
+        tracking_secs: u64,
     },
     /// Fill a data directory with generated customers (to try the console at a clinic's size),
     /// consultants of the simulator's demo corp (zhangsan, lisi, wangwu).
@@ -67,20 +70,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let (listen, data_dir, simulate, workers, console_dir) = match Cli::parse().command {
-        Command::Serve {
-            listen,
-            data_dir,
-            simulate,
-            workers,
-            console_dir,
-        } => (listen, data_dir, simulate, workers, console_dir),
-        Command::Seed {
-            data_dir,
-            customers,
-            force,
-        } => return seed(&data_dir, customers, force).await,
-    };
+    let (listen, data_dir, simulate, workers, console_dir, tracking_secs) =
+        match Cli::parse().command {
+            Command::Serve {
+                listen,
+                data_dir,
+                simulate,
+                workers,
+                console_dir,
+                tracking_secs,
+            } => (
+                listen,
+                data_dir,
+                simulate,
+                workers,
+                console_dir,
+                tracking_secs,
+            ),
+            Command::Seed {
+                data_dir,
+                customers,
+                force,
+            } => return seed(&data_dir, customers, force).await,
+        };
 
     std::fs::create_dir_all(&data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -89,6 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut options = AppOptions::new(listen);
     options.workers = workers;
     options.console_dir.clone_from(&console_dir);
+    options.tracking_every = Some(std::time::Duration::from_secs(tracking_secs.max(1)));
     if simulate {
         options.simulate = Some(wecom_sim::SimConfig::demo());
     }

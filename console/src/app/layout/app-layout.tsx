@@ -41,9 +41,9 @@ export function AppLayout() {
         width={208}
         className="app-sider"
       >
-        <div className="app-brand" aria-label="企业微信客户联系 CRM">
-          <img src="/favicon.svg" alt="" width={28} height={28} />
-          {!collapsed && <span>客户联系 CRM</span>}
+        <div className="app-brand">
+          <img src="/favicon.svg" alt="企业微信客户联系 CRM" width={28} height={28} />
+          {!collapsed && <span aria-hidden="true">客户联系 CRM</span>}
         </div>
         <nav aria-label="主菜单">
           <Menu mode="inline" selectedKeys={[selectedMenuKey(location.pathname)]} items={items} />

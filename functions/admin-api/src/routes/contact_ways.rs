@@ -234,14 +234,24 @@ pub async fn list(
         .list(filter, limit, q.cursor)
         .await?;
     let include_deleted = q.include_deleted.unwrap_or(false);
-    Ok(Json(ContactWayPage {
-        items: records
-            .into_iter()
-            .filter(|r| include_deleted || r.status == ContactWayStatus::Active)
-            .map(|r| ContactWayView::from_record(r, None))
-            .collect(),
-        next_cursor,
-    }))
+    // Each channel counted once per page (ways of one channel share its count).
+    let mut counts: std::collections::BTreeMap<String, Option<usize>> = Default::default();
+    let mut items = Vec::with_capacity(records.len());
+    for r in records
+        .into_iter()
+        .filter(|r| include_deleted || r.status == ContactWayStatus::Active)
+    {
+        let added = match counts.get(&r.way.state) {
+            Some(added) => *added,
+            None => {
+                let added = customers_added(&state, &r.way.state).await?;
+                counts.insert(r.way.state.clone(), added);
+                added
+            }
+        };
+        items.push(ContactWayView::from_record(r, added));
+    }
+    Ok(Json(ContactWayPage { items, next_cursor }))
 }
 
 async fn load(state: &AdminState, config_id: &str) -> ApiResult<ContactWayRecord> {
