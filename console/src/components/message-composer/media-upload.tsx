@@ -27,6 +27,8 @@ export function MediaUpload({ value, onChange, kind, label, id, ...rest }: Props
   const [uploading, setUploading] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const info = mediaInfo(value);
+  /** What is uploaded, for screen readers (several uploads may share a page). */
+  const what = rest['aria-label'] ?? label;
 
   const pick = async (file: File) => {
     setProblem(null);
@@ -56,8 +58,8 @@ export function MediaUpload({ value, onChange, kind, label, id, ...rest }: Props
             {info ? `${info.filename}（${formatBytes(info.size)}）` : `已上传的素材 ${value.slice(0, 8)}…`}
           </Typography.Text>
           <Upload accept={ACCEPT[kind] || undefined} showUploadList={false} beforeUpload={(file) => (void pick(file), false)}>
-            <Button size="small" loading={uploading} aria-label={`更换${rest['aria-label'] ?? label}`}>
-              更换
+            <Button size="small" loading={uploading} aria-label={`重新上传：${what}`}>
+              重新上传
             </Button>
           </Upload>
           <Button
@@ -65,13 +67,13 @@ export function MediaUpload({ value, onChange, kind, label, id, ...rest }: Props
             type="text"
             danger
             icon={<DeleteOutlined />}
-            aria-label={`移除${rest['aria-label'] ?? label}`}
+            aria-label={`移除：${what}`}
             onClick={() => onChange?.(null)}
           />
         </Flex>
       ) : (
         <Upload accept={ACCEPT[kind] || undefined} showUploadList={false} beforeUpload={(file) => (void pick(file), false)}>
-          <Button icon={<UploadOutlined />} loading={uploading} aria-label={rest['aria-label'] ?? label}>
+          <Button icon={<UploadOutlined />} loading={uploading} aria-label={`${uploading ? '上传中…' : label}：${what}`}>
             {uploading ? '上传中…' : label}
           </Button>
         </Upload>

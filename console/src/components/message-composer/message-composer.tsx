@@ -407,7 +407,7 @@ function CoverField({
           required={kind === 'image'}
           extra={kind === 'link' ? '建议使用正方形图片' : undefined}
         >
-          <MediaUpload kind="image" label={kind === 'link' ? '上传封面' : '上传图片'} aria-label={`上传${what}`} />
+          <MediaUpload kind="image" label={kind === 'link' ? '上传封面' : '上传图片'} />
         </Form.Item>
       )}
       {mode === 'url' && (

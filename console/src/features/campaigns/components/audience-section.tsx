@@ -93,7 +93,7 @@ export function AudienceSection({ channels, tags, dryRun }: Props) {
                 rules={[{ type: 'integer', min: 1, max: 3650, message: '请输入 1 到 3650 之间的整数' }]}
                 extra="从未消费的客户也符合"
               >
-                <InputNumber min={1} max={3650} precision={0} addonAfter="天内未消费" placeholder="不限" style={{ width: '100%' }} />
+                <InputNumber min={1} max={3650} precision={0} suffix="天内未消费" placeholder="不限" style={{ width: '100%' }} />
               </Form.Item>
             </Col>
             <Col xs={24} md={8}>

@@ -33,7 +33,7 @@ function RemindButton({ campaign }: { campaign: CampaignView }) {
   return (
     <Tooltip title="即将支持手动提醒。目前系统会在成员超过推送规则中设置的时间仍未发送时自动提醒（每个群发任务 24 小时内最多 3 次）。">
       <span>
-        <Button icon={<BellOutlined />} disabled aria-label="提醒成员发送（即将支持）">
+        <Button icon={<BellOutlined />} disabled>
           提醒成员发送{open ? `（${campaign.funnel?.awaiting_staff ?? 0} 位客户待发送）` : ''}
         </Button>
       </span>
@@ -118,13 +118,13 @@ export function CampaignDetailPage() {
             <Col xs={24} xl={15}>
               <Card title="概况" style={{ height: '100%' }}>
                 <Descriptions
-                  column={{ xs: 1, md: 2 }}
+                  column={{ xs: 1, sm: 1, md: 2, lg: 2, xl: 2, xxl: 2 }}
                   size="small"
                   items={[
                     {
                       key: 'status',
                       label: '状态',
-                      span: 2,
+                      span: 'filled',
                       children: (
                         <Space wrap>
                           <CampaignStatusTag campaign={c} />
@@ -135,10 +135,10 @@ export function CampaignDetailPage() {
                     {
                       key: 'audience',
                       label: '目标客户',
-                      span: 2,
+                      span: 'filled',
                       children: describeAudience(c.audience, { channel: channelName, tag: tagName, staff }),
                     },
-                    { key: 'sender', label: '发送成员', span: 2, children: senderText(c, staff) },
+                    { key: 'sender', label: '发送成员', span: 'filled', children: senderText(c, staff) },
                     { key: 'send_at', label: '发送时间', children: formatTime(c.send_at_ms) },
                     {
                       key: 'deferred',
@@ -152,14 +152,14 @@ export function CampaignDetailPage() {
                     {
                       key: 'progress',
                       label: '筛选进度',
-                      span: 2,
+                      span: 'filled',
                       children: c.progress.resolved
                         ? `已完成：目标 ${c.progress.targeted} 位，排入群发 ${c.progress.queued} 位`
                         : c.status === 'scheduled' || c.status === 'deferred'
                           ? '尚未开始'
                           : `进行中：已检查 ${c.progress.targeted} 位，排入群发 ${c.progress.queued} 位`,
                     },
-                    ...(c.error ? [{ key: 'error', label: '失败原因', span: 2, children: c.error }] : []),
+                    ...(c.error ? [{ key: 'error', label: '失败原因', span: 'filled' as const, children: c.error }] : []),
                   ]}
                 />
               </Card>

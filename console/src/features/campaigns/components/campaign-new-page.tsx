@@ -234,7 +234,7 @@ export function CampaignNewPage() {
                   rules={[{ required: true, type: 'integer', min: 1, max: 90, message: '请输入 1 到 90 之间的整数' }]}
                   extra="客户收到消息后这些天内预约或消费，计为「已预约」。"
                 >
-                  <InputNumber min={1} max={90} precision={0} addonAfter="天" style={{ width: 160 }} />
+                  <InputNumber min={1} max={90} precision={0} suffix="天" style={{ width: 160 }} />
                 </Form.Item>
               </Col>
             </Row>
@@ -283,7 +283,8 @@ export function CampaignNewPage() {
 
           <Flex gap={12} justify="flex-end" wrap>
             <Button onClick={() => void navigate('/dashboard/wework/messages')}>取消</Button>
-            <Button type="primary" htmlType="submit" loading={create.isPending || preview.isPending}>
+            {/* Not a submit button: Enter in a field of this long form must not start the create flow. */}
+            <Button type="primary" onClick={() => form.submit()} loading={create.isPending || preview.isPending}>
               创建推送任务
             </Button>
           </Flex>

@@ -58,7 +58,7 @@ export function DryRunResult({ preview, stale, channels }: Props) {
       </Row>
       <Descriptions
         size="small"
-        column={{ xs: 1, md: 3 }}
+        column={{ xs: 1, sm: 1, md: 3, lg: 3, xl: 3, xxl: 3 }}
         style={{ marginTop: 12 }}
         items={[
           { key: 'senders', label: '发送成员', children: `${preview.senders} 位` },

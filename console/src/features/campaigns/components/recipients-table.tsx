@@ -1,3 +1,4 @@
+import { MinusSquareOutlined, PlusSquareOutlined } from '@ant-design/icons';
 import { Button, Card, Flex, Select, Table, Timeline, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -93,6 +94,17 @@ export function RecipientsTable({
             />
           ),
           rowExpandable: (r) => r.history.length > 0,
+          expandIcon: ({ expanded, onExpand, record, expandable }) =>
+            expandable ? (
+              <Button
+                type="text"
+                size="small"
+                icon={expanded ? <MinusSquareOutlined /> : <PlusSquareOutlined />}
+                aria-label={`${expanded ? '收起' : '展开'}状态记录：${record.external_userid}`}
+                aria-expanded={expanded}
+                onClick={(e) => onExpand(record, e)}
+              />
+            ) : null,
         }}
         locale={{
           emptyText: list.isPending ? ' ' : (
