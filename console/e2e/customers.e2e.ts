@@ -2,7 +2,9 @@
  * 客户, end to end (scenario 1's tail): the clinic has a 小红书 channel and a 「联系我」 of
  * consultant zhangsan for it; a customer scans it (the simulator stands in for them); the
  * customers page shows them with 来源 小红书 and 跟进人 张三 (zhangsan); the drawer edits their
- * tier; the channel filter narrows the list (and lives in the URL).
+ * tier and consent, sends them a direct message (composer preview, then the message history),
+ * adds a corp tag and records a purchase; the channel filter narrows the list (and lives in the
+ * URL, so back restores it). Screenshots at 1280 px and on a 768 px tablet.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +47,7 @@ async function choose(page: Page, label: string, option: string) {
 describe('客户', () => {
   const f = useFixture();
 
-  it('shows a customer who scanned a 小红书 「联系我」, edits their tier and filters by channel', async () => {
+  it('shows a customer who scanned a 小红书 「联系我」; the drawer edits, tags, messages and records them; the channel filter narrows the list', async () => {
     const { server, browser } = f;
     await server.api('/api/config', {
       method: 'PUT',
@@ -58,16 +60,22 @@ describe('客户', () => {
         send_rules: { daily_cap_per_customer: 3, quiet_start: '00:00', quiet_end: '00:00', consent: 'opt_in' },
       },
     });
+    const { page, errors, context } = await newTab(browser);
+    await signIn(page, server.base, server.token, '/dashboard/customers');
+    await page.getByRole('heading', { level: 1, name: '客户' }).waitFor();
+    // Before anyone scans: an empty list that says what to do next.
+    await page.getByText('还没有客户').waitFor();
+    await page.getByRole('button', { name: /创建「联系我」/ }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await axe(page)).toEqual([]);
+
     const way = await server.api<{ config_id: string }>('/api/contact-ways', {
       body: { type: 1, scene: 2, state: 'xiaohongshu', user: ['zhangsan'], remark: '小红书笔记' },
     });
     await server.sim('scan', { config_id: way.config_id, name: '李女士', gender: 2 });
     await server.sim('scan', { userid: 'lisi', state: 'douyin', name: '王先生', gender: 1 });
     await waitForCustomers(server.api.bind(server), 2);
-
-    const { page, errors, context } = await newTab(browser);
-    await signIn(page, server.base, server.token, '/dashboard/customers');
-    await page.getByRole('heading', { level: 1, name: '客户' }).waitFor();
+    await page.getByRole('button', { name: /刷\s?新/ }).click();
 
     // The customer, with the channel by name and the consultant.
     const li = row(page, '李女士');

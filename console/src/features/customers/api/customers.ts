@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { $api, api, type Schemas } from '@/lib/api/client';
 import { errorMessage } from '@/lib/api/errors';
 import { listQuery, type CustomerFilters } from './filters';
@@ -92,6 +92,22 @@ export function useMarkTags(externalUserid: string) {
 
 export function useTagCatalogue() {
   return $api.useQuery('get', '/api/tags', {}, { staleTime: 60_000 });
+}
+
+/** Pulls WeCom's tag catalogue (tags created in WeCom's admin console appear). */
+export function useRefreshTags() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async () => {
+      const { data, error } = await api.GET('/api/tags', { params: { query: { refresh: true } } });
+      if (error) throw new ApiRefusal(error);
+      return data;
+    },
+    onSuccess: (data) => {
+      queryClient.setQueryData(['get', '/api/tags', {}], data);
+      void queryClient.invalidateQueries({ queryKey: ['get', '/api/tags'] });
+    },
+  });
 }
 
 /** The configuration, for the channels' names (`state` → 小红书). */

@@ -1,4 +1,5 @@
-import { Alert, App, Button, Card, Descriptions, Empty, Flex, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import { SyncOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Descriptions, Divider, Empty, Flex, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { errorMessage } from '@/lib/api/errors';
 import { formatUnixSeconds } from '@/lib/format';
@@ -12,7 +13,7 @@ import {
   type CustomerDetail,
   type RelationshipView,
 } from '../api/customer-view';
-import { useMarkTags, useTagCatalogue } from '../api/customers';
+import { useMarkTags, useRefreshTags, useTagCatalogue } from '../api/customers';
 import { useStaffLabel } from '@/components/staff-select';
 import { StatusBadge } from './status-badge';
 
@@ -102,6 +103,7 @@ function RelationshipCard({
 function TagEditor({ externalUserid, relationship }: { externalUserid: string; relationship: RelationshipView }) {
   const { message } = App.useApp();
   const catalogue = useTagCatalogue();
+  const refresh = useRefreshTags();
   const mark = useMarkTags(externalUserid);
   const current = useMemo(() => corpTagIds(relationship), [relationship]);
   const [draft, setDraft] = useState<string[] | null>(null);
@@ -157,9 +159,26 @@ function TagEditor({ externalUserid, relationship }: { externalUserid: string; r
           options={options}
           optionFilterProp="label"
           disabled={ended || mark.isPending}
-          loading={catalogue.isPending}
+          loading={catalogue.isPending || refresh.isPending}
           placeholder="选择企业标签"
           notFoundContent={catalogue.isError ? '标签加载失败' : '没有企业标签，请先在企业微信管理后台创建'}
+          onOpenChange={(open) => {
+            if (open) void catalogue.refetch();
+          }}
+          popupRender={(menu) => (
+            <>
+              {menu}
+              <Divider style={{ margin: '4px 0' }} />
+              <Flex justify="space-between" align="center" gap={8} style={{ padding: '2px 8px 4px' }}>
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {refresh.isError ? `更新失败：${errorMessage(refresh.error)}` : '没有找到标签？'}
+                </Typography.Text>
+                <Button size="small" type="link" icon={<SyncOutlined />} loading={refresh.isPending} onClick={() => refresh.mutate()}>
+                  从企业微信更新标签
+                </Button>
+              </Flex>
+            </>
+          )}
         />
       </Tooltip>
       {mark.isError && (
