@@ -56,7 +56,7 @@ describe('every page', () => {
     const { page, context } = await newTab(f.browser);
     await signIn(page, f.server.base, f.server.token);
     await page.goto(`${f.server.base}/dashboard/nope`);
-    await page.getByText('页面不存在').waitFor();
+    await page.getByText('页面不存在', { exact: true }).waitFor();
     await context.close();
   });
 

@@ -57,6 +57,8 @@ export function AppProvider({ children }: { children: ReactNode }) {
     <ConfigProvider
       locale={zhCN}
       theme={THEME}
+      // No space inserted between two Chinese characters (「登 录」): names stay as written.
+      button={{ autoInsertSpace: false }}
     >
       <AntApp>
         <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
-import { isExpired, loadSession, onSignOut } from '@/lib/session';
+import { isExpired, lastSignOutReason, loadSession, onSignOut } from '@/lib/session';
 
 /** Pages behind sign-in: without a session, /login (which returns here afterwards). */
 export function RequireAuth({ children }: { children: ReactNode }) {
@@ -22,7 +22,10 @@ export function RequireAuth({ children }: { children: ReactNode }) {
 
   const session = loadSession();
   if (!session || (isExpired(session) && !session.refreshToken)) {
-    return <Navigate to={session ? '/login?reason=expired' : '/login'} replace state={{ from: here }} />;
+    // A session that just ended keeps its reason (this may render before the listener's
+    // navigation lands).
+    const reason = session ? 'expired' : lastSignOutReason();
+    return <Navigate to={reason ? `/login?reason=${reason}` : '/login'} replace state={{ from: here }} />;
   }
   return children;
 }

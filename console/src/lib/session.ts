@@ -37,11 +37,20 @@ export function loadSession(): Session | null {
 }
 
 export function saveSession(session: Session): void {
+  lastReason = null;
   window.localStorage.setItem(KEY, JSON.stringify(session));
+}
+
+let lastReason: SignOutReason | null = null;
+
+/** Why the last session ended in this tab (null when none ended). */
+export function lastSignOutReason(): SignOutReason | null {
+  return lastReason;
 }
 
 export function clearSession(reason: SignOutReason): void {
   window.localStorage.removeItem(KEY);
+  lastReason = reason;
   for (const listener of listeners) listener(reason);
 }
 
