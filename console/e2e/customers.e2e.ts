@@ -107,6 +107,13 @@ describe('客户', () => {
     await page.getByText('客户资料已保存').waitFor({ state: 'hidden' });
     await screenshot(page, 'customer-drawer');
 
+    // 同步: the customer re-read from WeCom now (the history gets a line).
+    await drawer.getByRole('button', { name: /同\s?步/ }).click();
+    await page.getByText('同步完成').waitFor();
+    await drawer.getByRole('tab', { name: '动态' }).click();
+    await drawer.getByText('从企业微信同步').waitFor();
+    await drawer.getByText('添加企业客户').waitFor();
+
     // 发送消息: the composer's preview shows the text; the task goes to zhangsan to confirm.
     await drawer.getByRole('button', { name: /发送消息/ }).click();
     const composer = page.locator('.ant-drawer-content').filter({ hasText: '发送消息给' });
