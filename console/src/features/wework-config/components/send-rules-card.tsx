@@ -80,10 +80,22 @@ export function SendRulesCard({ config }: { config: ConfigView }) {
         </Form.Item>
         <Form.Item
           label="免打扰时段（北京时间）"
-          name="quiet"
+          htmlFor="quiet_start"
           extra="落在免打扰时段的推送会顺延到时段结束后发送，不会丢弃。清空表示不设免打扰。"
         >
-          <TimePicker.RangePicker format="HH:mm" minuteStep={5} order={false} allowClear placeholder={['开始', '结束']} />
+          <label htmlFor="quiet_end" className="visually-hidden">
+            免打扰结束时间
+          </label>
+          <Form.Item name="quiet" noStyle>
+            <TimePicker.RangePicker
+              id={{ start: 'quiet_start', end: 'quiet_end' }}
+              format="HH:mm"
+              minuteStep={5}
+              order={false}
+              allowClear
+              placeholder={['开始', '结束']}
+            />
+          </Form.Item>
         </Form.Item>
         <Form.Item
           label="企业微信群发接收上限"
