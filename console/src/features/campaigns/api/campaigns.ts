@@ -19,6 +19,7 @@ export type CustomerFilter = Schemas['CustomerFilter'];
 export type SenderPolicy = Schemas['SenderPolicy'];
 export type SendRules = Schemas['SendRulesView'];
 export type CustomerSummary = Schemas['CustomerSummary'];
+export type RemindResult = Schemas['RemindResult'];
 
 const FINAL: CampaignStatus[] = ['done', 'cancelled', 'failed'];
 
@@ -105,6 +106,14 @@ export function useCancelCampaign() {
       void queryClient.invalidateQueries({ queryKey: campaignKeys.all });
       void queryClient.invalidateQueries({ queryKey: ['get', '/api/campaigns/{id}'] });
     },
+  });
+}
+
+/** 提醒成员发送: WeCom reminds the consultants of unsent tasks now (≤ 3 per task per 24 h). */
+export function useRemindCampaign() {
+  const queryClient = useQueryClient();
+  return $api.useMutation('post', '/api/campaigns/{id}/remind', {
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['get', '/api/campaigns/{id}'] }),
   });
 }
 

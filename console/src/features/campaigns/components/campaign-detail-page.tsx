@@ -1,5 +1,5 @@
 import { BellOutlined, StopOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Descriptions, Result, Row, Skeleton, Space, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Col, Descriptions, Popconfirm, Result, Row, Skeleton, Space, Typography } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { contentSummary, MessagePreview } from '@/components/message-composer';
@@ -10,7 +10,15 @@ import { apiErrorDetail, errorMessage } from '@/lib/api/errors';
 import { formatTime } from '@/lib/format';
 import { CAMPAIGN_KIND } from '@/lib/labels';
 import { describeAudience } from '../api/audience';
-import { isFinal, useCampaign, useCancelCampaign, useSendConfig, useTagCatalogue, type CampaignView } from '../api/campaigns';
+import {
+  isFinal,
+  useCampaign,
+  useCancelCampaign,
+  useRemindCampaign,
+  useSendConfig,
+  useTagCatalogue,
+  type CampaignView,
+} from '../api/campaigns';
 import { campaignStatusHelp, SENDER_POLICY_LABEL } from '../api/labels';
 import { CampaignStatusTag } from './campaign-status';
 import { RecipientsTable } from './recipients-table';
@@ -24,20 +32,36 @@ function senderText(campaign: CampaignView, staff: (userid: string) => string): 
   return SENDER_POLICY_LABEL[policy.type];
 }
 
-/**
- * 提醒成员发送: waits for `POST /api/campaigns/{id}/remind` in the admin API. Meanwhile the
- * tracking schedule reminds consultants by itself (send rules' 「提醒成员发送」).
- */
+/** 提醒成员发送: WeCom reminds the consultants who have not sent their task yet. */
 function RemindButton({ campaign }: { campaign: CampaignView }) {
-  const open = campaign.status === 'tracking' && (campaign.funnel?.awaiting_staff ?? 0) > 0;
+  const { message } = App.useApp();
+  const remind = useRemindCampaign();
+  const awaiting = campaign.funnel?.awaiting_staff ?? 0;
+  const run = () =>
+    remind.mutateAsync({ params: { path: { id: campaign.id } } }).then(
+      (result) => {
+        if (result.reminded === 0) {
+          void message.warning(`${result.at_limit} 个群发任务 24 小时内已提醒 3 次（企业微信的上限），暂时不能再提醒`);
+        } else {
+          void message.success(
+            `已提醒 ${result.reminded} 个群发任务的成员发送${result.at_limit > 0 ? `；另有 ${result.at_limit} 个任务 24 小时内已提醒 3 次` : ''}`,
+          );
+        }
+      },
+      (e: unknown) => void message.error(errorMessage(e)),
+    );
   return (
-    <Tooltip title="即将支持手动提醒。目前系统会在成员超过推送规则中设置的时间仍未发送时自动提醒（每个群发任务 24 小时内最多 3 次）。">
-      <span>
-        <Button icon={<BellOutlined />} disabled>
-          提醒成员发送{open ? `（${campaign.funnel?.awaiting_staff ?? 0} 位客户待发送）` : ''}
-        </Button>
-      </span>
-    </Tooltip>
+    <Popconfirm
+      title="提醒成员发送？"
+      description={`企业微信会提醒尚未确认发送的成员${awaiting > 0 ? `（${awaiting} 位客户待发送）` : ''}；每个群发任务 24 小时内最多提醒 3 次。`}
+      okText="提醒"
+      cancelText="取消"
+      onConfirm={run}
+    >
+      <Button icon={<BellOutlined />} loading={remind.isPending}>
+        提醒成员发送
+      </Button>
+    </Popconfirm>
   );
 }
 
@@ -101,7 +125,7 @@ export function CampaignDetailPage() {
           <Link to="/dashboard/wework/messages">
             <Button>返回推送列表</Button>
           </Link>
-          {c && !isFinal(c.status) && <RemindButton campaign={c} />}
+          {c && (c.status === 'sending' || c.status === 'tracking') && <RemindButton campaign={c} />}
           {c && !isFinal(c.status) && (
             <Button danger icon={<StopOutlined />} onClick={stop} loading={cancel.isPending}>
               停止群发
