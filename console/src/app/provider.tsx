@@ -32,6 +32,7 @@ const THEME: ThemeConfig = {
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
     colorSuccessText: '#237804',
     colorWarningText: '#ad6800',
+    colorError: '#cf1322',
     colorErrorText: '#a8071a',
     colorInfoText: '#003eb3',
     // Tags in preset colours: light background (shade 1) as designed, text one shade darker.
