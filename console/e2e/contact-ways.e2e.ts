@@ -12,25 +12,9 @@ import { useFixture } from './lib/fixture';
 // axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
 import { seriousViolations } from './lib/ops';
 
-/**
- * Serious and critical axe violations of what this page draws. Set aside, as not this page's:
- * the text colours of the theme's preset tags (green #237804, gold #ad6800, cyan #006d75 on their
- * light backgrounds, 4.0–4.2:1 at 12 px; app/provider.tsx), the danger red #ff4d4f of the default
- * theme, and the app shell's brand block (`.app-brand`: aria-label on a div, app/layout).
- */
-const NOT_THIS_PAGE = /foreground color: (#237804|#ad6800|#006d75|#ff4d4f)/i;
-
+/** Serious and critical axe violations of the page (none allowed). */
 async function axe(page: Page) {
-  return (await seriousViolations(page))
-    .map((v) => ({
-      ...v,
-      nodes: v.nodes.filter((n) => {
-        const summary = (n as { summary?: string }).summary ?? '';
-        if (v.id === 'color-contrast' && NOT_THIS_PAGE.test(summary)) return false;
-        return !n.target.includes('.app-brand');
-      }),
-    }))
-    .filter((v) => v.nodes.length > 0);
+  return seriousViolations(page);
 }
 
 interface WayPage {
