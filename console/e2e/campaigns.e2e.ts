@@ -179,7 +179,11 @@ describe('消息推送', () => {
     await page.getByText('创建后立即开始筛选客户并创建群发任务。').waitFor();
     await page.waitForLoadState('networkidle');
     expect(await axe(page)).toEqual([]);
-    await page.getByRole('heading', { level: 1 }).scrollIntoViewIfNeeded();
+    await preview.evaluate((element) => element.closest('.ant-card')?.scrollIntoView({ block: 'start' }));
+    await settled(page);
+    await screenshot(page, 'campaign-new-content');
+    await dryRun.evaluate((element) => element.closest('.ant-card')?.parentElement?.closest('.ant-card')?.scrollIntoView({ block: 'start' }));
+    await settled(page);
     await screenshot(page, 'campaign-new');
 
     await page.getByRole('button', { name: '创建推送任务' }).click();

@@ -26,6 +26,7 @@ import {
 } from './content';
 import { MediaUpload } from './media-upload';
 import { MessagePreview } from './message-preview';
+import './message-composer.css';
 
 type NamePath = (string | number)[];
 
@@ -146,20 +147,20 @@ export function MessageComposer({
   );
 
   if (!preview) return editor;
+  // Side by side when the composer itself is wide enough (a page), stacked in a drawer: a
+  // container query, not the window's breakpoints.
   return (
-    <Row gutter={[24, 16]}>
-      <Col xs={24} lg={14}>
-        {editor}
-      </Col>
-      <Col xs={24} lg={10}>
-        <div style={{ position: 'sticky', top: 16 }}>
+    <div className="mc-layout">
+      <div className="mc-grid">
+        <div style={{ minWidth: 0 }}>{editor}</div>
+        <div className="mc-preview">
           <Typography.Text strong style={{ display: 'block', marginBottom: 8 }}>
             预览（客户在微信中看到的样子）
           </Typography.Text>
           <MessagePreview content={content} senderName={senderName} customerName={customerName} />
         </div>
-      </Col>
-    </Row>
+      </div>
+    </div>
   );
 }
 
