@@ -61,7 +61,8 @@ export async function startServer(options: {
     options.binary,
     ['serve', '--simulate', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--console-dir', options.consoleDist],
     {
-      env: { ...process.env, WEWORK_ADMIN_TOKEN: token, RUST_LOG: 'warn', ...options.extraEnv },
+      // Send results read every 2 s (local default 60 s), so funnels move within a test.
+      env: { ...process.env, WEWORK_ADMIN_TOKEN: token, RUST_LOG: 'warn', WECOM_CRM_TRACKING_SECS: '2', ...options.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
