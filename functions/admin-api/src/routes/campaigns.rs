@@ -630,7 +630,7 @@ pub struct RemindResult {
 /// (at most three times per task per 24 hours).
 #[utoipa::path(post, path = "/api/campaigns/{id}/remind", tag = "campaigns",
     params(("id" = String, Path)),
-    responses((status = 200, body = RemindResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = RemindResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn remind(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,

@@ -53,7 +53,7 @@ fn view(directory: &StaffDirectory, userid: &str, customer_contact: bool) -> Sta
 /// The members with customer contact (live from WeCom), then those known from earlier; names
 /// are asked of WeCom once per member and kept.
 #[utoipa::path(get, path = "/api/staff", tag = "staff",
-    responses((status = 200, body = StaffList), (status = 401, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, body = StaffList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody, description = "WeCom refused (errcode in the body)"), (status = 502, body = ErrorBody)))]
 pub async fn list(State(state): State<AdminState>) -> ApiResult<Json<StaffList>> {
     let follow = state
         .wecom
@@ -111,7 +111,7 @@ pub async fn list(State(state): State<AdminState>) -> ApiResult<Json<StaffList>>
 #[utoipa::path(patch, path = "/api/staff/{userid}", tag = "staff",
     params(("userid" = String, Path, description = "The member's userid")),
     request_body = StaffUpdate,
-    responses((status = 200, body = StaffView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = StaffView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody, description = "WeCom refused (errcode in the body)"), (status = 502, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
