@@ -11,12 +11,12 @@ const { Header, Sider, Content } = Layout;
 function Who() {
   const { data } = $api.useQuery('get', '/api/me', {}, { staleTime: Infinity });
   return (
-    <Space size={4}>
+    <span className="app-user">
       <UserOutlined aria-hidden />
       <Typography.Text ellipsis style={{ maxWidth: 180 }}>
         {data?.id ?? '…'}
       </Typography.Text>
-    </Space>
+    </span>
   );
 }
 

@@ -43,8 +43,8 @@ export function StatisticCards({ view }: { view: Overview }) {
       key: 'tasks',
       title: '待成员确认发送',
       value: view.tasks_awaiting_staff,
-      suffix: '个群发任务',
-      note: '成员在企业微信客户端确认后才会发出',
+      suffix: '个',
+      note: '群发任务：成员在企业微信客户端确认后才会发出',
     },
   ];
   return (
