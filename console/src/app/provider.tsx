@@ -1,5 +1,5 @@
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { App as AntApp, ConfigProvider, type ThemeConfig } from 'antd';
+import { ConfigProvider, type ThemeConfig } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import { useState, type ReactNode } from 'react';
 import '@/lib/format';
@@ -51,7 +51,10 @@ const THEME: ThemeConfig = {
   },
 };
 
-/** Locale (zh_CN, Beijing time), theme, message/notification context and the query cache. */
+/**
+ * Locale (zh_CN, Beijing time), theme and the query cache. The message/notification context
+ * (antd `App`) lives in the signed-in shell, so the login page does not load it.
+ */
 export function AppProvider({ children }: { children: ReactNode }) {
   const [queryClient] = useState(createQueryClient);
   return (
@@ -61,9 +64,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
       // No space inserted between two Chinese characters (「登 录」): names stay as written.
       button={{ autoInsertSpace: false }}
     >
-      <AntApp>
-        <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
-      </AntApp>
+      <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
     </ConfigProvider>
   );
 }

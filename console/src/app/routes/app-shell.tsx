@@ -1,10 +1,13 @@
+import { App as AntApp } from 'antd';
 import { AppLayout } from '../layout/app-layout';
 import { RequireAuth } from '../require-auth';
 
 export function Component() {
   return (
-    <RequireAuth>
-      <AppLayout />
-    </RequireAuth>
+    <AntApp>
+      <RequireAuth>
+        <AppLayout />
+      </RequireAuth>
+    </AntApp>
   );
 }
