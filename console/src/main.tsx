@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { renewIfNeeded } from '@/features/auth';
+// Straight from the module: the feature's index would pull the login page into every page's entry.
+import { renewIfNeeded } from '@/features/auth/api/cognito';
 import { setSessionRenewal } from '@/lib/api/client';
 import { loadRuntimeConfig } from '@/lib/runtime-config';
 import { App } from './app/app';

@@ -2,7 +2,7 @@ import { LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Spin, Typography, type MenuProps } from 'antd';
 import { Suspense, useState } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
-import { logout } from '@/features/auth';
+import { logout } from '@/features/auth/api/logout';
 import { $api } from '@/lib/api/client';
 import { MENU, selectedMenuKey } from './menu';
 
