@@ -201,7 +201,8 @@ describe('消息推送', () => {
     for (let attempt = 0; ; attempt += 1) {
       await page.getByRole('button', { name: '提醒成员发送' }).click();
       await page.locator('.ant-popconfirm').getByRole('button', { name: '提醒' }).click();
-      const answer = page.locator('.ant-message-notice').last();
+      // The remind answer, not an earlier notice still on screen (「推送任务已创建…」).
+      const answer = page.locator('.ant-message-notice', { hasText: /提醒|没有等待成员发送的任务/ }).last();
       await answer.waitFor();
       const text = await answer.innerText();
       if (text.includes('已提醒 2 个群发任务的成员发送')) break;
