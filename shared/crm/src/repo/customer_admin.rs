@@ -267,39 +267,15 @@ impl CustomerAdmin {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<Booking>, CrmError> {
-        let mut out = Vec::new();
-        let mut day = crate::calendar::date(from_ms);
-        let last = crate::calendar::date(to_ms);
-        while day <= last {
-            let key = crate::keys::bookings_gsi_pk(&day.format("%Y-%m-%d").to_string());
-            let items = query_all_items(
-                self.store.as_ref(),
-                Query::partition(IndexName::Gsi3, key).limit(1000),
-            )
-            .await?;
-            for item in &items {
-                let at_ms = if item.sk.starts_with(PURCHASE_PREFIX) {
-                    item.doc::<Purchase>()?.purchased_at_ms
-                } else {
-                    item.doc::<Appointment>()?.created_at_ms
-                };
-                if (from_ms..=to_ms).contains(&at_ms) {
-                    out.push(Booking {
-                        external_userid: item
-                            .pk
-                            .strip_prefix("CUST#")
-                            .unwrap_or_default()
-                            .to_owned(),
-                        at_ms,
-                    });
-                }
-            }
-            match day.succ_opt() {
-                Some(next) => day = next,
-                None => break,
-            }
-        }
-        Ok(out)
+        Ok(self
+            .activity_between(from_ms, to_ms)
+            .await?
+            .into_iter()
+            .map(|a| Booking {
+                external_userid: a.external_userid,
+                at_ms: a.at_ms,
+            })
+            .collect())
     }
 
     /// The customers first added from `from_ms` to `to_ms` (inclusive): one range query of the
