@@ -147,7 +147,7 @@ fn status_filter(status: Option<String>, allowed: &[&str]) -> ApiResult<Option<S
 }
 
 /// The serde name of a status (how it appears in the JSON).
-fn status_name<T: Serialize>(status: &T) -> String {
+pub(crate) fn status_name<T: Serialize>(status: &T) -> String {
     serde_json::to_value(status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

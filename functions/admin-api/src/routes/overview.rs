@@ -10,6 +10,7 @@ use crm::repo::CustomerAdmin;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::campaigns::status_name;
 use super::stats::shanghai_day;
 use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AdminState;
@@ -189,10 +190,7 @@ pub async fn overview(
         let funnel = state.campaigns.funnel(&c.id).await?.unwrap_or_default();
         tasks_awaiting_staff += funnel.total.awaiting_staff;
         campaigns_in_flight.push(CampaignInFlight {
-            status: serde_json::to_value(c.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            status: status_name(&c.status),
             id: c.id,
             name: c.name,
             send_at_ms: c.send_at_ms,
