@@ -7,16 +7,9 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newTab, screenshot, signIn } from './lib/browser';
+import { newTab, screenshot, seriousAccessibilityViolations, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
 import type { Server } from './lib/server';
-// axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
-import { seriousViolations } from './lib/ops';
-
-/** Serious and critical axe violations of the page (none allowed). */
-async function axe(page: Page) {
-  return seriousViolations(page);
-}
 
 /** `MM-DD` of the Beijing day `days` from today. */
 function beijingMonthDay(days: number): string {
@@ -77,7 +70,7 @@ describe('自动化', () => {
     await drawer.getByLabel('优惠券').fill('生日专享 8 折券');
     await drawer.getByRole('textbox', { name: '消息文字' }).fill('{name}，生日快乐！送您{coupon}，有效期至{valid_until}。');
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'automation-drawer');
     await drawer.getByRole('button', { name: /^创\s?建$/ }).click();
     await page.getByText('规则已创建').waitFor();
@@ -88,7 +81,7 @@ describe('自动化', () => {
     await rule.getByText('优惠券：生日专享 8 折券').waitFor();
     expect(await rule.getByRole('switch', { name: '启用「生日祝福」' }).isChecked()).toBe(true);
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'automations');
 
     // Run now, after confirming.
@@ -117,7 +110,7 @@ describe('自动化', () => {
     const link = campaign.getByRole('link', { name: /^生日祝福 \d{4}-\d{2}-\d{2}$/ });
     expect(await link.getAttribute('href')).toMatch(/^\/dashboard\/wework\/messages\/.+/);
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'automation-runs');
 
     // A second run the same day hands nobody over twice.
@@ -145,12 +138,12 @@ describe('自动化', () => {
     const tabletRule = tablet.page.locator('.ant-table-row').filter({ hasText: '生日祝福' });
     await tabletRule.waitFor();
     await tablet.page.waitForLoadState('networkidle');
-    expect(await axe(tablet.page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(tablet.page)).toEqual([]);
     await screenshot(tablet.page, 'automations-tablet');
     await tabletRule.getByRole('button', { name: /运行记录/ }).click();
     await tablet.page.locator('[data-testid^="run-campaign-"]').first().waitFor();
     await tablet.page.waitForLoadState('networkidle');
-    expect(await axe(tablet.page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(tablet.page)).toEqual([]);
     await screenshot(tablet.page, 'automation-runs-tablet');
     expect(tablet.errors).toEqual([]);
     await tablet.context.close();

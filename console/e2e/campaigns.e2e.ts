@@ -11,10 +11,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { beijing } from '@/lib/format';
-import { newTab, screenshot, signIn } from './lib/browser';
+import { newTab, screenshot, seriousAccessibilityViolations, settled, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
-// axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
-import { seriousViolations, settled } from './lib/ops';
 import type { Server } from './lib/server';
 
 const DAY = 86_400_000;
@@ -70,9 +68,6 @@ async function choose(page: Page, label: string, option: string) {
 async function radio(page: Page, text: string) {
   await page.locator('label.ant-radio-button-wrapper').filter({ hasText: text }).click();
 }
-
-/** Serious and critical axe violations of the page (none allowed). */
-const axe = (page: Page) => seriousViolations(page);
 
 describe('消息推送', () => {
   const f = useFixture();
@@ -171,7 +166,7 @@ describe('消息推送', () => {
     await radio(page, '立即发送');
     await page.getByText('创建后立即开始筛选客户并创建群发任务。').waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await preview.evaluate((element) => element.closest('.ant-card')?.scrollIntoView({ block: 'start' }));
     await settled(page);
     await screenshot(page, 'campaign-new-content');
@@ -255,7 +250,7 @@ describe('消息推送', () => {
     expect(reasons).toContain('已不是好友');
     await page.waitForLoadState('networkidle');
     await settled(page);
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await page.getByRole('heading', { level: 1 }).scrollIntoViewIfNeeded();
     await screenshot(page, 'campaign-detail');
     await funnel.evaluate((element) => element.closest('.ant-card')?.scrollIntoView({ block: 'start' }));
@@ -272,7 +267,7 @@ describe('消息推送', () => {
       `/dashboard/wework/messages/${encodeURIComponent(campaignId)}`,
     );
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'campaigns');
 
     // On a 768 px tablet: the create and detail pages, accessible too.
@@ -281,13 +276,13 @@ describe('消息推送', () => {
     await page.getByRole('heading', { level: 1, name: '新建推送任务' }).waitFor();
     await page.getByRole('figure', { name: /消息预览/ }).waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'campaign-new-tablet');
     await page.goto(`${server.base}/dashboard/wework/messages/${encodeURIComponent(campaignId)}`);
     await page.getByTestId('funnel-stats').waitFor();
     await page.waitForLoadState('networkidle');
     await settled(page);
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'campaign-detail-tablet');
 
     expect(errors).toEqual([]);

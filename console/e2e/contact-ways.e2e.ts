@@ -7,15 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newTab, screenshot, signIn } from './lib/browser';
+import { newTab, screenshot, seriousAccessibilityViolations, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
-// axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
-import { seriousViolations } from './lib/ops';
-
-/** Serious and critical axe violations of the page (none allowed). */
-async function axe(page: Page) {
-  return seriousViolations(page);
-}
 
 interface WayPage {
   items: { config_id: string; contact_way: { state: string; user: string[] } }[];
@@ -70,7 +63,7 @@ describe('「联系我」', () => {
     await choose(page, '成员', '张三', '张三');
     await drawer.getByLabel('备注').fill('三八节笔记');
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'contact-way-drawer');
     // The temporary session's options show for a single way (and are left off here).
     await drawer.getByRole('switch', { name: '启用临时会话' }).click();
@@ -101,7 +94,7 @@ describe('「联系我」', () => {
     await image.waitFor();
     await expect.poll(() => image.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'contact-way-qr');
     const [download] = await Promise.all([page.waitForEvent('download'), modal.getByRole('button', { name: '下载 PNG' }).click()]);
     expect(download.suggestedFilename()).toBe('contact-way-xiaohongshu.png');
@@ -133,7 +126,7 @@ describe('「联系我」', () => {
     await page.getByRole('checkbox', { name: '显示已删除' }).check();
     await row(page, '抖音').getByText('已删除', { exact: true }).waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     expect(errors).toEqual([]);
     await context.close();
@@ -143,12 +136,12 @@ describe('「联系我」', () => {
     await signIn(tablet.page, server.base, server.token, '/dashboard/wework/contact-ways');
     await row(tablet.page, '小红书').waitFor();
     await tablet.page.waitForLoadState('networkidle');
-    expect(await axe(tablet.page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(tablet.page)).toEqual([]);
     await screenshot(tablet.page, 'contact-ways-tablet');
     await row(tablet.page, '小红书').getByRole('button', { name: '编辑' }).click();
     const edit = tablet.page.locator('.ant-drawer-content').filter({ hasText: '编辑「联系我」' });
     await edit.getByRole('combobox', { name: '成员' }).waitFor();
-    expect(await axe(tablet.page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(tablet.page)).toEqual([]);
     await screenshot(tablet.page, 'contact-way-drawer-tablet');
     expect(tablet.errors).toEqual([]);
     await tablet.context.close();

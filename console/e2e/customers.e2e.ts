@@ -8,13 +8,8 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newTab, screenshot, signIn } from './lib/browser';
+import { newTab, screenshot, seriousAccessibilityViolations, settled, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
-// axe evaluated through the DevTools protocol: the console's CSP refuses an injected script tag.
-import { seriousViolations, settled } from './lib/ops';
-
-/** axe's serious and critical violations (Ant Design's own theme colours set aside, see lib/ops). */
-const axe = (page: Page) => seriousViolations(page);
 
 interface CustomerPage {
   items: { external_userid: string; name: string }[];
@@ -67,7 +62,7 @@ describe('客户', () => {
     await page.getByText('还没有客户').waitFor();
     await page.getByRole('button', { name: /创建「联系我」/ }).waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     const way = await server.api<{ config_id: string }>('/api/contact-ways', {
       body: { type: 1, scene: 2, state: 'xiaohongshu', user: ['zhangsan'], remark: '小红书笔记' },
@@ -87,7 +82,7 @@ describe('客户', () => {
     expect(await consultant.getAttribute('title')).toBe('成员账号：zhangsan');
     await li.getByText('来源:小红书').waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'customers');
 
     // The drawer: set the tier, see it saved.
@@ -102,7 +97,7 @@ describe('客户', () => {
     await drawer.locator('.ant-drawer-title').getByText('A 级').waitFor();
     await li.locator('td').nth(5).getByText('A 级').waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await axe(page)).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await drawer.locator('.ant-drawer-body').evaluate((body) => body.scrollTo(0, 0));
     await page.getByText('客户资料已保存').waitFor({ state: 'hidden' });
     await screenshot(page, 'customer-drawer');

@@ -5,8 +5,8 @@
  * change the test made. Each tab is checked with axe and photographed.
  */
 import { describe, expect, it } from 'vitest';
-import { newTab, screenshot, signIn } from './lib/browser';
-import { addDeadLetter, seriousViolations, settled } from './lib/ops';
+import { newTab, screenshot, seriousAccessibilityViolations, settled, signIn } from './lib/browser';
+import { addDeadLetter } from './lib/ops';
 import { useFixture } from './lib/fixture';
 
 /** The simulator's app Secret (wecom-sim's demo corp). */
@@ -18,7 +18,7 @@ describe('运维', () => {
   it('finds a failed event, shows it raw, replays it after the fix; replays a dead letter; runs a sync; shows the audit log', async () => {
     const { page, errors, context } = await newTab(f.browser);
     const noSeriousViolations = async (where: string) => {
-      const violations = await seriousViolations(page);
+      const violations = await seriousAccessibilityViolations(page);
       expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
     };
 

@@ -5,9 +5,9 @@
  * message has failed every attempt, and leads to the 运维 page.
  */
 import { describe, expect, it } from 'vitest';
-import { newTab, screenshot, signIn } from './lib/browser';
+import { newTab, screenshot, seriousAccessibilityViolations, settled, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
-import { addDeadLetter, seriousViolations, settled } from './lib/ops';
+import { addDeadLetter } from './lib/ops';
 
 interface LogPage {
   items: { external_userid?: string | null; status: string }[];
@@ -60,7 +60,7 @@ describe('概览', () => {
     expect(await douyin.textContent()).toContain('¥1,280.00');
     expect(await page.getByTestId('dead-letter-alert').count()).toBe(0);
     await page.waitForLoadState('networkidle');
-    const violations = await seriousViolations(page);
+    const violations = await seriousAccessibilityViolations(page);
     expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
     await settled(page);
     await screenshot(page, 'dashboard-overview');

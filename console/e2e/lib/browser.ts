@@ -66,15 +66,23 @@ export interface AxeViolation {
   id: string;
   impact: string | null;
   help: string;
-  nodes: { target: string[] }[];
+  nodes: { target: string[]; summary?: string; failureSummary?: string }[];
 }
 
-/** axe-core's serious and critical violations on the page as it is now. */
-export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
-  // Evaluated through the DevTools protocol: the console's CSP (script-src 'self') refuses an
-  // injected inline script tag, as it should.
-  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+/**
+ * axe-core's serious and critical violations of the page at rest: the mouse moved off any hover
+ * state and every finite animation or transition finished (a sider collapsing at a breakpoint, a
+ * fade-in: mid-way their text has not yet its final contrast). axe is evaluated through the
+ * DevTools protocol: the console's CSP (script-src 'self') refuses an injected inline script
+ * tag, as it should. `skip` leaves out whole rules.
+ */
+export async function seriousAccessibilityViolations(
+  page: Page,
+  options: { skip?: string[] } = {},
+): Promise<AxeViolation[]> {
   await page.mouse.move(0, 0);
+  await settled(page);
+  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(source);
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
@@ -83,10 +91,21 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
       id: v.id,
       impact: v.impact,
       help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target })),
+      nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary ?? '' })),
     }));
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return violations.filter(
+    (v) => (v.impact === 'serious' || v.impact === 'critical') && !(options.skip ?? []).includes(v.id),
+  );
+}
+
+/** Waits until no finite CSS animation or transition runs (a fade-out, a tab's ink bar, a sider collapsing). */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).length === 0,
+    undefined,
+    { timeout: 5_000 },
+  );
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -8,6 +8,9 @@ import { MENU, selectedMenuKey } from './menu';
 
 const { Header, Sider, Content } = Layout;
 
+/** Ant Design's `lg` breakpoint: below it the menu shows icons only. */
+const NARROW = '(max-width: 991.98px)';
+
 function Who() {
   const { data } = $api.useQuery('get', '/api/me', {}, { staleTime: Infinity });
   return (
@@ -22,7 +25,8 @@ function Who() {
 
 export function AppLayout() {
   const location = useLocation();
-  const [collapsed, setCollapsed] = useState(false);
+  // Collapsed from the first paint on a tablet, rather than drawn wide and then animated shut.
+  const [collapsed, setCollapsed] = useState(() => window.matchMedia(NARROW).matches);
   const items: MenuProps['items'] = MENU.map((item) => ({
     key: item.key,
     icon: item.icon,
