@@ -3,9 +3,14 @@
  * serious or critical accessibility violation (axe-core) — at 1280 px and on a 768 px tablet.
  * A screenshot of each is saved under e2e/out/screenshots (README shows a few).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { newTab, screenshot, seriousAccessibilityViolations, signIn } from './lib/browser';
+import { gzipBytesLoaded } from './lib/bytes';
 import { useFixture } from './lib/fixture';
+
+/** The issue's budgets (gzip, cold cache): the first page anyone opens, and the dashboard with its charts. */
+const LOGIN_BUDGET = 200 * 1024;
+const DASHBOARD_BUDGET = 450 * 1024;
 
 const PAGES: { path: string; heading: string; name: string }[] = [
   { path: '/dashboard', heading: '概览', name: 'dashboard' },
@@ -51,6 +56,39 @@ describe('every page', () => {
       await context.close();
     });
   }
+
+  it('a pasted token signs in; an empty or wrong one is refused with the reason', async () => {
+    const { page, errors, context } = await newTab(f.browser);
+    await page.goto(`${f.server.base}/login`);
+    const token = page.getByLabel('访问令牌');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('请输入访问令牌').waitFor();
+    expect(await token.getAttribute('aria-invalid')).toBe('true');
+
+    await token.fill('not-the-token');
+    expect(await page.getByText('请输入访问令牌').count()).toBe(0);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('alert').filter({ hasText: '令牌无效' }).waitFor();
+    expect(page.url()).toContain('/login');
+
+    await token.fill(f.server.token);
+    await page.getByRole('button', { name: '显示' }).click();
+    expect(await token.getAttribute('type')).toBe('text');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL((url) => url.pathname === '/dashboard');
+    await page.getByRole('heading', { level: 1, name: '概览' }).waitFor();
+    // The refused attempt answered 401; the browser logs that as a failed resource, nothing else.
+    expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
+    await context.close();
+  });
+
+  it('the login page and the dashboard with its charts stay within their byte budgets', async () => {
+    const dist = inject('consoleDist');
+    const login = await gzipBytesLoaded(f.browser, f.server, dist, '/login', false);
+    const dashboard = await gzipBytesLoaded(f.browser, f.server, dist, '/dashboard', true);
+    expect(login, `/login loads ${(login / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(LOGIN_BUDGET);
+    expect(dashboard, `/dashboard loads ${(dashboard / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(DASHBOARD_BUDGET);
+  });
 
   it('an unknown address says the page does not exist', async () => {
     const { page, context } = await newTab(f.browser);

@@ -11,13 +11,13 @@
  * BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launch } from '../lib/browser';
+import { gzipBytesLoaded } from '../lib/bytes';
 import { startServer, type Server } from '../lib/server';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
@@ -33,34 +33,6 @@ const PAGES = [
   { path: '/dashboard/automations', heading: '自动化' },
   { path: '/dashboard/ops', heading: '运维' },
 ];
-
-/** gzip bytes of what a page load fetched: assets as their .gz (or gzipped), API answers as sent. */
-async function bytesOf(browser: Browser, server: Server, path: string, signedIn: boolean): Promise<number> {
-  const dist = inject('consoleDist');
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  if (signedIn) await signInQuietly(page, server);
-  const urls: string[] = [];
-  page.on('requestfinished', (request) => urls.push(request.url()));
-  await page.goto(`${server.base}${path}`, { waitUntil: 'networkidle' });
-  let total = 0;
-  for (const url of urls) {
-    const { pathname } = new URL(url);
-    const file = join(dist, pathname === '/' || !pathname.includes('.') ? 'index.html' : pathname);
-    if (pathname.startsWith('/api/') || pathname === '/config.json' || !existsSync(file)) {
-      const response = await context.request.get(url, {
-        headers: { Authorization: `Bearer ${server.token}`, 'Accept-Encoding': 'gzip' },
-      });
-      total += gzipSync(await response.body()).length;
-    } else if (existsSync(`${file}.gz`)) {
-      total += statSync(`${file}.gz`).size;
-    } else {
-      total += gzipSync(readFileSync(file)).length;
-    }
-  }
-  await context.close();
-  return total;
-}
 
 async function signInQuietly(page: Page, server: Server): Promise<void> {
   await page.goto(`${server.base}/login#token=${server.token}`);
@@ -111,12 +83,13 @@ it(`pages on an empty store and on ${CUSTOMERS} customers`, async () => {
 
   const empty = await startServer({ binary, consoleDist });
   const baseline = await timings(browser, empty);
-  const loginBytes = await bytesOf(browser, empty, '/login', false);
-  const dashboardBytes = await bytesOf(browser, empty, '/dashboard', true);
+  const loginBytes = await gzipBytesLoaded(browser, empty, consoleDist, '/login', false);
   await empty.stop();
 
   const full = await startServer({ binary, consoleDist, dataDir: seeded });
   const loaded = await timings(browser, full);
+  // The dashboard as a clinic sees it: charts drawn from the seeded customers.
+  const dashboardBytes = await gzipBytesLoaded(browser, full, consoleDist, '/dashboard', true);
   await full.stop();
   await browser.close();
 

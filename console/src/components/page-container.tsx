@@ -1,4 +1,4 @@
-import { Flex, Typography } from 'antd';
+import { Flex } from 'antd';
 import type { ReactNode } from 'react';
 
 interface Props {
@@ -10,20 +10,18 @@ interface Props {
   children: ReactNode;
 }
 
-/** Every page's frame: one h1 (for screen readers and the e2e run), a line of help, actions. */
+/**
+ * Every page's frame: one h1 (for screen readers and the e2e run), a line of help, actions.
+ * Plain headings, not Ant Design's Typography (which brings its editable text area and copy
+ * button to every page).
+ */
 export function PageContainer({ title, description, extra, children }: Props) {
   return (
     <section className="page">
       <Flex justify="space-between" align="flex-start" wrap gap={12} style={{ marginBottom: 16 }}>
         <div style={{ minWidth: 0 }}>
-          <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-            {title}
-          </Typography.Title>
-          {description && (
-            <Typography.Paragraph type="secondary" style={{ margin: '4px 0 0' }}>
-              {description}
-            </Typography.Paragraph>
-          )}
+          <h1 className="page-title">{title}</h1>
+          {description && <p className="page-description">{description}</p>}
         </div>
         {extra && (
           <Flex gap={8} wrap>

@@ -1,5 +1,5 @@
 import { LogoutOutlined, UserOutlined } from '@ant-design/icons';
-import { Button, Layout, Menu, Space, Spin, Typography, type MenuProps } from 'antd';
+import { Button, Layout, Menu, Space, Spin, type MenuProps } from 'antd';
 import { Suspense, useState } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { logout } from '@/features/auth/api/logout';
@@ -16,9 +16,9 @@ function Who() {
   return (
     <span className="app-user">
       <UserOutlined aria-hidden />
-      <Typography.Text ellipsis style={{ maxWidth: 180 }}>
+      <span className="app-user-name" title={data?.id}>
         {data?.id ?? '…'}
-      </Typography.Text>
+      </span>
     </span>
   );
 }
@@ -55,9 +55,9 @@ export function AppLayout() {
       </Sider>
       <Layout>
         <Header className="app-header">
-          <Typography.Text type="secondary" className="app-clinic">
+          <span className="app-clinic">
             深圳妍美医疗美容门诊部
-          </Typography.Text>
+          </span>
           <Space size="middle">
             <Who />
             <Button icon={<LogoutOutlined />} onClick={logout}>

@@ -1,13 +1,13 @@
-import { App as AntApp } from 'antd';
+import { AntdProvider } from '../antd-provider';
 import { AppLayout } from '../layout/app-layout';
 import { RequireAuth } from '../require-auth';
 
 export function Component() {
   return (
-    <AntApp>
+    <AntdProvider>
       <RequireAuth>
         <AppLayout />
       </RequireAuth>
-    </AntApp>
+    </AntdProvider>
   );
 }

@@ -1,8 +1,8 @@
-import { Alert, Button, Card, Spin } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { runtimeConfig } from '@/lib/runtime-config';
 import { completeSignIn } from '../api/cognito';
+import { LoginScreen, Notice } from './login-screen';
 
 /** `/login/callback`: where Cognito's Hosted UI returns with `?code=…&state=…`. */
 export function LoginCallbackPage() {
@@ -24,21 +24,19 @@ export function LoginCallbackPage() {
   }, [navigate]);
 
   return (
-    <main className="login-screen">
-      <Card className="login-card" variant="borderless">
-        {error ? (
-          <>
-            <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 16 }} />
-            <Button type="primary" block onClick={() => void navigate('/login', { replace: true })}>
-              返回登录
-            </Button>
-          </>
-        ) : (
-          <Spin tip="正在登录…" size="large">
-            <div style={{ height: 120 }} />
-          </Spin>
-        )}
-      </Card>
-    </main>
+    <LoginScreen>
+      {error ? (
+        <>
+          <Notice tone="error">{error}</Notice>
+          <button type="button" className="login-submit" onClick={() => void navigate('/login', { replace: true })}>
+            返回登录
+          </button>
+        </>
+      ) : (
+        <p className="login-progress" role="status">
+          正在登录…
+        </p>
+      )}
+    </LoginScreen>
   );
 }

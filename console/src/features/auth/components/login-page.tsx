@@ -1,18 +1,19 @@
-import { LockOutlined, LoginOutlined } from '@ant-design/icons';
 import { useMutation } from '@tanstack/react-query';
-import { Alert, Button, Card, Form, Input, Typography } from 'antd';
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { api } from '@/lib/api/client';
 import { errorMessage } from '@/lib/api/errors';
 import { runtimeConfig } from '@/lib/runtime-config';
 import { saveSession } from '@/lib/session';
 import { authorizeUrl } from '../api/cognito';
+import { LoginScreen, Notice } from './login-screen';
 
-const REASONS: Record<string, { type: 'warning' | 'info'; text: string }> = {
-  expired: { type: 'warning', text: '登录已过期或令牌已失效，请重新登录。' },
-  logout: { type: 'info', text: '已退出登录。' },
+const REASONS: Record<string, { tone: 'warning' | 'info'; text: string }> = {
+  expired: { tone: 'warning', text: '登录已过期或令牌已失效，请重新登录。' },
+  logout: { tone: 'info', text: '已退出登录。' },
 };
+
+const TOKEN_REQUIRED = '请输入访问令牌';
 
 /** Checks a token against the API; answers the Chinese reason when it is refused. */
 async function checkToken(token: string): Promise<string | null> {
@@ -28,6 +29,11 @@ async function checkToken(token: string): Promise<string | null> {
   }
 }
 
+/**
+ * `/login`. Local mode: the one-click link `serve` prints (`#token=…`) or a pasted token. AWS: the
+ * staff sign in at Cognito's Hosted UI. Plain elements, no Ant Design: the page everyone opens
+ * first loads only React, the router and the API client.
+ */
 export function LoginPage() {
   const config = runtimeConfig();
   const navigate = useNavigate();
@@ -61,42 +67,76 @@ export function LoginPage() {
   }, [config.auth, signIn]);
 
   return (
-    <main className="login-screen">
-      <Card className="login-card" variant="borderless">
-        <Typography.Title level={3} style={{ marginTop: 0 }}>
-          企业微信客户联系 CRM
-        </Typography.Title>
-        <Typography.Paragraph type="secondary">深圳妍美医疗美容门诊部 · 管理后台</Typography.Paragraph>
-        {reason && <Alert type={reason.type} showIcon message={reason.text} style={{ marginBottom: 16 }} />}
-        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} role="alert" />}
-        {config.auth === 'cognito' ? (
-          <Button
-            type="primary"
-            size="large"
-            block
-            icon={<LoginOutlined />}
-            onClick={async () => {
-              window.location.assign(await authorizeUrl(config.cognito, returnTo));
-            }}
-          >
-            使用员工账号登录
-          </Button>
-        ) : (
-          <Form layout="vertical" onFinish={(values: { token: string }) => signIn.mutate(values.token.trim())} requiredMark={false}>
-            <Form.Item
-              label="访问令牌"
-              name="token"
-              extra="打开 wecom-crm serve 启动时打印的登录链接即可自动登录，或在此粘贴令牌。"
-              rules={[{ required: true, whitespace: true, message: '请输入访问令牌' }]}
-            >
-              <Input.Password prefix={<LockOutlined />} autoComplete="off" placeholder="粘贴访问令牌" />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" size="large" block loading={signIn.isPending}>
-              登录
-            </Button>
-          </Form>
-        )}
-      </Card>
-    </main>
+    <LoginScreen>
+      {reason && <Notice tone={reason.tone}>{reason.text}</Notice>}
+      {error && <Notice tone="error">{error}</Notice>}
+      {config.auth === 'cognito' ? (
+        <button
+          type="button"
+          className="login-submit"
+          onClick={async () => {
+            window.location.assign(await authorizeUrl(config.cognito, returnTo));
+          }}
+        >
+          使用员工账号登录
+        </button>
+      ) : (
+        <TokenForm pending={signIn.isPending} onSubmit={(token) => signIn.mutate(token)} />
+      )}
+    </LoginScreen>
+  );
+}
+
+/** The pasted token: required, checked as the user types once they have typed or submitted. */
+function TokenForm({ pending, onSubmit }: { pending: boolean; onSubmit: (token: string) => void }) {
+  const id = useId();
+  const [token, setToken] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [shown, setShown] = useState(false);
+  const invalid = touched && token.trim() === '';
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (token.trim() !== '') onSubmit(token.trim());
+  };
+
+  return (
+    <form className="login-form" onSubmit={submit} noValidate>
+      <label htmlFor={`${id}-token`} className="login-label">
+        访问令牌
+      </label>
+      <div className={invalid ? 'login-input login-input-invalid' : 'login-input'}>
+        <input
+          id={`${id}-token`}
+          name="token"
+          type={shown ? 'text' : 'password'}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="粘贴访问令牌"
+          value={token}
+          aria-invalid={invalid}
+          aria-describedby={invalid ? `${id}-error ${id}-help` : `${id}-help`}
+          onChange={(e) => {
+            setToken(e.target.value);
+            setTouched(true);
+          }}
+        />
+        <button type="button" className="login-reveal" aria-pressed={shown} onClick={() => setShown((v) => !v)}>
+          {shown ? '隐藏' : '显示'}
+        </button>
+      </div>
+      {invalid && (
+        <div id={`${id}-error`} className="login-field-error">
+          {TOKEN_REQUIRED}
+        </div>
+      )}
+      <div id={`${id}-help`} className="login-help">
+        打开 wecom-crm serve 启动时打印的登录链接即可自动登录，或在此粘贴令牌。
+      </div>
+      <button type="submit" className="login-submit" disabled={pending} aria-busy={pending}>
+        {pending ? '正在登录…' : '登录'}
+      </button>
+    </form>
   );
 }

@@ -52,17 +52,8 @@ export function newCustomersByDay(view: Pick<Overview, 'from_ms' | 'days' | 'new
   return { days, series };
 }
 
-/**
- * ECharts' aria component writes its own description over the chart's accessible name; giving it
- * the summary keeps the name what the page says.
- */
-function aria(summary: string) {
-  return { enabled: true, label: { enabled: true, description: summary } };
-}
-
-export function newCustomersOption(data: DaySeries, summary: string): ChartOption {
+export function newCustomersOption(data: DaySeries): ChartOption {
   return {
-    aria: aria(summary),
     color: ['#1668dc', '#13a8a8', '#d4380d', '#7cb305', '#722ed1', '#d48806', '#c41d7f', '#08979c', '#531dab', '#595959'],
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { type: 'scroll', top: 0 },
@@ -93,9 +84,8 @@ export function activeChannels(channels: OverviewChannel[]): OverviewChannel[] {
   return channels.filter((c) => c.new_customers > 0 || c.appointments > 0 || c.purchases > 0 || c.revenue_fen !== 0);
 }
 
-export function appointmentsRevenueOption(channels: OverviewChannel[], summary: string): ChartOption {
+export function appointmentsRevenueOption(channels: OverviewChannel[]): ChartOption {
   return {
-    aria: aria(summary),
     color: ['#1668dc', '#d46b08'],
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { top: 0 },

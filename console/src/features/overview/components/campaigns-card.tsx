@@ -1,7 +1,8 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Button, Card, Progress, Table, Tag, type TableColumnsType } from 'antd';
+import { Button, Card, Progress, Tag } from 'antd';
 import { Link, useNavigate } from 'react-router';
 import { EmptyState } from '@/components/empty-state';
+import { SummaryTable, type SummaryColumn } from '@/components/summary-table';
 import { formatTime } from '@/lib/format';
 import { CAMPAIGN_STATUS, labelOf } from '@/lib/labels';
 import type { CampaignInFlight, Overview } from '../api/overview';
@@ -9,29 +10,28 @@ import type { CampaignInFlight, Overview } from '../api/overview';
 /** Campaigns not finished yet, with their group-send tasks still waiting for consultants. */
 export function CampaignsCard({ view }: { view: Overview }) {
   const navigate = useNavigate();
-  const columns: TableColumnsType<CampaignInFlight> = [
+  const columns: SummaryColumn<CampaignInFlight>[] = [
     {
+      key: 'name',
       title: '推送任务',
-      dataIndex: 'name',
-      ellipsis: true,
-      render: (name: string, c) => <Link to={`/dashboard/wework/messages/${encodeURIComponent(c.id)}`}>{name || c.id}</Link>,
+      render: (c) => <Link to={`/dashboard/wework/messages/${encodeURIComponent(c.id)}`}>{c.name || c.id}</Link>,
     },
     {
+      key: 'status',
       title: '状态',
-      dataIndex: 'status',
       width: 170,
-      render: (status: string) => {
-        const label = labelOf(CAMPAIGN_STATUS, status);
+      render: (c) => {
+        const label = labelOf(CAMPAIGN_STATUS, c.status);
         return <Tag color={label.color}>{label.label}</Tag>;
       },
     },
-    { title: '发送时间', dataIndex: 'send_at_ms', width: 150, render: (ms: number) => formatTime(ms) },
-    { title: '目标客户', dataIndex: 'targeted', width: 90, align: 'right' },
+    { key: 'send_at', title: '发送时间', width: 150, render: (c) => formatTime(c.send_at_ms) },
+    { key: 'targeted', title: '目标客户', width: 90, align: 'right', render: (c) => c.targeted },
     {
-      title: '成员已发送',
       key: 'sent',
+      title: '成员已发送',
       width: 170,
-      render: (_, c) => (
+      render: (c) => (
         <Progress
           percent={c.targeted > 0 ? Math.round((c.sent / c.targeted) * 100) : 0}
           size="small"
@@ -41,11 +41,11 @@ export function CampaignsCard({ view }: { view: Overview }) {
       ),
     },
     {
+      key: 'awaiting',
       title: '待成员确认',
-      dataIndex: 'awaiting_staff',
       width: 100,
       align: 'right',
-      render: (n: number) => (n > 0 ? <Tag color="gold">{n}</Tag> : 0),
+      render: (c) => (c.awaiting_staff > 0 ? <Tag color="gold">{c.awaiting_staff}</Tag> : 0),
     },
   ];
 
@@ -54,25 +54,22 @@ export function CampaignsCard({ view }: { view: Overview }) {
       title="进行中的推送任务"
       extra={<Link to="/dashboard/wework/messages">全部推送任务</Link>}
     >
-      <Table<CampaignInFlight>
-        rowKey="id"
-        size="small"
+      <SummaryTable<CampaignInFlight>
+        caption="进行中的推送任务"
+        rowKey={(c) => c.id}
         columns={columns}
-        dataSource={view.campaigns_in_flight}
-        pagination={false}
-        scroll={{ x: 860 }}
-        locale={{
-          emptyText: (
-            <EmptyState
-              description="没有进行中的推送任务。"
-              action={
-                <Button type="primary" icon={<PlusOutlined />} onClick={() => void navigate('/dashboard/wework/messages/new')}>
-                  新建推送任务
-                </Button>
-              }
-            />
-          ),
-        }}
+        rows={view.campaigns_in_flight}
+        minWidth={860}
+        empty={
+          <EmptyState
+            description="没有进行中的推送任务。"
+            action={
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => void navigate('/dashboard/wework/messages/new')}>
+                新建推送任务
+              </Button>
+            }
+          />
+        }
       />
     </Card>
   );

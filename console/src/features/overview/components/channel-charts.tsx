@@ -1,8 +1,9 @@
-import { Card, Col, Row, Table, Typography, type TableColumnsType } from 'antd';
+import { Card, Col, Row } from 'antd';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { Chart } from '@/components/chart';
 import { EmptyState } from '@/components/empty-state';
+import { SummaryTable, type SummaryColumn } from '@/components/summary-table';
 import { formatFen, formatPercent } from '@/lib/format';
 import {
   activeChannels,
@@ -15,42 +16,44 @@ import {
 } from '../api/charts';
 import type { Overview, OverviewChannel } from '../api/overview';
 
-const CAPTION = { margin: '8px 0 0', fontSize: 12, color: 'rgba(0, 0, 0, 0.65)' } as const;
+const CAPTION = { margin: '8px 0 0' } as const;
 
 /** New customers per day by channel; appointments and revenue by channel; the same numbers as a table. */
 export function ChannelCharts({ view }: { view: Overview }) {
   const perDay = useMemo(() => newCustomersByDay(view), [view]);
   const perDaySummary = newCustomersSummary(view.days, view.new_customers, perDay);
-  const perDayOption = useMemo(() => newCustomersOption(perDay, perDaySummary), [perDay, perDaySummary]);
+  const perDayOption = useMemo(() => newCustomersOption(perDay), [perDay]);
   const shown = useMemo(() => activeChannels(view.channels), [view.channels]);
   const revenueSummary = appointmentsRevenueSummary(view.days, view, shown);
-  const revenueOption = useMemo(() => appointmentsRevenueOption(shown, revenueSummary), [shown, revenueSummary]);
+  const revenueOption = useMemo(() => appointmentsRevenueOption(shown), [shown]);
 
-  const columns: TableColumnsType<OverviewChannel> = [
+  const columns: SummaryColumn<OverviewChannel>[] = [
     {
-      title: '渠道',
       key: 'channel',
-      render: (_, c) => (
+      title: '渠道',
+      render: (c) => (
         <>
           {channelName(c)}
           {c.state && c.label && (
-            <Typography.Text style={{ marginLeft: 6, fontSize: 12, color: 'rgba(0, 0, 0, 0.65)' }}>{c.state}</Typography.Text>
+            <span className="note" style={{ marginLeft: 6 }}>
+              {c.state}
+            </span>
           )}
         </>
       ),
     },
-    { title: '新增客户', dataIndex: 'new_customers', align: 'right', width: 100 },
-    { title: '仍为好友', dataIndex: 'still_connected', align: 'right', width: 100 },
+    { key: 'new', title: '新增客户', align: 'right', width: 100, render: (c) => c.new_customers },
+    { key: 'connected', title: '仍为好友', align: 'right', width: 100, render: (c) => c.still_connected },
     {
-      title: '仍为好友占比',
       key: 'share',
+      title: '仍为好友占比',
       align: 'right',
       width: 120,
-      render: (_, c) => formatPercent(c.still_connected, c.new_customers),
+      render: (c) => formatPercent(c.still_connected, c.new_customers),
     },
-    { title: '预约（次）', dataIndex: 'appointments', align: 'right', width: 100 },
-    { title: '消费（笔）', dataIndex: 'purchases', align: 'right', width: 100 },
-    { title: '消费金额', dataIndex: 'revenue_fen', align: 'right', width: 130, render: (fen: number) => formatFen(fen) },
+    { key: 'appointments', title: '预约（次）', align: 'right', width: 100, render: (c) => c.appointments },
+    { key: 'purchases', title: '消费（笔）', align: 'right', width: 100, render: (c) => c.purchases },
+    { key: 'revenue', title: '消费金额', align: 'right', width: 130, render: (c) => formatFen(c.revenue_fen) },
   ];
 
   return (
@@ -61,9 +64,9 @@ export function ChannelCharts({ view }: { view: Overview }) {
             <>
               <Chart option={perDayOption} label={perDaySummary} height={320} />
               {/* The chart's accessible name says the same; shown for everyone, read once. */}
-              <Typography.Paragraph aria-hidden style={CAPTION} data-testid="new-customers-summary">
+              <p aria-hidden className="note" style={CAPTION} data-testid="new-customers-summary">
                 {perDaySummary}
-              </Typography.Paragraph>
+              </p>
             </>
           ) : (
             <EmptyState
@@ -83,9 +86,9 @@ export function ChannelCharts({ view }: { view: Overview }) {
             <>
               <Chart option={revenueOption} label={revenueSummary} height={320} />
               {/* The chart's accessible name says the same; shown for everyone, read once. */}
-              <Typography.Paragraph aria-hidden style={CAPTION} data-testid="revenue-summary">
+              <p aria-hidden className="note" style={CAPTION} data-testid="revenue-summary">
                 {revenueSummary}
-              </Typography.Paragraph>
+              </p>
             </>
           ) : (
             <EmptyState description={`近 ${view.days} 天没有记录预约或消费。在「客户」页的客户详情中录入预约与消费后会按渠道统计在这里。`} />
@@ -94,39 +97,22 @@ export function ChannelCharts({ view }: { view: Overview }) {
       </Col>
       <Col xs={24}>
         <Card title="渠道效果" size="small">
-          <Table<OverviewChannel>
+          <SummaryTable<OverviewChannel>
+            caption="渠道效果"
             rowKey={(c) => c.state || '(none)'}
-            size="small"
             columns={columns}
-            dataSource={view.channels}
-            pagination={false}
-            scroll={{ x: 760 }}
-            summary={() => (
-              <Table.Summary.Row>
-                <Table.Summary.Cell index={0}>
-                  <strong>合计</strong>
-                </Table.Summary.Cell>
-                <Table.Summary.Cell index={1} align="right">
-                  {view.new_customers}
-                </Table.Summary.Cell>
-                <Table.Summary.Cell index={2} align="right">
-                  {view.still_connected}
-                </Table.Summary.Cell>
-                <Table.Summary.Cell index={3} align="right">
-                  {formatPercent(view.still_connected, view.new_customers)}
-                </Table.Summary.Cell>
-                <Table.Summary.Cell index={4} align="right">
-                  {view.appointments}
-                </Table.Summary.Cell>
-                <Table.Summary.Cell index={5} align="right">
-                  {view.purchases}
-                </Table.Summary.Cell>
-                <Table.Summary.Cell index={6} align="right">
-                  {formatFen(view.revenue_fen)}
-                </Table.Summary.Cell>
-              </Table.Summary.Row>
-            )}
-            locale={{ emptyText: <EmptyState description="还没有配置渠道。在「企业微信配置」页添加渠道与欢迎语。" /> }}
+            rows={view.channels}
+            minWidth={760}
+            footer={[
+              '合计',
+              view.new_customers,
+              view.still_connected,
+              formatPercent(view.still_connected, view.new_customers),
+              view.appointments,
+              view.purchases,
+              formatFen(view.revenue_fen),
+            ]}
+            empty={<EmptyState description="还没有配置渠道。在「企业微信配置」页添加渠道与欢迎语。" />}
           />
         </Card>
       </Col>

@@ -1,4 +1,4 @@
-import { Card, Col, Row, Statistic, Typography } from 'antd';
+import { Card, Col, Row, Statistic } from 'antd';
 import { formatFen, formatPercent } from '@/lib/format';
 import type { Overview } from '../api/overview';
 
@@ -53,7 +53,7 @@ export function StatisticCards({ view }: { view: Overview }) {
         <Col key={card.key} xs={12} md={8} xl={4}>
           <Card size="small" style={{ height: '100%' }}>
             <Statistic title={card.title} value={card.value} suffix={card.suffix} data-testid={`stat-${card.key}`} />
-            <Typography.Text style={{ fontSize: 12, color: 'rgba(0, 0, 0, 0.65)' }}>{card.note}</Typography.Text>
+            <span className="note">{card.note}</span>
           </Card>
         </Col>
       ))}
