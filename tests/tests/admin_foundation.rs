@@ -254,6 +254,26 @@ async fn the_connection_test_explains_wecom_answers_in_chinese() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_untrusted_server_ip_is_named_with_where_to_add_it() {
+    let h = Harness::start(Backend::Embedded).await;
+    // An app created after 2022-06-20, called from an IP outside its 企业可信IP list.
+    h.control(
+        "faults",
+        json!({"path": "gettoken", "errcode": 60020, "times": 1}),
+    )
+    .await;
+    let (status, report) = post(&h, "/api/config/test", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(report["ok"], false, "{report}");
+    let message = report["steps"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("出口 IP 127.0.0.1") && message.contains("企业可信IP 中添加127.0.0.1"),
+        "{message}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_event_log_lists_events_and_replays_one_without_doing_anything_twice() {
     let h = Harness::start(Backend::Embedded).await;
     let scan = h.scan("zhangsan", "douyin").await;

@@ -128,6 +128,9 @@ impl ApiError {
 
 /// What a WeCom failure means, for clinic staff.
 pub fn explain_wecom(e: &WeComError) -> String {
+    if e.errcode() == Some(60020) {
+        return untrusted_ip(e.errmsg().unwrap_or_default());
+    }
     let text = match e.errcode() {
         Some(40001) => "Secret 错误或已被重置，请在企业微信管理后台核对应用的 Secret",
         Some(40013) => "企业 ID（CorpID）无效，请核对",
@@ -135,7 +138,6 @@ pub fn explain_wecom(e: &WeComError) -> String {
         Some(48002) => {
             "该应用没有客户联系接口权限：请在企业微信管理后台「客户联系 → API → 可调用接口的应用」中添加本应用"
         }
-        Some(60020) => "服务器 IP 不在企业微信应用的可信 IP 列表中，请在应用设置中添加",
         Some(60011) => "成员不在应用的可见范围内，请调整应用的可见范围",
         Some(40096) => "客户 ID 无效，或该客户的跟进成员不在应用可见范围内",
         Some(84061) => "该成员与客户不是好友关系（已删除或尚未通过验证）",
@@ -159,6 +161,26 @@ pub fn explain_wecom(e: &WeComError) -> String {
         (Some(code), _) => format!("{text}（错误码 {code}）"),
         _ => text.to_owned(),
     }
+}
+
+/// 60020: the app was created after 2022-06-20 and this server's egress IP is not among its
+/// 企业可信IP. WeCom's errmsg names the caller's IP (`…, from ip: 1.2.3.4, …`): say which IP to
+/// add, and where.
+fn untrusted_ip(errmsg: &str) -> String {
+    let ip = errmsg
+        .split("from ip:")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .map(str::trim)
+        .filter(|ip| !ip.is_empty() && ip.len() <= 45);
+    let which = ip.map_or_else(
+        || "本服务器的出口 IP".to_owned(),
+        |ip| format!("本服务器的出口 IP {ip} "),
+    );
+    format!(
+        "{which}不在企业微信应用的「企业可信IP」中：请在企业微信管理后台 → 应用管理 → 本应用 → 企业可信IP 中添加{}（须先为应用设置接收消息服务器 URL 或可信域名）（错误码 60020）",
+        ip.unwrap_or("该 IP")
+    )
 }
 
 impl From<CrmError> for ApiError {

@@ -39,6 +39,7 @@ use wecom_sim::{SimConfig, Simulator};
 pub const CALLBACK_PATH: &str = "/api/wework/callback";
 
 pub mod console;
+pub mod exposure;
 pub mod seed;
 
 /// The ports the app runs on.
@@ -133,6 +134,10 @@ pub struct AppOptions {
     pub send_backoff: Backoff,
     /// The built web console, served at `/`.
     pub console_dir: std::path::PathBuf,
+    /// Where WeCom and customers reach this server (behind a TLS reverse proxy on the clinic's
+    /// ICP-filed domain, e.g. `https://crm.clinic.example`): the callback URL and tracked links
+    /// use it. `None`: the listener's own URL.
+    pub public_url: Option<String>,
 }
 
 impl AppOptions {
@@ -159,6 +164,7 @@ impl AppOptions {
             schedule_tick: std::time::Duration::from_secs(1),
             send_backoff: Backoff::default(),
             console_dir: std::path::PathBuf::from("console/dist"),
+            public_url: None,
         }
     }
 }
@@ -177,6 +183,8 @@ pub enum AppError {
 pub struct RunningApp {
     pub addr: SocketAddr,
     pub base_url: String,
+    /// The public URL when one is set, else `base_url`.
+    pub public_base: String,
     pub sim: Option<Simulator>,
     pub config: CorpConfig,
     pub admin_token: String,
@@ -188,7 +196,7 @@ pub struct RunningApp {
 
 impl RunningApp {
     pub fn callback_url(&self) -> String {
-        format!("{}{CALLBACK_PATH}", self.base_url)
+        format!("{}{CALLBACK_PATH}", self.public_base)
     }
 
     /// Stops the listener and the workers and waits for them.
@@ -213,6 +221,11 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         .local_addr()
         .map_err(|e| AppError::Listen(options.listen, e))?;
     let base_url = format!("http://{addr}");
+    let public_base = options
+        .public_url
+        .as_deref()
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| base_url.clone());
 
     let configs = ConfigRepo::new(adapters.store.clone());
     let mut seed = options.config_seed.clone();
@@ -285,7 +298,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     ));
     let mut campaign_settings = options.campaigns.clone();
     if campaign_settings.link_base.is_empty() {
-        campaign_settings.link_base.clone_from(&base_url);
+        campaign_settings.link_base.clone_from(&public_base);
     }
     let campaigns = Arc::new(Campaigns {
         store: adapters.store.clone(),
@@ -311,7 +324,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             sync: sync.clone(),
             campaigns: (*campaigns).clone(),
             dead_letters: Arc::new(adapters.dead_letters.clone()),
-            callback_url: Some(format!("{base_url}{CALLBACK_PATH}")),
+            callback_url: Some(format!("{public_base}{CALLBACK_PATH}")),
         },
         AuthMode::Bearer(options.admin_token.clone().into()),
     );
@@ -440,6 +453,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     Ok(RunningApp {
         addr,
         base_url,
+        public_base,
         sim,
         config,
         admin_token: options.admin_token,

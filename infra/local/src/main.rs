@@ -3,6 +3,7 @@
 //! ```text
 //! wecom-crm serve [--listen 127.0.0.1:3000] [--data-dir ./data] [--simulate] [--console-dir console/dist]
 //! wecom-crm seed --customers 100000 [--data-dir ./data] [--force]
+//! wecom-crm backup --to /backups/wecom-crm-2026-12-06.db [--data-dir ./data]
 //! ```
 
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use ports::{Clock, SystemClock};
 use store_embedded::EmbeddedDb;
-use wecom_crm::{Adapters, AppOptions};
+use wecom_crm::{Adapters, AppOptions, exposure};
 
 #[derive(Parser)]
 #[command(name = "wecom-crm", about = "WeCom customer-contact CRM (local mode)")]
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Run every function in one process.
     Serve {
+        /// Beyond loopback (a clinic's own server) `serve` needs WEWORK_ADMIN_TOKEN and refuses
+        /// --simulate.
         #[arg(long, default_value = "127.0.0.1:3000")]
         listen: SocketAddr,
         /// Where the embedded database lives.
@@ -42,6 +45,10 @@ enum Command {
         /// How often campaigns' send results are read from WeCom (AWS: every 15 minutes).
         #[arg(long, env = "WECOM_CRM_TRACKING_SECS", default_value_t = 60)]
         tracking_secs: u64,
+        /// Where WeCom and customers reach this server, e.g. https://crm.clinic.example (a TLS
+        /// reverse proxy on the clinic's ICP-filed domain): the callback URL and tracked links.
+        #[arg(long, env = "WECOM_CRM_PUBLIC_URL", value_parser = public_url)]
+        public_url: Option<String>,
     },
     /// Fill a data directory with generated customers (to try the console at a clinic's size),
     /// consultants of the simulator's demo corp (zhangsan, lisi, wangwu).
@@ -55,7 +62,19 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Copy the database into a new file, consistently, while `serve` keeps running (restore:
+    /// stop `serve`, put the copy in place as <data-dir>/wecom-crm.db, start it).
+    Backup {
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// The new file (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
+
+/// The database file inside a data directory.
+const DB_FILE: &str = "wecom-crm.db";
 
 /// Customers `seed` writes per batch (and reports progress after).
 const SEED_BATCH: usize = 10_000;
@@ -70,7 +89,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let (listen, data_dir, simulate, workers, console_dir, tracking_secs) =
+    let (listen, data_dir, simulate, workers, console_dir, tracking_secs, public_url) =
         match Cli::parse().command {
             Command::Serve {
                 listen,
@@ -79,6 +98,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 workers,
                 console_dir,
                 tracking_secs,
+                public_url,
             } => (
                 listen,
                 data_dir,
@@ -86,22 +106,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 workers,
                 console_dir,
                 tracking_secs,
+                public_url,
             ),
             Command::Seed {
                 data_dir,
                 customers,
                 force,
             } => return seed(&data_dir, customers, force).await,
+            Command::Backup { data_dir, to } => return backup(&data_dir, &to),
         };
 
-    std::fs::create_dir_all(&data_dir)?;
+    let token_from_env = std::env::var("WEWORK_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if let Err(refused) = exposure::check(
+        listen,
+        public_url.as_deref(),
+        simulate,
+        token_from_env.as_deref(),
+    ) {
+        eprintln!("{refused}");
+        std::process::exit(2);
+    }
+    let exposed = exposure::is_exposed(listen, public_url.as_deref());
+    exposure::secure_data_dir(&data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let db = EmbeddedDb::open(&data_dir.join("wecom-crm.db"))?;
+    let db = EmbeddedDb::open(&data_dir.join(DB_FILE))?;
     let adapters = Adapters::embedded(db, MAX_RECEIVES, clock);
     let mut options = AppOptions::new(listen);
     options.workers = workers;
     options.console_dir.clone_from(&console_dir);
     options.tracking_every = Some(std::time::Duration::from_secs(tracking_secs.max(1)));
+    options.public_url = public_url;
     if simulate {
         options.simulate = Some(wecom_sim::SimConfig::demo());
     }
@@ -112,16 +148,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\n企业微信客户联系 CRM 已启动（本地模式）: {}\n",
         app.base_url
     ));
-    if wecom_crm::console::ConsoleFiles::new(&console_dir).is_built() {
+    // The operator's own token (always, off loopback) is not printed: the output may land in
+    // journald. A token generated for this run is, with the one-click login link.
+    let print_token = token_from_env.is_none() && !exposed;
+    let shown_token = if !print_token {
+        "$WEWORK_ADMIN_TOKEN".to_owned()
+    } else {
+        app.admin_token.clone()
+    };
+    if !wecom_crm::console::ConsoleFiles::new(&console_dir).is_built() {
+        out.push_str(&format!(
+            "  管理后台未构建 / console not built ({}): cd console && npm ci && npm run build\n",
+            console_dir.display()
+        ));
+    } else if !print_token {
+        out.push_str(&format!(
+            "  管理后台 / console:      {}/login （粘贴 WEWORK_ADMIN_TOKEN 登录 / sign in with WEWORK_ADMIN_TOKEN）\n",
+            app.base_url
+        ));
+    } else {
         // The token travels in the fragment: browsers never send it to a server or a log.
         out.push_str(&format!(
             "  管理后台 / console:      {}/login#token={}\n",
             app.base_url, app.admin_token
-        ));
-    } else {
-        out.push_str(&format!(
-            "  管理后台未构建 / console not built ({}): cd console && npm ci && npm run build\n",
-            console_dir.display()
         ));
     }
     out.push_str(&format!(
@@ -133,8 +182,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data_dir.display()
     ));
     out.push_str(&format!(
-        "  管理接口 / admin API:    {}/api  (Authorization: Bearer {})\n",
-        app.base_url, app.admin_token
+        "  管理接口 / admin API:    {}/api  (Authorization: Bearer {shown_token})\n",
+        app.base_url
     ));
     if app.sim.is_some() {
         out.push_str(
@@ -163,8 +212,8 @@ async fn seed(
     force: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use crm::repo::{CustomerAdmin, IndexSource};
-    std::fs::create_dir_all(data_dir)?;
-    let db = EmbeddedDb::open(&data_dir.join("wecom-crm.db"))?;
+    exposure::secure_data_dir(data_dir)?;
+    let db = EmbeddedDb::open(&data_dir.join(DB_FILE))?;
     let store: Arc<dyn ports::ItemStore> = Arc::new(store_embedded::SqliteStore::new(db));
     let (existing, _) = CustomerAdmin::new(store.clone())
         .walk(&IndexSource::AllCustomers, true, None, 1)
@@ -191,4 +240,43 @@ async fn seed(
         );
     }
     Ok(())
+}
+
+/// `wecom-crm backup`: the data directory's database into a new file, while `serve` runs.
+fn backup(
+    data_dir: &std::path::Path,
+    to: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let started = std::time::Instant::now();
+    match store_embedded::backup(&data_dir.join(DB_FILE), to) {
+        Ok(bytes) => {
+            eprintln!(
+                "备份完成 / backed up: {} ({:.1} MB, {:.1} s)",
+                to.display(),
+                bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("备份失败 / backup failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `--public-url`: an absolute http(s) URL without a path, query or fragment.
+fn public_url(value: &str) -> Result<String, String> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("需要以 https:// 开头的地址 / must start with https://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err(
+            "只写协议与域名（可带端口），例如 https://crm.clinic.example / scheme and host only"
+                .into(),
+        );
+    }
+    Ok(trimmed.to_owned())
 }

@@ -105,6 +105,7 @@ pub(crate) fn base_errmsg(code: i64) -> &'static str {
         45033 => "api concurrent out of limit",
         48002 => "api forbidden",
         60011 => "no privilege to access/modify contact/party/agent",
+        60020 => "not allow to access from your ip",
         60111 => "userid not found",
         81011 => "no privilege to modify tag",
         81013 => "user & party & tag all invalid",

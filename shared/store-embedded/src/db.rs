@@ -219,6 +219,42 @@ impl Drop for EmbeddedDb {
     }
 }
 
+/// Copies the database file at `src` into a new file `dest`, consistently, while other
+/// processes (a running `serve`) keep reading and writing it: SQLite's `VACUUM INTO`, in one
+/// read transaction, so the copy is the database as of one commit, compacted. `dest` must not
+/// exist; it is readable by its owner only. Answers the copy's size in bytes.
+pub fn backup(src: &Path, dest: &Path) -> Result<u64, StoreError> {
+    if !src.is_file() {
+        return Err(StoreError::Unavailable(format!(
+            "no database at {}",
+            src.display()
+        )));
+    }
+    if dest.exists() {
+        return Err(StoreError::Unavailable(format!(
+            "{} exists already; back up into a new file",
+            dest.display()
+        )));
+    }
+    let conn = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| open_error(src, &e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    let target = dest.to_str().ok_or_else(|| {
+        StoreError::Unavailable(format!("{} is not a UTF-8 path", dest.display()))
+    })?;
+    conn.execute("VACUUM INTO ?1", [target])
+        .map_err(sql_error)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dest.display())))?;
+    }
+    std::fs::metadata(dest)
+        .map(|m| m.len())
+        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dest.display())))
+}
+
 fn open_error(path: &Path, e: &rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
 }

@@ -28,7 +28,7 @@ mod scheduler;
 mod schema;
 mod store;
 
-pub use db::EmbeddedDb;
+pub use db::{EmbeddedDb, backup};
 pub use queue::{EmbeddedQueue, MAX_BODY_BYTES, MAX_DELAY_SECS, MAX_VISIBILITY_SECS};
 pub use scheduler::{EmbeddedScheduler, SCHEDULE_PK_PREFIX, SCHEDULE_SK, SCHEDULES_GSI1_PK};
 pub use schema::SCHEMA_VERSION;

@@ -456,3 +456,89 @@ fn opening_outside_a_runtime_creates_the_directory_and_drops_cleanly() {
     let db = EmbeddedDb::open(&path).expect("reopen");
     drop(db);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_writes_stream_in_is_one_consistent_copy() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("crm.db");
+    let db = EmbeddedDb::open(&path).expect("open");
+    let store = Arc::new(SqliteStore::new(db.clone()));
+    store
+        .batch_put(
+            (0..500)
+                .map(|i| item("before", &format!("{i:04}"), i))
+                .collect(),
+        )
+        .await
+        .expect("batch_put");
+    let events = EmbeddedQueue::new(db.clone(), "events", 5);
+    events
+        .send_batch(vec![OutgoingMessage::now("pending")])
+        .await
+        .expect("send");
+
+    // Writers keep going while the copy is taken, each batch in one transaction.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for batch in 0..50_u64 {
+                store
+                    .batch_put(
+                        (0..10)
+                            .map(|i| item(&format!("during#{batch}"), &format!("{i}"), i))
+                            .collect(),
+                    )
+                    .await
+                    .expect("batch_put");
+            }
+        })
+    };
+    let copy = dir.path().join("backup.db");
+    let (src, dest) = (path.clone(), copy.clone());
+    let bytes = tokio::task::spawn_blocking(move || store_embedded::backup(&src, &dest))
+        .await
+        .expect("join")
+        .expect("backup");
+    writer.await.expect("writer");
+    assert!(bytes > 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copy).expect("copy").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the copy holds customer data");
+    }
+
+    let restored = EmbeddedDb::open(&copy).expect("open the copy");
+    let restored_store = SqliteStore::new(restored.clone());
+    let before = restored_store
+        .query(Query::partition(IndexName::Primary, "before").limit(1000))
+        .await
+        .expect("query");
+    assert_eq!(
+        before.items.len(),
+        500,
+        "everything written before the backup"
+    );
+    // Every batch written during the copy is there whole or not at all.
+    for batch in 0..50 {
+        let got = restored_store
+            .query(Query::partition(IndexName::Primary, format!("during#{batch}")).limit(100))
+            .await
+            .expect("query");
+        assert!(
+            got.items.is_empty() || got.items.len() == 10,
+            "batch {batch} torn: {} of 10",
+            got.items.len()
+        );
+    }
+    let queue = EmbeddedQueue::new(restored, "events", 5);
+    let pending = queue.receive(10, 30, 0).await.expect("receive");
+    assert_eq!(pending.len(), 1, "queued messages are in the copy too");
+
+    // A second backup never overwrites a file.
+    let again = store_embedded::backup(&path, &copy).expect_err("dest exists");
+    assert!(again.to_string().contains("exists already"), "{again}");
+    let missing = store_embedded::backup(&dir.path().join("nope.db"), &dir.path().join("x.db"))
+        .expect_err("no source");
+    assert!(missing.to_string().contains("no database"), "{missing}");
+}
