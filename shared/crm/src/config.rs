@@ -148,6 +148,19 @@ pub struct ResolvedChannel {
 }
 
 impl CorpConfig {
+    /// Whether it has the credentials every function needs between them: corp id, Secret,
+    /// Token and EncodingAESKey.
+    pub fn has_credentials(&self) -> bool {
+        [
+            &self.corp_id,
+            &self.corp_secret,
+            &self.token,
+            &self.encoding_aes_key,
+        ]
+        .iter()
+        .all(|v| !v.trim().is_empty())
+    }
+
     /// The channel for a `state`. Unknown non-empty states still get a tag (`来源:<state>`) so
     /// that no channel goes unmeasured; an empty state (no 「联系我」) gets no channel tag.
     pub fn channel(&self, state: &str) -> Option<ResolvedChannel> {
