@@ -58,7 +58,7 @@ export function AppLayout() {
           <span className="app-clinic">
             深圳妍美医疗美容门诊部
           </span>
-          <Space size="middle">
+          <Space size="middle" className="app-header-actions">
             <Who />
             <Button icon={<LogoutOutlined />} onClick={logout}>
               退出登录
