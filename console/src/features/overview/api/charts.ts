@@ -59,7 +59,8 @@ export function newCustomersOption(data: DaySeries): ChartOption {
     legend: { type: 'scroll', top: 0 },
     grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: data.days.map((d) => d.slice(5)) },
-    yAxis: { type: 'value', minInterval: 1, name: '新增客户（位）' },
+    // Axis names start at the axis and run inwards: centred on it, the left one was cut off.
+    yAxis: { type: 'value', minInterval: 1, name: '新增客户（位）', nameTextStyle: { align: 'left' } },
     series: data.series.map((s) => ({
       name: s.name,
       tooltip: { valueFormatter: (v: unknown) => `${Number(v)} 位` },
@@ -92,8 +93,8 @@ export function appointmentsRevenueOption(channels: OverviewChannel[]): ChartOpt
     grid: { left: 8, right: 8, top: 48, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: channels.map(channelName), axisLabel: { interval: 0, rotate: channels.length > 6 ? 30 : 0 } },
     yAxis: [
-      { type: 'value', name: '预约（次）', minInterval: 1 },
-      { type: 'value', name: '消费金额（元）', splitLine: { show: false } },
+      { type: 'value', name: '预约（次）', minInterval: 1, nameTextStyle: { align: 'left' } },
+      { type: 'value', name: '消费金额（元）', splitLine: { show: false }, nameTextStyle: { align: 'right' } },
     ],
     series: [
       {
