@@ -25,31 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every function in one process.
-    Serve {
-        /// Beyond loopback (a clinic's own server) `serve` needs WEWORK_ADMIN_TOKEN and refuses
-        /// --simulate.
-        #[arg(long, default_value = "127.0.0.1:3000")]
-        listen: SocketAddr,
-        /// Where the embedded database lives.
-        #[arg(long, default_value = "./data")]
-        data_dir: PathBuf,
-        /// Also run the WeCom simulator on the same listener and talk to it instead of WeCom.
-        #[arg(long)]
-        simulate: bool,
-        /// Event workers.
-        #[arg(long, default_value_t = 2)]
-        workers: usize,
-        /// The built web console, served at `/` (`cd console && npm ci && npm run build`).
-        #[arg(long, env = "WECOM_CRM_CONSOLE_DIR", default_value = "console/dist")]
-        console_dir: PathBuf,
-        /// How often campaigns' send results are read from WeCom (AWS: every 15 minutes).
-        #[arg(long, env = "WECOM_CRM_TRACKING_SECS", default_value_t = 60)]
-        tracking_secs: u64,
-        /// Where WeCom and customers reach this server, e.g. https://crm.clinic.example (a TLS
-        /// reverse proxy on the clinic's ICP-filed domain): the callback URL and tracked links.
-        #[arg(long, env = "WECOM_CRM_PUBLIC_URL", value_parser = public_url)]
-        public_url: Option<String>,
-    },
+    Serve(ServeArgs),
     /// Fill a data directory with generated customers (to try the console at a clinic's size),
     /// consultants of the simulator's demo corp (zhangsan, lisi, wangwu).
     Seed {
@@ -73,6 +49,33 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Beyond loopback (a clinic's own server) `serve` needs WEWORK_ADMIN_TOKEN and refuses
+    /// --simulate.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Where the embedded database lives.
+    #[arg(long, default_value = "./data")]
+    data_dir: PathBuf,
+    /// Also run the WeCom simulator on the same listener and talk to it instead of WeCom.
+    #[arg(long)]
+    simulate: bool,
+    /// Event workers.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// The built web console, served at `/` (`cd console && npm ci && npm run build`).
+    #[arg(long, env = "WECOM_CRM_CONSOLE_DIR", default_value = "console/dist")]
+    console_dir: PathBuf,
+    /// How often campaigns' send results are read from WeCom (AWS: every 15 minutes).
+    #[arg(long, env = "WECOM_CRM_TRACKING_SECS", default_value_t = 60)]
+    tracking_secs: u64,
+    /// Where WeCom and customers reach this server, e.g. https://crm.clinic.example (a TLS
+    /// reverse proxy on the clinic's ICP-filed domain): the callback URL and tracked links.
+    #[arg(long, env = "WECOM_CRM_PUBLIC_URL", value_parser = public_url)]
+    public_url: Option<String>,
+}
+
 /// The database file inside a data directory.
 const DB_FILE: &str = "wecom-crm.db";
 
@@ -89,33 +92,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let (listen, data_dir, simulate, workers, console_dir, tracking_secs, public_url) =
-        match Cli::parse().command {
-            Command::Serve {
-                listen,
-                data_dir,
-                simulate,
-                workers,
-                console_dir,
-                tracking_secs,
-                public_url,
-            } => (
-                listen,
-                data_dir,
-                simulate,
-                workers,
-                console_dir,
-                tracking_secs,
-                public_url,
-            ),
-            Command::Seed {
-                data_dir,
-                customers,
-                force,
-            } => return seed(&data_dir, customers, force).await,
-            Command::Backup { data_dir, to } => return backup(&data_dir, &to),
-        };
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Seed {
+            data_dir,
+            customers,
+            force,
+        } => seed(&data_dir, customers, force).await,
+        Command::Backup { data_dir, to } => backup(&data_dir, &to),
+    }
+}
 
+/// `wecom-crm serve`: every function in one process, until Ctrl-C.
+async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let ServeArgs {
+        listen,
+        data_dir,
+        simulate,
+        workers,
+        console_dir,
+        tracking_secs,
+        public_url,
+    } = args;
     let token_from_env = std::env::var("WEWORK_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty());
