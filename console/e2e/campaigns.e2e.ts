@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { beijing } from '@/lib/format';
 import { newTab, screenshot, seriousAccessibilityViolations, settled, signIn } from './lib/browser';
+import { CHANNELS } from './lib/channels';
 import { useFixture } from './lib/fixture';
 import type { Server } from './lib/server';
 
@@ -79,10 +80,7 @@ describe('消息推送', () => {
     await server.api('/api/config', {
       method: 'PUT',
       body: {
-        channels: {
-          xiaohongshu: { label: '小红书', tag_group: '来源渠道', tag_name: '来源:小红书' },
-          douyin: { label: '抖音', tag_group: '来源渠道', tag_name: '来源:抖音' },
-        },
+        channels: CHANNELS,
         send_rules: {
           daily_cap_per_customer: 3,
           quiet_start: now.add(2, 'hour').format('HH:00'),

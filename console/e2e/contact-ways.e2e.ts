@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newTab, screenshot, seriousAccessibilityViolations, signIn } from './lib/browser';
+import { CHANNELS } from './lib/channels';
 import { useFixture } from './lib/fixture';
 
 interface WayPage {
@@ -40,10 +41,7 @@ describe('「联系我」', () => {
     await server.api('/api/config', {
       method: 'PUT',
       body: {
-        channels: {
-          xiaohongshu: { label: '小红书', tag_group: '来源渠道', tag_name: '来源:小红书' },
-          douyin: { label: '抖音', tag_group: '来源渠道', tag_name: '来源:抖音' },
-        },
+        channels: CHANNELS,
       },
     });
     // The one to delete later: a multi-member 抖音 way made through the API.

@@ -9,6 +9,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newTab, screenshot, seriousAccessibilityViolations, settled, signIn } from './lib/browser';
+import { CHANNELS } from './lib/channels';
 import { useFixture } from './lib/fixture';
 
 interface CustomerPage {
@@ -47,10 +48,7 @@ describe('客户', () => {
     await server.api('/api/config', {
       method: 'PUT',
       body: {
-        channels: {
-          xiaohongshu: { label: '小红书', tag_group: '来源渠道', tag_name: '来源:小红书' },
-          douyin: { label: '抖音', tag_group: '来源渠道', tag_name: '来源:抖音' },
-        },
+        channels: CHANNELS,
         // No quiet hours, so the direct message goes out whatever the time of the run.
         send_rules: { daily_cap_per_customer: 3, quiet_start: '00:00', quiet_end: '00:00', consent: 'opt_in' },
       },
