@@ -32,7 +32,7 @@ async fn main() -> Result<(), Error> {
         clock: aws.clock.clone(),
         ids: Arc::new(RandomIds),
         wecom,
-        wecom_base_url: aws.env.wecom_base_url.clone(),
+        wecom_endpoint: aws.env.wecom.clone(),
         config_seed: aws.seed.clone(),
         callback_log_retention_days: aws.env.callback_log_retention_days,
         http: reqwest::Client::new(),

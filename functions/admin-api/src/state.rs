@@ -18,7 +18,7 @@ pub struct AdminState {
     pub ids: Arc<dyn IdGen>,
     pub wecom: Arc<WeComClient>,
     /// Where WeCom is (the simulator locally), for the connection test's own client.
-    pub wecom_base_url: String,
+    pub wecom_endpoint: wecom_api::Endpoint,
     pub config_seed: CorpConfig,
     pub callback_log_retention_days: i64,
     /// For fetching QR images from WeCom's CDN.

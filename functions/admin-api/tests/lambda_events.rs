@@ -59,7 +59,7 @@ fn state() -> AdminState {
         clock,
         ids: Arc::new(SequentialIds::new("audit")),
         wecom,
-        wecom_base_url: "http://127.0.0.1:9".into(),
+        wecom_endpoint: wecom_api::Endpoint::at("http://127.0.0.1:9"),
         config_seed: seed,
         callback_log_retention_days: 90,
         http: reqwest::Client::new(),

@@ -107,8 +107,8 @@ pub struct AppOptions {
     pub listen: SocketAddr,
     /// Run the WeCom simulator on the same listener and use it instead of WeCom.
     pub simulate: Option<SimConfig>,
-    /// WeCom's base URL when not simulating.
-    pub wecom_base_url: String,
+    /// How WeCom is reached when not simulating (`WEWORK_API_BASE`, `WEWORK_HTTPS_PROXY`).
+    pub wecom: wecom_api::Endpoint,
     /// The configuration seeded on first start (from `WEWORK_*`).
     pub config_seed: CorpConfig,
     pub workers: usize,
@@ -145,7 +145,7 @@ impl AppOptions {
         Self {
             listen,
             simulate: None,
-            wecom_base_url: wecom_api::WECOM_BASE_URL.to_owned(),
+            wecom: wecom_api::Endpoint::from_env_map(|name| std::env::var(name).ok()),
             config_seed: CorpConfig::from_env(),
             workers: 2,
             processor: ProcessorSettings::default(),
@@ -234,7 +234,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         Simulator::new(sim_config)
     });
     let mut config = configs.load_or_seed(&seed).await?;
-    let wecom_base = match (&sim, &options.simulate) {
+    let wecom_endpoint = match (&sim, &options.simulate) {
         (Some(_), Some(sim_config)) => {
             // The simulator's corp replaces whatever credentials were stored before.
             for target in [&mut seed, &mut config] {
@@ -247,7 +247,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
                     .clone_from(&sim_config.encoding_aes_key);
             }
             configs.save(&config).await?;
-            base_url.clone()
+            wecom_api::Endpoint::at(&base_url)
         }
         _ => {
             // A data dir last used with --simulate holds the simulator's credentials; a run
@@ -260,7 +260,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
                 config.encoding_aes_key.clone_from(&seed.encoding_aes_key);
                 configs.save(&config).await?;
             }
-            options.wecom_base_url.clone()
+            options.wecom.clone()
         }
     };
     let settings =
@@ -275,7 +275,8 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         )
         .reloading(configs.clone(), options.config_reload),
     );
-    let mut wecom_settings = WeComSettings::new(&wecom_base, &config.corp_id, &config.corp_secret);
+    let mut wecom_settings =
+        WeComSettings::via(&wecom_endpoint, &config.corp_id, &config.corp_secret);
     wecom_settings.retry = options.retry;
     let wecom = Arc::new(
         WeComClient::new(
@@ -317,7 +318,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             clock: adapters.clock.clone(),
             ids: Arc::new(RandomIds),
             wecom: wecom.clone(),
-            wecom_base_url: wecom_base.clone(),
+            wecom_endpoint: wecom_endpoint.clone(),
             config_seed: seed.clone(),
             callback_log_retention_days: options.callback_log_retention_days,
             http: reqwest::Client::new(),

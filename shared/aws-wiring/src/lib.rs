@@ -66,8 +66,8 @@ impl AwsRuntime {
     /// A WeCom client with the stored credentials and the token shared through the store.
     pub fn wecom(&self) -> Result<WeComClient, BoxError> {
         Ok(WeComClient::new(
-            WeComSettings::new(
-                &self.env.wecom_base_url,
+            WeComSettings::via(
+                &self.env.wecom,
                 &self.config.corp_id,
                 &self.config.corp_secret,
             ),

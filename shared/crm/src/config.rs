@@ -231,8 +231,9 @@ pub struct DeploymentEnv {
     pub events_queue_url: String,
     /// `CALLBACK_LOG_RETENTION_DAYS` (default 90).
     pub callback_log_retention_days: i64,
-    /// `WEWORK_API_BASE` (default WeCom's production URL).
-    pub wecom_base_url: String,
+    /// `WEWORK_API_BASE` (default WeCom's production URL) and `WEWORK_HTTPS_PROXY` (default
+    /// none): how WeCom is reached.
+    pub wecom: wecom_api::Endpoint,
 }
 
 impl DeploymentEnv {
@@ -253,9 +254,7 @@ impl DeploymentEnv {
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|days| *days > 0)
                 .unwrap_or(90),
-            wecom_base_url: get("WEWORK_API_BASE")
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| wecom_api::WECOM_BASE_URL.to_owned()),
+            wecom: wecom_api::Endpoint::from_env_map(&get),
         })
     }
 }
@@ -327,7 +326,7 @@ mod tests {
         });
         let env = env.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(env.callback_log_retention_days, 90);
-        assert_eq!(env.wecom_base_url, wecom_api::WECOM_BASE_URL);
+        assert_eq!(env.wecom, wecom_api::Endpoint::production());
     }
 
     #[test]

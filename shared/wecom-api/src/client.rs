@@ -28,11 +28,58 @@ const LEASE_MS: i64 = 15_000;
 const LEASE_POLLS: u32 = 30;
 const LEASE_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Where and as whom the client calls WeCom.
-#[derive(Debug, Clone)]
-pub struct WeComSettings {
-    /// `https://qyapi.weixin.qq.com` in production; the simulator's URL locally.
+/// Where WeCom is reached from here.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `https://qyapi.weixin.qq.com` in production; the simulator's URL locally; or a reverse
+    /// proxy with a fixed IP that forwards to WeCom.
     pub base_url: String,
+    /// An HTTPS (CONNECT) proxy every call goes through, e.g. `http://10.0.0.5:3128`: the
+    /// clinic's own proxy whose fixed IP is on the app's 企业可信IP list. `None`: direct.
+    pub https_proxy: Option<String>,
+}
+
+impl Endpoint {
+    /// WeCom itself, reached directly.
+    pub fn production() -> Self {
+        Self::at(crate::WECOM_BASE_URL)
+    }
+
+    /// A base URL, reached directly.
+    pub fn at(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            https_proxy: None,
+        }
+    }
+
+    /// `WEWORK_API_BASE` (default WeCom's) and `WEWORK_HTTPS_PROXY` (default none).
+    pub fn from_env_map(get: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut endpoint = set("WEWORK_API_BASE").map_or_else(Self::production, |b| Self::at(&b));
+        endpoint.https_proxy = set("WEWORK_HTTPS_PROXY");
+        endpoint
+    }
+}
+
+/// A proxy URL may carry a user and password: never printed.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &self.base_url)
+            .field("https_proxy", &self.https_proxy.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// Where and as whom the client calls WeCom.
+#[derive(Clone)]
+pub struct WeComSettings {
+    pub endpoint: Endpoint,
     pub corp_id: String,
     pub corp_secret: String,
     pub request_timeout: Duration,
@@ -40,14 +87,33 @@ pub struct WeComSettings {
 }
 
 impl WeComSettings {
+    /// Direct calls to `base_url`.
     pub fn new(base_url: &str, corp_id: &str, corp_secret: &str) -> Self {
+        Self::via(&Endpoint::at(base_url), corp_id, corp_secret)
+    }
+
+    /// Calls through `endpoint` (its base URL and proxy).
+    pub fn via(endpoint: &Endpoint, corp_id: &str, corp_secret: &str) -> Self {
         Self {
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            endpoint: endpoint.clone(),
             corp_id: corp_id.to_owned(),
             corp_secret: corp_secret.to_owned(),
             request_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
         }
+    }
+}
+
+/// The secret is never printed.
+impl std::fmt::Debug for WeComSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeComSettings")
+            .field("endpoint", &self.endpoint)
+            .field("corp_id", &self.corp_id)
+            .field("corp_secret", &"***")
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .finish()
     }
 }
 
@@ -112,9 +178,17 @@ impl WeComClient {
         tokens: Arc<dyn TokenStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, WeComError> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(settings.request_timeout)
-            .connect_timeout(Duration::from_secs(3))
+            .connect_timeout(Duration::from_secs(3));
+        if let Some(proxy) = &settings.endpoint.https_proxy {
+            // Not the URL in the message: it may carry the proxy's password.
+            let proxy = reqwest::Proxy::all(proxy).map_err(|_| {
+                WeComError::InvalidRequest("WEWORK_HTTPS_PROXY is not a valid proxy URL".into())
+            })?;
+            http = http.proxy(proxy);
+        }
+        let http = http
             .build()
             .map_err(|e| WeComError::InvalidRequest(format!("http client: {}", e.without_url())))?;
         let holder = format!("{:016x}", rand::random::<u64>());
@@ -966,7 +1040,7 @@ impl WeComClient {
             access_token: String,
             expires_in: i64,
         }
-        let url = format!("{}/cgi-bin/gettoken", self.settings.base_url);
+        let url = format!("{}/cgi-bin/gettoken", self.settings.endpoint.base_url);
         let credentials = self.credentials();
         let query = [
             ("corpid", credentials.corp_id.as_str()),
@@ -1034,7 +1108,7 @@ impl WeComClient {
         payload: &Payload,
         replay: Replay,
     ) -> Result<T, WeComError> {
-        let url = format!("{}/cgi-bin/{api}", self.settings.base_url);
+        let url = format!("{}/cgi-bin/{api}", self.settings.endpoint.base_url);
         let mut retries = 0;
         let mut refreshed = false;
         loop {

@@ -16,7 +16,7 @@ pub mod model;
 mod retry;
 mod token;
 
-pub use client::{WeComClient, WeComSettings};
+pub use client::{Endpoint, WeComClient, WeComSettings};
 pub use error::{WeComError, errcode};
 pub use retry::RetryPolicy;
 pub use token::{CachedToken, MemoryTokenStore, TokenStore};

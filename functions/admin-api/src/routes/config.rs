@@ -481,7 +481,7 @@ pub async fn test_config(State(state): State<AdminState>) -> ApiResult<Json<Conn
     let config = state.config().await?;
     // A client of its own: a failing test must not disturb the shared token.
     let client = WeComClient::new(
-        WeComSettings::new(&state.wecom_base_url, &config.corp_id, &config.corp_secret),
+        WeComSettings::via(&state.wecom_endpoint, &config.corp_id, &config.corp_secret),
         Arc::new(MemoryTokenStore::default()),
         state.clock.clone(),
     )
