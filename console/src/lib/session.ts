@@ -6,12 +6,13 @@
 export interface Session {
   /** What goes into `Authorization: Bearer …`. */
   token: string;
-  kind: 'token' | 'cognito';
+  /** `oidc`: from the sign-in provider (Cognito or another OIDC issuer). */
+  kind: 'token' | 'oidc';
   /** ms since epoch; absent for local tokens (they do not expire, but may be replaced). */
   expiresAt?: number;
-  /** Cognito only: to renew the access token without a new sign-in. */
+  /** OIDC only: to renew the access token without a new sign-in. */
   refreshToken?: string;
-  /** Cognito only: for the Hosted UI logout. */
+  /** OIDC only: the provider's logout (`id_token_hint`). */
   idToken?: string;
 }
 
@@ -29,7 +30,9 @@ export function loadSession(): Session | null {
     if (!raw) return null;
     const parsed = JSON.parse(raw) as Partial<Session>;
     if (typeof parsed.token !== 'string' || parsed.token.length === 0) return null;
-    if (parsed.kind !== 'token' && parsed.kind !== 'cognito') return null;
+    // Sessions saved before the provider became pluggable say `cognito`.
+    if ((parsed.kind as string) === 'cognito') parsed.kind = 'oidc';
+    if (parsed.kind !== 'token' && parsed.kind !== 'oidc') return null;
     return parsed as Session;
   } catch {
     return null;

@@ -1,5 +1,6 @@
-//! Who is calling. In AWS, API Gateway's JWT authorizer (Cognito) has already verified the
-//! token; the handler reads the caller from its claims and refuses a request without them.
+//! Who is calling. In AWS, API Gateway's JWT authorizer (the stack's Cognito user pool, or the
+//! OIDC issuer it names) has already verified the token; the handler reads the caller from its
+//! claims and refuses a request without them.
 //! In local mode a bearer token (`WEWORK_ADMIN_TOKEN`, or one generated at start) is checked.
 
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub enum SignIn {
     Token,
     /// A Cognito JWT checked by API Gateway.
     Cognito,
+    /// A JWT of another OpenID Connect provider (the stack's `OidcIssuer`), checked by API Gateway.
+    Oidc,
 }
 
 /// Middleware: authenticates, then puts the [`Caller`] into the request's extensions.
@@ -86,13 +89,23 @@ fn jwt_caller(request: &Request) -> Option<Caller> {
         return None;
     };
     let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
-    ["email", "cognito:username", "username", "sub"]
-        .iter()
-        .find_map(|name| claims.get(*name).filter(|v| !v.is_empty()))
-        .map(|id| Caller {
-            id: id.clone(),
-            via: SignIn::Cognito,
-        })
+    let via = match claims.get("iss") {
+        Some(issuer) if issuer.starts_with("https://cognito-idp.") => SignIn::Cognito,
+        _ => SignIn::Oidc,
+    };
+    [
+        "email",
+        "cognito:username",
+        "preferred_username",
+        "username",
+        "sub",
+    ]
+    .iter()
+    .find_map(|name| claims.get(*name).filter(|v| !v.is_empty()))
+    .map(|id| Caller {
+        id: id.clone(),
+        via,
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

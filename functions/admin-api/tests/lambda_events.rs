@@ -114,3 +114,11 @@ async fn a_request_without_claims_is_refused() {
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "unauthorized");
 }
+
+#[tokio::test]
+async fn a_staff_member_of_another_oidc_provider_is_named_by_their_username() {
+    let (status, me) = send(&state(), "get-me-oidc").await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["id"], "zhang.manager");
+    assert_eq!(me["auth"], "oidc");
+}

@@ -1,4 +1,4 @@
 export { LoginPage } from './components/login-page';
 export { LoginCallbackPage } from './components/login-callback-page';
 export { logout } from './api/logout';
-export { renewIfNeeded } from './api/cognito';
+export { renewIfNeeded } from './api/oidc';

@@ -1984,7 +1984,7 @@ export interface components {
          * @description How a caller authenticated.
          * @enum {string}
          */
-        SignIn: "token" | "cognito";
+        SignIn: "token" | "cognito" | "oidc";
         StaffList: {
             items: components["schemas"]["StaffView"][];
         };

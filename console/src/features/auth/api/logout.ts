@@ -1,10 +1,13 @@
 import { runtimeConfig } from '@/lib/runtime-config';
-import { clearSession } from '@/lib/session';
-import { logoutUrl } from './cognito';
+import { clearSession, loadSession } from '@/lib/session';
+import { logoutUrl } from './oidc';
 
-/** Ends the session here, and at Cognito's Hosted UI in AWS. */
+/** Ends the session here, and at the sign-in provider when it has a logout. */
 export function logout(): void {
   const config = runtimeConfig();
+  const idToken = loadSession()?.idToken;
   clearSession('logout');
-  if (config.auth === 'cognito') window.location.assign(logoutUrl(config.cognito));
+  if (config.auth !== 'oidc') return;
+  const url = logoutUrl(config.oidc, idToken);
+  if (url) window.location.assign(url);
 }

@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { runtimeConfig } from '@/lib/runtime-config';
-import { completeSignIn } from '../api/cognito';
+import { completeSignIn } from '../api/oidc';
 import { LoginScreen, Notice } from './login-screen';
 
-/** `/login/callback`: where Cognito's Hosted UI returns with `?code=…&state=…`. */
+/** `/login/callback`: where the sign-in provider (Cognito's Hosted UI, or the OIDC issuer) returns with `?code=…&state=…`. */
 export function LoginCallbackPage() {
   const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
@@ -14,11 +14,11 @@ export function LoginCallbackPage() {
     if (started.current) return;
     started.current = true;
     const config = runtimeConfig();
-    if (config.auth !== 'cognito') {
+    if (config.auth !== 'oidc') {
       void navigate('/login', { replace: true });
       return;
     }
-    completeSignIn(config.cognito, window.location.search)
+    completeSignIn(config.oidc, window.location.search)
       .then((returnTo) => void navigate(returnTo.startsWith('/') ? returnTo : '/dashboard', { replace: true }))
       .catch((e: unknown) => setError(e instanceof Error ? e.message : '登录失败，请重试'));
   }, [navigate]);

@@ -5,7 +5,7 @@ import { api } from '@/lib/api/client';
 import { errorMessage } from '@/lib/api/errors';
 import { runtimeConfig } from '@/lib/runtime-config';
 import { saveSession } from '@/lib/session';
-import { authorizeUrl } from '../api/cognito';
+import { authorizeUrl } from '../api/oidc';
 import { LoginScreen, Notice } from './login-screen';
 
 const REASONS: Record<string, { tone: 'warning' | 'info'; text: string }> = {
@@ -31,7 +31,7 @@ async function checkToken(token: string): Promise<string | null> {
 
 /**
  * `/login`. Local mode: the one-click link `serve` prints (`#token=…`) or a pasted token. AWS: the
- * staff sign in at Cognito's Hosted UI. Plain elements, no Ant Design: the page everyone opens
+ * staff sign in at their provider (Cognito's Hosted UI, or the clinic's OIDC provider). Plain elements, no Ant Design: the page everyone opens
  * first loads only React, the router and the API client.
  */
 export function LoginPage() {
@@ -70,12 +70,12 @@ export function LoginPage() {
     <LoginScreen>
       {reason && <Notice tone={reason.tone}>{reason.text}</Notice>}
       {error && <Notice tone="error">{error}</Notice>}
-      {config.auth === 'cognito' ? (
+      {config.auth === 'oidc' ? (
         <button
           type="button"
           className="login-submit"
           onClick={async () => {
-            window.location.assign(await authorizeUrl(config.cognito, returnTo));
+            window.location.assign(await authorizeUrl(config.oidc, returnTo));
           }}
         >
           使用员工账号登录

@@ -1,8 +1,9 @@
 /**
- * Signing in through Cognito's Hosted UI (AWS deployments): authorization code + PKCE, the token
- * exchange, renewal with the refresh token, and the Hosted UI logout.
+ * Signing in through the staff's OpenID Connect provider (AWS deployments: Cognito's Hosted UI,
+ * or the provider the stack names): authorization code + PKCE (a public client, no secret in a
+ * browser), the token exchange, renewal with the refresh token, and the provider's logout.
  */
-import type { CognitoSettings } from '@/lib/runtime-config';
+import type { OidcSettings } from '@/lib/runtime-config';
 import { clearSession, loadSession, saveSession, type Session } from '@/lib/session';
 import { challengeOf, createVerifier } from './pkce';
 
@@ -14,12 +15,12 @@ interface Pending {
   returnTo: string;
 }
 
-export function redirectUri(settings: CognitoSettings): string {
+export function redirectUri(settings: OidcSettings): string {
   return settings.redirectUri ?? `${window.location.origin}/login/callback`;
 }
 
 /** The Hosted UI URL to send the browser to (and remembers the verifier for the callback). */
-export async function authorizeUrl(settings: CognitoSettings, returnTo: string): Promise<string> {
+export async function authorizeUrl(settings: OidcSettings, returnTo: string): Promise<string> {
   const verifier = createVerifier();
   const state = createVerifier().slice(0, 32);
   const pending: Pending = { verifier, state, returnTo };
@@ -33,7 +34,7 @@ export async function authorizeUrl(settings: CognitoSettings, returnTo: string):
     code_challenge_method: 'S256',
     code_challenge: await challengeOf(verifier),
   });
-  return `${settings.domain}/oauth2/authorize?${params.toString()}`;
+  return `${settings.authorizationEndpoint}?${params.toString()}`;
 }
 
 interface TokenAnswer {
@@ -43,8 +44,8 @@ interface TokenAnswer {
   expires_in: number;
 }
 
-async function tokenRequest(settings: CognitoSettings, body: URLSearchParams): Promise<TokenAnswer> {
-  const response = await fetch(`${settings.domain}/oauth2/token`, {
+async function tokenRequest(settings: OidcSettings, body: URLSearchParams): Promise<TokenAnswer> {
+  const response = await fetch(settings.tokenEndpoint, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body,
@@ -56,7 +57,7 @@ async function tokenRequest(settings: CognitoSettings, body: URLSearchParams): P
 function sessionOf(answer: TokenAnswer, previous?: Session): Session {
   return {
     token: answer.access_token,
-    kind: 'cognito',
+    kind: 'oidc',
     expiresAt: Date.now() + answer.expires_in * 1000,
     refreshToken: answer.refresh_token ?? previous?.refreshToken,
     idToken: answer.id_token ?? previous?.idToken,
@@ -64,7 +65,7 @@ function sessionOf(answer: TokenAnswer, previous?: Session): Session {
 }
 
 /** Finishes the sign-in on `/login/callback`: checks `state`, exchanges the code. */
-export async function completeSignIn(settings: CognitoSettings, search: string): Promise<string> {
+export async function completeSignIn(settings: OidcSettings, search: string): Promise<string> {
   const params = new URLSearchParams(search);
   const raw = window.sessionStorage.getItem(PENDING_KEY);
   window.sessionStorage.removeItem(PENDING_KEY);
@@ -92,9 +93,9 @@ export async function completeSignIn(settings: CognitoSettings, search: string):
 let renewing: Promise<string | null> | null = null;
 
 /** The access token, renewed first when it expires within a minute (one renewal at a time). */
-export function renewIfNeeded(settings: CognitoSettings): Promise<string | null> {
+export function renewIfNeeded(settings: OidcSettings): Promise<string | null> {
   const session = loadSession();
-  if (!session || session.kind !== 'cognito' || !session.expiresAt) return Promise.resolve(null);
+  if (!session || session.kind !== 'oidc' || !session.expiresAt) return Promise.resolve(null);
   if (session.expiresAt - 60_000 > Date.now()) return Promise.resolve(session.token);
   if (!session.refreshToken) {
     clearSession('expired');
@@ -123,11 +124,20 @@ export function renewIfNeeded(settings: CognitoSettings): Promise<string | null>
   return renewing;
 }
 
-/** Where to send the browser after the local session is cleared, to end the Hosted UI session. */
-export function logoutUrl(settings: CognitoSettings): string {
-  const params = new URLSearchParams({
-    client_id: settings.clientId,
-    logout_uri: `${window.location.origin}/login`,
-  });
-  return `${settings.domain}/logout?${params.toString()}`;
+/**
+ * Where to send the browser after the local session is cleared, to end the provider's session
+ * too (Cognito's own logout, or OIDC RP-initiated logout); `null` when the provider has none.
+ */
+export function logoutUrl(settings: OidcSettings, idToken?: string): string | null {
+  if (!settings.logout) return null;
+  const back = `${window.location.origin}/login`;
+  const params =
+    settings.logout.style === 'cognito'
+      ? new URLSearchParams({ client_id: settings.clientId, logout_uri: back })
+      : new URLSearchParams({
+          client_id: settings.clientId,
+          post_logout_redirect_uri: back,
+          ...(idToken ? { id_token_hint: idToken } : {}),
+        });
+  return `${settings.logout.url}?${params.toString()}`;
 }
