@@ -16,11 +16,12 @@ use serde_json::{Value, json};
 
 use crate::config::SimConfig;
 use crate::contact_way as cw;
+use crate::cursor::{decode_cursor, encode_cursor};
 use crate::groupmsg as gm;
 use crate::model::{AppMessage, CorpTag, CorpTagGroup, TagOrigin, WelcomeMessage};
 use crate::sim::Simulator;
 use crate::state::{Relation, State as SimState, TagRef, normalize_path};
-use crate::wx::{self, WxError};
+use crate::wx::{self, WxError, WxResult};
 
 /// Largest request body read (WeCom bodies are small; 2 MiB is plenty).
 const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -28,8 +29,6 @@ const MAX_BODY: usize = 2 * 1024 * 1024;
 pub(crate) const FOLLOW_USER_PAGE: usize = 500;
 /// WeCom's corp tag cap.
 const MAX_CORP_TAGS: usize = 3000;
-
-type WxResult = Result<Value, WxError>;
 
 /// The APIs the simulator speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,7 +196,7 @@ async fn respond(sim: Simulator, req: Request, fault: Option<crate::model::Fault
     };
     let now_ms = sim.now_ms();
     let config = sim.config();
-    let base = crate::contact_way::public_base(
+    let base = public_base(
         config.public_base_url.as_deref(),
         req.headers.get(header::HOST).and_then(|h| h.to_str().ok()),
     );
@@ -328,6 +327,21 @@ fn parse_body_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T
     parse_body(body)
 }
 
+/// The base URL for `qr_code` links: the configured one, else `http://{Host}`.
+pub(crate) fn public_base(configured: Option<&str>, host: Option<&str>) -> String {
+    if let Some(b) = configured.map(str::trim).filter(|b| !b.is_empty()) {
+        return b.trim_end_matches('/').to_owned();
+    }
+    let host = host
+        .map(str::trim)
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+        })
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
 // ---------------------------------------------------------------------------------------------
 // Access token
 // ---------------------------------------------------------------------------------------------
@@ -390,21 +404,6 @@ fn check_token(
 // ---------------------------------------------------------------------------------------------
 // Customers
 // ---------------------------------------------------------------------------------------------
-
-/// Opaque-looking cursors over an offset.
-pub(crate) fn encode_cursor(offset: usize) -> String {
-    format!("SIMCUR{offset:08X}")
-}
-
-pub(crate) fn decode_cursor(cursor: Option<&str>) -> Result<usize, WxError> {
-    match cursor.map(str::trim).filter(|c| !c.is_empty()) {
-        None => Ok(0),
-        Some(c) => c
-            .strip_prefix("SIMCUR")
-            .and_then(|h| usize::from_str_radix(h, 16).ok())
-            .ok_or_else(|| WxError::detail(40058, "invalid cursor")),
-    }
-}
 
 fn contact_json(st: &SimState, external_userid: &str) -> Option<Value> {
     let c = st.contacts.get(external_userid)?;
@@ -1327,14 +1326,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        assert_eq!(decode_cursor(Some(&encode_cursor(500))).ok(), Some(500));
-        assert_eq!(decode_cursor(None).ok(), Some(0));
-        assert_eq!(decode_cursor(Some("")).ok(), Some(0));
-        assert_eq!(decode_cursor(Some("nope")).map_err(|e| e.code), Err(40058));
-    }
-
-    #[test]
     fn batch_cursors_round_trip_and_reject_garbage() {
         let c = encode_batch_cursor("seed0001", 42);
         assert_eq!(
@@ -1355,5 +1346,19 @@ mod tests {
         );
         let ten = vec![json!({"msgtype":"image","image":{"media_id":"m"}}); 10];
         assert_eq!(check_attachments(&ten).map_err(|e| e.code), Err(41064));
+    }
+
+    #[test]
+    fn public_base_prefers_config_then_host() {
+        assert_eq!(
+            public_base(Some("https://sim.example/"), Some("x:1")),
+            "https://sim.example"
+        );
+        assert_eq!(
+            public_base(None, Some("127.0.0.1:8080")),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(public_base(None, Some("evil/host")), "http://127.0.0.1");
+        assert_eq!(public_base(None, None), "http://127.0.0.1");
     }
 }

@@ -13,11 +13,12 @@ use axum::http::header;
 use tokio::sync::oneshot;
 use wecom_callback::{MsgCrypt, envelope_xml};
 
-use crate::control::ControlError;
+use crate::clock::system_now_ms;
+use crate::control_error::ControlError;
 use crate::model::{
     DeliveryAttempt, DeliveryRecord, DeliveryReport, DeliveryStatus, VerifyUrlReport,
 };
-use crate::sim::{Simulator, system_now_ms};
+use crate::sim::Simulator;
 
 /// One attempt plus three retries.
 pub(crate) const MAX_ATTEMPTS: u32 = 4;

@@ -1,5 +1,5 @@
 //! 「联系我」 contact ways (wecom-api.md §2): `add/get/update/del/list_contact_way`,
-//! `close_temp_chat`, the QR image route and the way lookup used by the scan control route.
+//! `close_temp_chat` and the QR image route.
 //!
 //! Errcodes where the documentation is silent are marked UNCONFIRMED.
 
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::sim::Simulator;
-use crate::state::State as SimState;
+use crate::state::{ContactWayRec, State as SimState};
 use crate::wx::WxError;
 
 /// `remark` and `state`: at most 30 characters.
@@ -47,71 +47,36 @@ const MEMBER_NOT_USABLE: i64 = 41054;
 /// Unknown member in `user[]`: 60111 (UserID不存在), as the other simulated APIs (UNCONFIRMED).
 const UNKNOWN_MEMBER: i64 = 60111;
 
-/// A stored contact way.
-#[derive(Clone, Debug)]
-pub(crate) struct ContactWayRec {
-    pub config_id: String,
-    pub way_type: i64,
-    pub scene: i64,
-    pub style: Option<i64>,
-    pub remark: String,
-    pub skip_verify: bool,
-    pub state: String,
-    pub qr_code: Option<String>,
-    pub user: Vec<String>,
-    pub party: Vec<u64>,
-    pub is_temp: bool,
-    pub expires_in: i64,
-    pub chat_expires_in: i64,
-    /// Simulated unix seconds after which a temporary QR code no longer works.
-    pub expires_at: i64,
-    pub unionid: String,
-    pub is_exclusive: bool,
-    pub conclusions: Option<Value>,
-    pub create_time: i64,
-    pub seq: u64,
-    /// A temporary way dies after its first add.
-    pub used: bool,
-    /// Round-robin position for multi-member ways.
-    pub next_user: usize,
-}
-
-impl ContactWayRec {
-    /// A temporary way that was used or is past its `expires_in`.
-    pub fn expired(&self, now: i64) -> bool {
-        self.is_temp && (self.used || now >= self.expires_at)
+/// A way as `get_contact_way` returns it.
+fn contact_way_json(way: &ContactWayRec) -> Value {
+    let mut m = Map::new();
+    m.insert("config_id".into(), Value::from(way.config_id.clone()));
+    m.insert("type".into(), Value::from(way.way_type));
+    m.insert("scene".into(), Value::from(way.scene));
+    if let Some(s) = way.style {
+        m.insert("style".into(), Value::from(s));
     }
-
-    fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("config_id".into(), Value::from(self.config_id.clone()));
-        m.insert("type".into(), Value::from(self.way_type));
-        m.insert("scene".into(), Value::from(self.scene));
-        if let Some(s) = self.style {
-            m.insert("style".into(), Value::from(s));
-        }
-        m.insert("remark".into(), Value::from(self.remark.clone()));
-        m.insert("skip_verify".into(), Value::from(self.skip_verify));
-        m.insert("state".into(), Value::from(self.state.clone()));
-        if let Some(q) = &self.qr_code {
-            m.insert("qr_code".into(), Value::from(q.clone()));
-        }
-        m.insert("user".into(), json!(self.user));
-        m.insert("party".into(), json!(self.party));
-        m.insert("is_temp".into(), Value::from(self.is_temp));
-        m.insert("is_exclusive".into(), Value::from(self.is_exclusive));
-        if self.is_temp {
-            m.insert("expires_in".into(), Value::from(self.expires_in));
-            m.insert("chat_expires_in".into(), Value::from(self.chat_expires_in));
-            if !self.unionid.is_empty() {
-                m.insert("unionid".into(), Value::from(self.unionid.clone()));
-            }
-            if let Some(c) = &self.conclusions {
-                m.insert("conclusions".into(), c.clone());
-            }
-        }
-        Value::Object(m)
+    m.insert("remark".into(), Value::from(way.remark.clone()));
+    m.insert("skip_verify".into(), Value::from(way.skip_verify));
+    m.insert("state".into(), Value::from(way.state.clone()));
+    if let Some(q) = &way.qr_code {
+        m.insert("qr_code".into(), Value::from(q.clone()));
     }
+    m.insert("user".into(), json!(way.user));
+    m.insert("party".into(), json!(way.party));
+    m.insert("is_temp".into(), Value::from(way.is_temp));
+    m.insert("is_exclusive".into(), Value::from(way.is_exclusive));
+    if way.is_temp {
+        m.insert("expires_in".into(), Value::from(way.expires_in));
+        m.insert("chat_expires_in".into(), Value::from(way.chat_expires_in));
+        if !way.unionid.is_empty() {
+            m.insert("unionid".into(), Value::from(way.unionid.clone()));
+        }
+        if let Some(c) = &way.conclusions {
+            m.insert("conclusions".into(), c.clone());
+        }
+    }
+    Value::Object(m)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +438,7 @@ fn unknown(id: &str) -> WxError {
 pub(crate) fn get_contact_way(st: &SimState, req: ConfigIdReq) -> Result<Value, WxError> {
     let id = config_id_of(req.config_id.as_ref())?;
     let way = st.contact_ways.get(id).ok_or_else(|| unknown(id))?;
-    Ok(json!({ "contact_way": way.to_json() }))
+    Ok(json!({ "contact_way": contact_way_json(way) }))
 }
 
 pub(crate) fn update_contact_way(
@@ -574,7 +539,7 @@ pub(crate) fn list_contact_way(st: &SimState, req: ListReq, now: i64) -> Result<
         // UNCONFIRMED: the errcode for start_time after end_time.
         return Err(bad("start_time is after end_time"));
     }
-    let offset = crate::api::decode_cursor(req.cursor.as_deref())?;
+    let offset = crate::cursor::decode_cursor(req.cursor.as_deref())?;
     // Temporary ways are never listed.
     let mut ways: Vec<&ContactWayRec> = st
         .contact_ways
@@ -590,7 +555,7 @@ pub(crate) fn list_contact_way(st: &SimState, req: ListReq, now: i64) -> Result<
         .collect();
     let next = offset.saturating_add(limit);
     let next_cursor = if next < ways.len() {
-        crate::api::encode_cursor(next)
+        crate::cursor::encode_cursor(next)
     } else {
         String::new()
     };
@@ -616,64 +581,8 @@ pub(crate) fn close_temp_chat(st: &mut SimState, req: CloseTempChatReq) -> Resul
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scans and the QR image
+// The QR image
 // ---------------------------------------------------------------------------------------------
-
-/// What a scan through a contact way resolves to.
-pub(crate) struct WayScan {
-    pub userid: String,
-    pub state: String,
-    pub half: bool,
-}
-
-/// Picks the member (type 1: its user; type 2: round-robin over its users), the state and the
-/// verification mode of way `config_id`. Does not change the way: see [`mark_scanned`].
-pub(crate) fn resolve_scan(
-    st: &SimState,
-    config_id: &str,
-    now: i64,
-) -> Result<WayScan, crate::ControlError> {
-    use crate::ControlError;
-    let way = st
-        .contact_ways
-        .get(config_id)
-        .ok_or_else(|| ControlError::NotFound(format!("no contact way {config_id}")))?;
-    if way.expired(now) {
-        return Err(ControlError::Conflict("qr expired".to_owned()));
-    }
-    if way.user.is_empty() {
-        return Err(ControlError::BadRequest(
-            "the contact way has no member to route to (departments are not modelled)".to_owned(),
-        ));
-    }
-    let idx = way.next_user % way.user.len();
-    let userid = way
-        .user
-        .get(idx)
-        .cloned()
-        .ok_or_else(|| ControlError::Internal("round-robin index out of range".to_owned()))?;
-    Ok(WayScan {
-        userid,
-        state: way.state.clone(),
-        half: !way.skip_verify,
-    })
-}
-
-/// After a successful add through way `config_id`: advance the round-robin, retire a temporary
-/// way and open its temporary session.
-pub(crate) fn mark_scanned(st: &mut SimState, config_id: &str, userid: &str, ext: &str) {
-    let mut temp = false;
-    if let Some(way) = st.contact_ways.get_mut(config_id) {
-        way.next_user = way.next_user.wrapping_add(1);
-        if way.is_temp {
-            way.used = true;
-            temp = true;
-        }
-    }
-    if temp {
-        st.temp_chats.insert((userid.to_owned(), ext.to_owned()));
-    }
-}
 
 /// `GET /sim/qr/{config_id}.png`: a PNG for an existing way, else 404.
 pub(crate) async fn qr_image(State(sim): State<Simulator>, Path(file): Path<String>) -> Response {
@@ -690,39 +599,4 @@ pub(crate) async fn qr_image(State(sim): State<Simulator>, Path(file): Path<Stri
         crate::png::qr_png(id),
     )
         .into_response()
-}
-
-/// The base URL for `qr_code` links: the configured one, else `http://{Host}`.
-pub(crate) fn public_base(configured: Option<&str>, host: Option<&str>) -> String {
-    if let Some(b) = configured.map(str::trim).filter(|b| !b.is_empty()) {
-        return b.trim_end_matches('/').to_owned();
-    }
-    let host = host
-        .map(str::trim)
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
-        })
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn public_base_prefers_config_then_host() {
-        assert_eq!(
-            public_base(Some("https://sim.example/"), Some("x:1")),
-            "https://sim.example"
-        );
-        assert_eq!(
-            public_base(None, Some("127.0.0.1:8080")),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(public_base(None, Some("evil/host")), "http://127.0.0.1");
-        assert_eq!(public_base(None, None), "http://127.0.0.1");
-    }
 }

@@ -19,6 +19,8 @@ use wecom_callback::builder::{
 };
 
 use crate::callbacks::{self, MAX_DELIVERIES};
+use crate::control_error::{ControlError, ControlResult};
+use crate::faults::validate_fault;
 use crate::model::{
     AppMessageRequest, CorpTag, CorpTagGroup, DeleteRequest, DeletedBy, EditRequest, EventOutcome,
     ExternalContact, FaultRule, InboundAppMessage, RawCallbackRequest, RelationStatus, ScanOutcome,
@@ -26,44 +28,7 @@ use crate::model::{
     WelcomeCodeInfo,
 };
 use crate::sim::Simulator;
-use crate::state::{Relation, TagRef};
-
-/// A control-API failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ControlError {
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl ControlError {
-    fn parts(&self) -> (StatusCode, &'static str, &str) {
-        match self {
-            ControlError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
-            ControlError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
-            ControlError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
-            ControlError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
-        }
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        let (status, code, message) = self.parts();
-        (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
-    }
-}
-
-type ControlResult<T> = Result<T, ControlError>;
+use crate::state::{Relation, State as SimState, TagRef};
 
 pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> ControlResult<T> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
@@ -83,37 +48,6 @@ fn check_deliveries(n: u32) -> ControlResult<()> {
     Ok(())
 }
 
-pub(crate) fn validate_fault(rule: &FaultRule) -> ControlResult<()> {
-    if rule.path.trim().is_empty() {
-        return Err(ControlError::BadRequest(
-            "path is required ('*' = every api)".to_owned(),
-        ));
-    }
-    if rule.times == 0 {
-        return Err(ControlError::BadRequest(
-            "times must be at least 1".to_owned(),
-        ));
-    }
-    if let Some(s) = rule.http_status
-        && !(100..=599).contains(&s)
-    {
-        return Err(ControlError::BadRequest(
-            "http_status must be 100 to 599".to_owned(),
-        ));
-    }
-    if rule.errcode.is_none() && rule.http_status.is_none() && rule.delay_ms.is_none() {
-        return Err(ControlError::BadRequest(
-            "a fault needs errcode, http_status or delay_ms".to_owned(),
-        ));
-    }
-    if rule.delay_ms.is_some_and(|d| d > 600_000) {
-        return Err(ControlError::BadRequest(
-            "delay_ms must be at most 600000".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
 fn nonempty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
@@ -123,10 +57,6 @@ fn nonempty(s: Option<&str>) -> Option<&str> {
 // ---------------------------------------------------------------------------------------------
 
 impl Simulator {
-    fn corp_id(&self) -> &str {
-        &self.config().corp_id
-    }
-
     /// A customer scans `userid`'s 「联系我」 QR code: creates or reuses the contact, makes the
     /// relationship (or the half relationship), hands out a welcome code and delivers
     /// `add_external_contact` / `add_half_external_contact`.
@@ -139,7 +69,7 @@ impl Simulator {
         let (ext, code, change_type, xml) = {
             let mut st = self.lock();
             if let Some(id) = &config_id {
-                let way = crate::contact_way::resolve_scan(&st, id, now)?;
+                let way = resolve_scan(&st, id, now)?;
                 if !req.userid.is_empty() && req.userid != way.userid {
                     return Err(ControlError::BadRequest(format!(
                         "contact way {id} routes to {}, not {}",
@@ -259,7 +189,7 @@ impl Simulator {
                 );
             }
             if let Some(id) = &config_id {
-                crate::contact_way::mark_scanned(&mut st, id, &req.userid, &ext);
+                mark_scanned(&mut st, id, &req.userid, &ext);
             }
             let change_type = if req.half {
                 "add_half_external_contact"
@@ -782,6 +712,65 @@ impl Simulator {
     /// Performs WeCom's GET URL verification against the callback URL.
     pub async fn verify_url(&self) -> ControlResult<VerifyUrlReport> {
         callbacks::verify_url(self).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scans through a contact way
+// ---------------------------------------------------------------------------------------------
+
+/// What a scan through a contact way resolves to.
+pub(crate) struct WayScan {
+    pub userid: String,
+    pub state: String,
+    pub half: bool,
+}
+
+/// Picks the member (type 1: its user; type 2: round-robin over its users), the state and the
+/// verification mode of way `config_id`. Does not change the way: see [`mark_scanned`].
+pub(crate) fn resolve_scan(
+    st: &SimState,
+    config_id: &str,
+    now: i64,
+) -> Result<WayScan, ControlError> {
+    let way = st
+        .contact_ways
+        .get(config_id)
+        .ok_or_else(|| ControlError::NotFound(format!("no contact way {config_id}")))?;
+    if way.expired(now) {
+        return Err(ControlError::Conflict("qr expired".to_owned()));
+    }
+    if way.user.is_empty() {
+        return Err(ControlError::BadRequest(
+            "the contact way has no member to route to (departments are not modelled)".to_owned(),
+        ));
+    }
+    let idx = way.next_user % way.user.len();
+    let userid = way
+        .user
+        .get(idx)
+        .cloned()
+        .ok_or_else(|| ControlError::Internal("round-robin index out of range".to_owned()))?;
+    Ok(WayScan {
+        userid,
+        state: way.state.clone(),
+        half: !way.skip_verify,
+    })
+}
+
+/// After a successful add through way `config_id`: advance the round-robin, retire a temporary
+/// way and open its temporary session.
+pub(crate) fn mark_scanned(st: &mut SimState, config_id: &str, userid: &str, ext: &str) {
+    let mut temp = false;
+    if let Some(way) = st.contact_ways.get_mut(config_id) {
+        way.next_user = way.next_user.wrapping_add(1);
+        if way.is_temp {
+            way.used = true;
+            temp = true;
+        }
+    }
+    if temp {
+        st.temp_chats.insert((userid.to_owned(), ext.to_owned()));
     }
 }
 

@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{check_attachments, check_member};
+use crate::clock::DAY_MS;
 use crate::config::SimConfig;
-use crate::control::{ControlError, answer, parse};
+use crate::control::{answer, parse};
+use crate::control_error::ControlError;
 use crate::media::check_media_id;
 use crate::model::{
     GroupMsgConfirmOutcome, GroupMsgConfirmRequest, GroupMsgQuotaRequest, GroupMsgQuotaStatus,
@@ -22,9 +24,7 @@ use crate::model::{
 };
 use crate::sim::Simulator;
 use crate::state::State as SimState;
-use crate::wx::WxError;
-
-type WxResult = Result<Value, WxError>;
+use crate::wx::{WxError, WxResult};
 
 /// `external_userid[]` of one `add_msg_template`: at most 10 000.
 pub(crate) const MAX_RECIPIENTS: usize = 10_000;
@@ -42,7 +42,6 @@ const DEFAULT_LIST_LIMIT: u32 = 50;
 pub(crate) const MAX_LIST_SPAN_SECS: i64 = 31 * 86_400;
 /// `remind_groupmsg_send`: at most 3 reminders per 群发 within 24 hours.
 const MAX_REMINDERS_PER_DAY: usize = 3;
-const DAY_MS: i64 = 86_400_000;
 /// Asia/Shanghai is UTC+8 all year (no daylight saving time).
 const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
 

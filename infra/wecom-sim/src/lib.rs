@@ -117,21 +117,28 @@
 
 mod api;
 mod callbacks;
+mod clock;
 mod config;
 mod contact_way;
 mod control;
+mod control_error;
+mod cursor;
+mod faults;
 mod groupmsg;
 mod ids;
 mod media;
 mod model;
 mod png;
+mod router;
 mod seed;
+mod server;
 mod sim;
 mod state;
 mod wx;
 
 pub use config::SimConfig;
-pub use control::ControlError;
+pub use control_error::ControlError;
 pub use model::*;
-pub use sim::{RunningSim, Simulator, spawn, spawn_at};
+pub use server::{RunningSim, spawn, spawn_at};
+pub use sim::Simulator;
 pub use state::demo;

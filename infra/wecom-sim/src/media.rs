@@ -7,15 +7,14 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::control::{ControlError, answer};
+use crate::control::answer;
+use crate::control_error::ControlError;
 use crate::model::{MediaRecord, MediaSnapshot, UploadedImage};
 use crate::sim::Simulator;
 use crate::state::State as SimState;
-use crate::wx::WxError;
-
-type WxResult = Result<Value, WxError>;
+use crate::wx::{WxError, WxResult};
 
 const MIB: usize = 1024 * 1024;
 /// Every uploaded file must be larger than this (wecom-api.md: "every file >5 B").

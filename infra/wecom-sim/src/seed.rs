@@ -24,7 +24,8 @@ use axum::response::Response;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::control::{ControlError, answer, parse};
+use crate::control::{answer, parse};
+use crate::control_error::{ControlError, ControlResult};
 use crate::ids;
 use crate::model::{
     DeletedBy, ExternalContact, RelationStatus, SeedOutcome, SeedRequest, SilentChange,
@@ -32,8 +33,6 @@ use crate::model::{
 };
 use crate::sim::Simulator;
 use crate::state::{Relation, State as SimState, TagRef};
-
-type ControlResult<T> = Result<T, ControlError>;
 
 const MAX_SEED_STAFF: u32 = 10_000;
 const MAX_SEED_CUSTOMERS: u32 = 1_000_000;

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use serde_json::Value;
+
 use crate::model::{
     AppMessage, CallCounts, CorpTag, CorpTagGroup, DeliveryRecord, ExternalContact, FaultRule,
     FollowTag, GroupMsgRecord, InboundAppMessage, MediaRecord, QuotaRule, RelationStatus,
@@ -48,6 +50,42 @@ pub(crate) struct Relation {
     pub status: RelationStatus,
 }
 
+/// A stored contact way.
+#[derive(Clone, Debug)]
+pub(crate) struct ContactWayRec {
+    pub config_id: String,
+    pub way_type: i64,
+    pub scene: i64,
+    pub style: Option<i64>,
+    pub remark: String,
+    pub skip_verify: bool,
+    pub state: String,
+    pub qr_code: Option<String>,
+    pub user: Vec<String>,
+    pub party: Vec<u64>,
+    pub is_temp: bool,
+    pub expires_in: i64,
+    pub chat_expires_in: i64,
+    /// Simulated unix seconds after which a temporary QR code no longer works.
+    pub expires_at: i64,
+    pub unionid: String,
+    pub is_exclusive: bool,
+    pub conclusions: Option<Value>,
+    pub create_time: i64,
+    pub seq: u64,
+    /// A temporary way dies after its first add.
+    pub used: bool,
+    /// Round-robin position for multi-member ways.
+    pub next_user: usize,
+}
+
+impl ContactWayRec {
+    /// A temporary way that was used or is past its `expires_in`.
+    pub fn expired(&self, now: i64) -> bool {
+        self.is_temp && (self.used || now >= self.expires_at)
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub callback_url: Option<String>,
@@ -73,7 +111,7 @@ pub(crate) struct State {
     pub faults: VecDeque<FaultRule>,
     pub calls: CallCounts,
     /// 「联系我」 contact ways by config_id (deleted ones are removed).
-    pub contact_ways: BTreeMap<String, crate::contact_way::ContactWayRec>,
+    pub contact_ways: BTreeMap<String, ContactWayRec>,
     pub next_way_seq: u64,
     /// Open temporary sessions (userid, external_userid) made through a temp contact way.
     pub temp_chats: BTreeSet<(String, String)>,

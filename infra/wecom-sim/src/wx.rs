@@ -14,6 +14,9 @@ pub(crate) struct WxError {
     pub extra: Map<String, Value>,
 }
 
+/// What an API returns: its fields (merged into the `errcode: 0` answer) or an error.
+pub(crate) type WxResult = Result<Value, WxError>;
+
 impl WxError {
     pub fn new(code: i64) -> Self {
         WxError {
@@ -125,7 +128,7 @@ pub(crate) fn errmsg(code: i64, detail: Option<&str>) -> String {
         Some(d) if !d.is_empty() => format!("{base}: {d}"),
         _ => base.to_owned(),
     };
-    let secs = crate::sim::system_now_ms() / 1000;
+    let secs = crate::clock::system_now_ms() / 1000;
     format!(
         "{text}, hint: [{secs}_{}_{}], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e={code}",
         crate::ids::random_u64(100),
