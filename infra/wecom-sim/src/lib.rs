@@ -130,7 +130,6 @@ mod media;
 mod model;
 mod png;
 mod router;
-mod seed;
 mod server;
 mod sim;
 mod state;
