@@ -13,7 +13,7 @@ impl Simulator {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/cgi-bin/{*path}", any(api::handle))
-            .route("/sim/qr/{file}", get(crate::contact_way::qr_image))
+            .route("/sim/qr/{file}", get(api::contact_way::qr_image))
             .route("/sim/control", get(control::index::index))
             .route("/sim/control/scan", post(control::scan::scan))
             .route("/sim/control/seed", post(control::seed::seed))

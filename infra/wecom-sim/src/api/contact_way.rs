@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::common::check_member;
+use crate::cursor::{decode_cursor, encode_cursor};
 use crate::sim::Simulator;
 use crate::state::{ContactWayRec, State as SimState};
 use crate::wx::WxError;
@@ -539,7 +541,7 @@ pub(crate) fn list_contact_way(st: &SimState, req: ListReq, now: i64) -> Result<
         // UNCONFIRMED: the errcode for start_time after end_time.
         return Err(bad("start_time is after end_time"));
     }
-    let offset = crate::cursor::decode_cursor(req.cursor.as_deref())?;
+    let offset = decode_cursor(req.cursor.as_deref())?;
     // Temporary ways are never listed.
     let mut ways: Vec<&ContactWayRec> = st
         .contact_ways
@@ -555,7 +557,7 @@ pub(crate) fn list_contact_way(st: &SimState, req: ListReq, now: i64) -> Result<
         .collect();
     let next = offset.saturating_add(limit);
     let next_cursor = if next < ways.len() {
-        crate::cursor::encode_cursor(next)
+        encode_cursor(next)
     } else {
         String::new()
     };
@@ -563,7 +565,7 @@ pub(crate) fn list_contact_way(st: &SimState, req: ListReq, now: i64) -> Result<
 }
 
 pub(crate) fn close_temp_chat(st: &mut SimState, req: CloseTempChatReq) -> Result<Value, WxError> {
-    crate::api::check_member(st, req.userid.as_deref())?;
+    check_member(st, req.userid.as_deref())?;
     let userid = req.userid.unwrap_or_default();
     let ext = nonempty(req.external_userid.as_ref())
         .ok_or_else(|| bad("external_userid is empty"))?

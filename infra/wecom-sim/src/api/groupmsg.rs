@@ -1,17 +1,17 @@
 //! 企业群发 (wecom-api.md §5): `add_msg_template` creates a task for the sender, who confirms it
-//! in the WeCom client (here: `POST /sim/control/groupmsg/confirm`); results are read back with
-//! `get_groupmsg_task` / `get_groupmsg_send_result` / `get_groupmsg_list_v2`; reminders and
-//! cancellation. The per-customer quota is checked when the member sends, not at creation.
+//! in the WeCom client (here: `POST /sim/control/groupmsg/confirm`, in `control/groupmsg.rs`);
+//! results are read back with `get_groupmsg_task` / `get_groupmsg_send_result` /
+//! `get_groupmsg_list_v2`; reminders and cancellation. The per-customer quota is checked when the
+//! member sends, not at creation.
 
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{check_attachments, check_member};
+use super::common::{check_attachments, check_media_id, check_member};
 use crate::clock::DAY_MS;
 use crate::config::SimConfig;
-use crate::media::check_media_id;
 use crate::model::{
     GroupMsgRecipient, GroupMsgRecord, GroupMsgReminder, RelationStatus, groupmsg_status,
 };
@@ -341,7 +341,7 @@ pub(crate) fn add_msg_template(st: &mut SimState, req: AddMsgTemplateReq, now_ms
 }
 
 // ---------------------------------------------------------------------------------------------
-// Result and control APIs
+// Results, reminders and cancellation
 // ---------------------------------------------------------------------------------------------
 
 fn find_msg<'a>(

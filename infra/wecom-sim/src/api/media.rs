@@ -217,30 +217,10 @@ pub(crate) fn upload_image(
     Ok(json!({ "url": url }))
 }
 
-/// A `media_id` used in a message: it must come from `media/upload`, be unexpired and of
-/// `expected` type; otherwise 40007.
-pub(crate) fn check_media_id(
-    st: &SimState,
-    media_id: &str,
-    expected: &str,
-    now_ms: i64,
-) -> Result<(), WxError> {
-    match st.media.get(media_id) {
-        None => Err(WxError::detail(40007, "unknown media_id")),
-        Some(m) if m.expired || now_ms >= m.expires_at_ms => {
-            Err(WxError::detail(40007, "media_id expired"))
-        }
-        Some(m) if m.media_type != expected => Err(WxError::detail(
-            40007,
-            format!("media_id is a {}, not a {expected}", m.media_type),
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::common::check_media_id;
 
     fn body(boundary: &str, name: &str, data: &[u8]) -> Vec<u8> {
         let mut b = format!(
