@@ -115,6 +115,20 @@
 //! `<xml><ToUserName/><AgentID/><Encrypt/></xml>`. A 200 answer is success; any other status or no
 //! complete answer within `callback_timeout` fails the attempt.
 
+// Source layout, in layers: a module imports only from the layers below it.
+//
+// 1. Leaves: `config` (SimConfig), `ids` (WeCom-shaped random ids), `png` (the QR picture),
+//    `clock` (wall clock), `wx` (WeCom's errcode answers: WxError), `control_error`
+//    (ControlError), `cursor` (offset cursors), `model/` (the public data types, by domain).
+// 2. `state`: the in-memory State and the operations on it.
+// 3. `sim`: the simulator core (the Simulator handle, its lock and clock, plain accessors).
+// 4. Services on the core: `callbacks` (sealing and delivering callbacks, URL verification),
+//    `faults` (the fault FIFO and the answer a fault gives).
+// 5. API families: `api/` (`/cgi-bin/`, one module per family, `api/common` for shared checks,
+//    `api/pipeline` as the entry point that dispatches to them) and `control/` (`/sim/control/`,
+//    one module per thing controlled, `control/common` for shared plumbing).
+// 6. `router` (every route and its handler) and `server` (spawn, RunningSim).
+
 mod api;
 mod callbacks;
 mod clock;
