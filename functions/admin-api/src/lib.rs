@@ -60,8 +60,8 @@ use routes::{
         customers::patch,
         customers::sync,
         customers::mark_tags,
-        customers::appointments,
-        customers::purchases,
+        records::appointments,
+        records::purchases,
         records::create_appointment,
         records::create_purchase,
         tags::list,
@@ -296,11 +296,11 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         )
         .route(
             "/api/customers/{external_userid}/appointments",
-            get(customers::appointments),
+            get(records::appointments),
         )
         .route(
             "/api/customers/{external_userid}/purchases",
-            get(customers::purchases),
+            get(records::purchases),
         )
         .route("/api/appointments", post(records::create_appointment))
         .route("/api/purchases", post(records::create_purchase))

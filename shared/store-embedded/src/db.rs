@@ -11,6 +11,7 @@ use ports::{Clock, StoreError, SystemClock};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::error::sql_error;
 use crate::schema;
 
 /// Most write requests committed in one transaction.
@@ -284,17 +285,6 @@ fn configure(conn: &Connection, writer: bool) -> Result<(), StoreError> {
             .map_err(sql_error)?;
     }
     Ok(())
-}
-
-/// Maps a SQLite error: unreadable values are corrupt data, anything else is the backend
-/// failing (disk full, I/O error, another process holding the lock…).
-pub(crate) fn sql_error(e: rusqlite::Error) -> StoreError {
-    match e {
-        rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::InvalidColumnType(..)
-        | rusqlite::Error::IntegralValueOutOfRange(..) => StoreError::Corrupt(e.to_string()),
-        other => StoreError::Unavailable(format!("sqlite: {other}")),
-    }
 }
 
 struct ReadPool {

@@ -23,6 +23,7 @@
 //! schedules as items (`SCHEDULE#<name>` / `SCHEDULE`, listed on GSI1 under `SCHEDULES`).
 
 mod db;
+mod error;
 mod queue;
 mod scheduler;
 mod schema;

@@ -12,7 +12,8 @@ use ports::{
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::Notify;
 
-use crate::db::{EmbeddedDb, sql_error};
+use crate::db::EmbeddedDb;
+use crate::error::sql_error;
 
 pub use ports::queue::MAX_DELAY_SECS;
 /// Longest visibility timeout (SQS's limit: 12 hours).

@@ -3,7 +3,7 @@
 use ports::StoreError;
 use rusqlite::Connection;
 
-use crate::db::sql_error;
+use crate::error::sql_error;
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 1;

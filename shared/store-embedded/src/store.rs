@@ -11,7 +11,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 
-use crate::db::{EmbeddedDb, sql_error};
+use crate::db::EmbeddedDb;
+use crate::error::sql_error;
 
 /// Largest partition key, in bytes (DynamoDB's limit).
 const MAX_PK_BYTES: usize = 2048;

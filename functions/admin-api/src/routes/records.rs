@@ -1,17 +1,17 @@
 //! Appointments (预约) and purchases (消费) recorded by the clinic, kept under the customer's
-//! partition; a purchase moves the customer's last purchase time and total spent.
+//! partition; a purchase moves the customer's last purchase time and total spent. Recording
+//! them, and listing one customer's.
 
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use crm::model::{Appointment, Purchase};
 use crm::repo::{CustomerAdmin, PurchaseOutcome};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use crate::routes::customers::{AppointmentView, PurchaseView};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
 const SOURCES: [&str; 5] = ["mini_program", "staff", "phone", "walk_in", "other"];
@@ -26,6 +26,63 @@ pub enum AppointmentSource {
     Phone,
     WalkIn,
     Other,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentView {
+    pub id: String,
+    pub external_userid: String,
+    pub scheduled_at_ms: i64,
+    /// 项目.
+    pub item: String,
+    #[schema(value_type = AppointmentSource)]
+    pub source: String,
+    pub notes: Option<String>,
+    pub created_at_ms: i64,
+    pub created_by: String,
+}
+
+impl From<Appointment> for AppointmentView {
+    fn from(a: Appointment) -> Self {
+        Self {
+            id: a.id,
+            external_userid: a.external_userid,
+            scheduled_at_ms: a.scheduled_at_ms,
+            item: a.item,
+            source: a.source,
+            notes: a.notes,
+            created_at_ms: a.created_at_ms,
+            created_by: a.created_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseView {
+    pub id: String,
+    pub external_userid: String,
+    /// Amount in fen (0.01 CNY).
+    pub amount_fen: i64,
+    pub item: String,
+    pub purchased_at_ms: i64,
+    pub created_at_ms: i64,
+    pub created_by: String,
+    pub order_id: Option<String>,
+}
+
+impl From<Purchase> for PurchaseView {
+    fn from(p: Purchase) -> Self {
+        Self {
+            id: p.id,
+            external_userid: p.external_userid,
+            amount_fen: p.amount_fen,
+            item: p.item,
+            purchased_at_ms: p.purchased_at_ms,
+            created_at_ms: p.created_at_ms,
+            created_by: p.created_by,
+            order_id: p.order_id,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -204,4 +261,58 @@ pub async fn create_purchase(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(purchase.into())))
+}
+
+// ---- appointments and purchases of one customer --------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentList {
+    pub items: Vec<AppointmentView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseList {
+    pub items: Vec<PurchaseView>,
+    pub total_spent_fen: i64,
+    pub last_purchase_at_ms: Option<i64>,
+}
+
+/// The customer's appointments, by scheduled time.
+#[utoipa::path(get, path = "/api/customers/{external_userid}/appointments", tag = "customers",
+    params(("external_userid" = String, Path, description = "WeCom external_userid")),
+    responses((status = 200, body = AppointmentList), (status = 404, body = ErrorBody)))]
+pub async fn appointments(
+    State(state): State<AdminState>,
+    ApiPath(external_userid): ApiPath<String>,
+) -> ApiResult<Json<AppointmentList>> {
+    if state.customers().get(&external_userid).await?.is_none() {
+        return Err(ApiError::not_found("该客户"));
+    }
+    let items = CustomerAdmin::new(state.store.clone())
+        .appointments(&external_userid)
+        .await?;
+    Ok(Json(AppointmentList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// The customer's purchases, by purchase time, with the running total.
+#[utoipa::path(get, path = "/api/customers/{external_userid}/purchases", tag = "customers",
+    params(("external_userid" = String, Path, description = "WeCom external_userid")),
+    responses((status = 200, body = PurchaseList), (status = 404, body = ErrorBody)))]
+pub async fn purchases(
+    State(state): State<AdminState>,
+    ApiPath(external_userid): ApiPath<String>,
+) -> ApiResult<Json<PurchaseList>> {
+    let Some(customer) = state.customers().get(&external_userid).await? else {
+        return Err(ApiError::not_found("该客户"));
+    };
+    let items = CustomerAdmin::new(state.store.clone())
+        .purchases(&external_userid)
+        .await?;
+    Ok(Json(PurchaseList {
+        items: items.into_iter().map(Into::into).collect(),
+        total_spent_fen: customer.total_spent_fen,
+        last_purchase_at_ms: customer.last_purchase_at_ms,
+    }))
 }
