@@ -331,6 +331,7 @@ macro_rules! on_both_backends {
         mod moto {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs moto: ./scripts/test starts it"]
                 async fn $name() {
                     super::$name($crate::Backend::Moto).await;
                 }

@@ -10,6 +10,8 @@
 //! // shared/store-embedded/tests/conformance.rs
 //! ports::item_store_conformance!(async { std::sync::Arc::new(make_store()) });
 //! ports::queue_conformance!(async { make_queue_fixture() });
+//! // An attribute first is put on every test, e.g. for a backend that needs a server running:
+//! ports::queue_conformance!(#[ignore = "needs moto"] async { make_sqs_fixture().await });
 //! ```
 //!
 //! The store constructor expression must evaluate to a pointer (`Arc`, `Box`, `&'static`) to an
@@ -75,9 +77,9 @@ pub fn is_url_safe(s: &str) -> bool {
 /// awaited value is a pointer (`Arc`, `Box`) to the adapter under test.
 #[macro_export]
 macro_rules! item_store_conformance {
-    ($constructor:expr) => {
+    (#[$attr:meta] $constructor:expr) => {
         $crate::__item_store_conformance_tests!(
-            $constructor;
+            [$attr] $constructor;
             get_of_missing_returns_none,
             put_then_get_round_trips_nested_json,
             put_replaces_the_whole_item_and_its_index_keys,
@@ -98,14 +100,18 @@ macro_rules! item_store_conformance {
             invalid_requests_are_rejected,
         );
     };
+    ($constructor:expr) => {
+        $crate::item_store_conformance!(#[cfg(all())] $constructor);
+    };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __item_store_conformance_tests {
-    ($constructor:expr; $($behaviour:ident),* $(,)?) => {
+    ([$attr:meta] $constructor:expr; $($behaviour:ident),* $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[$attr]
             async fn $behaviour() {
                 let adapter = $constructor.await;
                 $crate::conformance::store::$behaviour(&*adapter).await;
@@ -121,9 +127,9 @@ macro_rules! __item_store_conformance_tests {
 /// fresh, empty queue.
 #[macro_export]
 macro_rules! queue_conformance {
-    ($constructor:expr) => {
+    (#[$attr:meta] $constructor:expr) => {
         $crate::__queue_conformance_tests!(
-            $constructor;
+            [$attr] $constructor;
             send_receive_ack_removes_the_message,
             unacked_message_reappears_after_visibility,
             retry_after_delays_redelivery,
@@ -135,14 +141,18 @@ macro_rules! queue_conformance {
             invalid_queue_requests_are_rejected,
         );
     };
+    ($constructor:expr) => {
+        $crate::queue_conformance!(#[cfg(all())] $constructor);
+    };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __queue_conformance_tests {
-    ($constructor:expr; $($behaviour:ident),* $(,)?) => {
+    ([$attr:meta] $constructor:expr; $($behaviour:ident),* $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[$attr]
             async fn $behaviour() {
                 let fixture = $constructor.await;
                 $crate::conformance::queue::$behaviour(&fixture).await;
@@ -157,9 +167,9 @@ macro_rules! __queue_conformance_tests {
 /// awaited value is a pointer (`Arc`, `Box`) to the adapter under test.
 #[macro_export]
 macro_rules! scheduler_conformance {
-    ($constructor:expr) => {
+    (#[$attr:meta] $constructor:expr) => {
         $crate::__scheduler_conformance_tests!(
-            $constructor;
+            [$attr] $constructor;
             schedule_then_get_round_trips,
             schedule_once_replaces_the_schedule_of_the_same_name,
             cancel_is_idempotent,
@@ -167,14 +177,18 @@ macro_rules! scheduler_conformance {
             invalid_schedules_are_refused_and_not_stored,
         );
     };
+    ($constructor:expr) => {
+        $crate::scheduler_conformance!(#[cfg(all())] $constructor);
+    };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __scheduler_conformance_tests {
-    ($constructor:expr; $($behaviour:ident),* $(,)?) => {
+    ([$attr:meta] $constructor:expr; $($behaviour:ident),* $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[$attr]
             async fn $behaviour() {
                 let adapter = $constructor.await;
                 $crate::conformance::scheduler::$behaviour(&*adapter).await;
@@ -190,23 +204,27 @@ macro_rules! __scheduler_conformance_tests {
 /// over a fresh, empty queue.
 #[macro_export]
 macro_rules! dead_letters_conformance {
-    ($constructor:expr) => {
+    (#[$attr:meta] $constructor:expr) => {
         $crate::__dead_letters_conformance_tests!(
-            $constructor;
+            [$attr] $constructor;
             poison_message_reaches_the_dead_letters,
             replay_moves_a_dead_letter_back_exactly_once,
             replay_of_an_unknown_id_is_false,
             dead_letters_are_listed_oldest_first,
         );
     };
+    ($constructor:expr) => {
+        $crate::dead_letters_conformance!(#[cfg(all())] $constructor);
+    };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __dead_letters_conformance_tests {
-    ($constructor:expr; $($behaviour:ident),* $(,)?) => {
+    ([$attr:meta] $constructor:expr; $($behaviour:ident),* $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[$attr]
             async fn $behaviour() {
                 let fixture = $constructor.await;
                 $crate::conformance::dead_letters::$behaviour(&fixture).await;

@@ -1,6 +1,7 @@
 //! Behaviour of the AWS adapters beyond the ports' conformance suites, against moto: the
 //! attribute layout `template.yaml` relies on, the redrive to the dead-letter queue and the
 //! replay from it, the schedules' definition in EventBridge Scheduler, and error mapping.
+//! Ignored by a plain `cargo test`: `./scripts/test` starts moto and runs them.
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ use store_aws::testing::{
 use store_aws::{DynamoStore, EventBridgeScheduler, SqsQueue, create_table};
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn items_are_stored_in_the_documented_attribute_layout() {
     let store = fresh_store().await;
     let mut item = Item::new("customer#wm123", "profile");
@@ -95,6 +97,7 @@ async fn items_are_stored_in_the_documented_attribute_layout() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn an_item_written_by_another_tool_reads_back() {
     // Numbers DynamoDB normalised, sets, and a missing doc.
     let store = fresh_store().await;
@@ -115,6 +118,7 @@ async fn an_item_written_by_another_tool_reads_back() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn a_missing_table_is_unavailable_not_invalid() {
     let store = DynamoStore::new(dynamo_client().await, unique_name("no-such-table"));
     match store.get("p", "s").await {
@@ -128,6 +132,7 @@ async fn a_missing_table_is_unavailable_not_invalid() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn creating_an_existing_table_fails() {
     let client = dynamo_client().await;
     let name = unique_name("twice");
@@ -136,6 +141,7 @@ async fn creating_an_existing_table_fails() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn poison_messages_land_in_the_dead_letter_queue_with_their_body() {
     let fixture = fresh_queue(2).await;
     fixture
@@ -171,6 +177,7 @@ async fn poison_messages_land_in_the_dead_letter_queue_with_their_body() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn a_missing_queue_is_unavailable() {
     let client = sqs_client().await;
     let endpoint = store_aws::testing::moto_endpoint();
@@ -210,6 +217,7 @@ async fn dlq_counts(fixture: &store_aws::testing::SqsFixture) -> (u64, u64) {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn dead_letters_are_listed_without_hiding_them_and_replayed_as_new_messages() {
     let fixture = fresh_queue(2).await;
     fixture
@@ -261,6 +269,7 @@ async fn dead_letters_are_listed_without_hiding_them_and_replayed_as_new_message
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn replay_of_an_unknown_id_leaves_the_dead_letters_visible() {
     let fixture = fresh_queue(3).await;
     let bodies: Vec<String> = (0..12).map(|i| format!("dead-{i:02}")).collect();
@@ -281,6 +290,7 @@ async fn replay_of_an_unknown_id_leaves_the_dead_letters_visible() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn a_missing_dead_letter_queue_is_unavailable() {
     let client = sqs_client().await;
     let endpoint = store_aws::testing::moto_endpoint();
@@ -297,6 +307,7 @@ async fn a_missing_dead_letter_queue_is_unavailable() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn schedules_are_one_time_shanghai_schedules_deleted_after_completion() {
     let scheduler = fresh_scheduler().await;
     // 2030-01-01T16:30:05.250Z: 00:30:05 the next day in Shanghai.
@@ -366,6 +377,7 @@ async fn schedules_are_one_time_shanghai_schedules_deleted_after_completion() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn schedules_written_by_other_tools_are_read_or_refused() {
     let scheduler = fresh_scheduler().await;
     let flexible = aws_sdk_scheduler::types::FlexibleTimeWindow::builder()
@@ -407,6 +419,7 @@ async fn schedules_written_by_other_tools_are_read_or_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: ./scripts/test starts it"]
 async fn a_missing_schedule_group_is_unavailable() {
     let scheduler = EventBridgeScheduler::new(
         scheduler_client().await,
@@ -429,7 +442,11 @@ fn moto_endpoint_explains_how_to_run_the_tests() {
     if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
         let panic = std::panic::catch_unwind(store_aws::testing::moto_endpoint)
             .expect_err("panics without AWS_ENDPOINT_URL");
-        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
         assert!(message.contains("./scripts/test"), "{message}");
     } else {
         assert!(store_aws::testing::moto_endpoint().starts_with("http"));
