@@ -1,6 +1,6 @@
 //! The public tracked-link redirect: `GET /t/{token}` records the click and answers 302.
 
-use crm::campaign::Campaigns;
+use crm::campaign::links::Links;
 use lambda_http::http::{Method, Response, StatusCode, header};
 use tracing::warn;
 
@@ -10,7 +10,7 @@ const ERROR_PAGE: &str = "<!doctype html><meta charset=\"utf-8\"><title>请稍�
 
 /// The answer for one token: a `GET` of a known one is recorded as a click; a `HEAD` (link
 /// checkers, previews) is answered the same way without counting.
-pub async fn redirect(campaigns: &Campaigns, token: &str, is_get: bool) -> Response<String> {
+pub async fn redirect(links: &Links, token: &str, is_get: bool) -> Response<String> {
     let html = |status: StatusCode, body: &str| {
         Response::builder()
             .status(status)
@@ -19,7 +19,7 @@ pub async fn redirect(campaigns: &Campaigns, token: &str, is_get: bool) -> Respo
             .body(body.to_owned())
             .unwrap_or_default()
     };
-    match campaigns.click(token, is_get).await {
+    match links.click(token, is_get).await {
         Ok(Some(url)) => Response::builder()
             .status(StatusCode::FOUND)
             .header(header::LOCATION, url)
@@ -41,10 +41,10 @@ pub fn token_of(path: &str) -> Option<&str> {
 }
 
 /// What the redirect function answers to a request: `GET`/`HEAD /t/{token}`, else 404.
-pub async fn answer(campaigns: &Campaigns, method: &Method, path: &str) -> Response<String> {
+pub async fn answer(links: &Links, method: &Method, path: &str) -> Response<String> {
     match token_of(path) {
         Some(token) if method == Method::GET || method == Method::HEAD => {
-            redirect(campaigns, token, method == Method::GET).await
+            redirect(links, token, method == Method::GET).await
         }
         _ => Response::builder()
             .status(StatusCode::NOT_FOUND)

@@ -628,7 +628,7 @@ async fn click(campaigns: &Campaigns, path: Option<&str>) -> Response<String> {
     }
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     assert_eq!(request.method(), "GET");
-    campaigns::redirect::answer(campaigns, request.method(), request.uri().path()).await
+    campaigns::redirect::answer(&campaigns.links(), request.method(), request.uri().path()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

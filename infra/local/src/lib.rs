@@ -469,7 +469,8 @@ async fn redirect_route(
     method: Method,
     axum::extract::Path(token): axum::extract::Path<String>,
 ) -> Response {
-    let answer = campaigns::redirect::redirect(&campaigns, &token, method == Method::GET).await;
+    let answer =
+        campaigns::redirect::redirect(&campaigns.links(), &token, method == Method::GET).await;
     let (parts, body) = answer.into_parts();
     Response::from_parts(parts, axum::body::Body::from(body))
 }

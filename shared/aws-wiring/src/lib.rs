@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crm::config::{CorpConfig, DeploymentEnv};
 use crm::repo::{ConfigRepo, StoreTokenStore};
-use ports::{Clock, ItemStore, SystemClock};
+use ports::{Clock, ItemStore, RandomIds, SystemClock};
 use store_aws::{DynamoStore, SqsQueue};
 use wecom_api::{WeComClient, WeComSettings};
 
@@ -146,4 +146,20 @@ pub async fn campaigns_from_env() -> Result<crm::campaign::Campaigns, BoxError> 
     let aws = AwsRuntime::connect().await?;
     let wecom = Arc::new(aws.wecom()?);
     aws.campaigns(wecom).await
+}
+
+/// The public redirect's wiring: the tracked links over the table (`TABLE_NAME`) and nothing
+/// else — no stored configuration, no WeCom client, no queue or scheduler.
+pub async fn links_from_env() -> Result<crm::campaign::links::Links, BoxError> {
+    init_logging();
+    let aws = store_aws::sdk_config().await;
+    let store: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        required_env("TABLE_NAME")?,
+    ));
+    Ok(crm::campaign::links::Links::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    ))
 }

@@ -5,11 +5,12 @@ use lambda_http::{Body, Error, Request, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let campaigns = aws_wiring::campaigns_from_env().await?;
-    let campaigns = &campaigns;
+    // The store-backed links only: the redirect is public and gets no WeCom client.
+    let links = aws_wiring::links_from_env().await?;
+    let links = &links;
     lambda_http::run(service_fn(move |request: Request| async move {
         let answer =
-            campaigns::redirect::answer(campaigns, request.method(), request.uri().path()).await;
+            campaigns::redirect::answer(links, request.method(), request.uri().path()).await;
         let (parts, body) = answer.into_parts();
         Ok::<Response<Body>, Error>(Response::from_parts(parts, Body::from(body)))
     }))

@@ -4,8 +4,9 @@
 //! direct message) attributes it to that customer.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use ports::{Condition, IndexName, Item, Query, SkCondition};
+use ports::{Clock, Condition, IdGen, IndexName, Item, ItemStore, Query, SkCondition};
 use sha1::{Digest, Sha1};
 
 use super::Campaigns;
@@ -75,32 +76,18 @@ pub fn rewrite_urls(text: &str, mut replace: impl FnMut(usize, &str) -> String) 
     }
 }
 
-impl Campaigns {
-    /// Stores the link (idempotent) and returns its public URL.
-    pub(crate) async fn track_link(
-        &self,
-        campaign_id: &str,
-        chunk: &str,
-        index: usize,
-        url: &str,
-        external_userid: Option<&str>,
-    ) -> Result<String, CrmError> {
-        let token = link_token(campaign_id, chunk, index);
-        let link = TrackedLink {
-            token: token.clone(),
-            campaign_id: campaign_id.to_owned(),
-            chunk: chunk.to_owned(),
-            url: url.to_owned(),
-            external_userid: external_userid.map(str::to_owned),
-            created_at_ms: self.clock.now_ms(),
-        };
-        let mut item = Item::with_doc(link_pk(&token), LINK_SK, &link)?;
-        item.gsi1 = Some((campaign_links_gsi_pk(campaign_id), token.clone()));
-        self.store.put(item, Condition::Always).await?;
-        Ok(format!(
-            "{}/t/{token}",
-            self.settings.link_base.trim_end_matches('/')
-        ))
+/// The public redirect's one capability: resolve a tracked link and record its click. Needs
+/// only the store (the redirect is public and gets no WeCom secret, queue or scheduler).
+#[derive(Clone)]
+pub struct Links {
+    store: Arc<dyn ItemStore>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl Links {
+    pub fn new(store: Arc<dyn ItemStore>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+        Self { store, clock, ids }
     }
 
     /// A click on `/t/<token>`: records it (when `record`: a `HEAD` from a link checker is not
@@ -130,6 +117,40 @@ impl Campaigns {
             )
             .await?;
         Ok(Some(link.url))
+    }
+}
+
+impl Campaigns {
+    /// The tracked links' redirect side, over this engine's store.
+    pub fn links(&self) -> Links {
+        Links::new(self.store.clone(), self.clock.clone(), self.ids.clone())
+    }
+
+    /// Stores the link (idempotent) and returns its public URL.
+    pub(crate) async fn track_link(
+        &self,
+        campaign_id: &str,
+        chunk: &str,
+        index: usize,
+        url: &str,
+        external_userid: Option<&str>,
+    ) -> Result<String, CrmError> {
+        let token = link_token(campaign_id, chunk, index);
+        let link = TrackedLink {
+            token: token.clone(),
+            campaign_id: campaign_id.to_owned(),
+            chunk: chunk.to_owned(),
+            url: url.to_owned(),
+            external_userid: external_userid.map(str::to_owned),
+            created_at_ms: self.clock.now_ms(),
+        };
+        let mut item = Item::with_doc(link_pk(&token), LINK_SK, &link)?;
+        item.gsi1 = Some((campaign_links_gsi_pk(campaign_id), token.clone()));
+        self.store.put(item, Condition::Always).await?;
+        Ok(format!(
+            "{}/t/{token}",
+            self.settings.link_base.trim_end_matches('/')
+        ))
     }
 
     pub async fn links_of(&self, campaign_id: &str) -> Result<Vec<TrackedLink>, CrmError> {
