@@ -5,9 +5,9 @@
 //! retried for a few seconds until the expected number of items shows; primary-key reads are
 //! expected to read the caller's own writes at once.
 //!
-//! The behaviours live by family: [`basic`] reads and writes, [`conditions`], [`queries`] of the
-//! table, [`indexes`], [`ttl`], [`transactions`], [`batch`] writes and [`invalid`] requests;
-//! [`helpers`] holds what they share. Every behaviour is re-exported here, where the macros of
+//! The behaviours live by family: `basic` reads and writes, `conditions`, `queries` of the
+//! table, `indexes`, `ttl`, `transactions`, `batch` writes and `invalid` requests;
+//! `helpers` holds what they share. Every behaviour is re-exported here, where the macros of
 //! [`conformance`](super) call it.
 
 mod basic;
