@@ -1,0 +1,234 @@
+//! The customers phase: one `batch/get_by_user` page a time, upserting what changed in customers
+//! and relationships and recording the pairs seen.
+
+use std::collections::HashMap;
+
+use ports::{Condition, Item};
+use wecom_api::model::{BatchContact, ExternalContact, FollowInfo, FollowUserTag};
+
+use super::engine::{SyncEngine, TagNames};
+use super::seen::SeenPage;
+use crate::CrmError;
+use crate::keys::{sync_run_pk, sync_seen_sk};
+use crate::model::{
+    Customer, CustomerStatus, EndCause, Relationship, RelationshipStatus, SyncPhase, SyncRun,
+};
+
+/// Most staff userids per `batch/get_by_user` call (WeCom's limit).
+pub const STAFF_PER_BATCH: usize = 100;
+
+impl SyncEngine {
+    /// One `batch/get_by_user` page: upsert what changed, record what was seen, advance.
+    pub(super) async fn customers_page(
+        &self,
+        run: &mut SyncRun,
+        tag_names: &TagNames,
+    ) -> Result<(), CrmError> {
+        let start = usize::try_from(run.batch_index)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(STAFF_PER_BATCH);
+        let batch: Vec<String> = run
+            .staff
+            .iter()
+            .skip(start)
+            .take(STAFF_PER_BATCH)
+            .cloned()
+            .collect();
+        if batch.is_empty() {
+            run.phase = SyncPhase::EndMissing;
+            return Ok(());
+        }
+        self.pace().await;
+        run.wecom_calls += 1;
+        let page = self
+            .wecom
+            .batch_get_by_user(&batch, &run.cursor, self.config.page_limit.clamp(1, 100))
+            .await?;
+        let now = self.clock.now_ms();
+
+        // The page's entries, customer by customer (a customer may appear once per member).
+        let mut order: Vec<&str> = Vec::new();
+        let mut grouped: HashMap<&str, (&ExternalContact, Vec<&FollowInfo>)> = HashMap::new();
+        for BatchContact {
+            external_contact,
+            follow_info,
+        } in &page.external_contact_list
+        {
+            let id = external_contact.external_userid.as_str();
+            if id.is_empty() || follow_info.userid.is_empty() {
+                continue;
+            }
+            grouped
+                .entry(id)
+                .or_insert_with(|| {
+                    order.push(id);
+                    (external_contact, Vec::new())
+                })
+                .1
+                .push(follow_info);
+        }
+
+        let mut customers_out = Vec::new();
+        let mut relationships_out = Vec::new();
+        let mut seen = SeenPage::default();
+        let (mut added, mut changed, mut rels_added, mut rels_changed) = (0, 0, 0, 0);
+        for id in order {
+            let Some((contact, follows)) = grouped.get(id) else {
+                continue;
+            };
+            let mut any_active = false;
+            for follow in follows {
+                seen.pairs.push((id.to_owned(), follow.userid.clone()));
+                let stored = self.customers.get_relationship(id, &follow.userid).await?;
+                let next = relationship_from(stored.as_ref(), id, follow, tag_names, now);
+                any_active |= next.status != RelationshipStatus::Ended;
+                match stored {
+                    None => {
+                        rels_added += 1;
+                        relationships_out.push(next);
+                    }
+                    Some(old) if old != next => {
+                        let mut next = next;
+                        next.updated_at_ms = now;
+                        rels_changed += 1;
+                        relationships_out.push(next);
+                    }
+                    Some(_) => {}
+                }
+            }
+            let stored = self.customers.get(id).await?;
+            match stored {
+                None => {
+                    let mut customer = Customer::from_wecom(contact, now);
+                    if let Some(first) = follows
+                        .iter()
+                        .filter(|f| f.createtime > 0)
+                        .min_by_key(|f| f.createtime)
+                    {
+                        customer.first_added_at_ms = first.createtime.saturating_mul(1000);
+                        customer.first_channel = first.state.clone();
+                    } else if let Some(first) = follows.first() {
+                        customer.first_channel = first.state.clone();
+                    }
+                    if !any_active {
+                        customer.status = CustomerStatus::Ended;
+                    }
+                    added += 1;
+                    customers_out.push(customer);
+                }
+                Some(old) => {
+                    let mut customer = old.clone();
+                    customer.refresh_from(contact, now);
+                    customer.updated_at_ms = old.updated_at_ms;
+                    if any_active {
+                        customer.status = CustomerStatus::Active;
+                    }
+                    if customer != old {
+                        customer.updated_at_ms = now;
+                        changed += 1;
+                        customers_out.push(customer);
+                    }
+                }
+            }
+        }
+
+        // What was seen first (the end phase relies on it), then the changes; the checkpoint
+        // follows in `run_step`. A crash in between redoes this page: same keys, no new writes.
+        let mut seen_item =
+            Item::with_doc(sync_run_pk(&run.run_id), sync_seen_sk(run.pages), &seen)?;
+        seen_item.expires_at = Some(
+            now.div_euclid(1000)
+                .saturating_add(i64::try_from(self.config.seen_ttl.as_secs()).unwrap_or(i64::MAX)),
+        );
+        self.store.put(seen_item, Condition::Always).await?;
+        if !customers_out.is_empty() || !relationships_out.is_empty() {
+            self.customers
+                .import(&customers_out, &relationships_out)
+                .await?;
+        }
+
+        run.relationships_seen += seen.pairs.len() as u64;
+        run.customers_added += added;
+        run.customers_changed += changed;
+        run.relationships_added += rels_added;
+        run.relationships_changed += rels_changed;
+        run.pages += 1;
+        if page.next_cursor.is_empty() {
+            run.batch_index += 1;
+            run.cursor.clear();
+            if start.saturating_add(STAFF_PER_BATCH) >= run.staff.len() {
+                run.phase = SyncPhase::EndMissing;
+            }
+        } else {
+            run.cursor = page.next_cursor;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn tag_names(&self) -> Result<TagNames, CrmError> {
+        let mut names = HashMap::new();
+        for group in self.tags.groups().await? {
+            for tag in &group.tag {
+                names.insert(tag.id.clone(), (group.group_name.clone(), tag.name.clone()));
+            }
+        }
+        Ok(names)
+    }
+}
+
+/// The relationship as WeCom shows it now, on top of what is stored. Its `updated_at_ms` is the
+/// stored one, so that "unchanged" compares equal.
+fn relationship_from(
+    stored: Option<&Relationship>,
+    external_userid: &str,
+    follow: &FollowInfo,
+    tag_names: &TagNames,
+    now_ms: i64,
+) -> Relationship {
+    let mut rel = stored.cloned().unwrap_or_else(|| Relationship {
+        external_userid: external_userid.to_owned(),
+        userid: follow.userid.clone(),
+        updated_at_ms: now_ms,
+        ..Relationship::default()
+    });
+    let mut tags: Vec<FollowUserTag> = follow
+        .tag_id
+        .iter()
+        .map(|id| {
+            let (group_name, tag_name) = tag_names.get(id).cloned().unwrap_or_default();
+            FollowUserTag {
+                group_name,
+                tag_name,
+                tag_id: Some(id.clone()),
+                tag_type: 1,
+            }
+        })
+        .collect();
+    // `batch/get_by_user` lists corp tags only; personal tags recorded from events are kept.
+    tags.extend(rel.tags.iter().filter(|t| t.tag_id.is_none()).cloned());
+    rel.tags = tags;
+    rel.remark = follow.remark.clone();
+    rel.description = follow.description.clone();
+    rel.add_way = follow.add_way;
+    rel.oper_userid = follow.oper_userid.clone();
+    if !follow.state.is_empty() || rel.state.is_empty() {
+        rel.state = follow.state.clone();
+    }
+    if follow.createtime > 0 {
+        rel.createtime = follow.createtime;
+    }
+    let reappeared = match rel.status {
+        RelationshipStatus::Pending => true,
+        // The customer deleted the member: WeCom keeps showing the relationship.
+        RelationshipStatus::Ended => rel.end_cause != Some(EndCause::CustomerDeletedStaff),
+        RelationshipStatus::Active => false,
+    };
+    if reappeared {
+        rel.status = RelationshipStatus::Active;
+        rel.ended_at = None;
+        rel.end_cause = None;
+        rel.end_source = None;
+        rel.transfer_fail_reason = None;
+    }
+    rel
+}

@@ -1,0 +1,275 @@
+//! [`SyncEngine`]: starting a run, reading its record, and the step loop that drives it from
+//! phase to phase, checkpointing after every page.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ports::{Clock, Condition, IdGen, IndexName, Item, ItemStore, Query, StoreError};
+use tracing::{info, warn};
+use wecom_api::WeComClient;
+
+use super::config::{StepBudget, SyncConfig};
+use crate::CrmError;
+use crate::keys::{SYNC_LEASE_PK, SYNC_LEASE_SK, SYNC_RUN_SK, SYNC_RUNS_GSI_PK, sync_run_pk, ts};
+use crate::model::{SyncLease, SyncPhase, SyncRun, SyncRunStatus};
+use crate::repo::{CustomerRepo, TagCatalogue};
+
+/// What [`SyncEngine::start`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    Started {
+        run_id: String,
+    },
+    /// Another run holds the lease.
+    AlreadyRunning {
+        run_id: String,
+    },
+}
+
+/// What [`SyncEngine::run_step`] leaves to its caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// Not finished: run another step (after `retry_after`, when WeCom asked for a pause).
+    Continue { retry_after: Option<Duration> },
+    /// The run is over (done, or abandoned to another run); its final record.
+    Done(Box<SyncRun>),
+}
+
+/// The hourly sync. Cheap to build; one per invocation is fine.
+pub struct SyncEngine {
+    pub(super) store: Arc<dyn ItemStore>,
+    pub(super) wecom: Arc<WeComClient>,
+    pub(super) clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    pub(super) customers: CustomerRepo,
+    pub(super) tags: TagCatalogue,
+    pub(super) config: SyncConfig,
+    last_call: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+/// A step's view of the tag catalogue: tag id → (group name, tag name).
+pub(super) type TagNames = HashMap<String, (String, String)>;
+
+impl SyncEngine {
+    pub fn new(
+        store: Arc<dyn ItemStore>,
+        wecom: Arc<WeComClient>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+        config: SyncConfig,
+    ) -> Self {
+        Self {
+            customers: CustomerRepo::new(store.clone()),
+            tags: TagCatalogue::new(store.clone()),
+            store,
+            wecom,
+            clock,
+            ids,
+            config,
+            last_call: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Starts a run unless one is running (its lease is held).
+    pub async fn start(&self) -> Result<StartOutcome, CrmError> {
+        let now = self.clock.now_ms();
+        let run_id = self.ids.new_id(now);
+        let lease = self.lease_item(&run_id, now, 1)?;
+        // Two attempts: the holder's lease may expire between our put and our read.
+        for _ in 0..2 {
+            match self.store.put(lease.clone(), Condition::NotExists).await {
+                Ok(()) => {
+                    let run = SyncRun {
+                        run_id: run_id.clone(),
+                        started_at_ms: now,
+                        updated_at_ms: now,
+                        ..SyncRun::default()
+                    };
+                    self.store
+                        .put(run_item(&run, 1)?, Condition::NotExists)
+                        .await?;
+                    info!(run_id = %run_id, "sync run started");
+                    return Ok(StartOutcome::Started { run_id });
+                }
+                Err(StoreError::ConditionFailed) => {
+                    if let Some(item) = self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? {
+                        let holder: SyncLease = item.doc()?;
+                        return Ok(StartOutcome::AlreadyRunning {
+                            run_id: holder.run_id,
+                        });
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CrmError::Contention(SYNC_LEASE_PK.to_owned()))
+    }
+
+    /// The run's record.
+    pub async fn get_run(&self, run_id: &str) -> Result<Option<SyncRun>, CrmError> {
+        match self.store.get(&sync_run_pk(run_id), SYNC_RUN_SK).await? {
+            Some(item) => Ok(Some(item.doc()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The latest runs, newest first.
+    pub async fn recent_runs(&self, limit: usize) -> Result<Vec<SyncRun>, CrmError> {
+        let page = self
+            .store
+            .query(
+                Query::partition(IndexName::Gsi1, SYNC_RUNS_GSI_PK)
+                    .newest_first()
+                    .limit(limit.clamp(1, 1000)),
+            )
+            .await?;
+        page.items
+            .iter()
+            .map(|item| item.doc().map_err(CrmError::from))
+            .collect()
+    }
+
+    /// Works on the run from its checkpoint until `budget` is spent or the run is over.
+    pub async fn run_step(
+        &self,
+        run_id: &str,
+        budget: StepBudget,
+    ) -> Result<StepOutcome, CrmError> {
+        let Some(item) = self.store.get(&sync_run_pk(run_id), SYNC_RUN_SK).await? else {
+            return Err(CrmError::Invalid(format!("no sync run {run_id}")));
+        };
+        let mut version = item.version;
+        let mut run: SyncRun = item.doc()?;
+        if run.status != SyncRunStatus::Running {
+            return Ok(StepOutcome::Done(Box::new(run)));
+        }
+        if !self.renew_lease(run_id).await? {
+            warn!(run_id = %run_id, "sync run lost its lease; abandoned");
+            run.status = SyncRunStatus::Abandoned;
+            run.finished_at_ms = Some(self.clock.now_ms());
+            self.save(&mut run, &mut version).await?;
+            return Ok(StepOutcome::Done(Box::new(run)));
+        }
+
+        let started = tokio::time::Instant::now();
+        let mut pages = 0_u32;
+        let mut tag_names: Option<TagNames> = None;
+        let mut seen: Option<HashSet<(String, String)>> = None;
+        loop {
+            if run.phase == SyncPhase::Finished {
+                return self.finish(run, version).await;
+            }
+            let spent = budget.max_pages.is_some_and(|max| pages >= max)
+                || budget.max_time.is_some_and(|max| started.elapsed() >= max);
+            if spent {
+                return Ok(StepOutcome::Continue { retry_after: None });
+            }
+            let result = match run.phase {
+                SyncPhase::Prepare => self.prepare(&mut run).await,
+                SyncPhase::Customers => {
+                    if tag_names.is_none() {
+                        tag_names = Some(self.tag_names().await?);
+                    }
+                    match &tag_names {
+                        Some(names) => self.customers_page(&mut run, names).await,
+                        None => Ok(()),
+                    }
+                }
+                SyncPhase::EndMissing => {
+                    if seen.is_none() {
+                        seen = Some(self.load_seen(&run.run_id).await?);
+                    }
+                    match &seen {
+                        Some(seen) => self.end_page(&mut run, seen).await,
+                        None => Ok(()),
+                    }
+                }
+                SyncPhase::Finished => Ok(()),
+            };
+            if let Err(e) = result {
+                run.errors += 1;
+                run.last_error = Some(e.summary());
+                self.save(&mut run, &mut version).await?;
+                if let Some(delay) = e.retry_after() {
+                    warn!(run_id = %run.run_id, "sync paused by WeCom's frequency limit");
+                    return Ok(StepOutcome::Continue {
+                        retry_after: Some(delay.max(self.config.rate_limit_backoff)),
+                    });
+                }
+                return Err(e);
+            }
+            self.save(&mut run, &mut version).await?;
+            pages += 1;
+        }
+    }
+
+    async fn finish(&self, mut run: SyncRun, mut version: u64) -> Result<StepOutcome, CrmError> {
+        let now = self.clock.now_ms();
+        run.status = SyncRunStatus::Done;
+        run.finished_at_ms = Some(now);
+        self.save(&mut run, &mut version).await?;
+        if let Some(item) = self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? {
+            let lease: SyncLease = item.doc()?;
+            if lease.run_id == run.run_id {
+                match self
+                    .store
+                    .delete(
+                        SYNC_LEASE_PK,
+                        SYNC_LEASE_SK,
+                        Condition::VersionIs(item.version),
+                    )
+                    .await
+                {
+                    Ok(()) | Err(StoreError::ConditionFailed) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        info!(
+            run_id = %run.run_id,
+            customers_added = run.customers_added,
+            customers_changed = run.customers_changed,
+            relationships_ended = run.relationships_ended,
+            wecom_calls = run.wecom_calls,
+            "sync run done"
+        );
+        Ok(StepOutcome::Done(Box::new(run)))
+    }
+
+    /// Writes the checkpoint; a concurrent writer of the same run is contention.
+    async fn save(&self, run: &mut SyncRun, version: &mut u64) -> Result<(), CrmError> {
+        run.updated_at_ms = self.clock.now_ms();
+        let item = run_item(run, *version + 1)?;
+        match self.store.put(item, Condition::VersionIs(*version)).await {
+            Ok(()) => {
+                *version += 1;
+                Ok(())
+            }
+            Err(StoreError::ConditionFailed) => Err(CrmError::Contention(sync_run_pk(&run.run_id))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Waits until `min_call_interval` has passed since this engine's previous WeCom call.
+    pub(super) async fn pace(&self) {
+        let mut last = self.last_call.lock().await;
+        if let Some(previous) = *last {
+            let ready = previous + self.config.min_call_interval;
+            if ready > tokio::time::Instant::now() {
+                tokio::time::sleep_until(ready).await;
+            }
+        }
+        *last = Some(tokio::time::Instant::now());
+    }
+}
+
+fn run_item(run: &SyncRun, version: u64) -> Result<Item, CrmError> {
+    let mut item = Item::with_doc(sync_run_pk(&run.run_id), SYNC_RUN_SK, run)?;
+    item.gsi1 = Some((
+        SYNC_RUNS_GSI_PK.to_owned(),
+        format!("{}#{}", ts(run.started_at_ms), run.run_id),
+    ));
+    item.version = version;
+    Ok(item)
+}
