@@ -4,17 +4,14 @@
 //! Phone numbers and birthdays are personal information: they are returned to the console but
 //! never written to logs or to the audit log (which names changed fields only).
 
-use std::cmp::Ordering;
-
 use axum::Json;
 use axum::extract::{Extension, State};
 use crm::audience::{Candidate, CustomerFilter, StatusFilter, crm_str};
-use crm::keys::ts;
 use crm::model::{
     CallbackLogEntry, CallbackStatus, Customer, CustomerStatus, EndCause, Relationship,
     RelationshipStatus, TimelineEvent,
 };
-use crm::repo::{CustomerAdmin, IndexRow, IndexSource};
+use crm::repo::{CustomerAdmin, CustomerList, ListError, ListRequest, ListSort};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -26,10 +23,6 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::routes::records::{AppointmentView, PurchaseView};
 use crate::state::{AdminState, page_limit};
 
-/// Index items read for one list request before answering with a cursor to continue.
-pub const SCAN_BUDGET: usize = 2000;
-/// Index items read when the whole candidate set must be sorted in memory.
-pub const SORT_BUDGET: usize = 5000;
 /// Most of a customer's recent WeCom events shown on their page.
 const RECENT_EVENTS_MAX: usize = 20;
 
@@ -311,23 +304,6 @@ pub enum CustomerSort {
     LastPurchaseDesc,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    AddedDesc,
-    AddedAsc,
-    LastPurchaseDesc,
-}
-
-impl Sort {
-    fn name(self) -> &'static str {
-        match self {
-            Sort::AddedDesc => "added_desc",
-            Sort::AddedAsc => "added_asc",
-            Sort::LastPurchaseDesc => "last_purchase_desc",
-        }
-    }
-}
-
 fn text(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
@@ -349,7 +325,7 @@ fn ms_param(field: &str, v: Option<String>) -> ApiResult<Option<i64>> {
 type Filters = CustomerFilter;
 
 /// The filters of a customer query (shared with campaign audiences), in the console's terms.
-pub fn parse_filters(q: CustomerListQuery) -> ApiResult<(Filters, Sort, usize, Option<String>)> {
+pub fn parse_filters(q: CustomerListQuery) -> ApiResult<ListRequest> {
     let gender = match text(q.gender).as_deref() {
         None => None,
         Some("0") => Some(0),
@@ -405,16 +381,14 @@ pub fn parse_filters(q: CustomerListQuery) -> ApiResult<(Filters, Sort, usize, O
             }
         },
     };
-    let sort = match text(q.sort).as_deref() {
-        None | Some("added_desc") => Sort::AddedDesc,
-        Some("added_asc") => Sort::AddedAsc,
-        Some("last_purchase_desc") => Sort::LastPurchaseDesc,
-        Some(_) => {
-            return Err(ApiError::invalid_field(
+    let sort = match text(q.sort) {
+        None => ListSort::AddedDesc,
+        Some(name) => ListSort::parse(&name).ok_or_else(|| {
+            ApiError::invalid_field(
                 "sort",
                 "排序方式只能是 added_desc、added_asc 或 last_purchase_desc",
-            ));
-        }
+            )
+        })?,
     };
     let limit = match text(q.limit) {
         None => page_limit(None)?,
@@ -446,49 +420,12 @@ pub fn parse_filters(q: CustomerListQuery) -> ApiResult<(Filters, Sort, usize, O
             "added_to 不能早于 added_from",
         ));
     }
-    Ok((filters, sort, limit, text(q.cursor)))
-}
-
-/// The position a cursor carries: `s|<sort>|<index sort key>` while walking an index in the
-/// requested order, `g|<sort>|<sort key>` when the candidates are sorted in memory. Hex keeps it
-/// opaque and URL-safe.
-fn encode_cursor(mode: char, sort: Sort, key: &str) -> String {
-    format!("{mode}|{}|{key}", sort.name())
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn decode_cursor(cursor: &str, mode: char, sort: Sort) -> ApiResult<String> {
-    let bad = || ApiError::invalid_field("cursor", "cursor 无效，请从第一页重新查询");
-    if !cursor.len().is_multiple_of(2) || cursor.len() > 2000 {
-        return Err(bad());
-    }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| {
-            cursor
-                .get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(bad)?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let prefix = format!("{mode}|{}|", sort.name());
-    text.strip_prefix(&prefix)
-        .map(str::to_owned)
-        .ok_or_else(bad)
-}
-
-async fn evaluate(
-    state: &AdminState,
-    source: &IndexSource,
-    filters: &Filters,
-    row: &IndexRow,
-) -> ApiResult<Option<Candidate>> {
-    Ok(filters
-        .evaluate(&state.customers(), source, row, state.clock.now_ms(), false)
-        .await?)
+    Ok(ListRequest {
+        filter: filters,
+        sort,
+        limit,
+        cursor: text(q.cursor),
+    })
 }
 
 async fn summarise(
@@ -516,160 +453,26 @@ async fn summarise(
 /// `sort=last_purchase_desc` sorts the matching customers in memory (up to 5 000 index items).
 #[utoipa::path(get, path = "/api/customers", tag = "customers", params(CustomerListQuery),
     responses((status = 200, body = CustomerPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+// The planner is crm::repo::CustomerList; this maps the query and the page.
 pub async fn list(
     State(state): State<AdminState>,
     ApiQuery(q): ApiQuery<CustomerListQuery>,
 ) -> ApiResult<Json<CustomerPage>> {
-    let (filters, sort, limit, cursor) = parse_filters(q)?;
-    let source = match (&filters.state, &filters.userid) {
-        (Some(s), _) => IndexSource::Channel(s.clone()),
-        (None, Some(u)) => IndexSource::Staff(u.clone()),
-        (None, None) => IndexSource::AllCustomers,
-    };
-    // Every index is ordered by add time; only a last-purchase sort needs an in-memory sort.
-    let in_memory = sort == Sort::LastPurchaseDesc;
-    if in_memory {
-        sorted_page(&state, &source, &filters, sort, limit, cursor).await
-    } else {
-        walked_page(&state, &source, &filters, sort, limit, cursor).await
-    }
-}
-
-async fn walked_page(
-    state: &AdminState,
-    source: &IndexSource,
-    filters: &Filters,
-    sort: Sort,
-    limit: usize,
-    cursor: Option<String>,
-) -> ApiResult<Json<CustomerPage>> {
-    let admin = CustomerAdmin::new(state.store.clone());
-    let newest_first = sort != Sort::AddedAsc;
-    let mut position = match cursor {
-        Some(c) => Some(decode_cursor(&c, 's', sort)?),
-        None => None,
-    };
-    let mut found = Vec::new();
-    let mut scanned = 0;
-    loop {
-        let want = (SCAN_BUDGET - scanned).min(200);
-        let (rows, more) = admin
-            .walk(source, newest_first, position.as_deref(), want)
-            .await?;
-        let count = rows.len();
-        for (i, row) in rows.iter().enumerate() {
-            scanned += 1;
-            position = Some(row.index_sk.clone());
-            if let Some(c) = evaluate(state, source, filters, row).await? {
-                found.push(c);
-                if found.len() == limit {
-                    let last_of_index = i + 1 == count && !more;
-                    let next_cursor = (!last_of_index)
-                        .then(|| position.as_deref().map(|p| encode_cursor('s', sort, p)))
-                        .flatten();
-                    return Ok(Json(CustomerPage {
-                        items: summarise(state, found).await?,
-                        next_cursor,
-                        scanned,
-                        budget_exhausted: false,
-                    }));
-                }
+    let request = parse_filters(q)?;
+    let page = CustomerList::new(state.store.clone(), state.clock.clone())
+        .page(&request)
+        .await
+        .map_err(|e| match e {
+            ListError::BadCursor => {
+                ApiError::invalid_field("cursor", "cursor 无效，请从第一页重新查询")
             }
-        }
-        if !more {
-            return Ok(Json(CustomerPage {
-                items: summarise(state, found).await?,
-                next_cursor: None,
-                scanned,
-                budget_exhausted: false,
-            }));
-        }
-        if scanned >= SCAN_BUDGET {
-            return Ok(Json(CustomerPage {
-                items: summarise(state, found).await?,
-                next_cursor: position.as_deref().map(|p| encode_cursor('s', sort, p)),
-                scanned,
-                budget_exhausted: true,
-            }));
-        }
-    }
-}
-
-fn sort_key(sort: Sort, c: &Customer) -> String {
-    match sort {
-        Sort::AddedDesc | Sort::AddedAsc => {
-            format!("{}#{}", ts(c.first_added_at_ms), c.external_userid)
-        }
-        Sort::LastPurchaseDesc => format!(
-            "{}#{}",
-            ts(c.last_purchase_at_ms.unwrap_or(0)),
-            c.external_userid
-        ),
-    }
-}
-
-async fn sorted_page(
-    state: &AdminState,
-    source: &IndexSource,
-    filters: &Filters,
-    sort: Sort,
-    limit: usize,
-    cursor: Option<String>,
-) -> ApiResult<Json<CustomerPage>> {
-    let admin = CustomerAdmin::new(state.store.clone());
-    let after = match cursor {
-        Some(c) => Some(decode_cursor(&c, 'g', sort)?),
-        None => None,
-    };
-    let descending = sort != Sort::AddedAsc;
-    let is_after = |key: &str| match &after {
-        None => true,
-        Some(a) if descending => key < a.as_str(),
-        Some(a) => key > a.as_str(),
-    };
-    let mut keyed: Vec<(String, Candidate)> = Vec::new();
-    let mut position: Option<String> = None;
-    let mut scanned = 0;
-    let mut exhausted = false;
-    loop {
-        let want = (SORT_BUDGET - scanned).min(200);
-        let (rows, more) = admin.walk(source, true, position.as_deref(), want).await?;
-        for row in &rows {
-            scanned += 1;
-            position = Some(row.index_sk.clone());
-            if let Some(c) = evaluate(state, source, filters, row).await? {
-                let key = sort_key(sort, &c.customer);
-                if is_after(&key) {
-                    keyed.push((key, c));
-                }
-            }
-        }
-        if !more {
-            break;
-        }
-        if scanned >= SORT_BUDGET {
-            exhausted = true;
-            break;
-        }
-    }
-    keyed.sort_by(|a, b| {
-        let o = a.0.cmp(&b.0);
-        if descending { o.reverse() } else { o }
-    });
-    keyed.dedup_by(|a, b| a.0.cmp(&b.0) == Ordering::Equal);
-    let has_more = keyed.len() > limit;
-    keyed.truncate(limit);
-    let next_cursor = if has_more {
-        keyed.last().map(|(k, _)| encode_cursor('g', sort, k))
-    } else {
-        None
-    };
-    let candidates = keyed.into_iter().map(|(_, c)| c).collect();
+            ListError::Crm(e) => e.into(),
+        })?;
     Ok(Json(CustomerPage {
-        items: summarise(state, candidates).await?,
-        next_cursor,
-        scanned,
-        budget_exhausted: exhausted,
+        items: summarise(&state, page.candidates).await?,
+        next_cursor: page.next_cursor,
+        scanned: page.scanned,
+        budget_exhausted: page.budget_exhausted,
     }))
 }
 
@@ -1156,17 +959,5 @@ mod tests {
         assert!(!valid_phone("1380013800"));
         assert!(!valid_phone("138001380001"));
         assert!(!valid_phone("1380013800a"));
-    }
-
-    #[test]
-    fn cursors_round_trip_and_reject_foreign_ones() {
-        let c = encode_cursor('s', Sort::AddedDesc, "000000000000123#wm1");
-        assert_eq!(
-            decode_cursor(&c, 's', Sort::AddedDesc).ok().as_deref(),
-            Some("000000000000123#wm1")
-        );
-        assert!(decode_cursor(&c, 'g', Sort::AddedDesc).is_err());
-        assert!(decode_cursor(&c, 's', Sort::AddedAsc).is_err());
-        assert!(decode_cursor("zz", 's', Sort::AddedDesc).is_err());
     }
 }

@@ -5,6 +5,7 @@ mod callback_log;
 mod config;
 mod contact_ways;
 mod customer_admin;
+mod customer_list;
 mod customers;
 mod staff;
 mod tags;
@@ -16,6 +17,9 @@ pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use contact_ways::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
 pub use customer_admin::{Activity, CustomerAdmin, IndexRow, IndexSource, PurchaseOutcome};
+pub use customer_list::{
+    CustomerList, ListError, ListPage, ListRequest, ListSort, SCAN_BUDGET, SORT_BUDGET,
+};
 pub use customers::CustomerRepo;
 pub use staff::{DISPLAY_NAME_MAX_CHARS, StaffDirectory, StaffEntry, StaffRepo};
 pub use tags::TagCatalogue;
