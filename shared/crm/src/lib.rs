@@ -11,6 +11,7 @@ pub mod audience;
 pub mod automation;
 pub mod calendar;
 pub mod campaign;
+pub mod clinic_fields;
 pub mod config;
 pub mod error;
 pub mod ingest;

@@ -1,0 +1,29 @@
+//! Customers: the filtered list, one customer's whole record, the clinic's own fields, a sync
+//! from WeCom on demand, and corp tags on a relationship.
+//!
+//! Phone numbers and birthdays are personal information: they are returned to the console but
+//! never written to logs or to the audit log (which names changed fields only).
+//!
+//! The parts: `views` holds the answers the endpoints share (a customer, their relationships,
+//! their whole record); then one file an endpoint: `list` (`GET /api/customers`), `detail`
+//! (`GET /api/customers/{external_userid}`), `fields` (`PATCH` of the clinic's own fields),
+//! `sync` (`POST …/sync`) and `tags` (`POST …/tags`). Everything is named from here, as
+//! `routes::customers::<name>`; a handler's `__path_<name>` is the path item `utoipa::path`
+//! generates beside it, which the OpenAPI document's `paths(...)` names.
+
+mod detail;
+mod fields;
+mod list;
+mod sync;
+mod tags;
+mod views;
+
+pub use detail::{__path_get_one, get_one};
+pub use fields::{__path_patch, CustomerPatch, patch};
+pub use list::{__path_list, CustomerListQuery, CustomerSort, list, parse_filters};
+pub use sync::{__path_sync, sync};
+pub use tags::{__path_mark_tags, MarkTagsRequest, mark_tags};
+pub use views::{
+    CrmFields, CustomerDetail, CustomerEventView, CustomerPage, CustomerSummary,
+    RelationshipTagView, RelationshipView, Tier, TimelineView,
+};
