@@ -206,6 +206,7 @@ impl From<CrmError> for ApiError {
                 warn!(error = %e, "store refused the request");
                 ApiError::bad_request("请求无效：参数为空或过长")
             }
+            CrmError::Field(f) => ApiError::invalid_field(&f.field, f.message.clone()),
             CrmError::Invalid(_) => {
                 warn!(error = %e, "invalid request reached the domain");
                 ApiError::bad_request("请求无效")
@@ -215,6 +216,12 @@ impl From<CrmError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+impl From<crm::FieldError> for ApiError {
+    fn from(e: crm::FieldError) -> Self {
+        ApiError::invalid_field(&e.field, e.message)
     }
 }
 

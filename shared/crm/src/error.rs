@@ -3,6 +3,24 @@ use std::time::Duration;
 use ports::{QueueError, StoreError};
 use wecom_api::WeComError;
 
+/// One field of the input refused by a domain rule: which field (a JSON path such as
+/// `content.attachments.title`) and why, in Chinese for the clinic's staff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Errors of the domain layer; `is_retryable` decides between a queue retry and a recorded
 /// permanent failure.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +36,9 @@ pub enum CrmError {
     /// The input cannot be processed, now or later.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// A rule of the domain refuses one field of the input (the admin API answers 400 naming it).
+    #[error(transparent)]
+    Field(#[from] FieldError),
     /// Optimistic writes kept colliding; retrying later should succeed.
     #[error("contention on {0}")]
     Contention(String),
@@ -30,7 +51,7 @@ impl CrmError {
             CrmError::Queue(e) => e.is_retryable(),
             CrmError::WeCom(e) => e.is_retryable(),
             CrmError::Scheduler(e) => e.is_retryable(),
-            CrmError::Invalid(_) => false,
+            CrmError::Invalid(_) | CrmError::Field(_) => false,
             CrmError::Contention(_) => true,
         }
     }

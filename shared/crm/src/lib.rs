@@ -22,4 +22,4 @@ pub mod process;
 pub mod repo;
 pub mod sync;
 
-pub use error::CrmError;
+pub use error::{CrmError, FieldError};

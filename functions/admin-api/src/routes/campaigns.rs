@@ -6,19 +6,18 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime};
-use crm::audience::CustomerFilter;
 use crm::calendar;
 use crm::campaign::funnel::Funnel;
 use crm::campaign::plan::Preview;
 use crm::campaign::track::{CancelOutcome, RemindOutcome};
+use crm::campaign::validate::validate_audience;
 use crm::campaign::{
-    Audience, Campaign, CampaignKind, CampaignStatus, Content, ContentAttachment, Recipient,
-    RecipientStatus, SenderPolicy, model::MAX_EXPLICIT_AUDIENCE,
+    Audience, Campaign, CampaignKind, CampaignStatus, Content, Recipient, RecipientStatus,
+    SenderPolicy,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use wecom_api::model::{MAX_ATTACHMENTS, MAX_TEXT_BYTES};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -158,124 +157,19 @@ fn field<T: serde::de::DeserializeOwned>(name: &str, value: Value, message: &str
     serde_json::from_value(value).map_err(|_| ApiError::invalid_field(name, message))
 }
 
-fn bytes_at_most(name: &str, s: &str, max: usize, what: &str) -> ApiResult<()> {
-    if s.len() > max {
-        return Err(ApiError::invalid_field(
-            name,
-            format!("{what}不能超过 {max} 字节"),
-        ));
-    }
-    Ok(())
-}
-
-fn http_url(name: &str, url: &str) -> ApiResult<()> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
-        return Err(ApiError::invalid_field(
-            name,
-            "链接必须以 http:// 或 https:// 开头，且不超过 2048 字节",
-        ));
-    }
-    Ok(())
-}
-
+/// The audience of a request: its JSON shape here, its rules in
+/// [`crm::campaign::validate::validate_audience`].
 pub fn parse_audience(value: Value) -> ApiResult<Audience> {
     let audience: Audience = field(
         "audience",
         value,
         "audience 格式不正确：type 只能是 filter、customers 或 tags，筛选条件只能用客户列表支持的字段",
     )?;
-    match &audience {
-        Audience::Filter { filter } => check_filter(filter)?,
-        Audience::Customers { external_userids } => {
-            if external_userids.is_empty() || external_userids.len() > MAX_EXPLICIT_AUDIENCE {
-                return Err(ApiError::invalid_field(
-                    "audience.external_userids",
-                    format!("请选择 1 到 {MAX_EXPLICIT_AUDIENCE} 位客户"),
-                ));
-            }
-            if external_userids
-                .iter()
-                .any(|id| id.trim().is_empty() || id.len() > 128)
-            {
-                return Err(ApiError::invalid_field(
-                    "audience.external_userids",
-                    "客户 ID 不能为空",
-                ));
-            }
-        }
-        Audience::Tags { groups } => {
-            if groups.is_empty()
-                || groups.len() > 20
-                || groups
-                    .iter()
-                    .any(|g| g.is_empty() || g.len() > 100 || g.iter().any(|t| t.trim().is_empty()))
-            {
-                return Err(ApiError::invalid_field(
-                    "audience.groups",
-                    "标签筛选需要 1 到 20 组，每组 1 到 100 个标签",
-                ));
-            }
-        }
-    }
-    Ok(match audience {
-        Audience::Customers {
-            mut external_userids,
-        } => {
-            let mut seen = std::collections::HashSet::new();
-            external_userids.retain(|id| seen.insert(id.clone()));
-            Audience::Customers { external_userids }
-        }
-        other => other,
-    })
+    Ok(validate_audience(audience)?)
 }
 
-fn check_filter(f: &CustomerFilter) -> ApiResult<()> {
-    if f.gender.is_some_and(|g| !(0..=2).contains(&g)) {
-        return Err(ApiError::invalid_field(
-            "audience.filter.gender",
-            "gender 只能是 0（未知）、1（男）或 2（女）",
-        ));
-    }
-    if f.tiers
-        .iter()
-        .any(|t| !matches!(t.as_str(), "A" | "B" | "C"))
-    {
-        return Err(ApiError::invalid_field(
-            "audience.filter.tiers",
-            "客户等级只能是 A、B 或 C",
-        ));
-    }
-    if f.birthday_month.is_some_and(|m| !(1..=12).contains(&m)) {
-        return Err(ApiError::invalid_field(
-            "audience.filter.birthday_month",
-            "生日月份必须是 1 到 12 之间的整数",
-        ));
-    }
-    if f.no_purchase_days.is_some_and(|d| !(1..=3650).contains(&d)) {
-        return Err(ApiError::invalid_field(
-            "audience.filter.no_purchase_days",
-            "no_purchase_days 必须是 1 到 3650 之间的整数",
-        ));
-    }
-    if [
-        f.added_from,
-        f.added_to,
-        f.last_purchase_before,
-        f.last_purchase_after,
-    ]
-    .iter()
-    .flatten()
-    .any(|t| *t < 0)
-    {
-        return Err(ApiError::invalid_field(
-            "audience.filter",
-            "时间必须是毫秒时间戳（非负整数）",
-        ));
-    }
-    Ok(())
-}
-
-/// Checks the content against WeCom's limits (wecom-api.md §5) and that media exist.
+/// The content of a request: its JSON shape here, WeCom's limits and the media in
+/// [`crm::campaign::Campaigns::validate_content`].
 pub async fn parse_content(
     state: &AdminState,
     value: Value,
@@ -286,103 +180,10 @@ pub async fn parse_content(
         value,
         "content 格式不正确：需要 text 和/或 attachments（image、link、miniprogram、video、file）",
     )?;
-    if content.text.trim().is_empty() && content.attachments.is_empty() {
-        return Err(ApiError::invalid_field("content.text", "消息内容不能为空"));
-    }
-    bytes_at_most("content.text", &content.text, MAX_TEXT_BYTES, "消息文字")?;
-    if !personalised && content.text.contains("{name}") {
-        return Err(ApiError::invalid_field(
-            "content.text",
-            "群发的内容对每位客户都相同，不能使用 {name}；需要称呼客户时请使用单独发送或自动化规则",
-        ));
-    }
-    if content.attachments.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::invalid_field(
-            "content.attachments",
-            format!("附件最多 {MAX_ATTACHMENTS} 个"),
-        ));
-    }
-    for a in &content.attachments {
-        match a {
-            ContentAttachment::Link {
-                title,
-                url,
-                desc,
-                picurl,
-                pic_media,
-            } => {
-                if picurl.is_some() && pic_media.is_some() {
-                    return Err(ApiError::invalid_field(
-                        "content.attachments.picurl",
-                        "链接封面只能提供 picurl 或 pic_media 其中之一",
-                    ));
-                }
-                if title.trim().is_empty() {
-                    return Err(ApiError::invalid_field(
-                        "content.attachments.title",
-                        "链接标题不能为空",
-                    ));
-                }
-                bytes_at_most("content.attachments.title", title, 128, "链接标题")?;
-                http_url("content.attachments.url", url)?;
-                if let Some(d) = desc {
-                    bytes_at_most("content.attachments.desc", d, 512, "链接描述")?;
-                }
-                if let Some(p) = picurl {
-                    http_url("content.attachments.picurl", p)?;
-                }
-            }
-            ContentAttachment::Miniprogram {
-                title, appid, page, ..
-            } => {
-                if title.trim().is_empty() || appid.trim().is_empty() || page.trim().is_empty() {
-                    return Err(ApiError::invalid_field(
-                        "content.attachments",
-                        "小程序卡片需要 title、appid、page 和封面图片",
-                    ));
-                }
-                bytes_at_most("content.attachments.title", title, 64, "小程序标题")?;
-            }
-            ContentAttachment::Image {
-                media,
-                pic_media,
-                pic_url,
-            } => {
-                if [media, pic_media, pic_url]
-                    .iter()
-                    .filter(|v| v.is_some())
-                    .count()
-                    != 1
-                {
-                    return Err(ApiError::invalid_field(
-                        "content.attachments",
-                        "图片需要且只能提供一种来源：上传的素材（media 或 pic_media）或 pic_url",
-                    ));
-                }
-                if let Some(p) = pic_url {
-                    http_url("content.attachments.pic_url", p)?;
-                }
-            }
-            ContentAttachment::Video { .. } | ContentAttachment::File { .. } => {}
-        }
-        for hash in a.media_hash().into_iter().chain(a.image_hash()) {
-            match state.campaigns.media(hash).await? {
-                None => {
-                    return Err(ApiError::invalid_field(
-                        "content.attachments.media",
-                        "找不到该素材，请先通过 /api/media 上传",
-                    ));
-                }
-                Some(m) if a.image_hash() == Some(hash) && m.kind != "image" => {
-                    return Err(ApiError::invalid_field(
-                        "content.attachments.pic_media",
-                        "封面和图片链接只能使用图片素材",
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-    }
+    state
+        .campaigns
+        .validate_content(&content, personalised)
+        .await?;
     Ok(content)
 }
 

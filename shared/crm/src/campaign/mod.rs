@@ -19,6 +19,7 @@ pub mod plan;
 pub mod repo;
 pub mod send;
 pub mod track;
+pub mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
