@@ -220,6 +220,13 @@ async fn filters_compose_and_pagination_visits_every_customer_once(backend: Back
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
+    // A store cursor that is not one (the audit log pages with the store's own cursors).
+    let (status, body) = api(&h, Method::GET, "/api/audit-logs?cursor=00ff", None).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("cursor")),
+        "{body}"
+    );
     h.shutdown().await;
 }
 

@@ -197,7 +197,7 @@ impl From<CrmError> for ApiError {
                 warn!(error = %e, "backend unavailable");
                 ApiError::unavailable()
             }
-            CrmError::Store(StoreError::Invalid(why)) if why.contains("cursor") => {
+            CrmError::Store(StoreError::BadCursor) => {
                 warn!(error = %e, "invalid cursor");
                 ApiError::invalid_field("cursor", "分页游标无效，请从第一页重新查询")
             }

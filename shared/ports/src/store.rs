@@ -21,9 +21,13 @@ pub enum StoreError {
     /// The backend is throttling or temporarily unreachable.
     #[error("store unavailable: {0}")]
     Unavailable(String),
-    /// The request itself is invalid (too many operations, bad cursor, oversized item…).
+    /// The request itself is invalid (too many operations, oversized item…).
     #[error("invalid store request: {0}")]
     Invalid(String),
+    /// A page cursor this store did not make, or made for another query (another partition or
+    /// index): the caller should start again from the first page.
+    #[error("bad cursor")]
+    BadCursor,
     /// Stored data could not be read back.
     #[error("corrupt item: {0}")]
     Corrupt(String),

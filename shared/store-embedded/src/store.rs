@@ -385,13 +385,11 @@ impl QueryPlan {
         let after = match &query.cursor {
             None => None,
             Some(text) => {
-                let bad = || StoreError::Invalid("malformed cursor".into());
-                let bytes = hex::decode(text).map_err(|_| bad())?;
-                let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+                let bytes = hex::decode(text).map_err(|_| StoreError::BadCursor)?;
+                let cursor: Cursor =
+                    serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)?;
                 if cursor.index != index_tag(query.index) || cursor.pk != query.pk {
-                    return Err(StoreError::Invalid(
-                        "cursor belongs to another query".into(),
-                    ));
+                    return Err(StoreError::BadCursor);
                 }
                 Some(cursor)
             }

@@ -156,9 +156,8 @@ fn encode_cursor(
 }
 
 fn decode_cursor(text: &str, query: &Query) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    let bad = || StoreError::Invalid("malformed cursor".into());
-    let bytes = hex::decode(text).map_err(|_| bad())?;
-    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let bytes = hex::decode(text).map_err(|_| StoreError::BadCursor)?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)?;
     let (_, ipk, isk) = index_attrs(query.index);
     let allowed = [ATTR_PK, ATTR_SK, ipk, isk];
     if cursor.index != index_tag(query.index)
@@ -166,9 +165,7 @@ fn decode_cursor(text: &str, query: &Query) -> Result<HashMap<String, AttributeV
         || !cursor.key.contains_key(isk)
         || cursor.key.keys().any(|k| !allowed.contains(&k.as_str()))
     {
-        return Err(StoreError::Invalid(
-            "cursor belongs to another query".into(),
-        ));
+        return Err(StoreError::BadCursor);
     }
     Ok(cursor
         .key
@@ -195,12 +192,12 @@ mod tests {
         let other = Query::partition(IndexName::Gsi1, "h");
         assert!(matches!(
             decode_cursor(&cursor, &other),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::BadCursor)
         ));
         let primary = Query::partition(IndexName::Primary, "p");
         assert!(matches!(
             decode_cursor(&cursor, &primary),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::BadCursor)
         ));
     }
 }

@@ -43,6 +43,13 @@ pub(super) fn assert_invalid<T: std::fmt::Debug>(result: Result<T, StoreError>, 
     }
 }
 
+pub(super) fn assert_bad_cursor<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::BadCursor) => {}
+        other => panic!("{what}: expected BadCursor, got {other:?}"),
+    }
+}
+
 pub(super) async fn must_get(store: &dyn ItemStore, pk: &str, sk: &str) -> Option<Item> {
     store
         .get(pk, sk)

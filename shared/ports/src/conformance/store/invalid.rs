@@ -1,9 +1,9 @@
 //! Requests the store must refuse as invalid: empty or oversized keys and items, bad query
-//! limits, foreign or garbled cursors.
+//! limits; foreign or garbled cursors are a `BadCursor`.
 
 use serde_json::json;
 
-use super::helpers::{assert_invalid, item, must_get, must_put};
+use super::helpers::{assert_bad_cursor, assert_invalid, item, must_get, must_put};
 use crate::conformance::unique_prefix;
 use crate::store::{Condition, IndexName, ItemStore, Query};
 
@@ -57,13 +57,13 @@ pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
             .await,
         "limit 1001",
     );
-    assert_invalid(
+    assert_bad_cursor(
         store
             .query(Query::partition(IndexName::Primary, &p).after(Some("not a cursor!".into())))
             .await,
         "garbage cursor",
     );
-    assert_invalid(
+    assert_bad_cursor(
         store
             .query(Query::partition(IndexName::Primary, &p).after(Some("00ff".into())))
             .await,
@@ -84,7 +84,7 @@ pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
         .await
         .expect("first page");
     let cursor = page.next_cursor.expect("more pages follow");
-    assert_invalid(
+    assert_bad_cursor(
         store
             .query(
                 Query::partition(IndexName::Primary, format!("{p}/other"))
@@ -93,7 +93,7 @@ pub async fn invalid_requests_are_rejected(store: &dyn ItemStore) {
             .await,
         "cursor of another partition",
     );
-    assert_invalid(
+    assert_bad_cursor(
         store
             .query(Query::partition(IndexName::Gsi1, &p).after(Some(cursor)))
             .await,
