@@ -135,6 +135,19 @@ async fn invalid_configuration_is_refused_naming_the_field_and_changes_nothing()
             "default_welcome.text",
         ),
         (json!({"corp_idd": "typo"}), "corp_idd"),
+        // Wrong JSON types name the field by its path, however deep.
+        (
+            json!({"send_rules": {"daily_cap_per_customer": "三", "quiet_start": "22:00", "quiet_end": "08:00"}}),
+            "send_rules.daily_cap_per_customer",
+        ),
+        (
+            json!({"channels": {"bilibili": {"label": "B站", "tag_name": 7}}}),
+            "channels.bilibili.tag_name",
+        ),
+        (
+            json!({"send_rules": {"quiet_start": "22:00", "quiet_end": "08:00"}}),
+            "send_rules.daily_cap_per_customer",
+        ),
     ] {
         let (status, error) = put(&h, "/api/config", body.clone()).await;
         assert_eq!(status, 400, "{body} → {error}");

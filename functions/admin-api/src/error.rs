@@ -2,7 +2,7 @@
 //! messages in Chinese for the clinic's staff and no internal detail.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -225,30 +225,45 @@ impl From<crm::FieldError> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        let detail = rejection.body_text();
-        // serde names the field in backticks: "missing field `corp_id`", "unknown field `x`".
-        let field = detail
-            .split('`')
-            .nth(1)
-            .filter(|f| !f.is_empty() && f.len() < 64)
-            .map(str::to_owned);
-        let message = if detail.contains("missing field") {
-            "缺少必填字段"
-        } else if detail.contains("unknown field") {
-            "包含不支持的字段"
-        } else if detail.contains("invalid type") || detail.contains("invalid value") {
-            "字段类型或取值不正确"
-        } else if matches!(rejection, JsonRejection::MissingJsonContentType(_)) {
-            "请求体必须是 JSON（Content-Type: application/json）"
-        } else {
-            "请求体不是有效的 JSON"
-        };
-        let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message);
-        e.field = field;
-        e
+/// Why a JSON body was refused, naming the field by its path (`send_rules.daily_cap`,
+/// `channels.xiaohongshu.welcome.text`) as the console's forms name their inputs.
+fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    use serde_json::error::Category;
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if !matches!(inner.classify(), Category::Data) {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "请求体不是有效的 JSON",
+        );
     }
+    // A missing field is reported at its parent, with its name only in the message
+    // ("missing field `corp_id`"): the name joins the path.
+    let detail = inner.to_string();
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|kind| detail.strip_prefix(kind))
+        .and_then(|rest| rest.split('`').next())
+        .filter(|name| !name.is_empty() && name.len() < 64);
+    let message = if detail.starts_with("missing field") {
+        "缺少必填字段"
+    } else if detail.starts_with("unknown field") {
+        "包含不支持的字段"
+    } else {
+        "字段类型或取值不正确"
+    };
+    let field = match (path.as_str(), named) {
+        ("." | "", Some(name)) => Some(name.to_owned()),
+        // An unknown field's path already ends with it.
+        (at, Some(name)) if at == name || at.ends_with(&format!(".{name}")) => Some(at.to_owned()),
+        (parent, Some(name)) => Some(format!("{parent}.{name}")),
+        ("." | "", None) => None,
+        (at, None) => Some(at.to_owned()),
+    };
+    let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message);
+    e.field = field.filter(|f| f.len() < 128);
+    e
 }
 
 impl IntoResponse for ApiError {
@@ -265,19 +280,50 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json<T>` whose rejections are [`ApiError`]s (a JSON error naming the field).
+/// A JSON body whose rejections are [`ApiError`]s: 400 naming the field by its path (through
+/// `serde_path_to_error`), not axum's plain-text ones.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
 where
-    axum::Json<T>: axum::extract::FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "请求体必须是 JSON（Content-Type: application/json）",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                ApiError::new(rejection.status(), "invalid_body", "请求体无法读取或过大")
+            })?;
+        let mut json = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut json).map_err(json_body_error)?;
+        json.end().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "请求体不是有效的 JSON",
+            )
+        })?;
         Ok(ApiJson(value))
     }
 }
