@@ -33,7 +33,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         sync::handle_event(runner, event.payload)
             .await
-            .map_err(|e| Error::from(e.summary()))
+            .map_err(|e| aws_wiring::lambda_error(&e))
     }))
     .await
 }

@@ -77,6 +77,22 @@ impl AwsRuntime {
     }
 }
 
+/// A domain error as Lambda reports it: `errorType` says whether a retry can help
+/// (`Retryable`: throttling, a timeout, contention) or not (`Permanent`: invalid input, a
+/// refusal by WeCom), so the failure destination and the alarms tell them apart; the message
+/// is the error's non-personal summary.
+pub fn lambda_error(e: &crm::CrmError) -> lambda_runtime::Diagnostic {
+    lambda_runtime::Diagnostic {
+        error_type: if e.is_retryable() {
+            "Retryable"
+        } else {
+            "Permanent"
+        }
+        .to_owned(),
+        error_message: e.summary(),
+    }
+}
+
 /// An environment variable the deployment must set.
 pub fn required_env(name: &str) -> Result<String, BoxError> {
     std::env::var(name)
@@ -162,4 +178,19 @@ pub async fn links_from_env() -> Result<crm::campaign::links::Links, BoxError> {
         Arc::new(SystemClock),
         Arc::new(RandomIds),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ports::StoreError;
+
+    #[test]
+    fn lambda_errors_say_whether_a_retry_can_help() {
+        let throttled = crm::CrmError::Store(StoreError::Unavailable("throttled".into()));
+        let refused = crm::CrmError::Invalid("no such campaign".into());
+        assert_eq!(lambda_error(&throttled).error_type, "Retryable");
+        assert_eq!(lambda_error(&refused).error_type, "Permanent");
+        assert_eq!(lambda_error(&refused).error_message, refused.summary());
+    }
 }

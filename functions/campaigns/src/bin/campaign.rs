@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         campaigns::campaign::handle_event(campaigns, event.payload)
             .await
-            .map_err(|e| Error::from(e.summary()))
+            .map_err(|e| aws_wiring::lambda_error(&e))
     }))
     .await
 }
