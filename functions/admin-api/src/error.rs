@@ -11,7 +11,7 @@ use ports::StoreError;
 use serde::Serialize;
 use tracing::{error, warn};
 use utoipa::ToSchema;
-use wecom_api::WeComError;
+use wecom_api::{WeComError, errcode};
 
 /// An API error as the client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,27 +128,31 @@ impl ApiError {
 
 /// What a WeCom failure means, for clinic staff.
 pub fn explain_wecom(e: &WeComError) -> String {
-    if e.errcode() == Some(60020) {
+    if e.errcode() == Some(errcode::UNTRUSTED_IP) {
         return untrusted_ip(e.errmsg().unwrap_or_default());
     }
     let text = match e.errcode() {
-        Some(40001) => "Secret 错误或已被重置，请在企业微信管理后台核对应用的 Secret",
-        Some(40013) => "企业 ID（CorpID）无效，请核对",
-        Some(40014 | 42001) => "访问令牌已失效，请稍后重试",
-        Some(48002) => {
+        Some(errcode::INVALID_SECRET) => {
+            "Secret 错误或已被重置，请在企业微信管理后台核对应用的 Secret"
+        }
+        Some(errcode::INVALID_CORP_ID) => "企业 ID（CorpID）无效，请核对",
+        Some(errcode::INVALID_TOKEN | errcode::TOKEN_EXPIRED) => "访问令牌已失效，请稍后重试",
+        Some(errcode::NO_API_PERMISSION) => {
             "该应用没有客户联系接口权限：请在企业微信管理后台「客户联系 → API → 可调用接口的应用」中添加本应用"
         }
-        Some(60011) => "成员不在应用的可见范围内，请调整应用的可见范围",
-        Some(40096) => "客户 ID 无效，或该客户的跟进成员不在应用可见范围内",
-        Some(84061) => "该成员与客户不是好友关系（已删除或尚未通过验证）",
-        Some(41041) => "「联系我」成员数超过 100 人上限",
-        Some(41045) => "「联系我」数量已达企业上限（50 万）",
-        Some(41054) => "成员尚未激活企业微信",
-        Some(40098) => "成员尚未实名认证",
-        Some(81011) => "无权操作该标签：只能编辑或删除本应用创建的标签",
-        Some(45009) => "调用企业微信接口过于频繁，已被限流，请稍后再试",
-        Some(45033) => "企业微信接口并发过高，请稍后再试",
-        Some(-1) => "企业微信系统繁忙，请稍后再试",
+        Some(errcode::MEMBER_NOT_VISIBLE) => "成员不在应用的可见范围内，请调整应用的可见范围",
+        Some(errcode::INVALID_EXTERNAL_USERID) => {
+            "客户 ID 无效，或该客户的跟进成员不在应用可见范围内"
+        }
+        Some(errcode::NOT_A_FRIEND) => "该成员与客户不是好友关系（已删除或尚未通过验证）",
+        Some(errcode::CONTACT_WAY_TOO_MANY_MEMBERS) => "「联系我」成员数超过 100 人上限",
+        Some(errcode::CONTACT_WAY_LIMIT) => "「联系我」数量已达企业上限（50 万）",
+        Some(errcode::MEMBER_NOT_ACTIVATED) => "成员尚未激活企业微信",
+        Some(errcode::MEMBER_NOT_VERIFIED) => "成员尚未实名认证",
+        Some(errcode::TAG_NOT_OWNED) => "无权操作该标签：只能编辑或删除本应用创建的标签",
+        Some(errcode::FREQUENCY_LIMIT) => "调用企业微信接口过于频繁，已被限流，请稍后再试",
+        Some(errcode::CONCURRENCY_LIMIT) => "企业微信接口并发过高，请稍后再试",
+        Some(errcode::SYSTEM_BUSY) => "企业微信系统繁忙，请稍后再试",
         _ => match e {
             WeComError::Transport { .. } => "无法连接企业微信服务器，请检查网络后重试",
             WeComError::Decode { .. } => "企业微信返回了无法识别的结果",

@@ -30,6 +30,25 @@ pub mod errcode {
     pub const INVALID_ATTACHMENT_TYPE: i64 = 41065;
     pub const NOT_A_FRIEND: i64 = 84061;
     pub const INVALID_EXTERNAL_USERID: i64 = 40096;
+    /// The caller's IP is not on the app's 企业可信IP list (apps created since 2022-06-20);
+    /// errmsg names the IP.
+    pub const UNTRUSTED_IP: i64 = 60020;
+    /// The app may not call customer-contact APIs (客户联系 → API → 可调用接口的应用).
+    pub const NO_API_PERMISSION: i64 = 48002;
+    /// The member is outside the app's visible range.
+    pub const MEMBER_NOT_VISIBLE: i64 = 60011;
+    /// A 「联系我」 with more than 100 members.
+    pub const CONTACT_WAY_TOO_MANY_MEMBERS: i64 = 41041;
+    /// The corp's 500 000 「联系我」 are used up.
+    pub const CONTACT_WAY_LIMIT: i64 = 41045;
+    /// The member has not activated WeCom.
+    pub const MEMBER_NOT_ACTIVATED: i64 = 41054;
+    /// The member has not verified their identity.
+    pub const MEMBER_NOT_VERIFIED: i64 = 40098;
+    /// A parameter WeCom refuses (also: an unknown 「联系我」 config_id).
+    pub const INVALID_PARAMETER: i64 = 40058;
+    /// A tag or group created elsewhere (e.g. in the admin console) that this app may not edit.
+    pub const TAG_NOT_OWNED: i64 = 81011;
 }
 
 /// How long a 45009 frequency block is waited out before the job is retried.

@@ -421,7 +421,7 @@ pub async fn delete(
         match state.wecom.del_contact_way(&config_id).await {
             Ok(()) => {}
             // WeCom no longer knows the id (deleted elsewhere): record it as deleted.
-            Err(e) if e.errcode() == Some(40058) => {}
+            Err(e) if e.errcode() == Some(wecom_api::errcode::INVALID_PARAMETER) => {}
             Err(e) => return Err(ApiError::wecom(&e)),
         }
     }

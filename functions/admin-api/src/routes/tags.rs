@@ -6,8 +6,8 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wecom_api::WeComError;
 use wecom_api::model::{AddCorpTag, CorpTagGroup, NewTag};
+use wecom_api::{WeComError, errcode};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -87,12 +87,12 @@ fn flag(field: &str, v: Option<&str>) -> ApiResult<bool> {
 
 fn explain(e: &WeComError) -> ApiError {
     match e.errcode() {
-        Some(81011) => ApiError {
+        Some(errcode::TAG_NOT_OWNED) => ApiError {
             status: StatusCode::FORBIDDEN,
             code: "forbidden",
             message: "只能编辑或删除本应用创建的标签".to_owned(),
             field: None,
-            errcode: Some(81011),
+            errcode: Some(errcode::TAG_NOT_OWNED),
         },
         _ => ApiError::wecom(e),
     }

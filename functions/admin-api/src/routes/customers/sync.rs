@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Extension, State};
 use crm::model::{Relationship, RelationshipStatus, TimelineEvent};
-use wecom_api::WeComError;
+use wecom_api::{WeComError, errcode};
 
 use super::detail::detail;
 use super::views::CustomerDetail;
@@ -16,10 +16,10 @@ use crate::state::AdminState;
 /// as a conflict that leaves the local record alone; `mark_tags` maps them the same way.
 pub(super) fn gone(e: &WeComError) -> Option<ApiError> {
     match e.errcode() {
-        Some(84061) => Some(ApiError::conflict(
+        Some(errcode::NOT_A_FRIEND) => Some(ApiError::conflict(
             "企业微信中该客户已不是任何成员的好友（已删除或尚未通过验证），无法同步；本地记录保持不变",
         )),
-        Some(40096) => Some(ApiError::conflict(
+        Some(errcode::INVALID_EXTERNAL_USERID) => Some(ApiError::conflict(
             "企业微信不认识该客户 ID，或其跟进成员不在应用可见范围内，无法同步；本地记录保持不变",
         )),
         _ => None,
