@@ -130,6 +130,22 @@ async fn bad_campaigns_are_refused_naming_the_field_and_store_nothing(backend: B
         let (status, answer) = h.api(Method::GET, path, None).await;
         assert_eq!(status, 404, "{path}: {answer}");
     }
+    // The status filter knows the statuses, and says which they are.
+    let (status, answer) = h.api(Method::GET, "/api/campaigns?status=gone", None).await;
+    assert_eq!(
+        (status, answer["error"]["field"].as_str()),
+        (400, Some("status")),
+        "{answer}"
+    );
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("scheduled") && message.contains("failed"),
+        "{message}"
+    );
+    let (status, _) = h
+        .api(Method::GET, "/api/campaigns?status=scheduled", None)
+        .await;
+    assert_eq!(status, 200);
     let (status, _) = h
         .api(Method::POST, "/api/campaigns/nope/cancel", None)
         .await;

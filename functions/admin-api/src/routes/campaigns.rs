@@ -109,40 +109,23 @@ pub struct RecipientListQuery {
     pub status: Option<String>,
 }
 
-const CAMPAIGN_STATUSES: [&str; 8] = [
-    "scheduled",
-    "deferred",
-    "resolving",
-    "sending",
-    "tracking",
-    "done",
-    "cancelled",
-    "failed",
-];
-const RECIPIENT_STATUSES: [&str; 8] = [
-    "skipped",
-    "queued",
-    "awaiting_staff",
-    "sent",
-    "not_friend",
-    "over_quota",
-    "failed",
-    "cancelled",
-];
-
-/// The `status` filter, checked against the names of `allowed`.
-fn status_filter(status: Option<String>, allowed: &[&str]) -> ApiResult<Option<String>> {
-    match status
+/// The `status` filter: one of `all`, by its JSON name.
+fn status_filter<T>(status: Option<String>, all: &[T]) -> ApiResult<Option<T>>
+where
+    T: Copy + Serialize + serde::de::DeserializeOwned,
+{
+    let Some(name) = status
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
-    {
-        None => Ok(None),
-        Some(s) if allowed.contains(&s.as_str()) => Ok(Some(s)),
-        Some(_) => Err(ApiError::invalid_field(
-            "status",
-            format!("status 只能是 {}", allowed.join("、")),
-        )),
-    }
+    else {
+        return Ok(None);
+    };
+    serde_json::from_value(Value::String(name))
+        .map(Some)
+        .map_err(|_| {
+            let names: Vec<String> = all.iter().map(status_name).collect();
+            ApiError::invalid_field("status", format!("status 只能是 {}", names.join("、")))
+        })
 }
 
 /// The serde name of a status (how it appears in the JSON).
@@ -327,12 +310,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<CampaignListQuery>,
 ) -> ApiResult<Json<CampaignPage>> {
     let limit = page_limit(q.limit)?;
-    let wanted = status_filter(q.status, &CAMPAIGN_STATUSES)?;
+    let wanted = status_filter(q.status, &CampaignStatus::ALL)?;
     let (items, next_cursor) = state.campaigns.repo().list(limit, q.cursor).await?;
     Ok(Json(CampaignPage {
         items: items
             .into_iter()
-            .filter(|c| wanted.as_ref().is_none_or(|w| *w == status_name(&c.status)))
+            .filter(|c| wanted.is_none_or(|w| w == c.status))
             .map(|campaign| CampaignView {
                 campaign,
                 funnel: None,
@@ -380,13 +363,13 @@ pub async fn recipients(
     if state.campaigns.repo().get(&id).await?.is_none() {
         return Err(ApiError::not_found("该活动"));
     }
-    let wanted = status_filter(q.status, &RECIPIENT_STATUSES)?;
+    let wanted = status_filter(q.status, &RecipientStatus::ALL)?;
     let (mut items, next_cursor) = state
         .campaigns
         .repo()
         .recipients(&id, limit, q.cursor)
         .await?;
-    items.retain(|r| wanted.as_ref().is_none_or(|w| w == r.status.name()));
+    items.retain(|r| wanted.is_none_or(|w| w == r.status));
     Ok(Json(RecipientPage { items, next_cursor }))
 }
 

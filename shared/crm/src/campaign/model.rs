@@ -42,6 +42,20 @@ pub enum CampaignStatus {
 }
 
 impl CampaignStatus {
+    /// Every status, in the order of the lifecycle.
+    pub const ALL: [Self; 8] = [
+        Self::Scheduled,
+        Self::Deferred,
+        Self::Resolving,
+        Self::Sending,
+        Self::Tracking,
+        Self::Done,
+        Self::Cancelled,
+        Self::Failed,
+    ];
+}
+
+impl CampaignStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -249,6 +263,18 @@ impl RecipientStatus {
             RecipientStatus::Queued | RecipientStatus::AwaitingStaff
         )
     }
+
+    /// Every status, in the order of the lifecycle.
+    pub const ALL: [Self; 8] = [
+        Self::Skipped,
+        Self::Queued,
+        Self::AwaitingStaff,
+        Self::Sent,
+        Self::NotFriend,
+        Self::OverQuota,
+        Self::Failed,
+        Self::Cancelled,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
