@@ -4,7 +4,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_wiring::sqs_batch::{Handled, partial_batch};
 use crm::CrmError;
 use ports::QueueConsumer;
 use ports::queue::Settle;
@@ -38,17 +39,19 @@ where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<(), CrmError>>,
 {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let body = record.body.unwrap_or_default();
-        if let Err(e) = handle(body).await {
-            warn!(error = %e.summary(), retryable = e.is_retryable(), "message failed; SQS will deliver it again");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = record.message_id.unwrap_or_default();
-            response.batch_item_failures.push(failure);
+    partial_batch(event, |message| {
+        let done = handle(message.body);
+        async move {
+            match done.await {
+                Ok(()) => Handled::Done,
+                Err(e) => {
+                    warn!(error = %e.summary(), retryable = e.is_retryable(), "message failed; SQS will deliver it again");
+                    Handled::Failed
+                }
+            }
         }
-    }
-    response
+    })
+    .await
 }
 
 fn secs(d: Duration) -> u32 {

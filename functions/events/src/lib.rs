@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_wiring::sqs_batch::{Handled, partial_batch};
 use crm::process::{JobResult, Processor};
 use ports::QueueConsumer;
 use ports::queue::Settle;
@@ -23,38 +24,21 @@ pub async fn handle_batch(
     queue: &dyn QueueConsumer,
     event: SqsEvent,
 ) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let message_id = record.message_id.clone().unwrap_or_default();
-        let receive_count = record
-            .attributes
-            .get("ApproximateReceiveCount")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
-        let body = record.body.unwrap_or_default();
-        let result = processor
-            .handle(&body, receive_count)
-            .instrument(info_span!("job", message_id = %message_id))
-            .await;
-        let failed = match result {
-            JobResult::Done => false,
-            JobResult::Reject => true,
+    partial_batch(event, |message| async move {
+        match processor.handle(&message.body, message.receive_count).await {
+            JobResult::Done => Handled::Done,
+            JobResult::Reject => Handled::Failed,
             JobResult::RetryAfter(delay) => {
-                if let Some(receipt) = record.receipt_handle.as_deref()
+                if let Some(receipt) = message.receipt_handle.as_deref()
                     && let Err(e) = queue.retry_after(receipt, secs(delay)).await
                 {
                     warn!(error = %e, "could not delay the retry; the queue's visibility timeout applies");
                 }
-                true
+                Handled::Failed
             }
-        };
-        if failed {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message_id;
-            response.batch_item_failures.push(failure);
         }
-    }
-    response
+    })
+    .await
 }
 
 /// Polls `queue` until `stop` fires, processing each message (local mode and tests).

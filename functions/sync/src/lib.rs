@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_wiring::sqs_batch::{Handled, partial_batch};
 use crm::CrmError;
 use crm::sync::{StartOutcome, SyncRunner};
 use ports::QueueConsumer;
@@ -35,17 +36,16 @@ pub fn describe(outcome: &StartOutcome) -> Value {
 
 /// One step per resume message; a failed step is reported so that SQS delivers it again.
 pub async fn handle_batch(runner: &SyncRunner, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let body = record.body.unwrap_or_default();
-        if let Err(e) = runner.step(&body).await {
-            warn!(error = %e.summary(), "sync step failed; SQS will deliver it again");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = record.message_id.unwrap_or_default();
-            response.batch_item_failures.push(failure);
+    partial_batch(event, |message| async move {
+        match runner.step(&message.body).await {
+            Ok(_) => Handled::Done,
+            Err(e) => {
+                warn!(error = %e.summary(), "sync step failed; SQS will deliver it again");
+                Handled::Failed
+            }
         }
-    }
-    response
+    })
+    .await
 }
 
 /// Local mode: runs queued steps until `stop` fires.

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+pub mod sqs_batch;
+
 use crm::config::{CorpConfig, DeploymentEnv};
 use crm::repo::{ConfigRepo, StoreTokenStore};
 use ports::{Clock, ItemStore, RandomIds, SystemClock};
