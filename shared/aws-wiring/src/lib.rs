@@ -15,6 +15,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The ports and configuration of a Lambda in AWS.
 pub struct AwsRuntime {
     pub env: DeploymentEnv,
+    /// The AWS SDK configuration, loaded once for every client of this Lambda.
+    pub sdk: aws_config::SdkConfig,
     pub store: Arc<dyn ItemStore>,
     /// The events queue (`EVENTS_QUEUE_URL`).
     pub events_queue: Arc<SqsQueue>,
@@ -52,6 +54,7 @@ impl AwsRuntime {
         let config = ConfigRepo::new(store.clone()).load_or_seed(&seed).await?;
         Ok(Self {
             env,
+            sdk: aws,
             store,
             events_queue,
             clock: Arc::new(SystemClock),
@@ -111,9 +114,8 @@ impl AwsRuntime {
         &self,
         wecom: Arc<WeComClient>,
     ) -> Result<crm::campaign::Campaigns, BoxError> {
-        let aws = store_aws::sdk_config().await;
         let scheduler = store_aws::EventBridgeScheduler::new(
-            aws_sdk_scheduler::Client::new(&aws),
+            aws_sdk_scheduler::Client::new(&self.sdk),
             required_env("SCHEDULER_GROUP")?,
             required_env("CAMPAIGN_FUNCTION_ARN")?,
             required_env("SCHEDULER_ROLE_ARN")?,
