@@ -42,10 +42,7 @@ impl AwsRuntime {
     pub async fn connect() -> Result<Self, BoxError> {
         let env = DeploymentEnv::from_env()?;
         let aws = store_aws::sdk_config().await;
-        let store: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&aws),
-            env.table.clone(),
-        ));
+        let store = dynamo_store(&aws, env.table.clone());
         let events_queue = Arc::new(SqsQueue::new(
             aws_sdk_sqs::Client::new(&aws),
             env.events_queue_url.clone(),
@@ -96,6 +93,11 @@ pub fn lambda_error(e: &crm::CrmError) -> lambda_runtime::Diagnostic {
         .to_owned(),
         error_message: e.summary(),
     }
+}
+
+/// The item store over the deployment's table.
+fn dynamo_store(sdk: &aws_config::SdkConfig, table: String) -> Arc<dyn ItemStore> {
+    Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
 }
 
 /// An environment variable the deployment must set.
@@ -172,11 +174,7 @@ pub async fn campaigns_from_env() -> Result<crm::campaign::Campaigns, BoxError> 
 /// else — no stored configuration, no WeCom client, no queue or scheduler.
 pub async fn links_from_env() -> Result<crm::campaign::links::Links, BoxError> {
     init_logging();
-    let aws = store_aws::sdk_config().await;
-    let store: Arc<dyn ItemStore> = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        required_env("TABLE_NAME")?,
-    ));
+    let store = dynamo_store(&store_aws::sdk_config().await, required_env("TABLE_NAME")?);
     Ok(crm::campaign::links::Links::new(
         store,
         Arc::new(SystemClock),
