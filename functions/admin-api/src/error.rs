@@ -229,6 +229,15 @@ impl From<crm::FieldError> for ApiError {
     }
 }
 
+/// A body that is not JSON at all (bad syntax, cut short, or trailing characters).
+fn not_json() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+        "请求体不是有效的 JSON",
+    )
+}
+
 /// Why a JSON body was refused, naming the field by its path (`send_rules.daily_cap`,
 /// `channels.xiaohongshu.welcome.text`) as the console's forms name their inputs.
 fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
@@ -236,11 +245,7 @@ fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError
     let path = e.path().to_string();
     let inner = e.into_inner();
     if !matches!(inner.classify(), Category::Data) {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "请求体不是有效的 JSON",
-        );
+        return not_json();
     }
     // A missing field is reported at its parent, with its name only in the message
     // ("missing field `corp_id`"): the name joins the path.
@@ -321,13 +326,7 @@ where
             })?;
         let mut json = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut json).map_err(json_body_error)?;
-        json.end().map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                "请求体不是有效的 JSON",
-            )
-        })?;
+        json.end().map_err(|_| not_json())?;
         Ok(ApiJson(value))
     }
 }
