@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use ports::{Clock, ItemStore};
 use tracing::{info, warn};
-use wecom_api::model::{ExternalContactDetail, FollowUser, FollowUserTag, MarkTag};
-use wecom_api::{WeComClient, WeComError, errcode};
+use wecom_api::WeComClient;
+use wecom_api::model::{ExternalContactDetail, FollowUserTag, MarkTag};
 use wecom_callback::event::{
     ExternalContactChange, ExternalContactEvent, MessageKind, parse_message,
 };
@@ -24,6 +24,13 @@ use crate::model::{
 };
 use crate::repo::{
     CallbackLog, ClaimOutcome, ConfigRepo, CustomerRepo, TagCatalogue, WelcomeClaims,
+};
+
+mod decisions;
+
+use decisions::{
+    AddPlan, WelcomeAnswer, WelcomePlan, end_kind, end_relationship, is_gone, is_settled,
+    merge_follow, welcome_label,
 };
 
 /// Knobs of the processor; the defaults follow WeCom's rules.
@@ -135,14 +142,6 @@ impl Processor {
         }
     }
 
-    fn backoff(&self, receive_count: u32) -> Duration {
-        let factor = 2u32.saturating_pow(receive_count.saturating_sub(1).min(16));
-        self.settings
-            .retry_base
-            .saturating_mul(factor)
-            .min(self.settings.retry_max)
-    }
-
     async fn handle_callback(&self, key: &str, receive_count: u32) -> JobResult {
         let entry = match self.log.get(key).await {
             Ok(Some(entry)) => entry,
@@ -152,40 +151,27 @@ impl Processor {
             }
             Err(e) => {
                 warn!(key, error = %e, "could not read the logged event");
-                return JobResult::RetryAfter(self.backoff(receive_count));
+                return JobResult::RetryAfter(self.settings.backoff(receive_count));
             }
         };
-        if matches!(
-            entry.status,
-            CallbackStatus::Processed | CallbackStatus::Ignored
-        ) {
+        if is_settled(entry.status) {
             return JobResult::Done;
         }
         let result = self.process_entry(&entry).await;
         let now = self.clock.now_ms();
         let (status, outcome, error, action) = match result {
             Ok(outcome) => (outcome.status, Some(outcome.summary), None, JobResult::Done),
-            Err(e) if e.is_retryable() => {
-                let delay = e.retry_after().map_or_else(
-                    || self.backoff(receive_count),
-                    |_| self.settings.rate_limit_backoff,
-                );
-                warn!(key, error = %e.summary(), retry_in_ms = delay.as_millis() as u64, "will retry");
-                (
-                    CallbackStatus::Retrying,
-                    None,
-                    Some(e.summary()),
-                    JobResult::RetryAfter(delay),
-                )
-            }
             Err(e) => {
-                warn!(key, error = %e.summary(), "failed permanently");
-                (
-                    CallbackStatus::Failed,
-                    None,
-                    Some(e.summary()),
-                    JobResult::Done,
-                )
+                let (status, action) = self.settings.on_failure(&e, receive_count);
+                match action {
+                    JobResult::RetryAfter(delay) => {
+                        warn!(key, error = %e.summary(), retry_in_ms = delay.as_millis() as u64, "will retry");
+                    }
+                    JobResult::Done | JobResult::Reject => {
+                        warn!(key, error = %e.summary(), "failed permanently");
+                    }
+                }
+                (status, None, Some(e.summary()), action)
             }
         };
         let recorded = self
@@ -205,7 +191,7 @@ impl Processor {
             Ok(()) => action,
             Err(e) => {
                 warn!(key, error = %e, "could not record the outcome; retrying the job");
-                JobResult::RetryAfter(self.backoff(receive_count))
+                JobResult::RetryAfter(self.settings.backoff(receive_count))
             }
         }
     }
@@ -302,9 +288,8 @@ impl Processor {
         event_id: &str,
         half: bool,
     ) -> Result<Outcome, CrmError> {
-        let state = ev.state.clone().unwrap_or_default();
-        let channel = config.channel(&state);
-        let template = config.welcome_for(&state);
+        let plan = AddPlan::new(config, ev.state.as_deref(), half);
+        let state = plan.state.clone();
 
         // The detail first (the welcome may greet by name), but the welcome must not wait on
         // a failing detail call: its 20-second window is running.
@@ -320,7 +305,9 @@ impl Processor {
             Ok(Some(d)) => d.external_contact.name.clone(),
             _ => String::new(),
         };
-        let welcome = self.send_welcome(ev, template, &name, create_time).await?;
+        let welcome = self
+            .send_welcome(ev, plan.welcome.as_ref(), &name, create_time)
+            .await?;
         let detail = match detail {
             Ok(detail) => detail,
             // Deleted again before we got here: record who it was, not a live relationship.
@@ -402,11 +389,11 @@ impl Processor {
             ev,
             event_id,
             if half { "half_added" } else { "added" },
-            channel.as_ref().map(|c| c.state.clone()),
+            plan.channel.as_ref().map(|c| c.state.clone()),
         )
         .await?;
 
-        if let (Some(channel), false) = (&channel, half) {
+        if let Some(channel) = plan.channel_to_tag() {
             summary.push(format!(
                 "tag:{}",
                 self.apply_channel_tag(ev, channel).await?
@@ -461,32 +448,13 @@ impl Processor {
         let changed = self
             .customers
             .update_relationship(&ev.external_user_id, &ev.user_id, |rel| {
-                let mut r = rel.unwrap_or_else(|| Relationship {
-                    external_userid: ev.external_user_id.clone(),
-                    userid: ev.user_id.clone(),
-                    createtime: 0,
-                    ..Relationship::default()
-                });
-                if r.last_event_time > create_time {
-                    return None; // a newer event already decided this relationship
-                }
-                r.status = RelationshipStatus::Ended;
-                r.ended_at = Some(create_time);
-                r.end_cause = Some(cause);
-                r.end_source.clone_from(&source);
-                r.last_event_time = create_time;
-                r.updated_at_ms = now;
-                Some(r)
+                end_relationship(rel, ev, create_time, cause, source.as_deref(), now)
             })
             .await?;
         self.customers
             .refresh_status(&ev.external_user_id, now)
             .await?;
-        let kind = match cause {
-            EndCause::StaffDeletedCustomer => "deleted_by_staff",
-            EndCause::CustomerDeletedStaff => "deleted_staff",
-            EndCause::MissingInSync => "missing_in_sync",
-        };
+        let kind = end_kind(cause);
         self.timeline(ev, event_id, kind, source.clone()).await?;
         Ok(Outcome::processed(if changed.is_some() {
             format!("relationship:ended:{kind}")
@@ -546,7 +514,7 @@ impl Processor {
     async fn send_welcome(
         &self,
         ev: &ExternalContactEvent,
-        template: Option<WelcomeTemplate>,
+        template: Option<&WelcomeTemplate>,
         name: &str,
         create_time: i64,
     ) -> Result<Option<WelcomeStatus>, CrmError> {
@@ -569,41 +537,21 @@ impl Processor {
             ClaimOutcome::Busy => return Ok(Some(WelcomeStatus::Sending)),
             ClaimOutcome::Settled(status) => return Ok(Some(status)),
         };
-        let Some(template) = template else {
-            self.welcome
-                .settle(claim, WelcomeStatus::NotConfigured, None, now)
-                .await?;
-            return Ok(Some(WelcomeStatus::NotConfigured));
+        let template = match self.settings.plan_welcome(template, now, create_time) {
+            WelcomePlan::Send(template) => template,
+            WelcomePlan::Settle(status) => {
+                self.welcome.settle(claim, status, None, now).await?;
+                return Ok(Some(status));
+            }
         };
-        if now.div_euclid(1000) - create_time > self.settings.welcome_window_secs {
-            self.welcome
-                .settle(claim, WelcomeStatus::WindowMissed, None, now)
-                .await?;
-            return Ok(Some(WelcomeStatus::WindowMissed));
-        }
         let message = template.render(code, name);
         let result = self.wecom.send_welcome_msg(&message).await;
         let now = self.clock.now_ms();
-        let (status, error, retry) = match result {
-            Ok(()) => (WelcomeStatus::Sent, None, None),
-            Err(e) => match e.errcode() {
-                Some(errcode::WELCOME_ALREADY_SENT) => (WelcomeStatus::AlreadySent, None, None),
-                Some(errcode::WELCOME_CODE_INVALID) => {
-                    (WelcomeStatus::CodeExpired, Some(summary(&e)), None)
-                }
-                Some(errcode::WELCOME_BEING_SENT) => (
-                    WelcomeStatus::Failed,
-                    Some(summary(&e)),
-                    Some(CrmError::WeCom(WeComError::Busy {
-                        api: "externalcontact/send_welcome_msg",
-                        errcode: errcode::WELCOME_BEING_SENT,
-                        errmsg: e.errmsg().unwrap_or_default().to_owned(),
-                    })),
-                ),
-                _ if e.is_retryable() => (WelcomeStatus::Failed, Some(summary(&e)), Some(e.into())),
-                _ => (WelcomeStatus::Failed, Some(summary(&e)), None),
-            },
-        };
+        let WelcomeAnswer {
+            status,
+            error,
+            retry,
+        } = WelcomeAnswer::of(result);
         self.welcome.settle(claim, status, error, now).await?;
         match retry {
             Some(e) => Err(e),
@@ -695,67 +643,5 @@ impl Processor {
     }
 }
 
-fn merge_follow(
-    current: Option<Relationship>,
-    external_userid: &str,
-    follow: &FollowUser,
-    is_event_user: bool,
-    add_time: Option<i64>,
-    now: i64,
-) -> Relationship {
-    match current {
-        None => {
-            let mut rel = Relationship::from_follow_user(external_userid, follow, now);
-            rel.last_event_time = add_time.unwrap_or(follow.createtime);
-            rel
-        }
-        Some(mut rel) => {
-            rel.refresh_from(follow, now);
-            match (rel.status, is_event_user, add_time) {
-                // The staff member accepted a half-added customer.
-                (RelationshipStatus::Pending, _, _) => rel.status = RelationshipStatus::Active,
-                // Re-added after an end: only an add event newer than the end reopens it.
-                (RelationshipStatus::Ended, true, Some(added))
-                    if rel.ended_at.is_none_or(|ended| added >= ended) =>
-                {
-                    rel.status = RelationshipStatus::Active;
-                    rel.ended_at = None;
-                    rel.end_cause = None;
-                    rel.end_source = None;
-                    rel.last_event_time = added;
-                }
-                _ => {}
-            }
-            rel
-        }
-    }
-}
-
-fn welcome_label(status: Option<WelcomeStatus>) -> &'static str {
-    match status {
-        None => "no code",
-        Some(WelcomeStatus::Sending) => "in progress elsewhere",
-        Some(WelcomeStatus::Sent) => "sent",
-        Some(WelcomeStatus::AlreadySent) => "already sent (41051)",
-        Some(WelcomeStatus::CodeExpired) => "code expired (41050)",
-        Some(WelcomeStatus::WindowMissed) => "window missed",
-        Some(WelcomeStatus::NotConfigured) => "not configured",
-        Some(WelcomeStatus::Failed) => "failed",
-    }
-}
-
-fn summary(e: &WeComError) -> String {
-    CrmError::summary(&CrmError::WeCom(WeComError::Api {
-        api: "externalcontact/send_welcome_msg",
-        errcode: e.errcode().unwrap_or_default(),
-        errmsg: e.errmsg().unwrap_or_default().to_owned(),
-    }))
-}
-
-/// The relationship or customer is not (or no longer) visible to the app.
-fn is_gone(e: &WeComError) -> bool {
-    matches!(
-        e.errcode(),
-        Some(errcode::NOT_A_FRIEND | errcode::INVALID_EXTERNAL_USERID)
-    )
-}
+#[cfg(test)]
+mod tests;
