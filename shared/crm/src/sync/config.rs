@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::CrmError;
+
 /// Tunables of the sync.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -15,6 +17,16 @@ pub struct SyncConfig {
     pub seen_ttl: Duration,
     /// The delay asked for after a 45009.
     pub rate_limit_backoff: Duration,
+}
+
+impl SyncConfig {
+    /// How long a step pauses after `error`: WeCom's 45009 window, and at least
+    /// `rate_limit_backoff`. `None` when the error asks for no pause (the step fails).
+    pub(super) fn pause_after(&self, error: &CrmError) -> Option<Duration> {
+        error
+            .retry_after()
+            .map(|delay| delay.max(self.rate_limit_backoff))
+    }
 }
 
 impl Default for SyncConfig {
@@ -57,5 +69,62 @@ impl StepBudget {
     /// Runs to the end (or to the first 45009).
     pub fn unlimited() -> Self {
         Self::default()
+    }
+
+    /// Whether a step that has done `pages` pages in `elapsed` must stop.
+    pub(super) fn is_spent(&self, pages: u32, elapsed: Duration) -> bool {
+        self.max_pages.is_some_and(|max| pages >= max)
+            || self.max_time.is_some_and(|max| elapsed >= max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wecom_api::WeComError;
+
+    use super::*;
+
+    #[test]
+    fn a_step_budget_is_spent_by_pages_or_by_time_and_an_unlimited_one_never() {
+        let pages = StepBudget::pages(3);
+        assert!(!pages.is_spent(2, Duration::from_secs(3600)));
+        assert!(pages.is_spent(3, Duration::ZERO));
+        let time = StepBudget::time(Duration::from_secs(30));
+        assert!(!time.is_spent(1000, Duration::from_millis(29_999)));
+        assert!(time.is_spent(0, Duration::from_secs(30)));
+        assert!(!StepBudget::unlimited().is_spent(u32::MAX, Duration::from_secs(86_400)));
+        // A budget of no pages does nothing.
+        assert!(StepBudget::pages(0).is_spent(0, Duration::ZERO));
+    }
+
+    #[test]
+    fn a_45009_pauses_the_run_at_least_the_configured_backoff_and_other_errors_do_not() {
+        let limited = CrmError::WeCom(WeComError::RateLimited {
+            api: "externalcontact/batch/get_by_user",
+            errmsg: "api freq out of limit".into(),
+        });
+        let longer = SyncConfig {
+            rate_limit_backoff: Duration::from_secs(120),
+            ..SyncConfig::default()
+        };
+        assert_eq!(longer.pause_after(&limited), Some(Duration::from_secs(120)));
+        let shorter = SyncConfig {
+            rate_limit_backoff: Duration::from_secs(5),
+            ..SyncConfig::default()
+        };
+        assert_eq!(
+            shorter.pause_after(&limited),
+            Some(Duration::from_secs(60)),
+            "never shorter than WeCom's own window"
+        );
+        let busy = CrmError::WeCom(WeComError::Transport {
+            api: "externalcontact/batch/get_by_user",
+            detail: "timeout".into(),
+        });
+        assert_eq!(longer.pause_after(&busy), None);
+        assert_eq!(
+            longer.pause_after(&CrmError::Contention("SYNC#r1".into())),
+            None
+        );
     }
 }

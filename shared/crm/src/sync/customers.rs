@@ -153,15 +153,7 @@ impl SyncEngine {
         run.relationships_added += rels_added;
         run.relationships_changed += rels_changed;
         run.pages += 1;
-        if page.next_cursor.is_empty() {
-            run.batch_index += 1;
-            run.cursor.clear();
-            if start.saturating_add(STAFF_PER_BATCH) >= run.staff.len() {
-                run.phase = SyncPhase::EndMissing;
-            }
-        } else {
-            run.cursor = page.next_cursor;
-        }
+        advance(run, start, page.next_cursor);
         Ok(())
     }
 
@@ -173,6 +165,20 @@ impl SyncEngine {
             }
         }
         Ok(names)
+    }
+}
+
+/// Moves the checkpoint past a page of the staff batch starting at `start`: to the batch's next
+/// page, else to the next batch, else (after the last batch) to the end phase.
+fn advance(run: &mut SyncRun, start: usize, next_cursor: String) {
+    if next_cursor.is_empty() {
+        run.batch_index += 1;
+        run.cursor.clear();
+        if start.saturating_add(STAFF_PER_BATCH) >= run.staff.len() {
+            run.phase = SyncPhase::EndMissing;
+        }
+    } else {
+        run.cursor = next_cursor;
     }
 }
 
@@ -231,4 +237,125 @@ fn relationship_from(
         rel.transfer_fail_reason = None;
     }
     rel
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checkpoint_moves_page_by_page_then_batch_by_batch_to_the_end_phase() {
+        let mut run = SyncRun {
+            phase: SyncPhase::Customers,
+            staff: (0..150).map(|i| format!("staff{i}")).collect(),
+            ..SyncRun::default()
+        };
+        advance(&mut run, 0, "c1".into());
+        assert_eq!((run.batch_index, run.cursor.as_str()), (0, "c1"));
+        assert_eq!(run.phase, SyncPhase::Customers);
+        advance(&mut run, 0, String::new());
+        assert_eq!((run.batch_index, run.cursor.as_str()), (1, ""));
+        assert_eq!(run.phase, SyncPhase::Customers, "50 staff are left");
+        advance(&mut run, STAFF_PER_BATCH, "c2".into());
+        assert_eq!(run.phase, SyncPhase::Customers);
+        advance(&mut run, STAFF_PER_BATCH, String::new());
+        assert_eq!((run.batch_index, run.cursor.as_str()), (2, ""));
+        assert_eq!(run.phase, SyncPhase::EndMissing);
+    }
+
+    fn follow(userid: &str) -> FollowInfo {
+        FollowInfo {
+            userid: userid.into(),
+            remark: "VIP".into(),
+            tag_id: vec!["t1".into()],
+            ..FollowInfo::default()
+        }
+    }
+
+    fn stored(status: RelationshipStatus, cause: Option<EndCause>) -> Relationship {
+        Relationship {
+            external_userid: "wm1".into(),
+            userid: "zhangsan".into(),
+            status,
+            state: "xhs".into(),
+            createtime: 1_700_000_000,
+            ended_at: cause.map(|_| 1_700_100_000),
+            end_cause: cause,
+            tags: vec![FollowUserTag {
+                group_name: String::new(),
+                tag_name: "personal".into(),
+                tag_id: None,
+                tag_type: 2,
+            }],
+            updated_at_ms: 42,
+            ..Relationship::default()
+        }
+    }
+
+    #[test]
+    fn a_listed_relationship_reopens_unless_the_customer_deleted_the_member() {
+        let names: TagNames =
+            HashMap::from([("t1".to_owned(), ("Level".to_owned(), "Gold".to_owned()))]);
+        let wm = "wm1";
+        for (status, cause) in [
+            (RelationshipStatus::Ended, Some(EndCause::MissingInSync)),
+            (
+                RelationshipStatus::Ended,
+                Some(EndCause::StaffDeletedCustomer),
+            ),
+            (RelationshipStatus::Pending, None),
+        ] {
+            let rel = relationship_from(
+                Some(&stored(status, cause)),
+                wm,
+                &follow("zhangsan"),
+                &names,
+                9,
+            );
+            assert_eq!(
+                rel.status,
+                RelationshipStatus::Active,
+                "{status:?} {cause:?}"
+            );
+            assert_eq!((rel.ended_at, rel.end_cause), (None, None));
+        }
+        let kept = relationship_from(
+            Some(&stored(
+                RelationshipStatus::Ended,
+                Some(EndCause::CustomerDeletedStaff),
+            )),
+            wm,
+            &follow("zhangsan"),
+            &names,
+            9,
+        );
+        assert_eq!(kept.status, RelationshipStatus::Ended);
+        assert_eq!(kept.end_cause, Some(EndCause::CustomerDeletedStaff));
+
+        let active = relationship_from(
+            Some(&stored(RelationshipStatus::Active, None)),
+            wm,
+            &follow("zhangsan"),
+            &names,
+            9,
+        );
+        // Corp tags are named from the catalogue, personal tags recorded from events kept;
+        // an empty state and createtime keep the recorded ones; "unchanged" compares equal.
+        let tags: Vec<_> = active
+            .tags
+            .iter()
+            .map(|t| (t.tag_id.clone(), t.tag_name.as_str()))
+            .collect();
+        assert_eq!(tags, [(Some("t1".to_owned()), "Gold"), (None, "personal")]);
+        assert_eq!(active.remark, "VIP");
+        assert_eq!(active.state, "xhs");
+        assert_eq!(active.createtime, 1_700_000_000);
+        assert_eq!(active.updated_at_ms, 42);
+
+        let new = relationship_from(None, wm, &follow("lisi"), &names, 9);
+        assert_eq!(
+            (new.userid.as_str(), new.status, new.updated_at_ms),
+            ("lisi", RelationshipStatus::Active, 9)
+        );
+    }
 }

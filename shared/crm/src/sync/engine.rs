@@ -160,9 +160,7 @@ impl SyncEngine {
             if run.phase == SyncPhase::Finished {
                 return self.finish(run, version).await;
             }
-            let spent = budget.max_pages.is_some_and(|max| pages >= max)
-                || budget.max_time.is_some_and(|max| started.elapsed() >= max);
-            if spent {
+            if budget.is_spent(pages, started.elapsed()) {
                 return Ok(StepOutcome::Continue { retry_after: None });
             }
             let result = match run.phase {
@@ -191,10 +189,10 @@ impl SyncEngine {
                 run.errors += 1;
                 run.last_error = Some(e.summary());
                 self.save(&mut run, &mut version).await?;
-                if let Some(delay) = e.retry_after() {
+                if let Some(delay) = self.config.pause_after(&e) {
                     warn!(run_id = %run.run_id, "sync paused by WeCom's frequency limit");
                     return Ok(StepOutcome::Continue {
-                        retry_after: Some(delay.max(self.config.rate_limit_backoff)),
+                        retry_after: Some(delay),
                     });
                 }
                 return Err(e);

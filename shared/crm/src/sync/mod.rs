@@ -31,6 +31,8 @@ mod lease;
 mod prepare;
 mod runner;
 mod seen;
+#[cfg(test)]
+mod testing;
 
 pub use config::{StepBudget, SyncConfig};
 pub use customers::STAFF_PER_BATCH;
