@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crm::model::{CallbackLogEntry, CallbackStatus};
 use crm::process::ProcessorSettings;
 use crm::repo::{CallbackLog, CustomerRepo, TagCatalogue};
-use ports::{ItemStore, SystemClock};
+use ports::{AdvancingClock, ItemStore, QueueConsumer};
 use serde_json::{Value, json};
 use store_embedded::{EmbeddedDb, EmbeddedQueue};
 use wecom_api::RetryPolicy;
@@ -39,6 +39,10 @@ pub struct Harness {
     /// EventBridge Scheduler on moto, when the backend is moto (schedules are never fired).
     pub eventbridge: Option<Arc<store_aws::EventBridgeScheduler>>,
     pub backend: Backend,
+    /// The app's and the simulator's clock: runs with the wall clock, tests jump it ahead.
+    pub clock: AdvancingClock,
+    /// Every queue the app consumes, by name (to wait until they are drained).
+    queues: Vec<(&'static str, Arc<dyn QueueConsumer>)>,
     _dir: tempfile::TempDir,
 }
 
@@ -92,11 +96,12 @@ impl Harness {
     }
 
     async fn start_in(dir: tempfile::TempDir, backend: Backend, setup: Setup) -> Self {
+        let clock = AdvancingClock::new();
         let (adapters, embedded_queue, scheduler) = match backend {
             Backend::Embedded => {
                 let db = EmbeddedDb::open(&dir.path().join("crm.db")).unwrap();
                 let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
-                let adapters = Adapters::embedded(db, 8, Arc::new(SystemClock));
+                let adapters = Adapters::embedded(db, 8, Arc::new(clock.clone()));
                 (adapters, Some(queue), None)
             }
             Backend::Moto => {
@@ -133,12 +138,18 @@ impl Harness {
                     // function with the schedule's payload, as EventBridge would.
                     schedule_runner: None,
                     dead_letters,
-                    clock: Arc::new(SystemClock),
+                    clock: Arc::new(clock.clone()),
                 };
                 (adapters, None, Some(scheduler))
             }
         };
         let store = adapters.store.clone();
+        let queues = vec![
+            ("events", adapters.consumer.clone()),
+            ("sync", adapters.sync_consumer.clone()),
+            ("campaigns", adapters.campaign_consumer.clone()),
+            ("sends", adapters.send_consumer.clone()),
+        ];
         let mut options = AppOptions::new("127.0.0.1:0".parse().unwrap());
         options.simulate = Some(setup.sim);
         options.config_seed = crm::config::CorpConfig::from_env_map(|_| None);
@@ -177,6 +188,8 @@ impl Harness {
             embedded_queue,
             eventbridge: scheduler,
             backend,
+            clock,
+            queues,
             _dir: dir,
         }
     }
@@ -282,6 +295,49 @@ impl Harness {
 
     pub async fn shutdown(self) {
         self.app.shutdown().await;
+    }
+
+    /// Waits until nothing is left to happen on its own: WeCom has delivered (or given up on)
+    /// every callback and every queue is drained (no message visible, delayed or in flight),
+    /// twice in a row. What a test counts after this is final, not "so far".
+    pub async fn settled(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut quiet_polls = 0;
+        loop {
+            let mut busy = Vec::new();
+            if let Some(sim) = &self.app.sim
+                && !sim.wait_for_deliveries(Duration::ZERO).await
+            {
+                busy.push("callback deliveries".to_owned());
+            }
+            for (name, queue) in &self.queues {
+                let pending = queue.pending().await.unwrap();
+                if pending > 0 {
+                    busy.push(format!("{pending} message(s) on {name}"));
+                }
+            }
+            quiet_polls = if busy.is_empty() { quiet_polls + 1 } else { 0 };
+            if quiet_polls == 2 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not settled after 30 s: {}",
+                busy.join(", ")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The app's (and WeCom's) time, unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        ports::Clock::now_ms(&self.clock)
+    }
+
+    /// Moves the app's and WeCom's clock forward to `ms` (unix milliseconds) instead of
+    /// waiting for it.
+    pub fn advance_clock_to_ms(&self, ms: i64) {
+        self.clock.advance_to_ms(ms);
     }
 }
 

@@ -195,7 +195,7 @@ async fn scenario_3_birthday_greetings_seven_days_ahead_with_a_coupon(backend: B
     assert_eq!(again["matched"], 4);
     assert_eq!(again["already_done"], 4);
     assert_eq!(again["handed_over"], 0);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    h.settled().await;
     let birthday_tasks = h
         .group_msgs()
         .await

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -18,13 +17,6 @@ on_both_backends!(
 );
 
 const DAY_MS: i64 = 86_400_000;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 async fn patch(h: &Harness, id: &str, body: Value) {
     let (status, answer) = h
@@ -54,10 +46,12 @@ fn tracked_url(text: &str) -> String {
         .to_owned()
 }
 
-/// Fires the campaign's run the way its one-time schedule does. Embedded: the in-process
-/// scheduler fires it at its time. Moto stores the EventBridge schedule and never fires it:
-/// the schedule is checked, then the campaign function is invoked with the sample event.
+/// Moves time to the campaign's `send_at` and fires its run the way its one-time schedule
+/// does. Embedded: the in-process scheduler fires it on its next tick. Moto stores the
+/// EventBridge schedule and never fires it: the schedule is checked, then the campaign
+/// function is invoked with the sample event.
 async fn fire_schedule(h: &Harness, campaign_id: &str, send_at_ms: i64) {
+    h.advance_clock_to_ms(send_at_ms);
     if let Some(eventbridge) = &h.eventbridge {
         let name = format!("campaign-{campaign_id}");
         let schedule = eventbridge
@@ -93,10 +87,6 @@ async fn fire_schedule(h: &Harness, campaign_id: &str, send_at_ms: i64) {
         let mut event = sample.clone();
         event["campaign_id"] = json!(campaign_id);
         assert_eq!(serde_json::from_str::<Value>(&input).unwrap(), event);
-        let wait = send_at_ms - now_ms();
-        if wait > 0 {
-            tokio::time::sleep(Duration::from_millis(wait as u64 + 50)).await;
-        }
         campaigns::campaign::handle_event(&h.app.campaigns, event)
             .await
             .unwrap();
@@ -119,7 +109,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
     // The clinic's 1 000 customers, imported with their CRM fields (the hourly sync's own path
     // is covered by admin_sync; here the customers only need to exist on both sides).
     let state = h.control_get("state").await;
-    let now = now_ms();
+    let now = h.now_ms();
     let mut women = Vec::new();
     let mut men = Vec::new();
     for c in state["contacts"].as_array().unwrap() {
@@ -258,7 +248,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
             "text": "亲爱的顾客，双十二焕新季限时优惠，详情 https://yanmei.example/double12 ，欢迎预约～",
             "attachments": [{"msgtype": "link", "title": "双十二焕新季", "url": "https://yanmei.example/book"}]
         },
-        "send_at": chrono::DateTime::from_timestamp_millis(now_ms() + 4000).unwrap().to_rfc3339(),
+        "send_at": chrono::DateTime::from_timestamp_millis(h.now_ms() + 4000).unwrap().to_rfc3339(),
     });
     // The dry run first: exact counts, nothing written.
     let (status, preview) = h
@@ -284,7 +274,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
 
     let mut request = request;
     request["send_at"] = json!(
-        chrono::DateTime::from_timestamp_millis(now_ms() + 4000)
+        chrono::DateTime::from_timestamp_millis(h.now_ms() + 4000)
             .unwrap()
             .to_rfc3339()
     );
@@ -418,20 +408,20 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
                 Method::POST,
                 "/api/appointments",
                 Some(
-                    json!({"external_userid": id, "scheduled_at_ms": now_ms() + 3 * DAY_MS,
+                    json!({"external_userid": id, "scheduled_at_ms": h.now_ms() + 3 * DAY_MS,
                             "item": "光子嫩肤", "source": "mini_program"}),
                 ),
             )
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    purchase(&h, &sent_list[20], now_ms()).await;
+    purchase(&h, &sent_list[20], h.now_ms()).await;
     let awaiting_one = awaiting.iter().next().unwrap().clone();
     h.api(
         Method::POST,
         "/api/appointments",
         Some(
-            json!({"external_userid": awaiting_one, "scheduled_at_ms": now_ms() + DAY_MS,
+            json!({"external_userid": awaiting_one, "scheduled_at_ms": h.now_ms() + DAY_MS,
                     "item": "热玛吉", "source": "staff"}),
         ),
     )
@@ -597,7 +587,7 @@ async fn a_campaign_due_in_quiet_hours_is_deferred_to_their_end_not_dropped(back
     h.processed(&tests::scan_key(&scan)).await;
     patch(&h, &customer, json!({"marketing_consent": true})).await;
     // Quiet hours from an hour ago to two hours from now.
-    let now = now_ms();
+    let now = h.now_ms();
     let (status, body) = h
         .api(
             Method::PUT,

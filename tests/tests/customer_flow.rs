@@ -212,8 +212,8 @@ async fn one_event_delivered_three_times_at_once_yields_one_customer_one_welcome
     assert_eq!(entry.delivery_count, 3);
     assert_eq!(entry.status, CallbackStatus::Processed);
 
-    // Give any duplicate job time to show itself before counting.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Every delivery answered and every job done: the count below is final.
+    h.settled().await;
     assert_eq!(h.welcomes_to(ext).await.len(), 1);
     let (entries, _) = h
         .log

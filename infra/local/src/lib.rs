@@ -231,7 +231,9 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     let mut seed = options.config_seed.clone();
     let sim = options.simulate.clone().map(|mut sim_config| {
         sim_config.callback_url = Some(format!("{base_url}{CALLBACK_PATH}"));
-        Simulator::new(sim_config)
+        // WeCom and the app read one clock: a test that moves the app's time moves WeCom's.
+        let clock = adapters.clock.clone();
+        Simulator::with_clock(sim_config, Arc::new(move || clock.now_ms()))
     });
     let mut config = configs.load_or_seed(&seed).await?;
     let wecom_endpoint = match (&sim, &options.simulate) {

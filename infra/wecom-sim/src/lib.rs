@@ -150,5 +150,5 @@ pub use config::SimConfig;
 pub use control_error::ControlError;
 pub use model::*;
 pub use server::{RunningSim, spawn, spawn_at};
-pub use sim::Simulator;
+pub use sim::{SimClock, Simulator};
 pub use state::demo;

@@ -14,8 +14,13 @@ use crate::model::{
 };
 use crate::state::State;
 
+/// Where the simulator reads the time (unix milliseconds): the wall clock by default; local
+/// mode hands it the app's clock, so a test that moves one moves both.
+pub type SimClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
 pub(crate) struct Inner {
     pub config: SimConfig,
+    pub clock: SimClock,
     pub state: Mutex<State>,
     pub http: reqwest::Client,
 }
@@ -36,10 +41,15 @@ impl std::fmt::Debug for Simulator {
 
 impl Simulator {
     pub fn new(config: SimConfig) -> Self {
+        Self::with_clock(config, Arc::new(system_now_ms))
+    }
+
+    /// A simulator whose time is `clock` (plus what [`Simulator::advance_clock`] adds).
+    pub fn with_clock(config: SimConfig, clock: SimClock) -> Self {
         let state = State::new(
             config.demo_data,
             config.callback_url.clone(),
-            system_now_ms() / 1000,
+            clock() / 1000,
         );
         // Callbacks go straight to the configured URL, never through a proxy.
         let http = reqwest::Client::builder()
@@ -49,6 +59,7 @@ impl Simulator {
         Simulator {
             inner: Arc::new(Inner {
                 config,
+                clock,
                 state: Mutex::new(state),
                 http,
             }),
@@ -81,9 +92,9 @@ impl Simulator {
         }
     }
 
-    /// Simulated unix milliseconds (wall clock plus [`Simulator::advance_clock`] offsets).
+    /// Simulated unix milliseconds (its clock plus [`Simulator::advance_clock`] offsets).
     pub fn now_ms(&self) -> i64 {
-        system_now_ms() + self.lock().clock_offset_ms
+        (self.inner.clock)() + self.lock().clock_offset_ms
     }
 
     /// Moves the simulated clock forward: tokens and welcome codes expire as if that time had

@@ -139,6 +139,7 @@ macro_rules! queue_conformance {
             receive_with_wait_returns_promptly_when_a_message_arrives,
             message_exceeding_max_receives_is_dead_lettered,
             invalid_queue_requests_are_rejected,
+            pending_counts_every_message_not_yet_done,
         );
     };
     ($constructor:expr) => {

@@ -13,7 +13,7 @@ pub mod store;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{AdvancingClock, Clock, FixedClock, SystemClock};
 pub use ids::{IdGen, RandomIds, SequentialIds};
 pub use queue::{
     DeadLetter, DeadLetters, Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError,

@@ -166,6 +166,10 @@ pub trait QueueConsumer: Send + Sync {
 
     /// Makes the message visible again after `delay_secs` (a failed attempt).
     async fn retry_after(&self, receipt: &str, delay_secs: u32) -> Result<(), QueueError>;
+
+    /// Messages not done yet: visible, delayed and in flight (not dead letters). Approximate
+    /// on SQS (its `ApproximateNumberOf*` attributes); zero means the queue is drained.
+    async fn pending(&self) -> Result<u64, QueueError>;
 }
 
 /// A message set aside after too many receives.

@@ -194,6 +194,32 @@ impl QueueConsumer for SqsQueue {
             .map_err(|e| receipt_error("ChangeMessageVisibility", &e))?;
         Ok(())
     }
+
+    async fn pending(&self) -> Result<u64, QueueError> {
+        let counts = [
+            QueueAttributeName::ApproximateNumberOfMessages,
+            QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+        ];
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .set_attribute_names(Some(counts.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetQueueAttributes", &e))?;
+        let attributes = out.attributes();
+        counts.iter().try_fold(0u64, |sum, name| {
+            let n = attributes
+                .and_then(|a| a.get(name))
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    QueueError::Unavailable(format!("GetQueueAttributes returned no {name}"))
+                })?;
+            Ok(sum + n)
+        })
+    }
 }
 
 /// How long `list` hides the dead letters it looks at (they are made visible again right

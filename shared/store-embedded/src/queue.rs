@@ -317,6 +317,10 @@ impl QueueConsumer for EmbeddedQueue {
         }
         Ok(())
     }
+
+    async fn pending(&self) -> Result<u64, QueueError> {
+        self.len().await
+    }
 }
 
 /// Maps the database's errors onto the queue port: a write whose receipt matched nothing

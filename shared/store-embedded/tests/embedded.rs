@@ -311,7 +311,8 @@ async fn dead_letters_are_listed_and_replayed() {
         let queue = queue.clone();
         tokio::spawn(async move { queue.receive(1, 30, 10_000).await })
     };
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Give the receive a moment to start waiting (if it has not, it finds the message at once).
+    tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(queue.replay_dead_letter(&dead[0].id).await.expect("replay"));
     let got = waiting.await.expect("task").expect("receive");
     assert_eq!(got.len(), 1);

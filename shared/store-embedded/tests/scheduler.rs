@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ports::{FixedClock, ItemStore, OneTimeSchedule, Scheduler};
+use ports::{Clock, FixedClock, ItemStore, OneTimeSchedule, Scheduler};
 use store_embedded::{EmbeddedDb, EmbeddedScheduler, SqliteStore};
 
 fn scheduler() -> (Arc<EmbeddedScheduler>, Arc<SqliteStore>) {
@@ -13,6 +13,45 @@ fn scheduler() -> (Arc<EmbeddedScheduler>, Arc<SqliteStore>) {
         EmbeddedDb::open_in_memory().expect("open in-memory database"),
     ));
     (Arc::new(EmbeddedScheduler::new(store.clone())), store)
+}
+
+/// A fixed clock that counts its reads. `run` reads the clock once at the start of each tick,
+/// so a test can wait for whole ticks to pass instead of sleeping: what has not happened
+/// after a full tick will not happen.
+#[derive(Clone)]
+struct TickClock {
+    clock: FixedClock,
+    reads: Arc<AtomicUsize>,
+}
+
+impl TickClock {
+    fn at_ms(ms: i64) -> Self {
+        Self {
+            clock: FixedClock::at_ms(ms),
+            reads: Arc::default(),
+        }
+    }
+
+    fn set_ms(&self, ms: i64) {
+        self.clock.set_ms(ms);
+    }
+
+    /// Waits until a tick has started and ended after this call (the one after it has read
+    /// the clock).
+    async fn a_full_tick_passes(&self) {
+        let seen = self.reads.load(Ordering::SeqCst);
+        eventually("a full tick of the loop", async || {
+            self.reads.load(Ordering::SeqCst) >= seen + 2
+        })
+        .await;
+    }
+}
+
+impl Clock for TickClock {
+    fn now_ms(&self) -> i64 {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.clock.now_ms()
+    }
 }
 
 fn schedule(name: &str, at_ms: i64, payload: &str) -> OneTimeSchedule {
@@ -162,7 +201,7 @@ async fn complete_deletes_only_the_schedule_that_fired() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_fires_each_due_schedule_once_and_deletes_it() {
     let (scheduler, _) = scheduler();
-    let clock = FixedClock::at_ms(1_000_000);
+    let clock = TickClock::at_ms(1_000_000);
     put(&scheduler, &schedule("now", 500_000, "{\"n\":1}")).await;
     put(&scheduler, &schedule("later", 2_000_000, "{\"n\":2}")).await;
 
@@ -188,7 +227,7 @@ async fn run_fires_each_due_schedule_once_and_deletes_it() {
         scheduler.get("now").await.expect("get").is_none()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    clock.a_full_tick_passes().await;
     assert_eq!(
         *fired.lock().expect("lock"),
         vec![schedule("now", 500_000, "{\"n\":1}")],
@@ -201,7 +240,7 @@ async fn run_fires_each_due_schedule_once_and_deletes_it() {
         scheduler.get("later").await.expect("get").is_none()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    clock.a_full_tick_passes().await;
     assert_eq!(names(&fired.lock().expect("lock")), vec!["now", "later"]);
 
     stop_tx.send(true).expect("stop");
@@ -214,7 +253,7 @@ async fn run_fires_each_due_schedule_once_and_deletes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_retries_a_schedule_until_fire_succeeds() {
     let (scheduler, _) = scheduler();
-    let clock = FixedClock::at_ms(10_000);
+    let clock = TickClock::at_ms(10_000);
     put(&scheduler, &schedule("flaky", 10_000, "{}")).await;
 
     let attempts = Arc::new(AtomicUsize::new(0));
@@ -222,7 +261,7 @@ async fn run_retries_a_schedule_until_fire_succeeds() {
     let running = tokio::spawn({
         let attempts = attempts.clone();
         scheduler.clone().run(
-            Arc::new(clock),
+            Arc::new(clock.clone()),
             Duration::from_millis(10),
             stop_rx,
             move |_| {
@@ -236,7 +275,7 @@ async fn run_retries_a_schedule_until_fire_succeeds() {
         scheduler.get("flaky").await.expect("get").is_none()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    clock.a_full_tick_passes().await;
     assert_eq!(
         attempts.load(Ordering::SeqCst),
         3,
@@ -254,7 +293,7 @@ async fn run_retries_a_schedule_until_fire_succeeds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_replaced_while_it_fires_survives() {
     let (scheduler, _) = scheduler();
-    let clock = FixedClock::at_ms(10_000);
+    let clock = TickClock::at_ms(10_000);
     put(&scheduler, &schedule("campaign-7", 9_000, "{\"step\":1}")).await;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -263,7 +302,7 @@ async fn a_schedule_replaced_while_it_fires_survives() {
         let scheduler = scheduler.clone();
         let fired = fired.clone();
         scheduler.clone().run(
-            Arc::new(clock),
+            Arc::new(clock.clone()),
             Duration::from_millis(10),
             stop_rx,
             move |s| {
@@ -283,7 +322,7 @@ async fn a_schedule_replaced_while_it_fires_survives() {
         fired.load(Ordering::SeqCst) >= 1
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    clock.a_full_tick_passes().await;
     assert_eq!(fired.load(Ordering::SeqCst), 1);
     assert_eq!(
         scheduler.get("campaign-7").await.expect("get"),

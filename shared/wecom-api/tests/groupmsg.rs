@@ -166,7 +166,8 @@ async fn results_surface_41063_then_follow_the_members_confirmation() {
         "not retried"
     );
     assert_eq!(calls(&sim, "externalcontact/get_groupmsg_send_result"), 1);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    // The dispatch window passes on WeCom's clock, not the wall clock.
+    sim.sim.advance_clock(Duration::from_millis(250));
 
     let tasks = c.get_groupmsg_task(&msgid, None).await.unwrap();
     assert_eq!(tasks.next_cursor, None);

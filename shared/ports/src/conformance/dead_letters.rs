@@ -56,7 +56,7 @@ async fn list_until(fixture: &dyn DeadLetterFixture, n: usize) -> Vec<DeadLetter
         if got.len() == n || Instant::now() >= deadline {
             return got;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -112,6 +112,57 @@ fn assert_invalid<T: std::fmt::Debug>(result: Result<T, QueueError>, what: &str)
     }
 }
 
+/// Waits (a few seconds at most: SQS's counts are approximate) until `pending` says `n`.
+async fn assert_pending(fixture: &dyn QueueFixture, n: u64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let got = fixture
+            .consumer()
+            .pending()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: pending failed: {e}"));
+        if got == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: expected {n} pending, got {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub async fn pending_counts_every_message_not_yet_done(fixture: &dyn QueueFixture) {
+    assert_pending(fixture, 0, "fresh queue").await;
+    send(
+        fixture,
+        vec![
+            OutgoingMessage::now("done"),
+            OutgoingMessage {
+                body: "delayed".into(),
+                delay_secs: 600,
+            },
+        ],
+    )
+    .await;
+    assert_pending(fixture, 2, "one visible, one delayed").await;
+    let d = receive_one(fixture, 30, 5_000).await;
+    assert_eq!(d.body, "done");
+    assert_pending(fixture, 2, "one in flight, one delayed").await;
+    ack(fixture, &d).await;
+    assert_pending(fixture, 1, "acked: only the delayed one is left").await;
+
+    send(fixture, vec![OutgoingMessage::now("retried")]).await;
+    let d = receive_one(fixture, 30, 5_000).await;
+    assert_eq!(d.body, "retried");
+    fixture
+        .consumer()
+        .retry_after(&d.receipt, 600)
+        .await
+        .expect("retry_after");
+    assert_pending(fixture, 2, "a retry waiting for its delay is not done").await;
+}
+
 pub async fn send_receive_ack_removes_the_message(fixture: &dyn QueueFixture) {
     assert_empty_now(fixture, "fresh queue").await;
     send(
@@ -270,7 +321,7 @@ pub async fn receive_with_wait_returns_promptly_when_a_message_arrives(fixture: 
     let started = Instant::now();
     let waiting = receive(fixture, 10, 30, 15_000);
     let sending = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         send(fixture, vec![OutgoingMessage::now("wake up")]).await;
     };
     let (got, ()) = tokio::join!(waiting, sending);
@@ -331,7 +382,7 @@ pub async fn message_exceeding_max_receives_is_dead_lettered(fixture: &dyn Queue
     while dead.is_empty() && Instant::now() < deadline {
         dead.extend(fixture.take_dead_letter_bodies().await);
         if dead.is_empty() {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
     assert_eq!(dead, vec!["poison".to_string()], "dead-letter side");

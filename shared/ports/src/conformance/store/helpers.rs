@@ -101,12 +101,12 @@ pub(super) async fn query_index_all(
     expected: usize,
 ) -> Vec<Item> {
     let mut items = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..100 {
         items = query_all(store, query.clone()).await;
         if items.len() == expected {
             return items;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     items
 }
