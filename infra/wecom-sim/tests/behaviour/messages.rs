@@ -60,7 +60,7 @@ async fn a_welcome_code_expires_after_the_window() -> TestResult {
     })
     .await?;
     let s = sim.running.sim.scan(ScanRequest::new("lisi")).await?;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    sim.running.sim.advance_clock(Duration::from_millis(1200));
     let late = sim
         .api_post(
             "externalcontact/send_welcome_msg",

@@ -140,7 +140,7 @@ async fn a_short_token_ttl_is_honoured() -> TestResult {
     })
     .await?;
     let t = sim.token().await?;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sim.running.sim.advance_clock(Duration::from_millis(1100));
     let v = sim
         .get(&format!(
             "/cgi-bin/externalcontact/get_follow_user_list?access_token={t}"

@@ -61,7 +61,7 @@ async fn a_cancelled_group_msg_can_no_longer_be_sent() -> TestResult {
     assert!(out.msgids.is_empty(), "a later confirm does nothing");
     let out = confirm(&sim, "zhangsan", None).await?;
     assert_eq!(out.msgids, [kept]);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    sim.running.sim.advance_clock(Duration::from_millis(250));
     assert!(
         statuses(&sim, &cancelled, "zhangsan")
             .await?

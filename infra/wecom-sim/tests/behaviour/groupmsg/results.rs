@@ -20,7 +20,7 @@ async fn results_say_41063_while_dispatching_then_confirm_sets_statuses_1_2_3() 
         .api_post(RESULT, &json!({ "msgid": msgid, "userid": "zhangsan" }))
         .await?;
     assert_eq!(errcode(&early), 41063);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    sim.running.sim.advance_clock(Duration::from_millis(250));
 
     let task = sim.api_post(TASK, &json!({ "msgid": msgid })).await?;
     assert_eq!(errcode(&task), 0);
@@ -97,7 +97,7 @@ async fn send_results_page_through_an_opaque_cursor_honouring_limit() -> TestRes
     let exts = customers(&sim, "lisi", 25).await?;
     let msgid = create_ok(&sim, "lisi", &exts).await?;
     let other = create_ok(&sim, "lisi", &exts[..1]).await?;
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    sim.running.sim.advance_clock(Duration::from_millis(250));
     confirm(&sim, "lisi", Some(&msgid)).await?;
     let mut cursor = String::new();
     let mut seen = Vec::new();
