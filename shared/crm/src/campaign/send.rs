@@ -11,8 +11,8 @@ use tracing::{info, warn};
 use wecom_api::WeComError;
 use wecom_api::errcode;
 use wecom_api::model::{
-    Attachment, AttachmentBody, ImageAttachment, LinkAttachment, MediaAttachment,
-    MiniprogramAttachment, MsgTemplate, Text,
+    Attachment, AttachmentBody, GroupMsgSendResult, GroupMsgSummary, ImageAttachment,
+    LinkAttachment, MediaAttachment, MiniprogramAttachment, MsgTemplate, Text,
 };
 
 use super::links::rewrite_urls;
@@ -46,7 +46,7 @@ impl Campaigns {
         let now = self.clock.now_ms();
         let config = self.configs().load().await?.unwrap_or_default();
         let allowed = Rules::from_config(&config).next_allowed(now);
-        if allowed > now && chunk.status == ChunkStatus::Pending {
+        if defer_for_quiet_hours(chunk.status, allowed, now) {
             // Quiet hours began after the run: the campaign's run re-queues it when they end.
             self.scheduler
                 .schedule_once(OneTimeSchedule {
@@ -78,8 +78,7 @@ impl Campaigns {
                     .task_created(&campaign, chunk, version, msgid, Vec::new())
                     .await;
             }
-            let since = now - chunk.attempt_started_ms.unwrap_or(0);
-            if since < i64::try_from(self.settings.reconcile_after.as_millis()).unwrap_or(60_000) {
+            if outcome_still_unknown(chunk.attempt_started_ms, now, self.settings.reconcile_after) {
                 return Err(CrmError::Contention(format!(
                     "{key}: the outcome of the previous attempt is not known yet"
                 )));
@@ -131,16 +130,20 @@ impl Campaigns {
             attachments,
             allow_select: false,
         };
-        match self.wecom.add_msg_template(&template).await {
+        let e = match self.wecom.add_msg_template(&template).await {
             Ok(created) => {
-                self.task_created(&campaign, chunk, version, created.msgid, created.fail_list)
-                    .await
+                return self
+                    .task_created(&campaign, chunk, version, created.msgid, created.fail_list)
+                    .await;
             }
-            Err(e) if e.is_ambiguous() => {
+            Err(e) => e,
+        };
+        match CreateFailure::of(&e) {
+            CreateFailure::Ambiguous => {
                 warn!(campaign_id, chunk = key, error = %e, "add_msg_template outcome unknown; will reconcile");
                 Err(e.into())
             }
-            Err(e) if e.errcode() == Some(errcode::INVALID_MEDIA_ID) => {
+            CreateFailure::MediaExpired => {
                 for a in &campaign.content.attachments {
                     if let Some(hash) = a.media_hash() {
                         self.forget_media_id(hash).await?;
@@ -151,12 +154,12 @@ impl Campaigns {
                     "{key}: media expired, uploading again"
                 )))
             }
-            Err(e) if e.is_retryable() => {
+            CreateFailure::RetryLater => {
                 // WeCom refused (busy, rate limit): nothing was created.
                 self.back_to_pending(chunk, version).await?;
                 Err(e.into())
             }
-            Err(e) => {
+            CreateFailure::Permanent => {
                 self.chunk_failed(&campaign, chunk, version, &e, recipients)
                     .await
             }
@@ -203,10 +206,7 @@ impl Campaigns {
                 .get_groupmsg_list_v2(Some(&chunk.sender), start, end, cursor.as_deref())
                 .await?;
             for task in page.group_msg_list {
-                let text = task.text.as_ref().map(|t| t.content.as_str()).unwrap_or("");
-                if task.creator == chunk.sender
-                    && text == chunk.sent_text
-                    && !claimed.contains(&task.msgid)
+                if may_be_lost_task(&task, chunk, &claimed)
                     && self
                         .same_recipients(&task.msgid, &chunk.sender, &ours)
                         .await?
@@ -242,12 +242,7 @@ impl Campaigns {
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(!page.send_list.is_empty()
-            && page.send_list.iter().all(|r| {
-                r.external_userid
-                    .as_ref()
-                    .is_some_and(|id| ours.contains(id))
-            }))
+        Ok(all_ours(&page.send_list, ours))
     }
 
     async fn task_created(
@@ -272,22 +267,12 @@ impl Campaigns {
             .repo()
             .chunk_recipients(&campaign.id, &chunk.key)
             .await?;
-        let mut released = Vec::new();
-        for r in &mut recipients {
-            if r.status != RecipientStatus::Queued {
-                continue;
-            }
-            if fail_list.contains(&r.external_userid) {
-                r.set_status(RecipientStatus::Failed, now);
-                r.reason = Some("wecom_fail_list".into());
-                released.push(ledger_of(r));
-            } else {
-                r.set_status(RecipientStatus::AwaitingStaff, now);
-                r.msgid = Some(msgid.clone());
-            }
-        }
+        let released: Vec<LedgerEntry> = recipients
+            .iter_mut()
+            .filter_map(|r| recipient_on_created(r, &msgid, &fail_list, now))
+            .collect();
         self.repo().put_recipients(&recipients).await?;
-        for entry in released.into_iter().flatten() {
+        for entry in released {
             self.repo().release_ledger(&entry).await?;
         }
         info!(campaign_id = %campaign.id, chunk = %chunk.key, failed = fail_list.len(), "group-send task created");
@@ -315,10 +300,7 @@ impl Campaigns {
         mut recipients: Vec<Recipient>,
     ) -> Result<(), CrmError> {
         let now = self.clock.now_ms();
-        let reason = match error.errcode() {
-            Some(code) => format!("wecom_errcode_{code}"),
-            None => "wecom_request_refused".to_owned(),
-        };
+        let reason = failure_reason(error);
         warn!(campaign_id = %campaign.id, chunk = %chunk.key, %reason, "group-send task failed permanently");
         chunk.status = ChunkStatus::Failed;
         chunk.error = Some(crate::CrmError::WeCom(clone_summary(error)).summary());
@@ -367,19 +349,7 @@ impl Campaigns {
         let now = self.clock.now_ms();
         let any_open = self.repo().has_open_chunk(&campaign.id).await?;
         self.repo()
-            .update(&campaign.id, |c| {
-                if c.status != CampaignStatus::Sending {
-                    return false;
-                }
-                if any_open {
-                    c.status = CampaignStatus::Tracking;
-                } else {
-                    c.status = CampaignStatus::Done;
-                    c.finished_at_ms = Some(now);
-                }
-                c.updated_at_ms = now;
-                true
-            })
+            .update(&campaign.id, |c| after_last_task(c, any_open, now))
             .await?;
         Ok(())
     }
@@ -475,6 +445,115 @@ impl Campaigns {
     }
 }
 
+/// What a failed add_msg_template means for the chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CreateFailure {
+    /// The task may exist: the chunk stays `creating` and the next attempt looks for it.
+    Ambiguous,
+    /// 40007: a media_id expired; upload again, back to pending, retry.
+    MediaExpired,
+    /// WeCom refused for now (busy, 45009, unreachable): nothing was created; back to
+    /// pending, retry.
+    RetryLater,
+    /// WeCom refused the task for good: the chunk and its recipients fail.
+    Permanent,
+}
+
+impl CreateFailure {
+    fn of(e: &WeComError) -> Self {
+        if e.is_ambiguous() {
+            CreateFailure::Ambiguous
+        } else if e.errcode() == Some(errcode::INVALID_MEDIA_ID) {
+            CreateFailure::MediaExpired
+        } else if e.is_retryable() {
+            CreateFailure::RetryLater
+        } else {
+            CreateFailure::Permanent
+        }
+    }
+}
+
+/// The recipients' reason when their task failed for good.
+fn failure_reason(e: &WeComError) -> String {
+    match e.errcode() {
+        Some(code) => format!("wecom_errcode_{code}"),
+        None => "wecom_request_refused".to_owned(),
+    }
+}
+
+/// Applies a created task to one recipient: a queued one on WeCom's `fail_list` failed (its
+/// ledger entry, if any, is returned to be released), any other queued one now waits for the
+/// consultant. Recipients in other states are left as they are.
+fn recipient_on_created(
+    r: &mut Recipient,
+    msgid: &str,
+    fail_list: &[String],
+    now: i64,
+) -> Option<LedgerEntry> {
+    if r.status != RecipientStatus::Queued {
+        return None;
+    }
+    if fail_list.contains(&r.external_userid) {
+        r.set_status(RecipientStatus::Failed, now);
+        r.reason = Some("wecom_fail_list".into());
+        ledger_of(r)
+    } else {
+        r.set_status(RecipientStatus::AwaitingStaff, now);
+        r.msgid = Some(msgid.to_owned());
+        None
+    }
+}
+
+/// Quiet hours (next allowed instant `allowed_ms`) defer a chunk not yet attempted; a chunk
+/// whose creation is under way goes on, to find out what became of it.
+fn defer_for_quiet_hours(status: ChunkStatus, allowed_ms: i64, now_ms: i64) -> bool {
+    allowed_ms > now_ms && status == ChunkStatus::Pending
+}
+
+/// Whether the outcome of the attempt started at `attempt_started_ms` may still show up in
+/// WeCom's list, so that creating the task again could send it twice.
+fn outcome_still_unknown(
+    attempt_started_ms: Option<i64>,
+    now_ms: i64,
+    reconcile_after: std::time::Duration,
+) -> bool {
+    let since = now_ms - attempt_started_ms.unwrap_or(0);
+    since < i64::try_from(reconcile_after.as_millis()).unwrap_or(60_000)
+}
+
+/// Whether a task in the sender's list may be the one a lost attempt created: same creator,
+/// same text, and not another chunk's task.
+fn may_be_lost_task(task: &GroupMsgSummary, chunk: &Chunk, claimed: &[String]) -> bool {
+    let text = task.text.as_ref().map(|t| t.content.as_str()).unwrap_or("");
+    task.creator == chunk.sender && text == chunk.sent_text && !claimed.contains(&task.msgid)
+}
+
+/// Whether every recipient of a task is one of this chunk's customers (and there is one).
+fn all_ours(send_list: &[GroupMsgSendResult], ours: &std::collections::BTreeSet<String>) -> bool {
+    !send_list.is_empty()
+        && send_list.iter().all(|r| {
+            r.external_userid
+                .as_ref()
+                .is_some_and(|id| ours.contains(id))
+        })
+}
+
+/// The campaign once no chunk waits for its task: tracking while a task is open, else done.
+/// Only a sending campaign moves (a cancelled one stays cancelled); false when unchanged.
+fn after_last_task(c: &mut Campaign, any_open: bool, now: i64) -> bool {
+    if c.status != CampaignStatus::Sending {
+        return false;
+    }
+    if any_open {
+        c.status = CampaignStatus::Tracking;
+    } else {
+        c.status = CampaignStatus::Done;
+        c.finished_at_ms = Some(now);
+    }
+    c.updated_at_ms = now;
+    true
+}
+
 /// The ledger entry a recipient reserved.
 pub(crate) fn ledger_of(r: &Recipient) -> Option<LedgerEntry> {
     r.ledger_at_ms.map(|at_ms| LedgerEntry {
@@ -495,3 +574,7 @@ fn clone_summary(e: &WeComError) -> WeComError {
         _ => WeComError::InvalidRequest(e.to_string()),
     }
 }
+
+#[cfg(test)]
+#[path = "send_tests.rs"]
+mod tests;

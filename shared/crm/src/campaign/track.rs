@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use tracing::{info, warn};
 use wecom_api::errcode;
+use wecom_api::model::GroupMsgTask;
 
 use super::Campaigns;
-use super::model::{Campaign, CampaignStatus, Chunk, ChunkStatus, RecipientStatus};
+use super::model::{
+    Campaign, CampaignStatus, Chunk, ChunkStatus, LedgerEntry, Recipient, RecipientStatus,
+};
 use super::schedule_name;
 use super::send::ledger_of;
 use crate::CrmError;
@@ -66,12 +69,7 @@ impl Campaigns {
             let Some(msgid) = chunk.msgid.clone() else {
                 continue;
             };
-            let recent = chunk
-                .reminders
-                .iter()
-                .filter(|t| now - **t < DAY_MS)
-                .count();
-            if recent >= MAX_REMINDERS_PER_DAY {
+            if reminders_in_last_day(&chunk.reminders, now) >= MAX_REMINDERS_PER_DAY {
                 at_limit += 1;
                 continue;
             }
@@ -142,17 +140,7 @@ impl Campaigns {
             if pending == 0 {
                 continue;
             }
-            let created = chunk.created_at_ms.unwrap_or(now);
-            let recent: Vec<i64> = chunk
-                .reminders
-                .iter()
-                .copied()
-                .filter(|t| now - t < DAY_MS)
-                .collect();
-            let last = chunk.reminders.iter().copied().max().unwrap_or(created);
-            if now - created >= remind_after
-                && now - last >= remind_after
-                && recent.len() < MAX_REMINDERS_PER_DAY
+            if reminder_due(&chunk, now, remind_after)
                 && let Some(msgid) = chunk.msgid.clone()
             {
                 match self.wecom.remind_groupmsg_send(&msgid).await {
@@ -204,10 +192,7 @@ impl Campaigns {
         // The consultant sends a task all at once: while its task status is 0 nothing has
         // changed, and one call answers that instead of reading every recipient's result.
         if !self.task_sent(&msgid, &chunk.sender).await? {
-            let waiting = chunk
-                .recipients
-                .saturating_sub(chunk.fail_list.len() as u32);
-            return Ok(u64::from(waiting.max(1)));
+            return Ok(waiting_before_send(chunk));
         }
         let mut results: BTreeMap<String, (i64, Option<i64>)> = BTreeMap::new();
         let mut cursor: Option<String> = None;
@@ -238,22 +223,12 @@ impl Campaigns {
             if r.status != RecipientStatus::AwaitingStaff {
                 continue;
             }
-            let next = match results.get(&r.external_userid) {
-                Some((1, send_time)) => {
-                    r.sent_at_ms = Some(send_time.map_or(now, |t| t.saturating_mul(1000)));
-                    RecipientStatus::Sent
-                }
-                Some((2, _)) => RecipientStatus::NotFriend,
-                Some((3, _)) => RecipientStatus::OverQuota,
-                _ => {
-                    pending += 1;
-                    continue;
-                }
+            let result = results.get(&r.external_userid).copied();
+            let Some(release) = apply_send_result(r, result, now) else {
+                pending += 1;
+                continue;
             };
-            r.set_status(next, now);
-            if next != RecipientStatus::Sent {
-                released.extend(ledger_of(r));
-            }
+            released.extend(release);
             changed.push(r.clone());
         }
         summary.recipients_updated += changed.len() as u64;
@@ -277,8 +252,8 @@ impl Campaigns {
                 .wecom
                 .get_groupmsg_task(msgid, cursor.as_deref())
                 .await?;
-            if let Some(task) = page.task_list.iter().find(|t| t.userid == sender) {
-                return Ok(task.status == 2);
+            if let Some(sent) = sender_sent(&page.task_list, sender) {
+                return Ok(sent);
             }
             match page.next_cursor {
                 Some(next) if !next.is_empty() => cursor = Some(next),
@@ -296,24 +271,16 @@ impl Campaigns {
         let now = self.clock.now_ms();
         let unsent_work = self.repo().has_pending_chunk(campaign_id).await?;
         let open = unsent_work || self.repo().has_open_chunk(campaign_id).await?;
-        let expired = !unsent_work
-            && last_created > 0
-            && now - last_created > i64::from(self.settings.tracking_days) * DAY_MS;
-        if open && !expired {
+        let Some(expired) = close_reason(
+            unsent_work,
+            open,
+            last_created,
+            now,
+            self.settings.tracking_days,
+        ) else {
             return Ok(());
-        }
-        let closed = self
-            .repo()
-            .update(campaign_id, |c| {
-                if c.status.is_final() {
-                    return false;
-                }
-                c.status = CampaignStatus::Done;
-                c.finished_at_ms = Some(now);
-                c.updated_at_ms = now;
-                true
-            })
-            .await?;
+        };
+        let closed = self.repo().update(campaign_id, |c| close(c, now)).await?;
         if closed.is_some() {
             summary.closed += 1;
             info!(campaign_id, expired, "campaign closed");
@@ -333,22 +300,14 @@ impl Campaigns {
             // task is stopped.
             let unfinished = self.repo().has_pending_chunk(campaign_id).await?
                 || self.repo().has_open_chunk(campaign_id).await?;
-            if campaign.status != CampaignStatus::Cancelled || !unfinished {
+            if !may_cancel_again(campaign.status, unfinished) {
                 return Ok(CancelOutcome::AlreadyFinished(Box::new(campaign)));
             }
         }
         self.scheduler.cancel(&schedule_name(campaign_id)).await?;
         let now = self.clock.now_ms();
         self.repo()
-            .update(campaign_id, |c| {
-                if c.status == CampaignStatus::Cancelled {
-                    return false;
-                }
-                c.status = CampaignStatus::Cancelled;
-                c.finished_at_ms = Some(now);
-                c.updated_at_ms = now;
-                true
-            })
+            .update(campaign_id, |c| mark_cancelled(c, now))
             .await?;
         let mut summary = TrackSummary::default();
         let mut unfinished = self.repo().pending_chunks(campaign_id).await?;
@@ -384,3 +343,121 @@ impl Campaigns {
         }
     }
 }
+
+/// What WeCom's send result for a recipient awaiting the consultant (`status`, `send_time` in
+/// Unix seconds) makes of them: sent (at WeCom's send time, else now), not a friend any more,
+/// over WeCom's quota; `None` while not sent yet (0) or not listed.
+fn result_status(
+    result: Option<(i64, Option<i64>)>,
+    now_ms: i64,
+) -> Option<(RecipientStatus, Option<i64>)> {
+    match result {
+        Some((1, send_time)) => Some((
+            RecipientStatus::Sent,
+            Some(send_time.map_or(now_ms, |t| t.saturating_mul(1000))),
+        )),
+        Some((2, _)) => Some((RecipientStatus::NotFriend, None)),
+        Some((3, _)) => Some((RecipientStatus::OverQuota, None)),
+        _ => None,
+    }
+}
+
+/// Applies WeCom's send result to a recipient awaiting the consultant: `None` while it still
+/// waits (left as it is), else its ledger entry to release (`Some(None)` when there is none to
+/// release: it was sent, or reserved nothing).
+fn apply_send_result(
+    r: &mut Recipient,
+    result: Option<(i64, Option<i64>)>,
+    now_ms: i64,
+) -> Option<Option<LedgerEntry>> {
+    let (next, sent_at) = result_status(result, now_ms)?;
+    if sent_at.is_some() {
+        r.sent_at_ms = sent_at;
+    }
+    r.set_status(next, now_ms);
+    Some(if next == RecipientStatus::Sent {
+        None
+    } else {
+        ledger_of(r)
+    })
+}
+
+/// How many of a task's recipients wait while its sender has not sent it: those WeCom took
+/// (not on its fail_list), at least one.
+fn waiting_before_send(chunk: &Chunk) -> u64 {
+    let waiting = chunk
+        .recipients
+        .saturating_sub(chunk.fail_list.len() as u32);
+    u64::from(waiting.max(1))
+}
+
+/// Whether `sender` has sent their task (status 2), when the page lists them.
+fn sender_sent(tasks: &[GroupMsgTask], sender: &str) -> Option<bool> {
+    tasks
+        .iter()
+        .find(|t| t.userid == sender)
+        .map(|t| t.status == 2)
+}
+
+/// How many reminders were sent in the 24 hours before `now_ms`.
+fn reminders_in_last_day(reminders: &[i64], now_ms: i64) -> usize {
+    reminders.iter().filter(|t| now_ms - **t < DAY_MS).count()
+}
+
+/// Whether the consultant is reminded of a waiting task now: `remind_after_ms` since it was
+/// created and since the last reminder, within WeCom's three reminders per 24 hours.
+fn reminder_due(chunk: &Chunk, now_ms: i64, remind_after_ms: i64) -> bool {
+    let created = chunk.created_at_ms.unwrap_or(now_ms);
+    let last = chunk.reminders.iter().copied().max().unwrap_or(created);
+    now_ms - created >= remind_after_ms
+        && now_ms - last >= remind_after_ms
+        && reminders_in_last_day(&chunk.reminders, now_ms) < MAX_REMINDERS_PER_DAY
+}
+
+/// Whether a campaign closes now: `Some(expired)` when no task is open, or (`expired`) when
+/// its last task was created more than `tracking_days` ago and none is still to be created;
+/// `None` to keep tracking.
+fn close_reason(
+    unsent_work: bool,
+    open: bool,
+    last_created_ms: i64,
+    now_ms: i64,
+    tracking_days: u32,
+) -> Option<bool> {
+    let expired = !unsent_work
+        && last_created_ms > 0
+        && now_ms - last_created_ms > i64::from(tracking_days) * DAY_MS;
+    (!open || expired).then_some(expired)
+}
+
+/// Closes a campaign as done; false when it was already final.
+fn close(c: &mut Campaign, now_ms: i64) -> bool {
+    if c.status.is_final() {
+        return false;
+    }
+    c.status = CampaignStatus::Done;
+    c.finished_at_ms = Some(now_ms);
+    c.updated_at_ms = now_ms;
+    true
+}
+
+/// Marks a campaign cancelled (whatever its state); false when it already was.
+fn mark_cancelled(c: &mut Campaign, now_ms: i64) -> bool {
+    if c.status == CampaignStatus::Cancelled {
+        return false;
+    }
+    c.status = CampaignStatus::Cancelled;
+    c.finished_at_ms = Some(now_ms);
+    c.updated_at_ms = now_ms;
+    true
+}
+
+/// Whether a campaign in a final state is cancelled (again): only a cancelled one whose
+/// tasks are not all stopped yet (a cancel that failed half-way).
+fn may_cancel_again(status: CampaignStatus, unfinished: bool) -> bool {
+    status == CampaignStatus::Cancelled && unfinished
+}
+
+#[cfg(test)]
+#[path = "track_tests.rs"]
+mod tests;
