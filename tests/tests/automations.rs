@@ -81,14 +81,7 @@ async fn scenario_3_birthday_greetings_seven_days_ahead_with_a_coupon(backend: B
     let rule_id = rule["id"].as_str().unwrap().to_owned();
 
     // 01:00: the automation function runs with its schedule's sample event.
-    let sample: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../events/automation/cron.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let sample = test_kit::samples::json("automation/cron.json");
     assert_eq!(sample["source"], "aws.scheduler");
     let automations = crm::automation::Automations::new((*h.app.campaigns).clone());
     let runs = campaigns::automation::handle(&automations).await.unwrap();

@@ -76,14 +76,7 @@ async fn fire_schedule(h: &Harness, campaign_id: &str, send_at_ms: i64) {
             Some("DELETE")
         );
         let input = schedule.target().unwrap().input().unwrap().to_owned();
-        let sample: Value = serde_json::from_str(
-            &std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../events/campaign/scheduler-run.json"
-            ))
-            .unwrap(),
-        )
-        .unwrap();
+        let sample = test_kit::samples::json("campaign/scheduler-run.json");
         let mut event = sample.clone();
         event["campaign_id"] = json!(campaign_id);
         assert_eq!(serde_json::from_str::<Value>(&input).unwrap(), event);

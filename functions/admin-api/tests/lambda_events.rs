@@ -7,27 +7,24 @@ use std::sync::Arc;
 use admin_api::{AdminState, AuthMode};
 use crm::config::CorpConfig;
 use crm::repo::StoreTokenStore;
-use ports::{Clock, FixedClock, ItemStore, SequentialIds};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use ports::{Clock, FixedClock, SequentialIds};
+use test_kit::{Embedded, samples, wecom};
 use tower::ServiceExt;
-use wecom_api::{WeComClient, WeComSettings};
 
 fn state() -> AdminState {
-    let db = EmbeddedDb::open_in_memory().unwrap();
-    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
+    let embedded = Embedded::new();
+    let store = embedded.store.clone();
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(1_795_852_800_000));
     let mut seed = CorpConfig::from_env_map(|_| None);
-    seed.corp_id = "ww1436e0e65a779aee".into();
-    seed.token = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo".into();
-    seed.encoding_aes_key = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt".into();
+    seed.corp_id = samples::CORP_ID.into();
+    seed.token = samples::TOKEN.into();
+    seed.encoding_aes_key = samples::ENCODING_AES_KEY.into();
     seed.corp_secret = "a-secret-never-shown".into();
-    let wecom = WeComClient::new(
-        WeComSettings::new("http://127.0.0.1:9", &seed.corp_id, &seed.corp_secret),
+    let wecom = Arc::new(wecom::offline_client(
+        &seed.corp_id,
         Arc::new(StoreTokenStore::new(store.clone())),
         clock.clone(),
-    )
-    .unwrap();
-    let wecom = Arc::new(wecom);
+    ));
     let sync = crm::sync::SyncRunner::new(
         Arc::new(crm::sync::SyncEngine::new(
             store.clone(),
@@ -36,14 +33,14 @@ fn state() -> AdminState {
             Arc::new(SequentialIds::new("run")),
             crm::sync::SyncConfig::default(),
         )),
-        Arc::new(EmbeddedQueue::new(db.clone(), "sync", 5)),
+        embedded.queue("sync"),
         crm::sync::StepBudget::pages(1),
     );
     let campaigns = crm::campaign::Campaigns {
         store: store.clone(),
-        campaign_queue: Arc::new(EmbeddedQueue::new(db.clone(), "campaigns", 5)),
-        send_queue: Arc::new(EmbeddedQueue::new(db.clone(), "sends", 5)),
-        scheduler: Arc::new(store_embedded::EmbeddedScheduler::new(store.clone())),
+        campaign_queue: embedded.queue("campaigns"),
+        send_queue: embedded.queue("sends"),
+        scheduler: embedded.scheduler(),
         wecom: wecom.clone(),
         clock: clock.clone(),
         ids: Arc::new(SequentialIds::new("campaign")),
@@ -55,11 +52,11 @@ fn state() -> AdminState {
         callback_url: Some("https://crm.example.cn/api/wework/callback".to_owned()),
         sync: Arc::new(sync),
         store,
-        queue: Arc::new(EmbeddedQueue::new(db, "events", 5)),
+        queue: embedded.queue("events"),
         clock,
         ids: Arc::new(SequentialIds::new("audit")),
         wecom,
-        wecom_endpoint: wecom_api::Endpoint::at("http://127.0.0.1:9"),
+        wecom_endpoint: wecom_api::Endpoint::at(wecom::NOWHERE),
         config_seed: seed,
         callback_log_retention_days: 90,
         http: reqwest::Client::new(),
@@ -67,11 +64,8 @@ fn state() -> AdminState {
 }
 
 async fn send(state: &AdminState, event: &str) -> (u16, serde_json::Value) {
-    let path = format!(
-        "{}/../../events/admin-api/{event}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let request = lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let request =
+        lambda_http::request::from_str(&samples::text(&format!("admin-api/{event}.json"))).unwrap();
     let (parts, body) = request.into_parts();
     let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
     let response = admin_api::router(state.clone(), AuthMode::ApiGatewayJwt)

@@ -10,13 +10,14 @@ use crm::ingest::Ingestor;
 use crm::model::CallbackStatus;
 use crm::repo::CallbackLog;
 use ports::{Clock, FixedClock};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use store_embedded::EmbeddedQueue;
+use test_kit::{Embedded, samples};
 
 fn sample_a() -> CorpConfig {
     CorpConfig {
-        corp_id: "ww1436e0e65a779aee".into(),
-        token: "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo".into(),
-        encoding_aes_key: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt".into(),
+        corp_id: samples::CORP_ID.into(),
+        token: samples::TOKEN.into(),
+        encoding_aes_key: samples::ENCODING_AES_KEY.into(),
         ..CorpConfig::default()
     }
 }
@@ -28,11 +29,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let db = EmbeddedDb::open_in_memory().unwrap();
-    let store = Arc::new(SqliteStore::new(db.clone()));
-    let queue = Arc::new(EmbeddedQueue::new(db, "events", 5));
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(1_795_850_208_000));
-    let log = CallbackLog::new(store, 90);
+    let embedded = Embedded::new();
+    let queue = embedded.queue("events");
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(samples::SEALED_AT_MS));
+    let log = CallbackLog::new(embedded.store, 90);
     let handler = CallbackHandler::new(
         CallbackSettings::from_config(&sample_a()).unwrap(),
         Ingestor::new(log.clone(), queue.clone(), clock.clone()),
@@ -46,12 +46,7 @@ fn fixture() -> Fixture {
 }
 
 fn load(name: &str) -> lambda_http::Request {
-    let path = format!(
-        "{}/../../events/callback/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let json = std::fs::read_to_string(path).unwrap();
-    lambda_http::request::from_str(&json).unwrap()
+    lambda_http::request::from_str(&samples::text(&format!("callback/{name}.json"))).unwrap()
 }
 
 #[tokio::test]

@@ -11,27 +11,21 @@ use crm::ingest::Ingestor;
 use crm::model::CallbackStatus;
 use crm::process::{Processor, ProcessorSettings};
 use crm::repo::{CallbackLog, StoreTokenStore};
-use ports::{Clock, FixedClock, ItemStore};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
-use wecom_api::{WeComClient, WeComSettings};
-
-fn root(path: &str) -> String {
-    let full = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(full).unwrap()
-}
+use ports::{Clock, FixedClock};
+use test_kit::{Embedded, samples, wecom};
 
 #[tokio::test]
 async fn sample_batch_processes_the_job_and_reports_the_poison_message() {
     let config = CorpConfig {
-        corp_id: "ww1436e0e65a779aee".into(),
-        token: "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo".into(),
-        encoding_aes_key: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt".into(),
+        corp_id: samples::CORP_ID.into(),
+        token: samples::TOKEN.into(),
+        encoding_aes_key: samples::ENCODING_AES_KEY.into(),
         ..CorpConfig::default()
     };
-    let db = EmbeddedDb::open_in_memory().unwrap();
-    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
-    let queue = Arc::new(EmbeddedQueue::new(db, "events", 5));
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(1_795_850_208_000));
+    let embedded = Embedded::new();
+    let store = embedded.store.clone();
+    let queue = embedded.queue("events");
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(samples::SEALED_AT_MS));
     let log = CallbackLog::new(store.clone(), 90);
 
     // The sample message arrives through the callback first.
@@ -41,16 +35,15 @@ async fn sample_batch_processes_the_job_and_reports_the_poison_message() {
         clock.clone(),
     );
     let request =
-        lambda_http::request::from_str(&root("events/callback/app-text-message.json")).unwrap();
+        lambda_http::request::from_str(&samples::text("callback/app-text-message.json")).unwrap();
     assert_eq!(handler.handle(from_lambda(request)).await.status, 200);
 
     // An app message needs no WeCom call: the client points nowhere reachable.
-    let wecom = WeComClient::new(
-        WeComSettings::new("http://127.0.0.1:9", &config.corp_id, "secret"),
+    let wecom = wecom::offline_client(
+        &config.corp_id,
         Arc::new(StoreTokenStore::new(store.clone())),
         clock.clone(),
-    )
-    .unwrap();
+    );
     let processor = Processor::new(
         store,
         log.clone(),
@@ -59,7 +52,8 @@ async fn sample_batch_processes_the_job_and_reports_the_poison_message() {
         clock,
         ProcessorSettings::default(),
     );
-    let event: SqsEvent = serde_json::from_str(&root("events/events/callback-jobs.json")).unwrap();
+    let event: SqsEvent =
+        serde_json::from_value(samples::json("events/callback-jobs.json")).unwrap();
     let response = events::handle_batch(&processor, queue.as_ref(), event).await;
 
     let failed: Vec<_> = response

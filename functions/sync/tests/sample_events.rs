@@ -7,37 +7,27 @@ use std::sync::Arc;
 
 use crm::repo::{CustomerRepo, StoreTokenStore};
 use crm::sync::{StepBudget, SyncConfig, SyncEngine, SyncRunner};
-use ports::{ItemStore, QueueConsumer, SequentialIds, SystemClock};
+use ports::{QueueConsumer, SequentialIds, SystemClock};
 use serde_json::Value;
-use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
-use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
+use test_kit::{Embedded, samples, wecom};
 
 fn sample(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../events/sync/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    samples::text(&format!("sync/{name}.json"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_schedule_starts_a_run_and_resume_messages_finish_it() {
-    let mut config = wecom_sim::SimConfig::demo();
-    config.callback_url = None;
-    let sim = wecom_sim::spawn(config.clone()).await.unwrap();
+    let sim = wecom::quiet_sim().await;
     sim.sim.seed(&wecom_sim::SeedRequest::new(4, 250)).unwrap();
 
-    let db = EmbeddedDb::open_in_memory().unwrap();
-    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
-    let queue = Arc::new(EmbeddedQueue::new(db, "sync", 5));
-    let mut settings = WeComSettings::new(&sim.base_url, &config.corp_id, &config.corp_secret);
-    settings.retry = RetryPolicy::fast();
-    let wecom = WeComClient::new(
-        settings,
+    let embedded = Embedded::new();
+    let store = embedded.store.clone();
+    let queue = embedded.queue("sync");
+    let wecom = wecom::sim_client(
+        &sim,
         Arc::new(StoreTokenStore::new(store.clone())),
         Arc::new(SystemClock),
-    )
-    .unwrap();
+    );
     let sync_config = SyncConfig {
         min_call_interval: std::time::Duration::ZERO,
         ..SyncConfig::default()

@@ -12,10 +12,8 @@ use crm::model::{EndCause, RelationshipStatus, SyncRunStatus};
 use crm::repo::{CustomerRepo, StoreTokenStore};
 use crm::sync::{StartOutcome, StepBudget, StepOutcome, SyncConfig, SyncEngine};
 use ports::{Condition, Item, ItemStore, Page, Query, RandomIds, StoreError, SystemClock, WriteOp};
-use store_embedded::{EmbeddedDb, SqliteStore};
-use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
 use wecom_sim::{
-    DeletedBy, FaultRule, RelationStatus, RunningSim, SeedRequest, SilentChange, SimConfig, demo,
+    DeletedBy, FaultRule, RelationStatus, RunningSim, SeedRequest, SilentChange, demo,
 };
 
 const BATCH: &str = "externalcontact/batch/get_by_user";
@@ -98,9 +96,7 @@ struct Fixture {
 }
 
 async fn fixture(staff: u32, customers: u32) -> Fixture {
-    let mut config = SimConfig::demo();
-    config.callback_url = None;
-    let sim = wecom_sim::spawn(config).await.unwrap();
+    let sim = test_kit::wecom::quiet_sim().await;
     if customers > 0 {
         sim.sim
             .seed(&SeedRequest::new(staff, customers).seed(7))
@@ -113,9 +109,8 @@ async fn fixture(staff: u32, customers: u32) -> Fixture {
 }
 
 fn new_store() -> Arc<CountingStore> {
-    let db = EmbeddedDb::open_in_memory().unwrap();
     Arc::new(CountingStore {
-        inner: Arc::new(SqliteStore::new(db)),
+        inner: test_kit::Embedded::new().store,
         writes: Mutex::new(BTreeMap::new()),
         crash_at_checkpoint: Mutex::new(None),
     })
@@ -123,15 +118,11 @@ fn new_store() -> Arc<CountingStore> {
 
 fn engine(sim: &RunningSim, store: &Arc<CountingStore>) -> SyncEngine {
     let store: Arc<dyn ItemStore> = store.clone();
-    let config = sim.sim.current_config();
-    let mut settings = WeComSettings::new(&sim.base_url, &config.corp_id, &config.corp_secret);
-    settings.retry = RetryPolicy::fast();
-    let wecom = WeComClient::new(
-        settings,
+    let wecom = test_kit::wecom::sim_client(
+        sim,
         Arc::new(StoreTokenStore::new(store.clone())),
         Arc::new(SystemClock),
-    )
-    .unwrap();
+    );
     SyncEngine::new(
         store,
         Arc::new(wecom),

@@ -19,8 +19,8 @@ use crm::model::{Customer, Relationship, RelationshipStatus};
 use crm::repo::{ConfigRepo, CustomerAdmin, CustomerRepo, StoreTokenStore};
 use ports::{Clock, ItemStore, QueueConsumer, SequentialIds, SystemClock};
 use serde_json::{Value, json};
-use store_embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedScheduler, SqliteStore};
-use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
+use store_embedded::{EmbeddedQueue, EmbeddedScheduler};
+use wecom_api::WeComClient;
 use wecom_sim::{RunningSim, ScanRequest, SimConfig};
 
 pub const ADD_MSG_TEMPLATE: &str = "externalcontact/add_msg_template";
@@ -28,8 +28,7 @@ pub const ADD_MSG_TEMPLATE: &str = "externalcontact/add_msg_template";
 pub const SAMPLE_CAMPAIGN: &str = "01a2210383007f3c9e21b4d05a6c";
 
 pub fn sample(name: &str) -> Value {
-    let path = format!("{}/../../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    test_kit::samples::json(&format!("{name}.json"))
 }
 
 /// The sample SQS event with its (only) record's JSON body changed by `edit`.
@@ -79,11 +78,11 @@ pub async fn fixture_on(request_timeout: Duration, clock: Arc<dyn Clock>) -> Fix
         ..SimConfig::demo()
     };
     let sim = wecom_sim::spawn(sim_config.clone()).await.unwrap();
-    let db = EmbeddedDb::open_in_memory().unwrap();
-    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
-    let campaign_queue = Arc::new(EmbeddedQueue::new(db.clone(), "campaigns", 5));
-    let send_queue = Arc::new(EmbeddedQueue::new(db, "sends", 8));
-    let scheduler = Arc::new(EmbeddedScheduler::new(store.clone()));
+    let embedded = test_kit::Embedded::new();
+    let store = embedded.store.clone();
+    let campaign_queue = embedded.queue("campaigns");
+    let send_queue = embedded.queue_with("sends", 8);
+    let scheduler = embedded.scheduler();
 
     let config = CorpConfig {
         corp_id: sim_config.corp_id.clone(),
@@ -97,9 +96,7 @@ pub async fn fixture_on(request_timeout: Duration, clock: Arc<dyn Clock>) -> Fix
     };
     ConfigRepo::new(store.clone()).save(&config).await.unwrap();
 
-    let mut settings =
-        WeComSettings::new(&sim.base_url, &sim_config.corp_id, &sim_config.corp_secret);
-    settings.retry = RetryPolicy::fast();
+    let mut settings = test_kit::wecom::sim_settings(&sim);
     settings.request_timeout = request_timeout;
     let wecom = WeComClient::new(
         settings,

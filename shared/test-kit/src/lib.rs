@@ -1,0 +1,58 @@
+//! Fixtures shared by the crates' tests (a dev-dependency only; nothing here ships).
+//!
+//! - [`Embedded`]: the embedded adapters on one in-memory database — the item store, queues by
+//!   name, the scheduler.
+//! - [`wecom`]: a quiet simulator (no callbacks) and WeCom clients on it with fast retries, or
+//!   on an address where nothing listens (for code paths that must not call WeCom).
+//! - [`samples`]: the sample events under `events/` and the corp they are sealed for.
+//!
+//! It depends on the ports, the adapters, the WeCom client and the simulator, never on `crm`
+//! or a function crate, so that every crate above them can use it without a dependency cycle.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+pub mod samples;
+pub mod wecom;
+
+use std::sync::Arc;
+
+use ports::ItemStore;
+use store_embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedScheduler, SqliteStore};
+
+/// The embedded adapters on one fresh in-memory database.
+#[derive(Clone)]
+pub struct Embedded {
+    pub db: Arc<EmbeddedDb>,
+    pub store: Arc<dyn ItemStore>,
+}
+
+/// How many receives a fixture queue allows before dead-lettering.
+pub const MAX_RECEIVES: u32 = 5;
+
+impl Embedded {
+    pub fn new() -> Self {
+        let db = EmbeddedDb::open_in_memory().unwrap();
+        let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
+        Self { db, store }
+    }
+
+    /// The queue `name` on this database ([`MAX_RECEIVES`] receives).
+    pub fn queue(&self, name: &str) -> Arc<EmbeddedQueue> {
+        self.queue_with(name, MAX_RECEIVES)
+    }
+
+    /// The queue `name` on this database, dead-lettering after `max_receives` receives.
+    pub fn queue_with(&self, name: &str, max_receives: u32) -> Arc<EmbeddedQueue> {
+        Arc::new(EmbeddedQueue::new(self.db.clone(), name, max_receives))
+    }
+
+    /// The one-time scheduler on this database's store.
+    pub fn scheduler(&self) -> Arc<EmbeddedScheduler> {
+        Arc::new(EmbeddedScheduler::new(self.store.clone()))
+    }
+}
+
+impl Default for Embedded {
+    fn default() -> Self {
+        Self::new()
+    }
+}
