@@ -15,7 +15,7 @@ pub mod wecom;
 
 use std::sync::Arc;
 
-use ports::ItemStore;
+use ports::{Clock, ItemStore};
 use store_embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedScheduler, SqliteStore};
 
 /// The embedded adapters on one fresh in-memory database.
@@ -30,7 +30,15 @@ pub const MAX_RECEIVES: u32 = 5;
 
 impl Embedded {
     pub fn new() -> Self {
-        let db = EmbeddedDb::open_in_memory().unwrap();
+        Self::on(EmbeddedDb::open_in_memory().unwrap())
+    }
+
+    /// On a database whose TTLs and queue timers follow `clock` (a test moves it).
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::on(EmbeddedDb::open_in_memory_with_clock(clock).unwrap())
+    }
+
+    fn on(db: Arc<EmbeddedDb>) -> Self {
         let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
         Self { db, store }
     }

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 
 use ports::{FixedClock, StoreError};
-use store_embedded::{EmbeddedDb, SqliteStore};
 use wecom_api::model::FollowUser;
-use wecom_api::{WeComError, WeComSettings, errcode};
+use wecom_api::{WeComError, errcode};
 
 use super::*;
 use crate::config::{CHANNEL_TAG_GROUP, ChannelConfig};
@@ -468,15 +467,13 @@ struct Fixture {
 
 fn fixture(now_ms: i64) -> Fixture {
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(now_ms));
-    let db = EmbeddedDb::open_in_memory_with_clock(clock.clone()).expect("in-memory store");
-    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db));
-    // An address nothing listens on: these jobs must not need WeCom.
-    let wecom = WeComClient::new(
-        WeComSettings::new("http://127.0.0.1:9", "ww1", "secret"),
+    let store = test_kit::Embedded::with_clock(clock.clone()).store;
+    // These jobs must not need WeCom.
+    let wecom = test_kit::wecom::offline_client(
+        "ww1",
         Arc::new(StoreTokenStore::new(store.clone())),
         clock.clone(),
-    )
-    .expect("client");
+    );
     let log = CallbackLog::new(store.clone(), 30);
     let processor = Processor::new(
         store.clone(),

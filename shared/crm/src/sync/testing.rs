@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ports::{Clock, FixedClock, ItemStore, SequentialIds};
-use store_embedded::{EmbeddedDb, SqliteStore};
-use wecom_api::{WeComClient, WeComSettings};
 
 use super::config::SyncConfig;
 use super::engine::SyncEngine;
@@ -25,14 +23,12 @@ pub(super) struct Fixture {
 pub(super) fn fixture() -> Fixture {
     let clock = FixedClock::at_ms(T0_MS);
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-    let db = EmbeddedDb::open_in_memory_with_clock(shared.clone()).expect("in-memory store");
-    let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db));
-    let wecom = WeComClient::new(
-        WeComSettings::new("http://127.0.0.1:9", "ww1", "secret"),
+    let store = test_kit::Embedded::with_clock(shared.clone()).store;
+    let wecom = test_kit::wecom::offline_client(
+        "ww1",
         Arc::new(StoreTokenStore::new(store.clone())),
         shared.clone(),
-    )
-    .expect("client");
+    );
     let engine = SyncEngine::new(
         store.clone(),
         Arc::new(wecom),
