@@ -172,7 +172,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
                 first_added_at_ms: now - 90 * DAY_MS,
                 updated_at_ms: now,
                 external_userid: id,
-                crm,
+                crm: crm.into(),
                 ..Default::default()
             }
         })

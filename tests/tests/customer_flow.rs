@@ -150,7 +150,7 @@ async fn returning_customer_with_a_known_unionid_is_merged_keeping_history(backe
     let old_id = first["external_userid"].as_str().unwrap();
     // The clinic recorded something about her.
     let mut old = h.customers.get(old_id).await.unwrap().unwrap();
-    old.crm.insert("tier".into(), json!("A"));
+    old.crm.tier = Some(crm::clinic_fields::Tier::A);
     let mut item = ports::Item::with_doc(format!("CUST#{old_id}"), "PROFILE", &old).unwrap();
     item.gsi1 = Some((format!("UNIONID#{unionid}"), format!("CUST#{old_id}")));
     h.store.put(item, ports::Condition::Always).await.unwrap();
@@ -168,7 +168,7 @@ async fn returning_customer_with_a_known_unionid_is_merged_keeping_history(backe
 
     let merged = h.customers.get(new_id).await.unwrap().unwrap();
     assert_eq!(merged.merged_from, vec![old_id.to_owned()]);
-    assert_eq!(merged.crm.get("tier"), Some(&json!("A")));
+    assert_eq!(merged.crm.tier, Some(crm::clinic_fields::Tier::A));
     assert_eq!(
         merged.first_channel, "pengyouquan",
         "attribution stays with the first channel"

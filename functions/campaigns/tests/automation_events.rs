@@ -8,7 +8,7 @@ mod common;
 use crm::automation::{AutomationRule, Automations, RuleKind};
 use crm::campaign::{Audience, CampaignJob, RecipientStatus};
 use crm::repo::CustomerAdmin;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use common::{drain, fixture, now_ms, sample};
 
@@ -19,10 +19,9 @@ async fn the_automation_cron_sample_hands_a_birthday_to_a_campaign_once() {
     let in_a_week = crm::calendar::date(now_ms()) + chrono::Duration::days(7);
     CustomerAdmin::new(f.store.clone())
         .update_profile(&customer, |c| {
-            c.crm.insert(
-                "birthday".into(),
-                json!(in_a_week.format("1990-%m-%d").to_string()),
-            );
+            c.crm.birthday =
+                crm::clinic_fields::Birthday::parse(&in_a_week.format("1990-%m-%d").to_string())
+                    .ok();
             true
         })
         .await

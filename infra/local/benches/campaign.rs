@@ -157,7 +157,7 @@ async fn main() {
             first_channel: "xiaohongshu".into(),
             first_added_at_ms: now - 86_400_000,
             updated_at_ms: now,
-            crm,
+            crm: crm.into(),
             ..Customer::default()
         });
     }

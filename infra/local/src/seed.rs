@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use crm::clinic_fields::{Birthday, ClinicFields, Tier};
 use crm::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
 use crm::repo::CustomerRepo;
 use ports::ItemStore;
 use wecom_api::model::FollowUserTag;
 
 pub const STATES: [&str; 5] = ["xiaohongshu", "douyin", "pengyouquan", "meituan", "walk_in"];
-const TIERS: [&str; 3] = ["A", "B", "C"];
+const TIERS: [Tier; 3] = [Tier::A, Tier::B, Tier::C];
 
 /// A small deterministic generator (no RNG dependency needed for reproducible data).
 struct Lcg(u64);
@@ -53,15 +54,16 @@ pub fn customers_from(
             .cloned()
             .unwrap_or_else(|| "zhangsan".to_owned());
         let added_ms = now_ms - (rng.below(365 * 86_400) as i64) * 1000;
-        let mut crm = serde_json::Map::new();
-        crm.insert("tier".into(), TIERS[rng.below(3) as usize].into());
+        // The draws keep their order (tier, month, day, consent): the same seed, the same data.
+        let tier = TIERS[rng.below(3) as usize];
         let month = 1 + rng.below(12);
         let day = 1 + rng.below(28);
-        crm.insert(
-            "birthday".into(),
-            format!("1990-{month:02}-{day:02}").into(),
-        );
-        crm.insert("marketing_consent".into(), (rng.below(10) < 8).into());
+        let crm = ClinicFields {
+            tier: Some(tier),
+            birthday: Birthday::parse(&format!("1990-{month:02}-{day:02}")).ok(),
+            marketing_consent: Some(rng.below(10) < 8),
+            ..ClinicFields::default()
+        };
         customers.push(Customer {
             external_userid: ext.clone(),
             name: format!("客户{i}"),

@@ -3,7 +3,6 @@
 //! the same customers.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::CrmError;
 use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
@@ -70,21 +69,6 @@ pub struct Candidate {
     pub rels: Option<Vec<Relationship>>,
 }
 
-pub fn crm_str<'a>(c: &'a Customer, field: &str) -> Option<&'a str> {
-    c.crm.get(field).and_then(Value::as_str)
-}
-
-/// The month (1–12) of a `YYYY-MM-DD` or `MM-DD` birthday.
-pub fn birthday_month(c: &Customer) -> Option<u32> {
-    birthday_month_day(c).and_then(|md| md.get(..2)?.parse().ok())
-}
-
-/// `MM-DD` of the customer's birthday, when known.
-pub fn birthday_month_day(c: &Customer) -> Option<&str> {
-    let b = crm_str(c, "birthday")?;
-    b.get(b.len().checked_sub(5)?..)
-}
-
 const DAY_MS: i64 = 86_400_000;
 
 impl CustomerFilter {
@@ -115,12 +99,15 @@ impl CustomerFilter {
             return false;
         }
         if !self.tiers.is_empty()
-            && !crm_str(c, "tier").is_some_and(|t| self.tiers.iter().any(|w| w == t))
+            && !c
+                .crm
+                .tier
+                .is_some_and(|t| self.tiers.iter().any(|w| w == t.as_str()))
         {
             return false;
         }
         if let Some(p) = &self.psych_type
-            && crm_str(c, "psych_type") != Some(p.as_str())
+            && c.crm.psych_type.as_ref().map(|t| t.as_str()) != Some(p.as_str())
         {
             return false;
         }
@@ -146,7 +133,7 @@ impl CustomerFilter {
             return false;
         }
         if let Some(month) = self.birthday_month
-            && birthday_month(c) != Some(month)
+            && c.crm.birthday.as_ref().map(|b| b.month()) != Some(month)
         {
             return false;
         }
@@ -264,9 +251,7 @@ mod tests {
             last_purchase_at_ms: last_purchase,
             ..Customer::default()
         };
-        if let Some(t) = tier {
-            c.crm.insert("tier".into(), Value::from(t));
-        }
+        c.crm.tier = tier.map(|t| crate::clinic_fields::Tier::parse(t).expect("a tier"));
         c
     }
 

@@ -34,7 +34,7 @@ pub struct Customer {
     pub merged_into: Option<String>,
     /// Clinic-side fields (tier, birthday, consent…), edited by staff; kept across merges.
     #[serde(default)]
-    pub crm: serde_json::Map<String, serde_json::Value>,
+    pub crm: crate::clinic_fields::ClinicFields,
     /// Time of the latest recorded purchase (maintained by `AppointmentsRepo::record_purchase`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_purchase_at_ms: Option<i64>,

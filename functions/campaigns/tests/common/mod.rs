@@ -168,7 +168,7 @@ impl Fixture {
             if consent {
                 admin
                     .update_profile(&id, |c| {
-                        c.crm.insert("marketing_consent".into(), Value::Bool(true));
+                        c.crm.marketing_consent = Some(true);
                         true
                     })
                     .await

@@ -14,7 +14,7 @@ use super::model::{
 };
 use super::{CampaignJob, Campaigns, SendJob, schedule_name};
 use crate::CrmError;
-use crate::audience::{Candidate, CustomerFilter, crm_str};
+use crate::audience::{Candidate, CustomerFilter};
 use crate::calendar::{self, QuietHours};
 use crate::config::{ConsentMode, CorpConfig, QuotaRule};
 use crate::keys::chunk_sk;
@@ -101,10 +101,7 @@ pub fn pick_sender<'a>(
 
 /// Whether the customer may receive marketing under the consent mode.
 pub fn has_consent(mode: ConsentMode, c: &Customer) -> bool {
-    let consent = c
-        .crm
-        .get("marketing_consent")
-        .and_then(serde_json::Value::as_bool);
+    let consent = c.crm.marketing_consent;
     match mode {
         ConsentMode::OptIn => consent == Some(true),
         ConsentMode::OptOut => consent != Some(false),
@@ -304,7 +301,7 @@ impl Campaigns {
                 }
             };
             let decision = self.decide(campaign, rules, &customer, &rels, now).await?;
-            let tier = crm_str(&customer, "tier").map(str::to_owned);
+            let tier = customer.crm.tier.map(|t| t.as_str().to_owned());
             match decision {
                 Decision::Skip(reason) => {
                     *campaign

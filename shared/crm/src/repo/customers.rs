@@ -106,12 +106,7 @@ impl CustomerRepo {
                         customer.first_channel = channel.to_owned();
                         for old in &previous {
                             customer.merged_from.push(old.external_userid.clone());
-                            for (field, value) in &old.crm {
-                                customer
-                                    .crm
-                                    .entry(field.clone())
-                                    .or_insert_with(|| value.clone());
-                            }
+                            customer.crm.fill_from(&old.crm);
                             if old.first_added_at_ms > 0
                                 && old.first_added_at_ms < customer.first_added_at_ms
                             {
@@ -372,13 +367,12 @@ pub(crate) fn customer_item(customer: &Customer) -> Result<Item, CrmError> {
             customer.external_userid
         ),
     ));
-    // The birthday index: `birthday` is `YYYY-MM-DD` or `MM-DD` (validated by the admin API).
+    // The birthday index, by the day it comes back every year.
     item.gsi3 = customer
         .crm
-        .get("birthday")
-        .and_then(|b| b.as_str())
-        .filter(|b| b.len() >= 5 && b.is_ascii())
-        .map(|b| (birthday_gsi_pk(&b[b.len() - 5..]), pk.clone()));
+        .birthday
+        .as_ref()
+        .map(|b| (birthday_gsi_pk(b.month_day()), pk.clone()));
     Ok(item)
 }
 

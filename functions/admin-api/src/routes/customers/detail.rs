@@ -36,7 +36,7 @@ pub(super) async fn detail(state: &AdminState, external_userid: &str) -> ApiResu
         updated_at_ms: customer.updated_at_ms,
         merged_from: customer.merged_from.clone(),
         merged_into: customer.merged_into.clone(),
-        crm: customer.crm.clone(),
+        crm: customer.crm.to_map(),
         timeline: timeline.into_iter().map(Into::into).collect(),
         recent_events,
         appointments: appointments.into_iter().map(Into::into).collect(),

@@ -1,9 +1,10 @@
-//! `PATCH /api/customers/{external_userid}`: the clinic's own fields. What a valid birthday or
-//! phone number is belongs to the domain (`crm::clinic_fields`); this checks the request.
+//! `PATCH /api/customers/{external_userid}`: the clinic's own fields. What a valid tier,
+//! birthday or phone number is, and how a patch applies, belong to the domain
+//! (`crm::clinic_fields`); this reads the request and answers.
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use crm::clinic_fields::{valid_birthday, valid_phone};
+use crm::clinic_fields::ClinicPatch;
 use crm::repo::CustomerAdmin;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -33,73 +34,6 @@ pub struct CustomerPatch {
     pub marketing_consent: Option<bool>,
 }
 
-const PATCHABLE: [&str; 6] = [
-    "tier",
-    "psych_type",
-    "birthday",
-    "phone",
-    "notes",
-    "marketing_consent",
-];
-
-/// Validates the patch; returns the values to set (`None` = clear), in field order.
-fn validate_patch(body: &Map<String, Value>) -> ApiResult<Vec<(String, Option<Value>)>> {
-    if let Some(unknown) = body.keys().find(|k| !PATCHABLE.contains(&k.as_str())) {
-        return Err(ApiError::invalid_field(unknown, "不支持修改该字段"));
-    }
-    if body.is_empty() {
-        return Err(ApiError::bad_request("没有要修改的字段"));
-    }
-    let mut changes = Vec::new();
-    for field in PATCHABLE {
-        let Some(value) = body.get(field) else {
-            continue;
-        };
-        if value.is_null() {
-            changes.push((field.to_owned(), None));
-            continue;
-        }
-        let set = match field {
-            "marketing_consent" => match value {
-                Value::Bool(_) => value.clone(),
-                _ => {
-                    return Err(ApiError::invalid_field(
-                        field,
-                        "营销授权必须是 true 或 false",
-                    ));
-                }
-            },
-            _ => {
-                let Some(s) = value.as_str().map(str::trim) else {
-                    return Err(ApiError::invalid_field(field, "该字段必须是字符串"));
-                };
-                let ok = match field {
-                    "tier" => matches!(s, "A" | "B" | "C"),
-                    "psych_type" => !s.is_empty() && s.chars().count() <= 30,
-                    "birthday" => valid_birthday(s),
-                    "phone" => valid_phone(s),
-                    _ => s.chars().count() <= 2000,
-                };
-                if !ok {
-                    let message = match field {
-                        "tier" => "客户等级只能是 A、B 或 C",
-                        "psych_type" => "心理类型不能为空，且不能超过 30 个字",
-                        "birthday" => {
-                            "生日必须是有效日期，格式为 YYYY-MM-DD 或 MM-DD（不知道年份时）"
-                        }
-                        "phone" => "手机号必须是 11 位中国大陆手机号",
-                        _ => "备注不能超过 2000 个字",
-                    };
-                    return Err(ApiError::invalid_field(field, message));
-                }
-                Value::from(s)
-            }
-        };
-        changes.push((field.to_owned(), Some(set)));
-    }
-    Ok(changes)
-}
-
 /// Sets or clears the clinic's fields. The audit log records which fields changed, never
 /// their values.
 #[utoipa::path(patch, path = "/api/customers/{external_userid}", tag = "customers",
@@ -112,7 +46,10 @@ pub async fn patch(
     ApiPath(external_userid): ApiPath<String>,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<CustomerDetail>> {
-    let changes = validate_patch(&body)?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("没有要修改的字段"));
+    }
+    let patch = ClinicPatch::parse(&body)?;
     if state.customers().get(&external_userid).await?.is_none() {
         return Err(ApiError::not_found("该客户"));
     }
@@ -120,21 +57,11 @@ pub async fn patch(
     let mut changed: Vec<String> = Vec::new();
     CustomerAdmin::new(state.store.clone())
         .update_profile(&external_userid, |customer| {
-            changed.clear();
-            for (field, value) in &changes {
-                let before = customer.crm.get(field).cloned();
-                match value {
-                    Some(v) => {
-                        customer.crm.insert(field.clone(), v.clone());
-                    }
-                    None => {
-                        customer.crm.remove(field);
-                    }
-                }
-                if customer.crm.get(field) != before.as_ref() {
-                    changed.push(field.clone());
-                }
-            }
+            changed = patch
+                .apply(&mut customer.crm)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             if changed.is_empty() {
                 return false;
             }

@@ -1,7 +1,7 @@
 //! What the customer endpoints answer: a customer in a list with their relationships, and one
 //! customer's whole record.
 
-use crm::audience::crm_str;
+pub use crm::clinic_fields::Tier;
 use crm::model::{
     CallbackLogEntry, CallbackStatus, Customer, CustomerStatus, EndCause, Relationship,
     RelationshipStatus, TimelineEvent,
@@ -108,8 +108,8 @@ pub(super) fn summary(c: &Customer, rels: &[Relationship]) -> CustomerSummary {
         status: c.status,
         first_channel: c.first_channel.clone(),
         first_added_at_ms: c.first_added_at_ms,
-        tier: crm_str(c, "tier").map(str::to_owned),
-        psych_type: crm_str(c, "psych_type").map(str::to_owned),
+        tier: c.crm.tier.map(|t| t.as_str().to_owned()),
+        psych_type: c.crm.psych_type.as_ref().map(|p| p.as_str().to_owned()),
         last_purchase_at_ms: c.last_purchase_at_ms,
         total_spent_fen: c.total_spent_fen,
         follow_users: rels.iter().map(Into::into).collect(),
@@ -216,13 +216,4 @@ pub struct CrmFields {
     /// 营销授权.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marketing_consent: Option<bool>,
-}
-
-/// A customer tier (客户分层).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum Tier {
-    A,
-    B,
-    C,
 }
