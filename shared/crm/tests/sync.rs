@@ -1,6 +1,7 @@
 //! The hourly sync against the WeCom simulator on the embedded store: a full import, silent
 //! changes repaired, resumption after an interruption, one run at a time, 45009 survived, no
-//! writes when nothing changed, and a call count that follows the paging.
+//! writes when nothing changed, a call count that follows the paging, and a run that would
+//! end every (or most) active relationship ends none.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -534,4 +535,137 @@ async fn a_crash_between_a_page_and_its_checkpoint_writes_nothing_twice() {
         reference.writes("CUST"),
         "each customer and relationship written once"
     );
+}
+
+/// How many of the store's relationships are ended.
+async fn ended_in_store(sim: &RunningSim, store: &Arc<CountingStore>) -> usize {
+    let repo = CustomerRepo::new(store.clone());
+    let mut ended = 0;
+    for rel in sim.sim.state().relationships {
+        if let Some(stored) = repo
+            .get_relationship(&rel.external_userid, &rel.userid)
+            .await
+            .unwrap()
+            && stored.status == RelationshipStatus::Ended
+        {
+            ended += 1;
+        }
+    }
+    ended
+}
+
+#[tokio::test]
+async fn a_run_to_which_wecom_lists_no_staff_ends_nothing_and_fails_with_its_reason() {
+    let f = fixture(3, 60).await;
+    let engine = engine(&f.sim, &f.store);
+    let first = sync(&engine).await;
+    assert_eq!(first.status, SyncRunStatus::Done);
+    assert!(first.relationships_added > 20);
+    let before = ended_in_store(&f.sim, &f.store).await;
+    let state_before = f.sim.sim.state();
+
+    // WeCom answers get_follow_user_list with nobody (a permission or visibility change).
+    for staff in &state_before.staff {
+        f.sim
+            .sim
+            .silent(SilentChange::RemoveStaff {
+                userid: staff.userid.clone(),
+            })
+            .unwrap();
+    }
+    let run = sync(&engine).await;
+    // Over, not done: the record has no "failed" status; the reason says what went wrong.
+    assert_eq!(run.status, SyncRunStatus::Abandoned, "{run:?}");
+    assert!(run.finished_at_ms.is_some());
+    assert_eq!(run.relationships_ended, 0);
+    assert_eq!(run.errors, 1);
+    let reason = run.last_error.clone().unwrap();
+    assert!(reason.contains("no staff"), "{reason}");
+    // Nothing was ended: every relationship stored as active is still active.
+    let repo = CustomerRepo::new(f.store.clone());
+    for rel in &state_before.relationships {
+        if rel.status == RelationStatus::Active {
+            let stored = repo
+                .get_relationship(&rel.external_userid, &rel.userid)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(stored.status, RelationshipStatus::Active);
+        }
+    }
+    assert_eq!(ended_in_store(&f.sim, &f.store).await, before);
+    // The run is over and its lease released: the next one starts.
+    assert!(matches!(
+        engine.start().await.unwrap(),
+        StartOutcome::Started { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_run_that_would_end_most_active_relationships_ends_none_and_fails() {
+    let f = fixture(3, 60).await;
+    let engine = engine(&f.sim, &f.store);
+    sync(&engine).await;
+    // Stored as active: every relationship WeCom shows (also those the customer deleted).
+    let stored_active = visible_relationships(&f.sim);
+    let active: Vec<_> = f
+        .sim
+        .sim
+        .state()
+        .relationships
+        .into_iter()
+        .filter(|r| r.status == RelationStatus::Active)
+        .collect();
+    assert!(active.len() > 42, "{}", active.len());
+    // More than half of them (and more than 20) disappear from WeCom's answers at once.
+    let gone = usize::try_from(stored_active).unwrap() / 2 + 1;
+    assert!(gone < active.len());
+    for rel in &active[..gone] {
+        f.sim
+            .sim
+            .silent(SilentChange::RemoveRelationship {
+                userid: rel.userid.clone(),
+                external_userid: rel.external_userid.clone(),
+                by: DeletedBy::Staff,
+            })
+            .unwrap();
+    }
+    let run = sync(&engine).await;
+    assert_eq!(run.status, SyncRunStatus::Abandoned, "{run:?}");
+    assert_eq!(run.relationships_ended, 0);
+    let reason = run.last_error.clone().unwrap();
+    assert!(
+        reason.contains(&format!("{gone} of {stored_active} active")),
+        "{reason}"
+    );
+    let repo = CustomerRepo::new(f.store.clone());
+    for rel in &active {
+        let stored = repo
+            .get_relationship(&rel.external_userid, &rel.userid)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, RelationshipStatus::Active);
+    }
+
+    // Fewer of them gone (they come back): the run ends those as usual.
+    for rel in &active[20..gone] {
+        f.sim
+            .sim
+            .silent(SilentChange::AddRelationship {
+                userid: rel.userid.clone(),
+                external_userid: Some(rel.external_userid.clone()),
+                name: None,
+                unionid: None,
+                state: None,
+                remark: None,
+                tag_ids: Vec::new(),
+                add_way: None,
+            })
+            .unwrap();
+    }
+    let run = sync(&engine).await;
+    assert_eq!(run.status, SyncRunStatus::Done, "{run:?}");
+    assert_eq!(run.relationships_ended, 20);
+    assert_eq!(run.last_error, None);
 }

@@ -17,6 +17,16 @@ pub struct SyncConfig {
     pub seen_ttl: Duration,
     /// The delay asked for after a 45009.
     pub rate_limit_backoff: Duration,
+    /// The end phase's guard: a run that would end more than `end_guard_count` active
+    /// relationships **and** more than `end_guard_percent` % of the stored active ones ends
+    /// none of them and fails. Customers do not leave by the hundreds between two hourly runs;
+    /// WeCom answering for far fewer staff or customers than before does happen (the app's
+    /// visible range or customer-contact permission changed, a partial outage). An operator
+    /// looks at the run's reason; the next run ends what is really gone once WeCom answers
+    /// normally.
+    pub end_guard_count: u64,
+    /// See `end_guard_count`.
+    pub end_guard_percent: u64,
 }
 
 impl SyncConfig {
@@ -37,6 +47,8 @@ impl Default for SyncConfig {
             lease_ttl: Duration::from_secs(15 * 60),
             seen_ttl: Duration::from_secs(3 * 86_400),
             rate_limit_backoff: Duration::from_secs(60),
+            end_guard_count: 20,
+            end_guard_percent: 50,
         }
     }
 }

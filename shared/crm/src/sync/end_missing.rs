@@ -1,5 +1,6 @@
 //! The end phase: every stored customer, page by page, and each active relationship the run did
-//! not see is ended ([`EndCause::MissingInSync`]).
+//! not see is ended ([`EndCause::MissingInSync`]). It starts only once the guard's census
+//! (`guard`) has found that the run ends a plausible number of them.
 
 use std::collections::HashSet;
 
@@ -71,7 +72,11 @@ fn was_seen(seen: &HashSet<(String, String)>, customer: &str, rel: &Relationship
 
 /// Whether the end phase ends this stored relationship: it is active and the run did not see
 /// it. Pending (half-added) and already ended ones are left alone.
-fn is_missing(seen: &HashSet<(String, String)>, customer: &str, rel: &Relationship) -> bool {
+pub(super) fn is_missing(
+    seen: &HashSet<(String, String)>,
+    customer: &str,
+    rel: &Relationship,
+) -> bool {
     rel.status == RelationshipStatus::Active && !was_seen(seen, customer, rel)
 }
 

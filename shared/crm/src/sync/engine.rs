@@ -10,6 +10,7 @@ use tracing::{info, warn};
 use wecom_api::WeComClient;
 
 use super::config::{StepBudget, SyncConfig};
+use super::guard::{Census, CensusCheckpoint, refusal};
 use crate::CrmError;
 use crate::keys::{SYNC_LEASE_PK, SYNC_LEASE_SK, SYNC_RUN_SK, SYNC_RUNS_GSI_PK, sync_run_pk, ts};
 use crate::model::{SyncLease, SyncPhase, SyncRun, SyncRunStatus};
@@ -32,7 +33,9 @@ pub enum StartOutcome {
 pub enum StepOutcome {
     /// Not finished: run another step (after `retry_after`, when WeCom asked for a pause).
     Continue { retry_after: Option<Duration> },
-    /// The run is over (done, or abandoned to another run); its final record.
+    /// The run is over (done; abandoned to another run; or failed because WeCom's answer
+    /// would have ended too many relationships, see `SyncConfig::end_guard_count`); its
+    /// final record.
     Done(Box<SyncRun>),
 }
 
@@ -156,6 +159,7 @@ impl SyncEngine {
         let mut pages = 0_u32;
         let mut tag_names: Option<TagNames> = None;
         let mut seen: Option<HashSet<(String, String)>> = None;
+        let mut census: Option<CensusCheckpoint> = None;
         loop {
             if run.phase == SyncPhase::Finished {
                 return self.finish(run, version).await;
@@ -178,9 +182,28 @@ impl SyncEngine {
                     if seen.is_none() {
                         seen = Some(self.load_seen(&run.run_id).await?);
                     }
-                    match &seen {
-                        Some(seen) => self.end_page(&mut run, seen).await,
-                        None => Ok(()),
+                    if census.is_none() {
+                        census = Some(self.load_census(&run.run_id).await?);
+                    }
+                    match (&seen, &mut census) {
+                        // Count first; end only what the guard allows.
+                        (Some(seen), Some(checkpoint)) if !checkpoint.census.complete => {
+                            match self.census_page(&run, seen, checkpoint).await {
+                                Ok(()) => {
+                                    if let Some(reason) =
+                                        refusal(&run, seen.len(), &checkpoint.census, &self.config)
+                                    {
+                                        return self
+                                            .refuse(run, version, &checkpoint.census, reason)
+                                            .await;
+                                    }
+                                    Ok(())
+                                }
+                                Err(e) => Err(e),
+                            }
+                        }
+                        (Some(seen), Some(_)) => self.end_page(&mut run, seen).await,
+                        _ => Ok(()),
                     }
                 }
                 SyncPhase::Finished => Ok(()),
@@ -207,23 +230,7 @@ impl SyncEngine {
         run.status = SyncRunStatus::Done;
         run.finished_at_ms = Some(now);
         self.save(&mut run, &mut version).await?;
-        if let Some(item) = self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? {
-            let lease: SyncLease = item.doc()?;
-            if lease.run_id == run.run_id {
-                match self
-                    .store
-                    .delete(
-                        SYNC_LEASE_PK,
-                        SYNC_LEASE_SK,
-                        Condition::VersionIs(item.version),
-                    )
-                    .await
-                {
-                    Ok(()) | Err(StoreError::ConditionFailed) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
+        self.release_lease(&run.run_id).await?;
         info!(
             run_id = %run.run_id,
             customers_added = run.customers_added,
@@ -233,6 +240,59 @@ impl SyncEngine {
             "sync run done"
         );
         Ok(StepOutcome::Done(Box::new(run)))
+    }
+
+    /// Ends the run without ending any relationship: the guard refused (`reason`, English and
+    /// free of personal data, goes to the run's record for the operator).
+    ///
+    /// The record has no "failed" status: the run is recorded as [`SyncRunStatus::Abandoned`]
+    /// (it stopped before its end phase did anything) with the reason as its `last_error`.
+    async fn refuse(
+        &self,
+        mut run: SyncRun,
+        mut version: u64,
+        census: &Census,
+        reason: String,
+    ) -> Result<StepOutcome, CrmError> {
+        warn!(
+            run_id = %run.run_id,
+            staff = run.staff.len(),
+            relationships_seen = run.relationships_seen,
+            active = census.active,
+            missing = census.missing,
+            census_complete = census.complete,
+            "sync run failed: WeCom's answer would end too many relationships; none was ended"
+        );
+        run.status = SyncRunStatus::Abandoned;
+        run.finished_at_ms = Some(self.clock.now_ms());
+        run.errors += 1;
+        run.last_error = Some(reason);
+        self.save(&mut run, &mut version).await?;
+        self.release_lease(&run.run_id).await?;
+        Ok(StepOutcome::Done(Box::new(run)))
+    }
+
+    /// Deletes the lease if this run still holds it.
+    async fn release_lease(&self, run_id: &str) -> Result<(), CrmError> {
+        let Some(item) = self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? else {
+            return Ok(());
+        };
+        let lease: SyncLease = item.doc()?;
+        if lease.run_id != run_id {
+            return Ok(());
+        }
+        match self
+            .store
+            .delete(
+                SYNC_LEASE_PK,
+                SYNC_LEASE_SK,
+                Condition::VersionIs(item.version),
+            )
+            .await
+        {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Writes the checkpoint; a concurrent writer of the same run is contention.
@@ -262,7 +322,7 @@ impl SyncEngine {
     }
 }
 
-fn run_item(run: &SyncRun, version: u64) -> Result<Item, CrmError> {
+pub(super) fn run_item(run: &SyncRun, version: u64) -> Result<Item, CrmError> {
     let mut item = Item::with_doc(sync_run_pk(&run.run_id), SYNC_RUN_SK, run)?;
     item.gsi1 = Some((
         SYNC_RUNS_GSI_PK.to_owned(),

@@ -11,14 +11,20 @@
 //!   `SEEN#<page>`, with a TTL). Only once every page was read does the end phase walk every
 //!   stored customer and end each active relationship the run did not see
 //!   ([`EndCause::MissingInSync`]); it is checkpointed by customer page and idempotent.
+//! - The end phase is guarded: a census (checkpointed by customer page too) first counts the
+//!   active relationships and those the run did not see. A run to which WeCom listed no staff
+//!   or no relationship while some are active, or that would end more than
+//!   `SyncConfig::end_guard_count` of them and more than `end_guard_percent` %, ends none: it
+//!   is recorded as abandoned with the reason as its `last_error` (and a warning is logged).
 //! - One run at a time: a lease item (`SYNC_LEASE` / `LEASE`, with a TTL).
 //! - Only what changed is written, in batches ([`CustomerRepo::import`]).
 //! - Polite: calls are spaced by `min_call_interval`; a 45009 stops the step with a delay.
 //!
 //! The parts: `config` holds the tunables and the step budget; `engine` the engine, its run
 //! record and the step loop over the phases; one file a phase (`prepare`, `customers`,
-//! `end_missing`), with `seen` (the pairs a run saw) between the last two; `lease` the
-//! one-run-at-a-time lease; `runner` carries a run from step to step through the queue.
+//! `end_missing`), with `seen` (the pairs a run saw) between the last two and `guard` (the
+//! census and its verdict) before the last; `lease` the one-run-at-a-time lease; `runner`
+//! carries a run from step to step through the queue.
 //!
 //! [`EndCause::MissingInSync`]: crate::model::EndCause::MissingInSync
 //! [`CustomerRepo::import`]: crate::repo::CustomerRepo::import
@@ -27,6 +33,7 @@ mod config;
 mod customers;
 mod end_missing;
 mod engine;
+mod guard;
 mod lease;
 mod prepare;
 mod runner;
