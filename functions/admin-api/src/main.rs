@@ -13,7 +13,6 @@ async fn main() -> Result<(), Error> {
     aws_wiring::init_logging();
     let aws = AwsRuntime::connect().await?;
     let wecom = Arc::new(aws.wecom()?);
-    let sync_queue = std::env::var("SYNC_QUEUE_URL").map_err(|_| "SYNC_QUEUE_URL is not set")?;
     let sync = SyncRunner::new(
         Arc::new(SyncEngine::new(
             aws.store.clone(),
@@ -22,7 +21,7 @@ async fn main() -> Result<(), Error> {
             Arc::new(RandomIds),
             SyncConfig::default(),
         )),
-        Arc::new(aws.sqs_queue(sync_queue)),
+        Arc::new(aws.sqs_queue(aws.env.sync_queue_url()?)),
         StepBudget::time(std::time::Duration::from_secs(10)),
     );
     let campaigns = aws.campaigns(wecom.clone()).await?;
@@ -39,9 +38,7 @@ async fn main() -> Result<(), Error> {
         sync: Arc::new(sync),
         campaigns,
         dead_letters: Arc::new(aws.dead_letters()),
-        callback_url: std::env::var("CALLBACK_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty()),
+        callback_url: aws.env.callback_url.clone(),
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

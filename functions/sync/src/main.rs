@@ -14,8 +14,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     aws_wiring::init_logging();
     let aws = AwsRuntime::connect().await?;
-    let queue_url = std::env::var("SYNC_QUEUE_URL").map_err(|_| "SYNC_QUEUE_URL is not set")?;
-    let queue: Arc<dyn JobQueue> = Arc::new(aws.sqs_queue(queue_url));
+    let queue: Arc<dyn JobQueue> = Arc::new(aws.sqs_queue(aws.env.sync_queue_url()?));
     let engine = SyncEngine::new(
         aws.store.clone(),
         Arc::new(aws.wecom()?),

@@ -2,9 +2,12 @@
 
 use std::sync::Arc;
 
+pub mod env;
 pub mod sqs_batch;
 
-use crm::config::{CorpConfig, DeploymentEnv};
+pub use env::{EnvError, LambdaEnv};
+
+use crm::config::CorpConfig;
 use crm::repo::{ConfigRepo, StoreTokenStore};
 use ports::{Clock, ItemStore, RandomIds, SystemClock};
 use store_aws::{DynamoStore, SqsQueue};
@@ -14,7 +17,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The ports and configuration of a Lambda in AWS.
 pub struct AwsRuntime {
-    pub env: DeploymentEnv,
+    /// The environment, read once at start.
+    pub env: LambdaEnv,
     /// The AWS SDK configuration, loaded once for every client of this Lambda.
     pub sdk: aws_config::SdkConfig,
     pub store: Arc<dyn ItemStore>,
@@ -40,14 +44,14 @@ impl AwsRuntime {
     /// Reads the environment, builds the DynamoDB and SQS adapters (the SDK honours
     /// `AWS_ENDPOINT_URL`) and loads the stored configuration, seeding it on first start.
     pub async fn connect() -> Result<Self, BoxError> {
-        let env = DeploymentEnv::from_env()?;
+        let env = LambdaEnv::from_process()?;
         let aws = store_aws::sdk_config().await;
         let store = dynamo_store(&aws, env.table.clone());
         let events_queue = Arc::new(SqsQueue::new(
             aws_sdk_sqs::Client::new(&aws),
-            env.events_queue_url.clone(),
+            env.events_queue_url()?.to_owned(),
         ));
-        let seed = CorpConfig::from_env();
+        let seed = env.corp_seed.clone();
         let config = ConfigRepo::new(store.clone()).load_or_seed(&seed).await?;
         Ok(Self {
             env,
@@ -60,9 +64,9 @@ impl AwsRuntime {
         })
     }
 
-    /// Another SQS queue of the deployment (e.g. `SYNC_QUEUE_URL`).
-    pub fn sqs_queue(&self, queue_url: String) -> SqsQueue {
-        SqsQueue::new(self.events_queue.client().clone(), queue_url)
+    /// Another SQS queue of the deployment (e.g. `env.sync_queue_url()?`).
+    pub fn sqs_queue(&self, queue_url: &str) -> SqsQueue {
+        SqsQueue::new(self.events_queue.client().clone(), queue_url.to_owned())
     }
 
     /// A WeCom client with the stored credentials and the token shared through the store.
@@ -100,14 +104,6 @@ fn dynamo_store(sdk: &aws_config::SdkConfig, table: String) -> Arc<dyn ItemStore
     Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
 }
 
-/// An environment variable the deployment must set.
-pub fn required_env(name: &str) -> Result<String, BoxError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| format!("{name} is not set").into())
-}
-
 impl AwsRuntime {
     /// The campaign engine: the campaign and send queues (`CAMPAIGN_QUEUE_URL`,
     /// `SEND_QUEUE_URL`), EventBridge Scheduler (`SCHEDULER_GROUP`, `CAMPAIGN_FUNCTION_ARN`,
@@ -116,20 +112,21 @@ impl AwsRuntime {
         &self,
         wecom: Arc<WeComClient>,
     ) -> Result<crm::campaign::Campaigns, BoxError> {
+        let target = self.env.scheduler()?;
         let scheduler = store_aws::EventBridgeScheduler::new(
             aws_sdk_scheduler::Client::new(&self.sdk),
-            required_env("SCHEDULER_GROUP")?,
-            required_env("CAMPAIGN_FUNCTION_ARN")?,
-            required_env("SCHEDULER_ROLE_ARN")?,
+            target.group.clone(),
+            target.target_arn.clone(),
+            target.role_arn.clone(),
         );
         let settings = crm::campaign::CampaignSettings {
-            link_base: std::env::var("LINK_BASE_URL").unwrap_or_default(),
+            link_base: self.env.link_base.clone(),
             ..crm::campaign::CampaignSettings::default()
         };
         Ok(crm::campaign::Campaigns {
             store: self.store.clone(),
-            campaign_queue: Arc::new(self.sqs_queue(required_env("CAMPAIGN_QUEUE_URL")?)),
-            send_queue: Arc::new(self.sqs_queue(required_env("SEND_QUEUE_URL")?)),
+            campaign_queue: Arc::new(self.sqs_queue(self.env.campaign_queue_url()?)),
+            send_queue: Arc::new(self.sqs_queue(self.env.send_queue_url()?)),
             scheduler: Arc::new(scheduler),
             wecom,
             clock: self.clock.clone(),
@@ -140,24 +137,19 @@ impl AwsRuntime {
 
     /// The dead letters of every queue whose `<NAME>_QUEUE_URL` and `<NAME>_DLQ_URL` are set.
     pub fn dead_letters(&self) -> Vec<(String, Arc<dyn ports::DeadLetters>)> {
-        [
-            ("events", "EVENTS"),
-            ("sync", "SYNC"),
-            ("campaigns", "CAMPAIGN"),
-            ("sends", "SEND"),
-        ]
-        .into_iter()
-        .filter_map(|(name, var)| {
-            let source = required_env(&format!("{var}_QUEUE_URL")).ok()?;
-            let dlq = required_env(&format!("{var}_DLQ_URL")).ok()?;
-            let letters: Arc<dyn ports::DeadLetters> = Arc::new(store_aws::SqsDeadLetters::new(
-                self.events_queue.client().clone(),
-                dlq,
-                source,
-            ));
-            Some((name.to_owned(), letters))
-        })
-        .collect()
+        self.env
+            .dead_letters
+            .iter()
+            .map(|q| {
+                let letters: Arc<dyn ports::DeadLetters> =
+                    Arc::new(store_aws::SqsDeadLetters::new(
+                        self.events_queue.client().clone(),
+                        q.dlq_url.clone(),
+                        q.queue_url.clone(),
+                    ));
+                (q.name.to_owned(), letters)
+            })
+            .collect()
     }
 }
 
@@ -174,7 +166,8 @@ pub async fn campaigns_from_env() -> Result<crm::campaign::Campaigns, BoxError> 
 /// else — no stored configuration, no WeCom client, no queue or scheduler.
 pub async fn links_from_env() -> Result<crm::campaign::links::Links, BoxError> {
     init_logging();
-    let store = dynamo_store(&store_aws::sdk_config().await, required_env("TABLE_NAME")?);
+    let env = LambdaEnv::from_process()?;
+    let store = dynamo_store(&store_aws::sdk_config().await, env.table);
     Ok(crm::campaign::links::Links::new(
         store,
         Arc::new(SystemClock),

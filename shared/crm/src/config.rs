@@ -222,43 +222,6 @@ impl CorpConfig {
     }
 }
 
-/// What a Lambda reads from its environment besides the corp configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentEnv {
-    /// `TABLE_NAME`: the DynamoDB table.
-    pub table: String,
-    /// `EVENTS_QUEUE_URL`: the queue of WeCom events to process.
-    pub events_queue_url: String,
-    /// `CALLBACK_LOG_RETENTION_DAYS` (default 90).
-    pub callback_log_retention_days: i64,
-    /// `WEWORK_API_BASE` (default WeCom's production URL) and `WEWORK_HTTPS_PROXY` (default
-    /// none): how WeCom is reached.
-    pub wecom: wecom_api::Endpoint,
-}
-
-impl DeploymentEnv {
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_env_map(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_env_map(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let required = |name: &str| {
-            get(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| format!("{name} is not set"))
-        };
-        Ok(Self {
-            table: required("TABLE_NAME")?,
-            events_queue_url: required("EVENTS_QUEUE_URL")?,
-            callback_log_retention_days: get("CALLBACK_LOG_RETENTION_DAYS")
-                .and_then(|v| v.trim().parse().ok())
-                .filter(|days| *days > 0)
-                .unwrap_or(90),
-            wecom: wecom_api::Endpoint::from_env_map(&get),
-        })
-    }
-}
-
 /// The channels named in the client's specification.
 pub fn default_channels() -> BTreeMap<String, ChannelConfig> {
     let channel = |label: &str, welcome: &str| ChannelConfig {
@@ -312,21 +275,6 @@ mod tests {
             Some((CHANNEL_TAG_GROUP.to_owned(), "来源:bilibili".to_owned()))
         );
         assert!(config.channel("").is_none());
-    }
-
-    #[test]
-    fn deployment_env_needs_table_and_queue_and_defaults_the_rest() {
-        let missing = DeploymentEnv::from_env_map(|_| None);
-        assert_eq!(missing, Err("TABLE_NAME is not set".to_owned()));
-        let env = DeploymentEnv::from_env_map(|name| match name {
-            "TABLE_NAME" => Some("crm".into()),
-            "EVENTS_QUEUE_URL" => Some("https://sqs/q".into()),
-            "CALLBACK_LOG_RETENTION_DAYS" => Some("-3".into()),
-            _ => None,
-        });
-        let env = env.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(env.callback_log_retention_days, 90);
-        assert_eq!(env.wecom, wecom_api::Endpoint::production());
     }
 
     #[test]
