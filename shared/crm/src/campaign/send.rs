@@ -159,6 +159,21 @@ impl Campaigns {
                 self.back_to_pending(chunk, version).await?;
                 Err(e.into())
             }
+            CreateFailure::Configuration => {
+                // The operator's to fix (secret, trusted IP, app permission): nothing was
+                // created and nothing is failed. The error is not retryable, so the message
+                // takes the long backoff and, once its receives run out, waits among the dead
+                // letters to be replayed; the recipients stay queued with their quota.
+                warn!(
+                    campaign_id,
+                    chunk = key,
+                    errcode = e.errcode(),
+                    "add_msg_template refused by the corp's configuration; the chunk waits for the operator"
+                );
+                chunk.error = Some(crate::CrmError::WeCom(clone_summary(&e)).summary());
+                self.back_to_pending(chunk, version).await?;
+                Err(e.into())
+            }
             CreateFailure::Permanent => {
                 self.chunk_failed(&campaign, chunk, version, &e, recipients)
                     .await
@@ -455,6 +470,11 @@ enum CreateFailure {
     /// WeCom refused for now (busy, 45009, unreachable): nothing was created; back to
     /// pending, retry.
     RetryLater,
+    /// WeCom refused because of the corp's configuration, which the operator fixes: 40001
+    /// (invalid secret), 60020 (IP not on the app's trusted list), 48002 (API not permitted
+    /// for the app). Nothing was created; back to pending with the recipients still queued and
+    /// their quota kept, and the message fails until it is dead-lettered and replayed.
+    Configuration,
     /// WeCom refused the task for good: the chunk and its recipients fail.
     Permanent,
 }
@@ -465,6 +485,11 @@ impl CreateFailure {
             CreateFailure::Ambiguous
         } else if e.errcode() == Some(errcode::INVALID_MEDIA_ID) {
             CreateFailure::MediaExpired
+        } else if matches!(
+            e.errcode(),
+            Some(errcode::INVALID_SECRET | errcode::UNTRUSTED_IP | errcode::NO_API_PERMISSION)
+        ) {
+            CreateFailure::Configuration
         } else if e.is_retryable() {
             CreateFailure::RetryLater
         } else {

@@ -60,6 +60,39 @@ fn a_busy_rate_limited_or_unreachable_wecom_puts_the_chunk_back_to_pending() {
 }
 
 #[test]
+fn a_refusal_the_operator_fixes_40001_60020_48002_leaves_the_chunk_to_be_retried() {
+    let refusals = [
+        WeComError::InvalidSecret {
+            errmsg: "invalid credential".into(),
+        },
+        api(errcode::INVALID_SECRET),
+        api(errcode::UNTRUSTED_IP),
+        WeComError::Api {
+            api: "gettoken",
+            errcode: errcode::UNTRUSTED_IP,
+            errmsg: "not allow to access from your ip".into(),
+        },
+        api(errcode::NO_API_PERMISSION),
+    ];
+    for e in &refusals {
+        assert_eq!(CreateFailure::of(e), CreateFailure::Configuration, "{e}");
+        // Not retryable: the message takes the long backoff, then the dead letters.
+        assert!(
+            !crate::CrmError::WeCom(clone_summary(e)).is_retryable(),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        [40001, 60020, 48002],
+        [
+            errcode::INVALID_SECRET,
+            errcode::UNTRUSTED_IP,
+            errcode::NO_API_PERMISSION
+        ]
+    );
+}
+
+#[test]
 fn any_other_refusal_fails_the_chunk_for_good_with_the_errcode_as_reason() {
     for (e, reason) in [
         (
@@ -67,14 +100,8 @@ fn any_other_refusal_fails_the_chunk_for_good_with_the_errcode_as_reason() {
             "wecom_errcode_41048".to_owned(),
         ),
         (
-            api(errcode::NO_API_PERMISSION),
-            "wecom_errcode_48002".into(),
-        ),
-        (
-            WeComError::InvalidSecret {
-                errmsg: "invalid credential".into(),
-            },
-            "wecom_errcode_40001".into(),
+            api(errcode::INVALID_PARAMETER),
+            "wecom_errcode_40058".into(),
         ),
         (
             WeComError::InvalidRequest("too many attachments".into()),
