@@ -20,6 +20,10 @@ use crate::calendar::DAY_MS;
 /// WeCom allows three reminders per task per 24 hours.
 pub const MAX_REMINDERS_PER_DAY: usize = 3;
 
+/// The reason of a recipient whose consultant had not sent the task when the campaign's
+/// tracking ended (`tracking_days` after its last task was created): `failed`, not sent.
+pub const NOT_SENT_BY_STAFF: &str = "not_sent_by_staff";
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TrackSummary {
     pub campaigns: u64,
@@ -280,10 +284,61 @@ impl Campaigns {
         ) else {
             return Ok(());
         };
+        if expired {
+            // Before the campaign closes, so that a crash in between leaves it open for the
+            // next round.
+            self.expire_open_chunks(campaign_id, now, summary).await?;
+        }
         let closed = self.repo().update(campaign_id, |c| close(c, now)).await?;
         if closed.is_some() {
             summary.closed += 1;
             info!(campaign_id, expired, "campaign closed");
+        }
+        Ok(())
+    }
+
+    /// Tracking ends while tasks are still open: every recipient still waiting for the
+    /// consultant is `failed` with [`NOT_SENT_BY_STAFF`] and gives its quota reservation back,
+    /// and the chunk is done. Idempotent; a chunk changed meanwhile is contention (the next
+    /// round closes the campaign).
+    async fn expire_open_chunks(
+        &self,
+        campaign_id: &str,
+        now: i64,
+        summary: &mut TrackSummary,
+    ) -> Result<(), CrmError> {
+        for (mut chunk, version) in self.repo().open_chunks(campaign_id).await? {
+            let mut recipients = self
+                .repo()
+                .chunk_recipients(campaign_id, &chunk.key)
+                .await?;
+            let mut changed = Vec::new();
+            let mut released = Vec::new();
+            for r in &mut recipients {
+                if let Some(release) = expire_recipient(r, now) {
+                    released.extend(release);
+                    changed.push(r.clone());
+                }
+            }
+            summary.recipients_updated += changed.len() as u64;
+            self.repo().put_recipients(&changed).await?;
+            for entry in &released {
+                self.repo().release_ledger(entry).await?;
+            }
+            chunk.status = ChunkStatus::Done;
+            chunk.updated_at_ms = now;
+            if !self.repo().save_chunk(&chunk, version).await? {
+                return Err(CrmError::Contention(format!(
+                    "{campaign_id}/{}: changed while its tracking ended",
+                    chunk.key
+                )));
+            }
+            info!(
+                campaign_id,
+                chunk = %chunk.key,
+                not_sent = changed.len(),
+                "tracking ended: recipients still waiting for the consultant are not sent"
+            );
         }
         Ok(())
     }
@@ -342,6 +397,19 @@ impl Campaigns {
             None => Ok(CancelOutcome::NotFound),
         }
     }
+}
+
+/// What the end of tracking makes of a recipient: one still waiting (queued, or awaiting the
+/// consultant) is `failed` with [`NOT_SENT_BY_STAFF`] and its ledger entry is returned to be
+/// released (`Some(None)` when it reserved none); `None` for one already final (left as it
+/// is).
+fn expire_recipient(r: &mut Recipient, now_ms: i64) -> Option<Option<LedgerEntry>> {
+    if r.status.is_final() {
+        return None;
+    }
+    r.set_status(RecipientStatus::Failed, now_ms);
+    r.reason = Some(NOT_SENT_BY_STAFF.to_owned());
+    Some(ledger_of(r))
 }
 
 /// What WeCom's send result for a recipient awaiting the consultant (`status`, `send_time` in

@@ -70,6 +70,66 @@ fn a_sent_recipient_keeps_its_quota_reservation_and_the_others_release_it() {
 }
 
 #[test]
+fn when_tracking_ends_a_recipient_still_waiting_is_not_sent_and_gives_its_quota_back() {
+    let mut waiting = awaiting("wm1");
+    waiting.msgid = Some("msg-1".into());
+    assert_eq!(
+        expire_recipient(&mut waiting, NOW),
+        Some(Some(LedgerEntry {
+            external_userid: "wm1".into(),
+            campaign_id: "c1".into(),
+            at_ms: NOW - 60 * MINUTE,
+        }))
+    );
+    assert_eq!(waiting.status, RecipientStatus::Failed);
+    assert!(waiting.status.is_final());
+    assert_eq!(waiting.reason.as_deref(), Some(NOT_SENT_BY_STAFF));
+    assert_eq!(
+        waiting.msgid.as_deref(),
+        Some("msg-1"),
+        "its task was created"
+    );
+    assert_eq!(
+        waiting.history.last(),
+        Some(&crate::campaign::model::StatusChange {
+            status: RecipientStatus::Failed,
+            at_ms: NOW
+        })
+    );
+
+    // Still queued (its task was recorded, its status not yet): the same.
+    let mut queued = Recipient {
+        status: RecipientStatus::Queued,
+        ledger_at_ms: None,
+        ..awaiting("wm2")
+    };
+    assert_eq!(
+        expire_recipient(&mut queued, NOW),
+        Some(None),
+        "nothing reserved"
+    );
+    assert_eq!(queued.status, RecipientStatus::Failed);
+
+    // Final ones are left as they are: a sent recipient keeps its reservation.
+    for status in [
+        RecipientStatus::Sent,
+        RecipientStatus::NotFriend,
+        RecipientStatus::OverQuota,
+        RecipientStatus::Failed,
+        RecipientStatus::Cancelled,
+        RecipientStatus::Skipped,
+    ] {
+        let mut done = Recipient {
+            status,
+            ..awaiting("wm3")
+        };
+        let before = done.clone();
+        assert_eq!(expire_recipient(&mut done, NOW), None, "{status:?}");
+        assert_eq!(done, before);
+    }
+}
+
+#[test]
 fn a_task_counts_as_sent_only_when_its_sender_task_status_is_2() {
     let task = |userid: &str, status: i64| GroupMsgTask {
         userid: userid.into(),
