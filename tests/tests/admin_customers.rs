@@ -577,6 +577,16 @@ async fn purchases_move_last_purchase_and_total_spent(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A booking source the clinic does not use is refused by name, and nothing is recorded.
+    let (status, body) = api(
+        &h,
+        Method::POST,
+        "/api/appointments",
+        Some(json!({ "external_userid": id, "scheduled_at_ms": 1_720_000_000_000i64, "item": "热玛吉", "source": "wechat_ad" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "source", "{body}");
 
     let purchases = get(&h, &format!("/api/customers/{id}/purchases")).await;
     assert_eq!(purchases["items"].as_array().unwrap().len(), 2);
@@ -585,6 +595,7 @@ async fn purchases_move_last_purchase_and_total_spent(backend: Backend) {
     let appts = get(&h, &format!("/api/customers/{id}/appointments")).await;
     assert_eq!(appts["items"][0]["item"], "热玛吉");
     assert_eq!(appts["items"][0]["source"], "mini_program");
+    assert_eq!(appts["items"].as_array().unwrap().len(), 1, "{appts}");
     let detail = get(&h, &format!("/api/customers/{id}")).await;
     assert_eq!(detail["total_spent_fen"], 488_800);
     let kinds: Vec<&str> = detail["timeline"]

@@ -144,7 +144,7 @@ async fn after_visit_and_re_engagement_rules_find_their_day_through_the_visits_i
             external_userid: ids[1].clone(),
             scheduled_at_ms: now - 7 * day,
             item: "热玛吉".into(),
-            source: "staff".into(),
+            source: crm::model::AppointmentSource::Staff,
             notes: None,
             created_at_ms: now - 10 * day,
             created_by: "front-desk".into(),

@@ -287,13 +287,60 @@ pub struct Appointment {
     pub scheduled_at_ms: i64,
     /// The treatment or service (项目).
     pub item: String,
-    /// Where the booking came from: `mini_program`, `staff`, `phone`, `walk_in`, `other`.
-    pub source: String,
+    /// Where the booking came from.
+    pub source: AppointmentSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     pub created_at_ms: i64,
     /// Who recorded it (the admin API caller).
     pub created_by: String,
+}
+
+/// Where a booking came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentSource {
+    MiniProgram,
+    Staff,
+    Phone,
+    WalkIn,
+    /// Also what a stored source this version does not know reads as.
+    #[serde(other)]
+    Other,
+}
+
+impl AppointmentSource {
+    pub const ALL: [AppointmentSource; 5] = [
+        AppointmentSource::MiniProgram,
+        AppointmentSource::Staff,
+        AppointmentSource::Phone,
+        AppointmentSource::WalkIn,
+        AppointmentSource::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppointmentSource::MiniProgram => "mini_program",
+            AppointmentSource::Staff => "staff",
+            AppointmentSource::Phone => "phone",
+            AppointmentSource::WalkIn => "walk_in",
+            AppointmentSource::Other => "other",
+        }
+    }
+
+    /// One of the names above (`source` is refused otherwise).
+    pub fn parse(s: &str) -> Result<Self, crate::FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| {
+                crate::FieldError::new(
+                    "source",
+                    "预约来源只能是 mini_program、staff、phone、walk_in 或 other",
+                )
+            })
+    }
 }
 
 /// A purchase (消费), kept under the customer's partition.

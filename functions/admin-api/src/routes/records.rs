@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use crm::model::{Appointment, Purchase};
+use crm::model::{Appointment, AppointmentSource, Purchase};
 use crm::repo::{CustomerAdmin, PurchaseOutcome};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,20 +14,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
-const SOURCES: [&str; 5] = ["mini_program", "staff", "phone", "walk_in", "other"];
-
-/// Where a booking came from.
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum AppointmentSource {
-    MiniProgram,
-    Staff,
-    Phone,
-    WalkIn,
-    Other,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppointmentView {
     pub id: String,
@@ -35,8 +21,7 @@ pub struct AppointmentView {
     pub scheduled_at_ms: i64,
     /// 项目.
     pub item: String,
-    #[schema(value_type = AppointmentSource)]
-    pub source: String,
+    pub source: AppointmentSource,
     pub notes: Option<String>,
     pub created_at_ms: i64,
     pub created_by: String,
@@ -152,13 +137,10 @@ pub async fn create_appointment(
         ));
     }
     let item = item_name(&req.item)?;
-    let source = req.source.as_deref().map(str::trim).unwrap_or("staff");
-    if !SOURCES.contains(&source) {
-        return Err(ApiError::invalid_field(
-            "source",
-            "预约来源只能是 mini_program、staff、phone、walk_in 或 other",
-        ));
-    }
+    let source = match req.source.as_deref() {
+        Some(s) => AppointmentSource::parse(s)?,
+        None => AppointmentSource::Staff,
+    };
     let notes = req
         .notes
         .map(|n| n.trim().to_owned())
@@ -173,7 +155,7 @@ pub async fn create_appointment(
         external_userid: req.external_userid.clone(),
         scheduled_at_ms: req.scheduled_at_ms,
         item,
-        source: source.to_owned(),
+        source,
         notes,
         created_at_ms: now,
         created_by: caller.id.clone(),

@@ -182,7 +182,7 @@ impl CustomerAdmin {
             &format!("appt-{}", appointment.id),
             appointment.created_at_ms,
             "appointment",
-            format!("{}（{}）", appointment.item, appointment.source),
+            format!("{}（{}）", appointment.item, appointment.source.as_str()),
         )
         .await
     }
