@@ -20,6 +20,10 @@ use crate::calendar::DAY_MS;
 /// WeCom allows three reminders per task per 24 hours.
 pub const MAX_REMINDERS_PER_DAY: usize = 3;
 
+/// How many times a cancel reads and decides again on a campaign that other functions keep
+/// moving before it gives up (contention: retried later).
+const MAX_CANCEL_DECISIONS: usize = 5;
+
 /// The reason of a recipient whose consultant had not sent the task when the campaign's
 /// tracking ended (`tracking_days` after its last task was created): `failed`, not sent.
 pub const NOT_SENT_BY_STAFF: &str = "not_sent_by_staff";
@@ -346,24 +350,47 @@ impl Campaigns {
     /// Cancels a campaign: its schedule is deleted, tasks not created are dropped, and WeCom
     /// stops the created ones for consultants who have not sent them (what was sent stays
     /// sent).
+    ///
+    /// The campaign is marked cancelled only if it still has the status the decision was
+    /// made on (a conditional write): one that another function moves meanwhile (tracking
+    /// closes it as done, the sender moves it to tracking) is read and decided again, so a
+    /// campaign that finished meanwhile answers [`CancelOutcome::AlreadyFinished`].
     pub async fn cancel(&self, campaign_id: &str) -> Result<CancelOutcome, CrmError> {
-        let Some(campaign) = self.repo().get(campaign_id).await? else {
-            return Ok(CancelOutcome::NotFound);
-        };
-        if campaign.status.is_final() {
-            // A cancel that failed half-way (WeCom unreachable) may be repeated until every
-            // task is stopped.
-            let unfinished = self.repo().has_pending_chunk(campaign_id).await?
-                || self.repo().has_open_chunk(campaign_id).await?;
-            if !may_cancel_again(campaign.status, unfinished) {
-                return Ok(CancelOutcome::AlreadyFinished(Box::new(campaign)));
+        let mut decided = false;
+        for _ in 0..MAX_CANCEL_DECISIONS {
+            let Some(campaign) = self.repo().get(campaign_id).await? else {
+                return Ok(CancelOutcome::NotFound);
+            };
+            if campaign.status.is_final() {
+                // A cancel that failed half-way (WeCom unreachable) may be repeated until
+                // every task is stopped.
+                let unfinished = self.repo().has_pending_chunk(campaign_id).await?
+                    || self.repo().has_open_chunk(campaign_id).await?;
+                if !may_cancel_again(campaign.status, unfinished) {
+                    return Ok(CancelOutcome::AlreadyFinished(Box::new(campaign)));
+                }
             }
+            self.scheduler.cancel(&schedule_name(campaign_id)).await?;
+            let now = self.clock.now_ms();
+            let read = campaign.status;
+            let written = self
+                .repo()
+                .update(campaign_id, |c| mark_cancelled(c, read, now))
+                .await?;
+            if written.is_some() || read == CampaignStatus::Cancelled {
+                decided = true;
+                break;
+            }
+            info!(
+                campaign_id,
+                "campaign changed while it was being cancelled; deciding again"
+            );
         }
-        self.scheduler.cancel(&schedule_name(campaign_id)).await?;
-        let now = self.clock.now_ms();
-        self.repo()
-            .update(campaign_id, |c| mark_cancelled(c, now))
-            .await?;
+        if !decided {
+            return Err(CrmError::Contention(format!(
+                "{campaign_id}: kept changing while it was being cancelled"
+            )));
+        }
         let mut summary = TrackSummary::default();
         let mut unfinished = self.repo().pending_chunks(campaign_id).await?;
         unfinished.extend(self.repo().open_chunks(campaign_id).await?);
@@ -509,9 +536,11 @@ fn close(c: &mut Campaign, now_ms: i64) -> bool {
     true
 }
 
-/// Marks a campaign cancelled (whatever its state); false when it already was.
-fn mark_cancelled(c: &mut Campaign, now_ms: i64) -> bool {
-    if c.status == CampaignStatus::Cancelled {
+/// Marks a campaign cancelled if it still has the status `read` that the cancel was decided
+/// on; false when it already was cancelled, or when its status changed since (the cancel
+/// decides again on what it is now).
+fn mark_cancelled(c: &mut Campaign, read: CampaignStatus, now_ms: i64) -> bool {
+    if c.status == CampaignStatus::Cancelled || c.status != read {
         return false;
     }
     c.status = CampaignStatus::Cancelled;

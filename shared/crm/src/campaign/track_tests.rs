@@ -262,12 +262,43 @@ fn closing_and_cancelling_leave_a_finished_campaign_alone() {
     }
 
     let mut sending = campaign(CampaignStatus::Sending);
-    assert!(mark_cancelled(&mut sending, NOW));
+    assert!(mark_cancelled(&mut sending, CampaignStatus::Sending, NOW));
     assert_eq!(sending.status, CampaignStatus::Cancelled);
     assert_eq!(sending.finished_at_ms, Some(NOW));
     let mut again = campaign(CampaignStatus::Cancelled);
-    assert!(!mark_cancelled(&mut again, NOW));
+    assert!(!mark_cancelled(&mut again, CampaignStatus::Cancelled, NOW));
     assert_eq!(again.finished_at_ms, None);
+}
+
+#[test]
+fn a_cancel_is_written_only_on_the_status_it_was_decided_on() {
+    let campaign = |status| Campaign {
+        status,
+        ..Campaign::default()
+    };
+    for status in [
+        CampaignStatus::Scheduled,
+        CampaignStatus::Deferred,
+        CampaignStatus::Resolving,
+        CampaignStatus::Sending,
+        CampaignStatus::Tracking,
+    ] {
+        let mut c = campaign(status);
+        assert!(mark_cancelled(&mut c, status, NOW), "{status:?}");
+        assert_eq!(c.status, CampaignStatus::Cancelled);
+        assert_eq!((c.finished_at_ms, c.updated_at_ms), (Some(NOW), NOW));
+    }
+    // Tracking closed it as done after the cancel read it as tracking: it stays done.
+    let mut done = campaign(CampaignStatus::Done);
+    assert!(!mark_cancelled(&mut done, CampaignStatus::Tracking, NOW));
+    assert_eq!(done, campaign(CampaignStatus::Done));
+    // Any other change of status since the read: not written either (decided again).
+    let mut moved = campaign(CampaignStatus::Tracking);
+    assert!(!mark_cancelled(&mut moved, CampaignStatus::Sending, NOW));
+    assert_eq!(moved.status, CampaignStatus::Tracking);
+    let mut failed = campaign(CampaignStatus::Failed);
+    assert!(!mark_cancelled(&mut failed, CampaignStatus::Resolving, NOW));
+    assert_eq!(failed.status, CampaignStatus::Failed);
 }
 
 #[test]
