@@ -3,8 +3,12 @@
 //! add_msg_template is not idempotent at WeCom, and a timeout leaves its outcome unknown. So
 //! the chunk is marked `creating` (with the exact text) before the call; an attempt that finds
 //! a chunk in that state first looks for the task in WeCom's list of the sender's recent
-//! tasks and adopts it, and creates a new one only when none is there after
-//! `reconcile_after`. A redelivered message for a created chunk does nothing.
+//! tasks and adopts it — same creator and text (and, for attachments-only content, the same
+//! attachments), sent to exactly the chunk's queued customers — and creates a new one only
+//! when none is there after `reconcile_after`. A redelivered message for a created chunk does
+//! nothing.
+
+use std::collections::BTreeSet;
 
 use ports::scheduler::OneTimeSchedule;
 use tracing::{info, warn};
@@ -67,8 +71,33 @@ impl Campaigns {
             info!(campaign_id, chunk = key, "quiet hours: task deferred");
             return Ok(());
         }
+        let recipients: Vec<Recipient> = self
+            .repo()
+            .chunk_recipients(campaign_id, key)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == RecipientStatus::Queued)
+            .collect();
+        let single = (chunk.recipients == 1 && recipients.len() == 1)
+            .then(|| recipients[0].external_userid.clone());
+        let base_text = match (
+            recipients.first().and_then(|r| r.text.as_ref()),
+            campaign.personalised,
+        ) {
+            (Some(t), true) => t.clone(),
+            _ => campaign.content.text.clone(),
+        };
+        let mut rendered = None;
         if chunk.status == ChunkStatus::Creating {
-            if let Some(msgid) = self.find_lost_task(&campaign, &chunk).await? {
+            // The content is rendered as the lost attempt sent it (stable link tokens, cached
+            // media ids) to recognise its task.
+            let content = self
+                .render_content(&campaign, &chunk, &base_text, single.as_deref())
+                .await?;
+            if let Some(msgid) = self
+                .find_lost_task(&campaign, &chunk, &recipients, &content.1)
+                .await?
+            {
                 info!(
                     campaign_id,
                     chunk = key,
@@ -83,29 +112,21 @@ impl Campaigns {
                     "{key}: the outcome of the previous attempt is not known yet"
                 )));
             }
+            rendered = Some(content);
         }
-        let recipients: Vec<Recipient> = self
-            .repo()
-            .chunk_recipients(campaign_id, key)
-            .await?
-            .into_iter()
-            .filter(|r| r.status == RecipientStatus::Queued)
-            .collect();
         if recipients.is_empty() {
             chunk.status = ChunkStatus::Done;
             chunk.updated_at_ms = now;
             self.repo().save_chunk(&chunk, version).await?;
             return self.after_chunk(&campaign).await;
         }
-        let single = (chunk.recipients == 1 && recipients.len() == 1)
-            .then(|| recipients[0].external_userid.clone());
-        let base_text = match (&recipients[0].text, campaign.personalised) {
-            (Some(t), true) => t.clone(),
-            _ => campaign.content.text.clone(),
+        let (text, attachments) = match rendered {
+            Some(content) => content,
+            None => {
+                self.render_content(&campaign, &chunk, &base_text, single.as_deref())
+                    .await?
+            }
         };
-        let (text, attachments) = self
-            .render_content(&campaign, &chunk, &base_text, single.as_deref())
-            .await?;
         chunk.status = ChunkStatus::Creating;
         chunk.attempts += 1;
         chunk.attempt_started_ms = Some(now);
@@ -189,11 +210,15 @@ impl Campaigns {
         Ok(())
     }
 
-    /// Looks for a task of this chunk among the sender's tasks since the last attempt.
+    /// Looks for a task of this chunk among the sender's tasks since the last attempt: the
+    /// chunk's content (`attachments` as rendered for it) sent to exactly its queued
+    /// `recipients`.
     async fn find_lost_task(
         &self,
         campaign: &Campaign,
         chunk: &Chunk,
+        recipients: &[Recipient],
+        attachments: &[Attachment],
     ) -> Result<Option<String>, CrmError> {
         let Some(started) = chunk.attempt_started_ms else {
             return Ok(None);
@@ -205,13 +230,13 @@ impl Campaigns {
             .into_iter()
             .filter_map(|c| c.msgid)
             .collect();
-        let ours: std::collections::BTreeSet<String> = self
-            .repo()
-            .chunk_recipients(&campaign.id, &chunk.key)
-            .await?
-            .into_iter()
-            .map(|r| r.external_userid)
+        let ours: BTreeSet<String> = recipients
+            .iter()
+            .map(|r| r.external_userid.clone())
             .collect();
+        if ours.is_empty() {
+            return Ok(None);
+        }
         let start = started / 1000 - 60;
         let end = self.clock.now_secs() + 60;
         let mut cursor: Option<String> = None;
@@ -221,7 +246,7 @@ impl Campaigns {
                 .get_groupmsg_list_v2(Some(&chunk.sender), start, end, cursor.as_deref())
                 .await?;
             for task in page.group_msg_list {
-                if may_be_lost_task(&task, chunk, &claimed)
+                if may_be_lost_task(&task, chunk, &claimed, attachments)
                     && self
                         .same_recipients(&task.msgid, &chunk.sender, &ours)
                         .await?
@@ -236,28 +261,44 @@ impl Campaigns {
         }
     }
 
-    /// Whether a task WeCom lists went to this chunk's customers (another campaign or a
-    /// direct message with the same text from the same consultant must not be adopted).
+    /// Whether a task WeCom lists went to exactly this chunk's customers, every page of its
+    /// results read (another campaign or a direct message with the same content from the same
+    /// consultant, to some of them or to others too, must not be adopted).
     async fn same_recipients(
         &self,
         msgid: &str,
         sender: &str,
-        ours: &std::collections::BTreeSet<String>,
+        ours: &BTreeSet<String>,
     ) -> Result<bool, CrmError> {
-        let page = match self
-            .wecom
-            .get_groupmsg_send_result(msgid, sender, None)
-            .await
-        {
-            Ok(page) => page,
-            Err(e) if e.errcode() == Some(errcode::GROUPMSG_DISPATCHING) => {
-                return Err(CrmError::Contention(format!(
-                    "{msgid} is still dispatching; checking again later"
-                )));
+        let mut listed: Vec<GroupMsgSendResult> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = match self
+                .wecom
+                .get_groupmsg_send_result(msgid, sender, cursor.as_deref())
+                .await
+            {
+                Ok(page) => page,
+                Err(e) if e.errcode() == Some(errcode::GROUPMSG_DISPATCHING) => {
+                    return Err(CrmError::Contention(format!(
+                        "{msgid} is still dispatching; checking again later"
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            // Someone else's customer on this page: not ours, whatever the other pages say.
+            if !page.send_list.iter().all(|r| is_ours(r, ours)) {
+                return Ok(false);
             }
-            Err(e) => return Err(e.into()),
-        };
-        Ok(all_ours(&page.send_list, ours))
+            listed.extend(page.send_list);
+            if listed.len() > ours.len() {
+                return Ok(false);
+            }
+            match page.next_cursor {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => return Ok(same_recipient_set(&listed, ours)),
+            }
+        }
     }
 
     async fn task_created(
@@ -547,20 +588,64 @@ fn outcome_still_unknown(
 }
 
 /// Whether a task in the sender's list may be the one a lost attempt created: same creator,
-/// same text, and not another chunk's task.
-fn may_be_lost_task(task: &GroupMsgSummary, chunk: &Chunk, claimed: &[String]) -> bool {
+/// same text, not another chunk's task, and, when the content is attachments only (no text
+/// tells tasks apart), the same attachments as this chunk's (`attachments`, rendered for it).
+fn may_be_lost_task(
+    task: &GroupMsgSummary,
+    chunk: &Chunk,
+    claimed: &[String],
+    attachments: &[Attachment],
+) -> bool {
     let text = task.text.as_ref().map(|t| t.content.as_str()).unwrap_or("");
-    task.creator == chunk.sender && text == chunk.sent_text && !claimed.contains(&task.msgid)
+    task.creator == chunk.sender
+        && text == chunk.sent_text
+        && !claimed.contains(&task.msgid)
+        && (!chunk.sent_text.is_empty() || same_attachments(&task.attachments, attachments))
 }
 
-/// Whether every recipient of a task is one of this chunk's customers (and there is one).
-fn all_ours(send_list: &[GroupMsgSendResult], ours: &std::collections::BTreeSet<String>) -> bool {
-    !send_list.is_empty()
-        && send_list.iter().all(|r| {
-            r.external_userid
-                .as_ref()
-                .is_some_and(|id| ours.contains(id))
+/// Whether the attachments `get_groupmsg_list_v2` lists for a task (as WeCom returns them,
+/// `{"msgtype": "link", "link": {…}}`) are `ours`, in order: as many, each with every field
+/// this product sent (msgtype, media_id, url, title…) equal; fields WeCom adds are ignored.
+fn same_attachments(listed: &[serde_json::Value], ours: &[Attachment]) -> bool {
+    listed.len() == ours.len()
+        && listed.iter().zip(ours).all(|(listed, ours)| {
+            serde_json::to_value(ours).is_ok_and(|sent| has_fields_of(listed, &sent))
         })
+}
+
+/// Whether `listed` holds every field of `sent` with the same value (objects compared field by
+/// field, anything else as a whole).
+fn has_fields_of(listed: &serde_json::Value, sent: &serde_json::Value) -> bool {
+    match (listed, sent) {
+        (serde_json::Value::Object(listed), serde_json::Value::Object(sent)) => {
+            sent.iter().all(|(key, value)| {
+                listed
+                    .get(key)
+                    .is_some_and(|listed| has_fields_of(listed, value))
+            })
+        }
+        _ => listed == sent,
+    }
+}
+
+/// Whether one recipient of a task's results is one of this chunk's customers.
+fn is_ours(r: &GroupMsgSendResult, ours: &BTreeSet<String>) -> bool {
+    r.external_userid
+        .as_ref()
+        .is_some_and(|id| ours.contains(id))
+}
+
+/// Whether a task's results (every page) list exactly this chunk's customers: each of them,
+/// and nobody else (a task to only some of them is someone else's).
+fn same_recipient_set(send_list: &[GroupMsgSendResult], ours: &BTreeSet<String>) -> bool {
+    if ours.is_empty() || !send_list.iter().all(|r| is_ours(r, ours)) {
+        return false;
+    }
+    let listed: BTreeSet<&str> = send_list
+        .iter()
+        .filter_map(|r| r.external_userid.as_deref())
+        .collect();
+    listed.len() == ours.len()
 }
 
 /// The campaign once no chunk waits for its task: tracking while a task is open, else done.

@@ -213,31 +213,26 @@ fn a_lost_task_is_adopted_only_with_the_same_sender_text_and_recipients() {
     assert!(may_be_lost_task(
         &task("msg-1", "zhangsan", Some("Spring offer")),
         &chunk,
-        &claimed
+        &claimed,
+        &[]
     ));
     assert!(!may_be_lost_task(
         &task("msg-1", "lisi", Some("Spring offer")),
         &chunk,
-        &claimed
+        &claimed,
+        &[]
     ));
     assert!(!may_be_lost_task(
         &task("msg-1", "zhangsan", Some("Autumn offer")),
         &chunk,
-        &claimed
+        &claimed,
+        &[]
     ));
     assert!(!may_be_lost_task(
         &task("msg-other-chunk", "zhangsan", Some("Spring offer")),
         &chunk,
-        &claimed
-    ));
-    let attachments_only = Chunk {
-        sent_text: String::new(),
-        ..chunk.clone()
-    };
-    assert!(may_be_lost_task(
-        &task("msg-2", "zhangsan", None),
-        &attachments_only,
-        &claimed
+        &claimed,
+        &[]
     ));
 
     let ours: BTreeSet<String> = ["wm1".to_owned(), "wm2".to_owned()].into();
@@ -250,10 +245,125 @@ fn a_lost_task_is_adopted_only_with_the_same_sender_text_and_recipients() {
             })
             .collect()
     };
-    assert!(all_ours(&sent_to(&["wm1"]), &ours));
-    assert!(all_ours(&sent_to(&["wm1", "wm2"]), &ours));
-    assert!(!all_ours(&sent_to(&["wm1", "wm9"]), &ours));
-    assert!(!all_ours(&[], &ours), "an empty list proves nothing");
+    assert!(same_recipient_set(&sent_to(&["wm1", "wm2"]), &ours));
+    assert!(
+        same_recipient_set(&sent_to(&["wm2", "wm1"]), &ours),
+        "any order"
+    );
+    assert!(
+        !same_recipient_set(&sent_to(&["wm1"]), &ours),
+        "a task to some of them is someone else's"
+    );
+    assert!(
+        !same_recipient_set(&sent_to(&["wm1", "wm2", "wm9"]), &ours),
+        "a task to others too is someone else's"
+    );
+    assert!(!same_recipient_set(&sent_to(&["wm1", "wm1"]), &ours));
+    assert!(
+        !same_recipient_set(&[], &ours),
+        "an empty list proves nothing"
+    );
+    assert!(!same_recipient_set(&[], &BTreeSet::new()));
+    let group_chat = GroupMsgSendResult {
+        chat_id: Some("wrC".into()),
+        userid: "zhangsan".into(),
+        ..GroupMsgSendResult::default()
+    };
+    let mut with_chat = sent_to(&["wm1", "wm2"]);
+    with_chat.push(group_chat.clone());
+    assert!(!same_recipient_set(&with_chat, &ours));
+    assert!(!is_ours(&group_chat, &ours));
+}
+
+fn link(url: &str) -> Attachment {
+    Attachment::new(AttachmentBody::Link(LinkAttachment {
+        title: "Spring offer".into(),
+        picurl: None,
+        desc: None,
+        url: url.into(),
+    }))
+}
+
+fn image(media_id: &str) -> Attachment {
+    Attachment::new(AttachmentBody::Image(ImageAttachment {
+        media_id: Some(media_id.into()),
+        pic_url: None,
+    }))
+}
+
+#[test]
+fn an_attachments_only_lost_task_is_adopted_only_with_the_same_attachments() {
+    let chunk = Chunk {
+        key: "CHUNK#zhangsan#00000".into(),
+        sender: "zhangsan".into(),
+        sent_text: String::new(),
+        ..Chunk::default()
+    };
+    let ours = vec![
+        link("https://t.example/t/0123456789abcdef0123"),
+        image("m-1"),
+    ];
+    // As get_groupmsg_list_v2 returns them; WeCom may add fields (a pic_url) of its own.
+    let listed = |a: &[serde_json::Value]| GroupMsgSummary {
+        msgid: "msg-2".into(),
+        creator: "zhangsan".into(),
+        text: None,
+        attachments: a.to_vec(),
+        ..GroupMsgSummary::default()
+    };
+    let our_link = serde_json::json!({"msgtype": "link", "link": {
+        "title": "Spring offer", "url": "https://t.example/t/0123456789abcdef0123"}});
+    let our_image = serde_json::json!({"msgtype": "image", "image": {
+        "media_id": "m-1", "pic_url": "https://wework.qpic.cn/x"}});
+    assert!(may_be_lost_task(
+        &listed(&[our_link.clone(), our_image.clone()]),
+        &chunk,
+        &[],
+        &ours
+    ));
+    let other_link = serde_json::json!({"msgtype": "link", "link": {
+        "title": "Spring offer", "url": "https://t.example/t/ffffffffffffffffffff"}});
+    let other_image = serde_json::json!({"msgtype": "image", "image": {"media_id": "m-9"}});
+    for other in [
+        vec![other_link, our_image.clone()],
+        vec![our_link.clone(), other_image],
+        vec![our_image.clone(), our_link.clone()],
+        vec![our_link.clone()],
+        vec![our_link.clone(), our_image.clone(), our_image.clone()],
+        Vec::new(),
+    ] {
+        assert!(
+            !may_be_lost_task(&listed(&other), &chunk, &[], &ours),
+            "{other:?}"
+        );
+    }
+    // A task with text is not an attachments-only one.
+    let with_text = GroupMsgSummary {
+        text: Some(Text {
+            content: "Spring offer".into(),
+        }),
+        ..listed(&[our_link.clone(), our_image.clone()])
+    };
+    assert!(!may_be_lost_task(&with_text, &chunk, &[], &ours));
+    // With text, the text tells tasks apart (attachments are not compared).
+    let texted = Chunk {
+        sent_text: "Spring offer".into(),
+        ..chunk.clone()
+    };
+    assert!(may_be_lost_task(&with_text, &texted, &[], &[]));
+
+    assert!(has_fields_of(
+        &serde_json::json!({"a": {"b": 1, "c": 2}, "d": 3}),
+        &serde_json::json!({"a": {"b": 1}})
+    ));
+    assert!(!has_fields_of(
+        &serde_json::json!({"a": {"b": 1}}),
+        &serde_json::json!({"a": {"b": 1, "c": 2}})
+    ));
+    assert!(!has_fields_of(
+        &serde_json::json!({"a": [1, 2]}),
+        &serde_json::json!({"a": [1]})
+    ));
 }
 
 #[test]
