@@ -238,3 +238,69 @@ async fn after_visit_and_re_engagement_rules_find_their_day_through_the_visits_i
             .all(|r| r.handed_over == 0 && r.already_done == r.matched)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_that_breaks_wecoms_limits_once_filled_in_is_refused_and_nobody_is_marked_done() {
+    let f = fixture().await;
+    let customer = f.customers("zhangsan", 1, true).await.remove(0);
+    let in_a_week = crm::calendar::date(now_ms()) + chrono::Duration::days(7);
+    CustomerAdmin::new(f.store.clone())
+        .update_profile(&customer, |c| {
+            c.crm.birthday =
+                crm::clinic_fields::Birthday::parse(&in_a_week.format("%m-%d").to_string()).ok();
+            true
+        })
+        .await
+        .unwrap();
+    let automations = Automations::new(f.campaigns.clone());
+    let now = now_ms();
+    // Valid as saved (under WeCom's 4 000 bytes); 200 characters of coupon take it over.
+    let text = format!("{}{{coupon}}", "生日快乐".repeat(320));
+    assert!(text.len() < 4000);
+    let mut rule = AutomationRule {
+        id: "bday-long".into(),
+        name: "生日祝福".into(),
+        kind: RuleKind::Birthday {
+            days_ahead: 7,
+            coupon: "券".repeat(200),
+        },
+        text,
+        attachments: Vec::new(),
+        enabled: true,
+        sender_policy: Default::default(),
+        created_by: "manager@yanmei.example".into(),
+        created_at_ms: now,
+        updated_at_ms: now,
+        last_run_at_ms: None,
+    };
+    automations.create(&rule).await.unwrap();
+
+    let run = automations.run_rule(&rule).await.unwrap();
+    assert_eq!((run.matched, run.handed_over, run.already_done), (1, 0, 0));
+    let refused = run
+        .refused
+        .clone()
+        .expect("the run says why it sent nothing");
+    assert_eq!(refused.field, "content.text");
+    assert!(refused.message.contains("消息文字"), "{}", refused.message);
+    assert!(run.campaign_ids.is_empty());
+    assert!(drain(&f.campaign_queue).await.is_empty(), "no campaign");
+    let (runs, _) = automations.runs(&rule.id, 10, None).await.unwrap();
+    assert_eq!(runs, [run], "the refused run is in the rule's history");
+
+    // Fixed the same day: the customer was never marked as done, so they get it now.
+    rule.kind = RuleKind::Birthday {
+        days_ahead: 7,
+        coupon: "BDAY200".into(),
+    };
+    automations
+        .update(&rule.id, |r| {
+            r.kind = rule.kind.clone();
+            true
+        })
+        .await
+        .unwrap();
+    let run = automations.run_rule(&rule).await.unwrap();
+    assert_eq!((run.handed_over, run.already_done), (1, 0));
+    assert_eq!(run.refused, None);
+}

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, Duration, NaiveDate};
 use ports::{Condition, IndexName, Item, Query, SkCondition, StoreError};
 use serde::{Deserialize, Serialize};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::CrmError;
 use crate::calendar;
@@ -85,6 +85,19 @@ pub struct AutomationRun {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub campaign_ids: Vec<String>,
+    /// Why this run sent nothing although customers matched: the content, filled in for this
+    /// occasion, breaks a rule of WeCom's (e.g. a long coupon makes the text too long). Nobody
+    /// is marked as done: the next run, after the rule is fixed, sends to them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<RunRefusal>,
+}
+
+/// A rule of the content a run's message broke: which field and why (Chinese, for staff).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRefusal {
+    pub field: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -292,10 +305,29 @@ impl Automations {
         };
         run.day = day.format("%Y-%m-%d").to_string();
         run.matched = matches.len() as u64;
-        let text = rule
-            .text
-            .replace("{coupon}", &coupon)
-            .replace("{valid_until}", &chinese_date(valid_until));
+        let content = Content {
+            text: rule
+                .text
+                .replace("{coupon}", &coupon)
+                .replace("{valid_until}", &chinese_date(valid_until)),
+            attachments: rule.attachments.clone(),
+        };
+        // The content as filled in today must pass the same checks as any campaign's: a rule
+        // valid when saved may not be once its placeholders are filled.
+        if run.matched > 0 {
+            match self.campaigns.validate_content(&content, true).await {
+                Ok(()) => {}
+                Err(CrmError::Field(refused)) => {
+                    warn!(rule_id = %rule.id, field = %refused.field, "automation content refused; nobody handed over");
+                    run.refused = Some(RunRefusal {
+                        field: refused.field,
+                        message: refused.message,
+                    });
+                    return self.record_run(rule, run, now).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         // Each match is claimed for this occasion with a conditional write before its campaign
         // exists: two runs at once claim each customer once, and a claim whose campaign was
         // never created (a crash in between) is taken over by the next run.
@@ -331,10 +363,7 @@ impl Automations {
                 audience: Some(Audience::Customers {
                     external_userids: batch.clone(),
                 }),
-                content: Content {
-                    text: text.clone(),
-                    attachments: rule.attachments.clone(),
-                },
+                content: content.clone(),
                 sender_policy: rule.sender_policy.clone(),
                 send_at_ms: now,
                 personalised: true,
@@ -346,6 +375,16 @@ impl Automations {
             run.handed_over += batch.len() as u64;
             run.campaign_ids.push(campaign_id);
         }
+        self.record_run(rule, run, now).await
+    }
+
+    /// Stores the run and the rule's last run time.
+    async fn record_run(
+        &self,
+        rule: &AutomationRule,
+        run: AutomationRun,
+        now: i64,
+    ) -> Result<AutomationRun, CrmError> {
         self.store()
             .put(
                 Item::with_doc(
@@ -361,7 +400,7 @@ impl Automations {
             true
         })
         .await?;
-        info!(rule_id = %rule.id, matched = run.matched, handed_over = run.handed_over, "automation ran");
+        info!(rule_id = %rule.id, matched = run.matched, handed_over = run.handed_over, refused = run.refused.is_some(), "automation ran");
         Ok(run)
     }
 

@@ -892,6 +892,7 @@ export interface components {
              */
             handed_over: number;
             campaign_ids: string[];
+            refused?: null | components["schemas"]["RunRefusal"];
         };
         AutomationRunPage: {
             items: components["schemas"]["AutomationRun"][];
@@ -1945,6 +1946,11 @@ export interface components {
             days_without_purchase: number;
             /** @enum {string} */
             type: "re_engagement";
+        };
+        /** @description A rule of the content a run's message broke: which field and why (Chinese, for staff). */
+        RunRefusal: {
+            field: string;
+            message: string;
         };
         SendRulesView: {
             /**

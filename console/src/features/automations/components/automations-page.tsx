@@ -50,9 +50,13 @@ export function AutomationsPage() {
         { params: { path: { id: rule.id } } },
         {
           onSuccess: (result) => {
-            void message.success(
-              `已运行：符合条件 ${result.matched} 位，此前已发送 ${result.already_done} 位，本次移交发送 ${result.handed_over} 位`,
-            );
+            if (result.refused) {
+              void message.error(`已运行，但没有发送：${result.refused.message}`);
+            } else {
+              void message.success(
+                `已运行：符合条件 ${result.matched} 位，此前已发送 ${result.already_done} 位，本次移交发送 ${result.handed_over} 位`,
+              );
+            }
             setHistory(rule);
             resolve();
           },

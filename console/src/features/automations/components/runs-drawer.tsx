@@ -1,4 +1,4 @@
-import { Button, Card, Drawer, Flex, Skeleton, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Drawer, Flex, Skeleton, Space, Tag, Typography } from 'antd';
 import { Link } from 'react-router';
 import { EmptyState } from '@/components/empty-state';
 import { QueryError } from '@/components/query-error';
@@ -76,7 +76,15 @@ function RunCard({ run, rule }: { run: AutomationRun; rule: AutomationRule }) {
             { label: '本次移交发送', value: run.handed_over },
           ]}
         />
-        {run.campaign_ids.length === 0 ? (
+        {run.refused ? (
+          <Alert
+            type="error"
+            showIcon
+            message="本次没有发送"
+            description={`按本次填入优惠券和日期后，消息无法发送：${run.refused.message}。这些客户没有被记为已发送：修改规则后点击「立即运行」即可发送给他们。`}
+            data-testid={`automation-run-refused-${run.id}`}
+          />
+        ) : run.campaign_ids.length === 0 ? (
           <Typography.Text type="secondary">本次没有需要发送的客户。</Typography.Text>
         ) : (
           run.campaign_ids.map((id) => <RunCampaign key={id} id={id} />)
