@@ -88,6 +88,36 @@ pub async fn consume<F, Fut>(
 
 /// Longest delay SQS accepts on a message (15 minutes).
 pub const MAX_DELAY_SECS: u32 = 900;
+/// Most messages one receive may ask for (SQS's batch).
+pub const MAX_RECEIVE: usize = 10;
+/// Longest visibility timeout, or retry delay, SQS accepts (12 hours).
+pub const MAX_VISIBILITY_SECS: u32 = 43_200;
+
+/// The receive contract every adapter enforces: 1..=[`MAX_RECEIVE`] messages, a visibility
+/// timeout of at most [`MAX_VISIBILITY_SECS`].
+pub fn check_receive(max: usize, visibility_secs: u32) -> Result<(), QueueError> {
+    if max == 0 || max > MAX_RECEIVE {
+        return Err(QueueError::Invalid(format!(
+            "receive takes 1..={MAX_RECEIVE} messages, asked for {max}"
+        )));
+    }
+    if visibility_secs > MAX_VISIBILITY_SECS {
+        return Err(QueueError::Invalid(format!(
+            "visibility timeout is at most {MAX_VISIBILITY_SECS} s"
+        )));
+    }
+    Ok(())
+}
+
+/// The retry contract every adapter enforces: a delay of at most [`MAX_VISIBILITY_SECS`].
+pub fn check_retry_delay(delay_secs: u32) -> Result<(), QueueError> {
+    if delay_secs > MAX_VISIBILITY_SECS {
+        return Err(QueueError::Invalid(format!(
+            "retry delay is at most {MAX_VISIBILITY_SECS} s"
+        )));
+    }
+    Ok(())
+}
 /// Largest body SQS accepts.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 

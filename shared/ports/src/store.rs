@@ -196,6 +196,27 @@ impl Query {
 /// Most items one query page may ask for.
 pub const MAX_QUERY_LIMIT: usize = 1000;
 
+/// Largest partition key, in bytes (DynamoDB's limit).
+pub const MAX_PK_BYTES: usize = 2048;
+/// Largest sort key, in bytes (DynamoDB's limit).
+pub const MAX_SK_BYTES: usize = 1024;
+/// Largest item, keys and document together (DynamoDB's 400 KB).
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// The key contract every adapter enforces, of the table and of each index: neither part
+/// empty, each within DynamoDB's limits.
+pub fn check_key(pk: &str, sk: &str) -> Result<(), StoreError> {
+    if pk.is_empty() || sk.is_empty() {
+        return Err(StoreError::Invalid("pk and sk must not be empty".into()));
+    }
+    if pk.len() > MAX_PK_BYTES || sk.len() > MAX_SK_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "keys are limited to {MAX_PK_BYTES} bytes (pk) and {MAX_SK_BYTES} bytes (sk)"
+        )));
+    }
+    Ok(())
+}
+
 impl Query {
     /// The contract every adapter enforces: a limit of 1..=[`MAX_QUERY_LIMIT`], a partition
     /// key, and a `Between` whose bounds are in order.

@@ -12,10 +12,8 @@ use ports::{
     DeadLetter, DeadLetters, Delivery, JobQueue, OutgoingMessage, QueueConsumer, QueueError,
 };
 
-/// Longest visibility timeout (12 hours).
-pub const MAX_VISIBILITY_SECS: u32 = 43_200;
-/// Entries per SendMessageBatch call, and most messages per receive.
-const SQS_BATCH: usize = 10;
+/// Entries per SendMessageBatch call.
+const SQS_BATCH: usize = ports::queue::MAX_RECEIVE;
 /// Longest long poll SQS allows.
 const MAX_WAIT_SECS: u64 = 20;
 
@@ -116,16 +114,7 @@ impl QueueConsumer for SqsQueue {
         visibility_secs: u32,
         wait_ms: u64,
     ) -> Result<Vec<Delivery>, QueueError> {
-        if max == 0 || max > SQS_BATCH {
-            return Err(QueueError::Invalid(format!(
-                "receive takes 1..={SQS_BATCH} messages, asked for {max}"
-            )));
-        }
-        if visibility_secs > MAX_VISIBILITY_SECS {
-            return Err(QueueError::Invalid(format!(
-                "visibility timeout is at most {MAX_VISIBILITY_SECS} s"
-            )));
-        }
+        ports::queue::check_receive(max, visibility_secs)?;
         let wait_secs = wait_ms.div_ceil(1000).min(MAX_WAIT_SECS);
         let out = self
             .client
@@ -179,11 +168,7 @@ impl QueueConsumer for SqsQueue {
     }
 
     async fn retry_after(&self, receipt: &str, delay_secs: u32) -> Result<(), QueueError> {
-        if delay_secs > MAX_VISIBILITY_SECS {
-            return Err(QueueError::Invalid(format!(
-                "retry delay is at most {MAX_VISIBILITY_SECS} s"
-            )));
-        }
+        ports::queue::check_retry_delay(delay_secs)?;
         self.client
             .change_message_visibility()
             .queue_url(&self.queue_url)

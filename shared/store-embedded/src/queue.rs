@@ -16,11 +16,7 @@ use crate::db::EmbeddedDb;
 use crate::error::sql_error;
 
 pub use ports::queue::MAX_DELAY_SECS;
-/// Longest visibility timeout (SQS's limit: 12 hours).
-pub const MAX_VISIBILITY_SECS: u32 = 43_200;
-pub use ports::queue::MAX_BODY_BYTES;
-/// Most messages one receive returns.
-const MAX_RECEIVE: usize = 10;
+pub use ports::queue::{MAX_BODY_BYTES, MAX_VISIBILITY_SECS};
 /// Longest sleep of a waiting receive between two looks at the table, for messages that become
 /// visible without an in-process send (visibility ends, another process writes the file).
 const MAX_IDLE_POLL: Duration = Duration::from_secs(1);
@@ -227,16 +223,7 @@ impl QueueConsumer for EmbeddedQueue {
         visibility_secs: u32,
         wait_ms: u64,
     ) -> Result<Vec<Delivery>, QueueError> {
-        if max == 0 || max > MAX_RECEIVE {
-            return Err(QueueError::Invalid(format!(
-                "receive takes 1..={MAX_RECEIVE} messages, asked for {max}"
-            )));
-        }
-        if visibility_secs > MAX_VISIBILITY_SECS {
-            return Err(QueueError::Invalid(format!(
-                "visibility timeout is at most {MAX_VISIBILITY_SECS} s"
-            )));
-        }
+        ports::queue::check_receive(max, visibility_secs)?;
         let deadline = Instant::now() + Duration::from_millis(wait_ms);
         loop {
             // Registered before looking, so a send between the look and the wait is not missed.
@@ -283,11 +270,7 @@ impl QueueConsumer for EmbeddedQueue {
     }
 
     async fn retry_after(&self, receipt: &str, delay_secs: u32) -> Result<(), QueueError> {
-        if delay_secs > MAX_VISIBILITY_SECS {
-            return Err(QueueError::Invalid(format!(
-                "retry delay is at most {MAX_VISIBILITY_SECS} s"
-            )));
-        }
+        ports::queue::check_retry_delay(delay_secs)?;
         let name = self.name.clone();
         let receipt = receipt.to_owned();
         self.db

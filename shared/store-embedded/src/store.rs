@@ -14,12 +14,8 @@ use serde_json::{Map, Value};
 use crate::db::EmbeddedDb;
 use crate::error::sql_error;
 
-/// Largest partition key, in bytes (DynamoDB's limit).
-const MAX_PK_BYTES: usize = 2048;
-/// Largest sort key, in bytes (DynamoDB's limit).
-const MAX_SK_BYTES: usize = 1024;
-/// Largest item, keys and document together (DynamoDB's 400 KB).
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+pub use ports::store::MAX_ITEM_BYTES;
+use ports::store::check_key;
 
 const COLUMNS: &str =
     "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, expires_at, version, data";
@@ -245,18 +241,6 @@ impl EncodedItem {
         .map(|_| ())
         .map_err(sql_error)
     }
-}
-
-fn check_key(pk: &str, sk: &str) -> Result<(), StoreError> {
-    if pk.is_empty() || sk.is_empty() {
-        return Err(StoreError::Invalid("pk and sk must not be empty".into()));
-    }
-    if pk.len() > MAX_PK_BYTES || sk.len() > MAX_SK_BYTES {
-        return Err(StoreError::Invalid(format!(
-            "keys are limited to {MAX_PK_BYTES} bytes (pk) and {MAX_SK_BYTES} bytes (sk)"
-        )));
-    }
-    Ok(())
 }
 
 fn check_index_key(index: &str, pk: &str, sk: &str) -> Result<(), StoreError> {

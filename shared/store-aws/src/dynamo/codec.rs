@@ -20,12 +20,8 @@ pub const INDEXES: [(&str, &str, &str); 3] = [
     ("gsi3", "gsi3pk", "gsi3sk"),
 ];
 
-/// Largest partition key value, in bytes.
-const MAX_PK_BYTES: usize = 2048;
-/// Largest sort key value, in bytes.
-const MAX_SK_BYTES: usize = 1024;
-/// Largest item DynamoDB stores.
-const MAX_ITEM_BYTES: usize = 400 * 1024;
+use ports::store::MAX_ITEM_BYTES;
+pub(super) use ports::store::check_key;
 
 pub(super) fn key(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([
@@ -41,18 +37,6 @@ pub(super) fn index_attrs(index: IndexName) -> (Option<&'static str>, &'static s
         IndexName::Gsi2 => (Some(INDEXES[1].0), INDEXES[1].1, INDEXES[1].2),
         IndexName::Gsi3 => (Some(INDEXES[2].0), INDEXES[2].1, INDEXES[2].2),
     }
-}
-
-pub(super) fn check_key(pk: &str, sk: &str) -> Result<(), StoreError> {
-    if pk.is_empty() || sk.is_empty() {
-        return Err(StoreError::Invalid("pk and sk must not be empty".into()));
-    }
-    if pk.len() > MAX_PK_BYTES || sk.len() > MAX_SK_BYTES {
-        return Err(StoreError::Invalid(format!(
-            "keys are limited to {MAX_PK_BYTES} bytes (pk) and {MAX_SK_BYTES} bytes (sk)"
-        )));
-    }
-    Ok(())
 }
 
 /// The attribute map of an item, validated against DynamoDB's limits.
