@@ -251,7 +251,9 @@ pub enum RecipientStatus {
     NotFriend,
     /// WeCom status 3: over WeCom's per-customer quota.
     OverQuota,
-    /// The task could not be created for them (`reason` has WeCom's errcode or fail_list).
+    /// Not sent, for good: the task could not be created for them (`reason`: WeCom's errcode
+    /// or `wecom_fail_list`), or their consultant never sent it before tracking ended
+    /// (`not_sent_by_staff`).
     Failed,
     Cancelled,
 }

@@ -32,6 +32,7 @@ export function skipReasonHelp(reason: string): string | undefined {
 export function failReasonLabel(reason: string): string {
   if (reason === 'wecom_fail_list') return '企业微信未能发送（客户已不是该成员的好友或无法接收）';
   if (reason === 'wecom_request_refused') return '企业微信拒绝了创建群发任务的请求';
+  if (reason === 'not_sent_by_staff') return '跟踪期内跟进成员没有确认发送，任务已结束';
   const code = /^wecom_errcode_(-?\d+)$/.exec(reason);
   if (code) return `企业微信拒绝创建群发任务（错误码 ${code[1]}）`;
   return reason;

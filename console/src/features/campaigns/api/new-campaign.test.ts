@@ -70,6 +70,7 @@ describe('reasons in Chinese', () => {
   it('translates failures, with WeCom errcodes', () => {
     expect(failReasonLabel('wecom_fail_list')).toMatch(/企业微信未能发送/);
     expect(failReasonLabel('wecom_errcode_41048')).toBe('企业微信拒绝创建群发任务（错误码 41048）');
+    expect(failReasonLabel('not_sent_by_staff')).toMatch(/跟进成员没有确认发送/);
   });
 });
 
