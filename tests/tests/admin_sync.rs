@@ -20,7 +20,7 @@ async fn run_to_completion(h: &Harness) -> Value {
                 .api(Method::GET, &format!("/api/sync/runs/{run_id}"), None)
                 .await;
             assert_eq!(status, 200, "{run}");
-            (run["status"] == "done").then_some(run)
+            (run["status"] != "running").then_some(run)
         }
     })
     .await
@@ -40,6 +40,7 @@ async fn a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has(backend: B
     )
     .await;
     let run = run_to_completion(&h).await;
+    assert_eq!(run["status"], "done", "{run}");
     assert!(
         h.control_get("faults").await.as_array().unwrap().is_empty(),
         "the faults were hit"
@@ -64,6 +65,7 @@ async fn a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has(backend: B
     )
     .await;
     let second = run_to_completion(&h).await;
+    assert_eq!(second["status"], "done", "{second}");
     assert!(
         second["relationships_ended"].as_u64().unwrap() >= 1,
         "{second}"
@@ -77,9 +79,26 @@ async fn a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has(backend: B
     assert_eq!(rel.status, crm::model::RelationshipStatus::Ended);
     assert_eq!(rel.end_cause, Some(crm::model::EndCause::MissingInSync));
 
+    // The app loses customer contact for every member (its visible range was emptied): WeCom
+    // lists nobody. The run ends nothing and says why.
+    let active_before = h.all_customers("status=active").await.len();
+    for staff in h.control_get("state").await["staff"].as_array().unwrap() {
+        let mut staff = staff.clone();
+        staff["customer_contact"] = json!(false);
+        h.control("staff", staff).await;
+    }
+    let third = run_to_completion(&h).await;
+    assert_eq!(third["status"], "failed", "{third}");
+    assert_eq!(third["relationships_ended"], 0, "{third}");
+    assert!(
+        third["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{third}"
+    );
+    assert_eq!(h.all_customers("status=active").await.len(), active_before);
+
     let (_, runs) = h.api(Method::GET, "/api/sync/runs", None).await;
-    assert_eq!(runs["items"].as_array().unwrap().len(), 2);
-    assert_eq!(runs["items"][0]["run_id"], second["run_id"], "newest first");
+    assert_eq!(runs["items"].as_array().unwrap().len(), 3);
+    assert_eq!(runs["items"][0]["run_id"], third["run_id"], "newest first");
     let (status, _) = h.api(Method::GET, "/api/sync/runs/nope", None).await;
     assert_eq!(status, 404);
     h.shutdown().await;

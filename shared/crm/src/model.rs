@@ -383,6 +383,9 @@ pub enum SyncRunStatus {
     Done,
     /// Another run took the lease over (this one was abandoned).
     Abandoned,
+    /// Stopped without ending any relationship: WeCom's answer would have ended too many
+    /// (no staff listed, or most relationships missing); `last_error` says why.
+    Failed,
 }
 
 /// One hourly sync run: its checkpoint and its counters (`SYNC#<run_id>` / `RUN`).

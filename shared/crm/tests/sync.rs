@@ -575,7 +575,7 @@ async fn a_run_to_which_wecom_lists_no_staff_ends_nothing_and_fails_with_its_rea
     }
     let run = sync(&engine).await;
     // Over, not done: the record has no "failed" status; the reason says what went wrong.
-    assert_eq!(run.status, SyncRunStatus::Abandoned, "{run:?}");
+    assert_eq!(run.status, SyncRunStatus::Failed, "{run:?}");
     assert!(run.finished_at_ms.is_some());
     assert_eq!(run.relationships_ended, 0);
     assert_eq!(run.errors, 1);
@@ -631,7 +631,7 @@ async fn a_run_that_would_end_most_active_relationships_ends_none_and_fails() {
             .unwrap();
     }
     let run = sync(&engine).await;
-    assert_eq!(run.status, SyncRunStatus::Abandoned, "{run:?}");
+    assert_eq!(run.status, SyncRunStatus::Failed, "{run:?}");
     assert_eq!(run.relationships_ended, 0);
     let reason = run.last_error.clone().unwrap();
     assert!(

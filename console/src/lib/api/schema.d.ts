@@ -2105,7 +2105,7 @@ export interface components {
             items: components["schemas"]["SyncRunView"][];
         };
         /** @enum {string} */
-        SyncRunStatus: "running" | "done" | "abandoned";
+        SyncRunStatus: "running" | "done" | "abandoned" | "failed";
         /**
          * @description One run: phase, checkpoint and counters (staff, customers seen/added/changed, relationships
          *     ended, WeCom calls, errors).

@@ -245,8 +245,7 @@ impl SyncEngine {
     /// Ends the run without ending any relationship: the guard refused (`reason`, English and
     /// free of personal data, goes to the run's record for the operator).
     ///
-    /// The record has no "failed" status: the run is recorded as [`SyncRunStatus::Abandoned`]
-    /// (it stopped before its end phase did anything) with the reason as its `last_error`.
+    /// The run is recorded as [`SyncRunStatus::Failed`] with the reason as its `last_error`.
     async fn refuse(
         &self,
         mut run: SyncRun,
@@ -263,7 +262,7 @@ impl SyncEngine {
             census_complete = census.complete,
             "sync run failed: WeCom's answer would end too many relationships; none was ended"
         );
-        run.status = SyncRunStatus::Abandoned;
+        run.status = SyncRunStatus::Failed;
         run.finished_at_ms = Some(self.clock.now_ms());
         run.errors += 1;
         run.last_error = Some(reason);

@@ -357,7 +357,7 @@ mod tests {
         let StepOutcome::Done(run) = outcome else {
             panic!("not over: {outcome:?}");
         };
-        assert_eq!(run.status, SyncRunStatus::Abandoned);
+        assert_eq!(run.status, SyncRunStatus::Failed);
         assert_eq!(run.phase, SyncPhase::EndMissing, "stopped before ending");
         assert_eq!(run.relationships_ended, 0);
         assert_eq!(run.errors, 1);

@@ -142,6 +142,7 @@ export const SYNC_RUN_STATUS: Record<Schemas['SyncRunStatus'], Label> = {
   running: { label: '同步中…', color: 'processing' },
   done: { label: '同步完成', color: 'green' },
   abandoned: { label: '已中断', color: 'default' },
+  failed: { label: '同步失败', color: 'red' },
 };
 
 export const SYNC_PHASE: Record<Schemas['SyncPhase'], string> = {

@@ -162,6 +162,14 @@ function RunProgress({ id, fallback }: { id: string; fallback?: SyncRun }) {
         {run.status === 'abandoned' && (
           <Alert type="warning" showIcon message="这次同步已中断（由后续的同步接替），数据以最近一次完成的同步为准。" />
         )}
+        {run.status === 'failed' && (
+          <Alert
+            type="warning"
+            showIcon
+            message="这次同步没有把任何客户关系标记为流失"
+            description="企业微信返回的成员或客户明显少于系统中的记录（例如应用的可见范围或客户联系权限被改动），为避免误判，本次没有结束任何客户关系。请在企业微信管理后台检查后重新同步。"
+          />
+        )}
         {run.last_error && (
           <Alert type="error" showIcon role="alert" message={`最近的错误：${run.last_error}`} style={{ marginTop: 8 }} />
         )}

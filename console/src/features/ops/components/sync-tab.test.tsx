@@ -1,0 +1,59 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render, screen, within } from '@testing-library/react';
+import { App as AntApp, ConfigProvider } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import { describe, expect, it, vi } from 'vitest';
+import type { SyncRun } from '../api/sync';
+import { SyncTab } from './sync-tab';
+
+const failed: SyncRun = {
+  run_id: 'run-3',
+  status: 'failed',
+  phase: 'end_missing',
+  started_at_ms: 1_795_100_000_000,
+  finished_at_ms: 1_795_100_004_000,
+  updated_at_ms: 1_795_100_004_000,
+  staff: [],
+  batch_index: 0,
+  cursor: '',
+  pages: 0,
+  customers_seen: 0,
+  customers_added: 0,
+  customers_changed: 0,
+  relationships_seen: 0,
+  relationships_added: 0,
+  relationships_changed: 0,
+  relationships_ended: 0,
+  wecom_calls: 2,
+  errors: 1,
+  last_error: 'WeCom listed no staff with customer contact while 120 relationships are active',
+};
+
+vi.mock('../api/sync', () => ({
+  useSyncRuns: () => ({ data: { items: [failed] }, isPending: false, isError: false }),
+  useSyncRun: () => ({ data: failed, isError: false }),
+  useStartSync: () => ({ mutate: vi.fn(), isPending: false, isError: false }),
+}));
+
+// jsdom does not implement getComputedStyle(elt, pseudoElt), which Ant Design's table asks.
+const getComputedStyle = window.getComputedStyle.bind(window);
+window.getComputedStyle = (elt: Element) => getComputedStyle(elt);
+
+describe('the sync tab', { timeout: 60_000 }, () => {
+  it('shows a run that refused to end relationships as failed, says nothing was ended and why', () => {
+    render(
+      <QueryClientProvider client={new QueryClient()}>
+        <ConfigProvider locale={zhCN} theme={{ token: { motion: false } }}>
+          <AntApp>
+            <SyncTab />
+          </AntApp>
+        </ConfigProvider>
+      </QueryClientProvider>,
+    );
+    const progress = screen.getByTestId('sync-progress');
+    expect(within(progress).getAllByText('同步失败').length).toBeGreaterThan(0);
+    expect(within(progress).getByText('这次同步没有把任何客户关系标记为流失')).toBeInTheDocument();
+    expect(within(progress).getByText(/最近的错误：WeCom listed no staff/)).toBeInTheDocument();
+    expect(within(progress).queryByText(/已中断/)).not.toBeInTheDocument();
+  });
+});
