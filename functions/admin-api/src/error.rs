@@ -211,9 +211,15 @@ impl From<CrmError> for ApiError {
                 ApiError::bad_request("请求无效：参数为空或过长")
             }
             CrmError::Field(f) => ApiError::invalid_field(&f.field, f.message.clone()),
-            CrmError::Invalid(_) => {
-                warn!(error = %e, "invalid request reached the domain");
-                ApiError::bad_request("请求无效")
+            CrmError::NotFound { what, .. } => ApiError::not_found(match *what {
+                "campaign" => "该推送任务",
+                "media" => "该素材",
+                "sync run" => "该同步记录",
+                _ => "该记录",
+            }),
+            CrmError::Unreadable { .. } | CrmError::Inconsistent(_) => {
+                error!(error = %e.summary(), "the domain met data it cannot use");
+                ApiError::internal()
             }
             CrmError::Store(_) => {
                 error!(error = %e, "store failure");

@@ -9,15 +9,15 @@ use serde_json::{Value, json};
 
 pub async fn handle_event(campaigns: &Campaigns, event: Value) -> Result<Value, CrmError> {
     if event.get("Records").is_some() {
-        let batch: SqsEvent = serde_json::from_value(event)
-            .map_err(|e| CrmError::Invalid(format!("SQS event: {e}")))?;
+        let batch: SqsEvent =
+            serde_json::from_value(event).map_err(|e| CrmError::unreadable("SQS event", e))?;
         let response =
             crate::queue::handle_sqs(
                 batch,
                 |body| async move { campaigns.handle_job(&body).await },
             )
             .await;
-        return serde_json::to_value(response).map_err(|e| CrmError::Invalid(e.to_string()));
+        return serde_json::to_value(response).map_err(|e| CrmError::Inconsistent(e.to_string()));
     }
     campaigns.handle_job(&event.to_string()).await?;
     Ok(json!({ "ok": true }))

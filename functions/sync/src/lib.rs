@@ -17,10 +17,10 @@ use tracing::{info, warn};
 /// Handles whatever invoked the function: an SQS batch of resume messages, or the schedule.
 pub async fn handle_event(runner: &SyncRunner, event: Value) -> Result<Value, CrmError> {
     if event.get("Records").is_some() {
-        let batch: SqsEvent = serde_json::from_value(event)
-            .map_err(|e| CrmError::Invalid(format!("SQS event: {e}")))?;
+        let batch: SqsEvent =
+            serde_json::from_value(event).map_err(|e| CrmError::unreadable("SQS event", e))?;
         let response = handle_batch(runner, batch).await;
-        return serde_json::to_value(response).map_err(|e| CrmError::Invalid(e.to_string()));
+        return serde_json::to_value(response).map_err(|e| CrmError::Inconsistent(e.to_string()));
     }
     let started = runner.trigger().await?;
     Ok(describe(&started))

@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn lambda_errors_say_whether_a_retry_can_help() {
         let throttled = crm::CrmError::Store(StoreError::Unavailable("throttled".into()));
-        let refused = crm::CrmError::Invalid("no such campaign".into());
+        let refused = crm::CrmError::not_found("campaign", "c1");
         assert_eq!(lambda_error(&throttled).error_type, "Retryable");
         assert_eq!(lambda_error(&refused).error_type, "Permanent");
         assert_eq!(lambda_error(&refused).error_message, refused.summary());

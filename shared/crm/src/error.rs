@@ -33,9 +33,16 @@ pub enum CrmError {
     WeCom(#[from] WeComError),
     #[error(transparent)]
     Scheduler(#[from] ports::scheduler::SchedulerError),
-    /// The input cannot be processed, now or later.
-    #[error("invalid: {0}")]
-    Invalid(String),
+    /// A queued message or a stored event that cannot be read, now or later (the queue
+    /// dead-letters it; the callback log records it).
+    #[error("unreadable {what}: {why}")]
+    Unreadable { what: &'static str, why: String },
+    /// What the input names does not exist (a campaign, a chunk, a media item, a sync run).
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
+    /// A stored record or a WeCom answer that breaks an invariant the code relies on.
+    #[error("inconsistent: {0}")]
+    Inconsistent(String),
     /// A rule of the domain refuses one field of the input (the admin API answers 400 naming it).
     #[error(transparent)]
     Field(#[from] FieldError),
@@ -45,13 +52,30 @@ pub enum CrmError {
 }
 
 impl CrmError {
+    pub fn unreadable(what: &'static str, why: impl std::fmt::Display) -> Self {
+        CrmError::Unreadable {
+            what,
+            why: why.to_string(),
+        }
+    }
+
+    pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        CrmError::NotFound {
+            what,
+            id: id.into(),
+        }
+    }
+
     pub fn is_retryable(&self) -> bool {
         match self {
             CrmError::Store(e) => e.is_retryable(),
             CrmError::Queue(e) => e.is_retryable(),
             CrmError::WeCom(e) => e.is_retryable(),
             CrmError::Scheduler(e) => e.is_retryable(),
-            CrmError::Invalid(_) | CrmError::Field(_) => false,
+            CrmError::Unreadable { .. }
+            | CrmError::NotFound { .. }
+            | CrmError::Inconsistent(_)
+            | CrmError::Field(_) => false,
             CrmError::Contention(_) => true,
         }
     }

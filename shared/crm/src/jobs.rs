@@ -16,6 +16,6 @@ impl Job {
     }
 
     pub fn from_body(body: &str) -> Result<Self, crate::CrmError> {
-        serde_json::from_str(body).map_err(|e| crate::CrmError::Invalid(format!("job body: {e}")))
+        serde_json::from_str(body).map_err(|e| crate::CrmError::unreadable("job", e))
     }
 }

@@ -9,8 +9,8 @@ use sha1::{Digest, Sha1};
 use wecom_api::model::MediaKind;
 
 use super::Campaigns;
-use crate::CrmError;
 use crate::keys::{MEDIA_BLOB_SK, MEDIA_SK, media_pk};
+use crate::{CrmError, FieldError};
 
 /// Largest file kept in the item store (DynamoDB's item limit is 400 KB after base64).
 pub const MAX_MEDIA_BYTES: usize = 256 * 1024;
@@ -65,15 +65,23 @@ impl Campaigns {
         kind: &str,
         bytes: &[u8],
     ) -> Result<MediaRecord, CrmError> {
+        let filename = filename.trim();
+        if filename.is_empty() || filename.chars().count() > 100 || filename.contains(['/', '\\']) {
+            return Err(FieldError::new(
+                "filename",
+                "文件名不能为空、不能含路径，且不超过 100 个字",
+            )
+            .into());
+        }
         if media_kind(kind).is_none() {
-            return Err(CrmError::Invalid(
-                "media kind must be image, video or file".into(),
-            ));
+            return Err(FieldError::new("kind", "素材类型只能是 image、video 或 file").into());
         }
         if bytes.len() <= 5 || bytes.len() > MAX_MEDIA_BYTES {
-            return Err(CrmError::Invalid(format!(
-                "media must be 6 to {MAX_MEDIA_BYTES} bytes"
-            )));
+            return Err(FieldError::new(
+                "data_base64",
+                format!("文件大小必须在 6 字节到 {} KB 之间", MAX_MEDIA_BYTES / 1024),
+            )
+            .into());
         }
         let hash = content_hash(bytes);
         if let Some(existing) = self.media(&hash).await? {
@@ -118,7 +126,7 @@ impl Campaigns {
     /// A valid WeCom media_id for the file: the cached one while it lives, else a new upload.
     pub async fn media_id(&self, hash: &str) -> Result<String, CrmError> {
         let Some(mut record) = self.media(hash).await? else {
-            return Err(CrmError::Invalid(format!("unknown media {hash}")));
+            return Err(CrmError::not_found("media", hash));
         };
         let now = self.clock.now_ms();
         if let (Some(id), Some(at)) = (&record.media_id, record.uploaded_at_ms)
@@ -128,7 +136,7 @@ impl Campaigns {
         }
         let bytes = self.media_bytes(hash).await?;
         let kind = media_kind(&record.kind)
-            .ok_or_else(|| CrmError::Invalid(format!("media {hash}: bad kind")))?;
+            .ok_or_else(|| CrmError::Inconsistent(format!("media {hash}: bad kind")))?;
         let uploaded = self
             .wecom
             .upload_media(kind, &record.filename, bytes)
@@ -149,13 +157,15 @@ impl Campaigns {
     /// `media/uploadimg` once, then kept.
     pub async fn image_url(&self, hash: &str) -> Result<String, CrmError> {
         let Some(mut record) = self.media(hash).await? else {
-            return Err(CrmError::Invalid(format!("unknown media {hash}")));
+            return Err(CrmError::not_found("media", hash));
         };
         if let Some(url) = &record.image_url {
             return Ok(url.clone());
         }
         if record.kind != "image" {
-            return Err(CrmError::Invalid(format!("media {hash} is not an image")));
+            return Err(CrmError::Inconsistent(format!(
+                "media {hash} is not an image"
+            )));
         }
         let bytes = self.media_bytes(hash).await?;
         let url = self.wecom.upload_image(&record.filename, bytes).await?;
@@ -171,12 +181,14 @@ impl Campaigns {
 
     async fn media_bytes(&self, hash: &str) -> Result<Vec<u8>, CrmError> {
         let Some(blob) = self.store.get(&media_pk(hash), MEDIA_BLOB_SK).await? else {
-            return Err(CrmError::Invalid(format!("media {hash} has no content")));
+            return Err(CrmError::Inconsistent(format!(
+                "media {hash} has no content"
+            )));
         };
         let blob: MediaBlob = blob.doc()?;
         base64::engine::general_purpose::STANDARD
             .decode(blob.data)
-            .map_err(|e| CrmError::Invalid(format!("media {hash}: {e}")))
+            .map_err(|e| CrmError::Inconsistent(format!("media {hash}: {e}")))
     }
 
     /// Forgets a cached media_id WeCom refused (40007): the next send uploads again.

@@ -56,7 +56,7 @@ macro_rules! job_codec {
                 serde_json::to_string(self).unwrap_or_default()
             }
             pub fn from_body(body: &str) -> Result<Self, CrmError> {
-                serde_json::from_str(body).map_err(|e| CrmError::Invalid(format!("job body: {e}")))
+                serde_json::from_str(body).map_err(|e| CrmError::unreadable("campaign job", e))
             }
         }
     };

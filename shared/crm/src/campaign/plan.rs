@@ -149,7 +149,7 @@ impl Campaigns {
         let started = Instant::now();
         let Some((mut campaign, mut version)) = self.repo().get_versioned(campaign_id).await?
         else {
-            return Err(CrmError::Invalid(format!("unknown campaign {campaign_id}")));
+            return Err(CrmError::not_found("campaign", campaign_id));
         };
         if campaign.status.is_final() {
             info!(campaign_id, "campaign already finished; nothing to do");

@@ -31,10 +31,10 @@ use crate::CrmError;
 impl Campaigns {
     pub async fn send_chunk(&self, campaign_id: &str, key: &str) -> Result<(), CrmError> {
         let Some(campaign) = self.repo().get(campaign_id).await? else {
-            return Err(CrmError::Invalid(format!("unknown campaign {campaign_id}")));
+            return Err(CrmError::not_found("campaign", campaign_id));
         };
         let Some((mut chunk, mut version)) = self.repo().chunk(campaign_id, key).await? else {
-            return Err(CrmError::Invalid(format!("unknown chunk {key}")));
+            return Err(CrmError::not_found("chunk", key));
         };
         if !matches!(chunk.status, ChunkStatus::Pending | ChunkStatus::Creating) {
             info!(

@@ -197,8 +197,8 @@ impl Processor {
     }
 
     async fn process_entry(&self, entry: &CallbackLogEntry) -> Result<Outcome, CrmError> {
-        let message = parse_message(&entry.raw_xml)
-            .map_err(|e| CrmError::Invalid(format!("stored event does not parse: {e}")))?;
+        let message =
+            parse_message(&entry.raw_xml).map_err(|e| CrmError::unreadable("stored event", e))?;
         let config = self.current_config().await?;
         match &message.kind {
             MessageKind::ExternalContact(ev) => {
@@ -638,7 +638,7 @@ impl Processor {
         let created = self.wecom.add_corp_tag(&request).await?;
         self.tags.merge_group(&created).await?;
         crate::repo::find_tag(std::slice::from_ref(&created), group_name, tag_name).ok_or_else(
-            || CrmError::Invalid(format!("WeCom created no tag {tag_name} in {group_name}")),
+            || CrmError::Inconsistent(format!("WeCom created no tag {tag_name} in {group_name}")),
         )
     }
 }

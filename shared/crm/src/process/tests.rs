@@ -108,7 +108,7 @@ fn a_permanent_failure_is_recorded_as_failed_and_the_message_deleted() {
         CrmError::WeCom(WeComError::InvalidSecret {
             errmsg: "invalid credential".into(),
         }),
-        CrmError::Invalid("stored event does not parse".into()),
+        CrmError::unreadable("stored event", "does not parse"),
     ];
     for e in &permanent {
         assert_eq!(
@@ -551,7 +551,7 @@ async fn a_stored_event_that_does_not_parse_fails_permanently_and_is_recorded() 
         entry
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("stored event does not parse")),
+            .is_some_and(|e| e.contains("unreadable stored event")),
         "{:?}",
         entry.error
     );

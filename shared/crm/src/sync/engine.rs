@@ -140,7 +140,7 @@ impl SyncEngine {
         budget: StepBudget,
     ) -> Result<StepOutcome, CrmError> {
         let Some(item) = self.store.get(&sync_run_pk(run_id), SYNC_RUN_SK).await? else {
-            return Err(CrmError::Invalid(format!("no sync run {run_id}")));
+            return Err(CrmError::not_found("sync run", run_id));
         };
         let mut version = item.version;
         let mut run: SyncRun = item.doc()?;

@@ -53,8 +53,8 @@ impl SyncRunner {
 
     /// Runs one queued step; queues the next one when the run is not finished.
     pub async fn step(&self, body: &str) -> Result<StepOutcome, CrmError> {
-        let job: ResumeSync = serde_json::from_str(body)
-            .map_err(|e| CrmError::Invalid(format!("sync job body: {e}")))?;
+        let job: ResumeSync =
+            serde_json::from_str(body).map_err(|e| CrmError::unreadable("sync job", e))?;
         let outcome = self.engine.run_step(&job.run_id, self.budget).await?;
         if let StepOutcome::Continue { retry_after } = &outcome {
             self.enqueue(&job.run_id, retry_after.unwrap_or_default())
@@ -67,7 +67,7 @@ impl SyncRunner {
         let body = serde_json::to_string(&ResumeSync {
             run_id: run_id.to_owned(),
         })
-        .map_err(|e| CrmError::Invalid(e.to_string()))?;
+        .map_err(|e| CrmError::Inconsistent(e.to_string()))?;
         let delay_secs = u32::try_from(delay.as_secs())
             .unwrap_or(u32::MAX)
             .min(ports::queue::MAX_DELAY_SECS);
