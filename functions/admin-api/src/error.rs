@@ -110,8 +110,11 @@ impl ApiError {
     /// (retrying the same request will not help), 503 when it is busy or rate-limiting (retry
     /// later), 502 when it could not be reached or answered nonsense.
     pub fn wecom(e: &WeComError) -> Self {
-        if let WeComError::InvalidRequest(detail) = e {
-            return Self::bad_request(format!("请求不符合企业微信的规则：{detail}"));
+        if let WeComError::InvalidRequest { rule, .. } = e {
+            return Self::invalid_field(
+                &rule.field,
+                format!("请求不符合企业微信的规则：{}", rule.message),
+            );
         }
         let (status, code) = match e {
             WeComError::Transport { .. } | WeComError::Decode { .. } => {

@@ -55,7 +55,7 @@ pub mod errcode {
 pub const FREQUENCY_LIMIT_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Errors of the WeCom client. Every WeCom-side error keeps its errcode and errmsg.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WeComError {
     /// WeCom answered with a non-zero errcode that retrying will not fix.
     #[error("WeCom {api} failed: errcode {errcode}: {errmsg}")]
@@ -92,12 +92,30 @@ pub enum WeComError {
     /// The shared token cache failed.
     #[error("token store failed: {0}")]
     TokenStore(String),
-    /// The request was refused before it was sent (it breaks a documented WeCom limit).
-    #[error("invalid WeCom request: {0}")]
-    InvalidRequest(String),
+    /// The client cannot be built as configured (a proxy URL that is not one).
+    #[error("WeCom client configuration: {0}")]
+    Config(String),
+    /// The request was refused before it was sent: it breaks a documented WeCom rule.
+    #[error("invalid WeCom {api} request: {rule}")]
+    InvalidRequest {
+        api: &'static str,
+        rule: crate::model::RuleError,
+    },
 }
 
 impl WeComError {
+    /// `api`'s request breaks the rule on `field`.
+    pub fn invalid(
+        api: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        WeComError::InvalidRequest {
+            api,
+            rule: crate::model::rule(field, message),
+        }
+    }
+
     /// True when the same call may succeed later (the job should be retried, not failed).
     /// For [`WeComError::Ambiguous`] the caller must first find out whether the call was
     /// applied ([`WeComError::is_ambiguous`]).

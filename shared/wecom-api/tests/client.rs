@@ -157,7 +157,7 @@ async fn permanent_errors_keep_errcode_and_errmsg() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, WeComError::InvalidRequest(_)),
+        matches!(err, WeComError::InvalidRequest { .. }),
         "refused before the call"
     );
 }

@@ -296,7 +296,10 @@ async fn validate_names_the_field_and_the_simulator_refuses_the_same_request() {
         let err = way.validate().unwrap_err();
         assert_eq!(err.field, field, "{err}");
         match c.add_contact_way(&way).await.unwrap_err() {
-            WeComError::InvalidRequest(m) => assert!(m.contains(field), "{m}"),
+            WeComError::InvalidRequest { api, rule } => {
+                assert_eq!(api, "externalcontact/add_contact_way");
+                assert_eq!(rule, err, "the client refuses with the model's rule");
+            }
             other => panic!("{field}: {other}"),
         }
         let body = serde_json::to_value(&way).unwrap();
@@ -405,7 +408,7 @@ async fn contact_ways_round_trip_through_the_client() {
     assert_eq!(bad.validate().unwrap_err().field, "remark");
     assert!(matches!(
         c.update_contact_way(&bad).await,
-        Err(WeComError::InvalidRequest(_))
+        Err(WeComError::InvalidRequest { .. })
     ));
     let body = serde_json::to_value(&bad).unwrap();
     assert_eq!(
@@ -429,7 +432,7 @@ async fn contact_ways_round_trip_through_the_client() {
     assert_eq!(second.next_cursor, "");
     assert!(matches!(
         c.list_contact_way(None, None, None, Some(1001)).await,
-        Err(WeComError::InvalidRequest(_))
+        Err(WeComError::InvalidRequest { .. })
     ));
     assert_eq!(
         raw(
@@ -447,7 +450,7 @@ async fn contact_ways_round_trip_through_the_client() {
     assert_eq!(err.errcode(), Some(40058));
     assert!(matches!(
         c.get_contact_way("").await,
-        Err(WeComError::InvalidRequest(_))
+        Err(WeComError::InvalidRequest { .. })
     ));
 
     // A customer adds through the temp way; the session is closed through the client.
@@ -501,7 +504,7 @@ async fn corp_tag_edits_remarks_and_app_texts_round_trip() {
     assert_eq!(listed[0].tag[0].order, 9);
     assert!(matches!(
         c.edit_corp_tag(&tag, Some(&"长".repeat(31)), None).await,
-        Err(WeComError::InvalidRequest(_))
+        Err(WeComError::InvalidRequest { .. })
     ));
     c.del_corp_tag(std::slice::from_ref(&tag), &[])
         .await
@@ -511,7 +514,7 @@ async fn corp_tag_edits_remarks_and_app_texts_round_trip() {
         .unwrap();
     assert!(matches!(
         c.del_corp_tag(&[], &[]).await,
-        Err(WeComError::InvalidRequest(_))
+        Err(WeComError::InvalidRequest { .. })
     ));
     assert_eq!(
         c.del_corp_tag(&[tag], &[]).await.unwrap_err().errcode(),
@@ -555,7 +558,7 @@ async fn corp_tag_edits_remarks_and_app_texts_round_trip() {
         };
         assert!(matches!(
             c.remark(&over).await,
-            Err(WeComError::InvalidRequest(_))
+            Err(WeComError::InvalidRequest { .. })
         ));
         let body = serde_json::to_value(&over).unwrap();
         assert_eq!(raw(&sim, &c, "externalcontact/remark", &body).await, 40058);
@@ -576,7 +579,7 @@ async fn corp_tag_edits_remarks_and_app_texts_round_trip() {
     let long = "a".repeat(2049);
     assert!(matches!(
         c.send_app_text(&agent, &["zhangsan".into()], &long).await,
-        Err(WeComError::InvalidRequest(_))
+        Err(WeComError::InvalidRequest { .. })
     ));
     let body = json!({ "touser": "zhangsan", "msgtype": "text", "agentid": agent, "text": { "content": long } });
     assert_eq!(raw(&sim, &c, "message/send", &body).await, 45002);

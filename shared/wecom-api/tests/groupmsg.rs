@@ -325,7 +325,7 @@ async fn invalid_requests_are_refused_before_any_call() {
     ];
     for t in &bad {
         let err = c.add_msg_template(t).await.unwrap_err();
-        assert!(matches!(err, WeComError::InvalidRequest(_)), "{err:?}");
+        assert!(matches!(err, WeComError::InvalidRequest { .. }), "{err:?}");
     }
     // The limits themselves are fine.
     ok.validate().unwrap();
@@ -374,7 +374,7 @@ async fn invalid_requests_are_refused_before_any_call() {
             .unwrap_err(),
     ];
     for err in refusals {
-        assert!(matches!(err, WeComError::InvalidRequest(_)), "{err:?}");
+        assert!(matches!(err, WeComError::InvalidRequest { .. }), "{err:?}");
     }
     assert_eq!(
         sim.sim.call_counts().total,

@@ -94,15 +94,15 @@ async fn out_of_range_requests_are_refused_before_the_call() {
         (vec!["zhangsan".to_owned()], 101),
     ] {
         let err = c.batch_get_by_user(&users, "", limit).await.unwrap_err();
-        assert!(matches!(err, WeComError::InvalidRequest(_)), "{err}");
+        assert!(matches!(err, WeComError::InvalidRequest { .. }), "{err}");
     }
     assert!(matches!(
         c.list_external_contacts("").await.unwrap_err(),
-        WeComError::InvalidRequest(_)
+        WeComError::InvalidRequest { .. }
     ));
     assert!(matches!(
         c.get_corp_tags_by_id(&[]).await.unwrap_err(),
-        WeComError::InvalidRequest(_)
+        WeComError::InvalidRequest { .. }
     ));
     assert_eq!(sim.sim.call_counts().total, 0, "nothing reached WeCom");
 

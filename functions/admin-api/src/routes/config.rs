@@ -7,11 +7,10 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Extension, State};
 use crm::config::{ChannelConfig, ConsentMode, CorpConfig, QuotaRule, SendRules, WelcomeTemplate};
-use crm::keys::{CONFIG_PK, TOKEN_SK};
-use ports::Condition;
+use crm::repo::StoreTokenStore;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wecom_api::model::{Attachment, MAX_ATTACHMENTS, MAX_TEXT_BYTES};
+use wecom_api::model::{Attachment, MAX_ATTACHMENTS, MAX_TEXT_BYTES, Text, WelcomeMessage};
 use wecom_api::{MemoryTokenStore, WeComClient, WeComSettings};
 
 use crate::auth::Caller;
@@ -358,11 +357,7 @@ pub async fn put_config(
     state.configs().save(&config).await?;
     if before.corp_id != config.corp_id || before.corp_secret != config.corp_secret {
         // The shared token belongs to the old credentials.
-        state
-            .store
-            .delete(CONFIG_PK, TOKEN_SK, Condition::Always)
-            .await
-            .map_err(crm::CrmError::from)?;
+        StoreTokenStore::new(state.store.clone()).forget().await?;
         state
             .wecom
             .set_credentials(&config.corp_id, &config.corp_secret);
@@ -427,32 +422,31 @@ fn validate_channel(channel_state: &str, channel: &ChannelView) -> Result<(), Ap
 }
 
 fn validate_welcome(field: &str, welcome: &WelcomeView) -> Result<(), ApiError> {
-    if welcome.text.len() > MAX_TEXT_BYTES {
-        return Err(ApiError::invalid_field(
-            &format!("{field}.text"),
-            format!("欢迎语不能超过 {MAX_TEXT_BYTES} 字节"),
-        ));
-    }
-    if welcome.attachments.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::invalid_field(
-            &format!("{field}.attachments"),
-            format!("附件不能超过 {MAX_ATTACHMENTS} 个"),
-        ));
-    }
-    if let Some(bad) = welcome.attachments.iter().find(|a| a.validate().is_err()) {
-        tracing::info!(msgtype = %bad.msgtype.chars().take(20).collect::<String>(), "rejected a welcome attachment");
-        return Err(ApiError::invalid_field(
-            &format!("{field}.attachments"),
-            "附件不符合企业微信的要求：msgtype 须与内容一致（image 需要 media_id 或 pic_url；link 需要 title 和 url；miniprogram 需要 title、pic_media_id、appid 和 page；video、file 需要 media_id）",
-        ));
-    }
-    if welcome.text.trim().is_empty() && welcome.attachments.is_empty() {
-        return Err(ApiError::invalid_field(
-            &format!("{field}.text"),
-            "欢迎语需要文字或附件",
-        ));
-    }
-    Ok(())
+    // The rules of `send_welcome_msg` itself, worded for staff; the form knows `text` and
+    // `attachments`.
+    let message = WelcomeMessage {
+        welcome_code: String::new(),
+        text: (!welcome.text.trim().is_empty()).then(|| Text {
+            content: welcome.text.clone(),
+        }),
+        attachments: welcome.attachments.clone(),
+    };
+    let Err(rule) = message.validate() else {
+        return Ok(());
+    };
+    let (part, message) = match rule.field.as_str() {
+        "text" => ("text", "欢迎语需要文字或附件".to_owned()),
+        "text.content" => ("text", format!("欢迎语不能超过 {MAX_TEXT_BYTES} 字节")),
+        "attachments" => ("attachments", format!("附件不能超过 {MAX_ATTACHMENTS} 个")),
+        _ => {
+            tracing::info!(field = %rule.field, "rejected a welcome attachment");
+            (
+                "attachments",
+                "附件不符合企业微信的要求：msgtype 须与内容一致（image 需要 media_id 或 pic_url；link 需要 title 和 url；miniprogram 需要 title、pic_media_id、appid 和 page；video、file 需要 media_id）".to_owned(),
+            )
+        }
+    };
+    Err(ApiError::invalid_field(&format!("{field}.{part}"), message))
 }
 
 /// One step of the connection test.

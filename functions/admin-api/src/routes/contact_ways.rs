@@ -9,9 +9,7 @@ use crm::repo::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
 use serde::{Deserialize, Serialize};
 use tracing::error;
 use utoipa::{IntoParams, ToSchema};
-use wecom_api::model::{
-    Conclusions, ContactWay, ContactWayDetail, ContactWayRuleError, UpdateContactWay,
-};
+use wecom_api::model::{Conclusions, ContactWay, ContactWayDetail, RuleError, UpdateContactWay};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -117,8 +115,8 @@ pub struct ContactWayQuery {
 }
 
 /// WeCom's 「联系我」 rules, in Chinese, for the field at fault.
-fn rule_error(e: &ContactWayRuleError) -> ApiError {
-    let message = match e.field {
+fn rule_error(e: &RuleError) -> ApiError {
+    let message = match e.field.as_str() {
         "type" => "type 必须是 1（单人）或 2（多人）",
         "scene" => "scene 必须是 1（小程序中联系）或 2（二维码）",
         "style" => "style 不符合要求：单人可选 1–3，多人可选 1–2",
@@ -135,7 +133,7 @@ fn rule_error(e: &ContactWayRuleError) -> ApiError {
         f if f.starts_with("conclusions.") => "结束语内容不符合企业微信的要求（必填项缺失或超长）",
         _ => "不符合企业微信「联系我」的规则",
     };
-    ApiError::invalid_field(e.field, message)
+    ApiError::invalid_field(&e.field, message)
 }
 
 /// Creates the 「联系我」 in WeCom and stores it at once: its config_id is the only handle on it.

@@ -191,7 +191,7 @@ impl Campaigns {
                     errcode = e.errcode(),
                     "add_msg_template refused by the corp's configuration; the chunk waits for the operator"
                 );
-                chunk.error = Some(crate::CrmError::WeCom(clone_summary(&e)).summary());
+                chunk.error = Some(crate::CrmError::WeCom(e.clone()).summary());
                 self.back_to_pending(chunk, version).await?;
                 Err(e.into())
             }
@@ -359,7 +359,7 @@ impl Campaigns {
         let reason = failure_reason(error);
         warn!(campaign_id = %campaign.id, chunk = %chunk.key, %reason, "group-send task failed permanently");
         chunk.status = ChunkStatus::Failed;
-        chunk.error = Some(crate::CrmError::WeCom(clone_summary(error)).summary());
+        chunk.error = Some(crate::CrmError::WeCom(error.clone()).summary());
         chunk.updated_at_ms = now;
         self.repo().save_chunk(&chunk, version).await?;
         for r in &mut recipients {
@@ -671,18 +671,6 @@ pub(crate) fn ledger_of(r: &Recipient) -> Option<LedgerEntry> {
         campaign_id: r.campaign_id.clone(),
         at_ms,
     })
-}
-
-/// A copy of a WeCom error for the chunk's record (errcode and errmsg only).
-fn clone_summary(e: &WeComError) -> WeComError {
-    match (e.errcode(), e.errmsg()) {
-        (Some(code), Some(msg)) => WeComError::Api {
-            api: "externalcontact/add_msg_template",
-            errcode: code,
-            errmsg: msg.to_owned(),
-        },
-        _ => WeComError::InvalidRequest(e.to_string()),
-    }
 }
 
 #[cfg(test)]

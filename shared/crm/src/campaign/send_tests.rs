@@ -77,10 +77,7 @@ fn a_refusal_the_operator_fixes_40001_60020_48002_leaves_the_chunk_to_be_retried
     for e in &refusals {
         assert_eq!(CreateFailure::of(e), CreateFailure::Configuration, "{e}");
         // Not retryable: the message takes the long backoff, then the dead letters.
-        assert!(
-            !crate::CrmError::WeCom(clone_summary(e)).is_retryable(),
-            "{e}"
-        );
+        assert!(!crate::CrmError::WeCom(e.clone()).is_retryable(), "{e}");
     }
     assert_eq!(
         [40001, 60020, 48002],
@@ -104,7 +101,11 @@ fn any_other_refusal_fails_the_chunk_for_good_with_the_errcode_as_reason() {
             "wecom_errcode_40058".into(),
         ),
         (
-            WeComError::InvalidRequest("too many attachments".into()),
+            WeComError::invalid(
+                "externalcontact/add_msg_template",
+                "attachments",
+                "more than 9 attachments",
+            ),
             "wecom_request_refused".into(),
         ),
     ] {
@@ -112,7 +113,7 @@ fn any_other_refusal_fails_the_chunk_for_good_with_the_errcode_as_reason() {
         assert_eq!(failure_reason(&e), reason);
     }
     // The chunk keeps errcode and errmsg only.
-    let kept = crate::CrmError::WeCom(clone_summary(&api(errcode::NO_SENDABLE_CUSTOMERS)));
+    let kept = crate::CrmError::WeCom(api(errcode::NO_SENDABLE_CUSTOMERS));
     assert_eq!(kept.summary(), "wecom errcode 41048: errmsg 41048");
 }
 

@@ -18,8 +18,10 @@ impl WeComClient {
         &self,
         way: &ContactWay,
     ) -> Result<AddContactWayResponse, WeComError> {
-        way.validate()
-            .map_err(|e| WeComError::InvalidRequest(format!("add_contact_way: {e}")))?;
+        way.validate().map_err(|rule| WeComError::InvalidRequest {
+            api: "externalcontact/add_contact_way",
+            rule,
+        })?;
         self.call(
             "externalcontact/add_contact_way",
             Verb::Post,
@@ -52,7 +54,10 @@ impl WeComClient {
     pub async fn update_contact_way(&self, update: &UpdateContactWay) -> Result<(), WeComError> {
         update
             .validate()
-            .map_err(|e| WeComError::InvalidRequest(format!("update_contact_way: {e}")))?;
+            .map_err(|rule| WeComError::InvalidRequest {
+                api: "externalcontact/update_contact_way",
+                rule,
+            })?;
         let _: Value = self
             .call(
                 "externalcontact/update_contact_way",
@@ -89,15 +94,19 @@ impl WeComClient {
         limit: Option<u32>,
     ) -> Result<ContactWayPage, WeComError> {
         if limit.is_some_and(|l| l > MAX_CONTACT_WAY_LIST_LIMIT) {
-            return Err(WeComError::InvalidRequest(format!(
-                "list_contact_way: limit is over {MAX_CONTACT_WAY_LIST_LIMIT}"
-            )));
+            return Err(WeComError::invalid(
+                "externalcontact/list_contact_way",
+                "limit",
+                format!("is over {MAX_CONTACT_WAY_LIST_LIMIT}"),
+            ));
         }
         if let (Some(s), Some(e)) = (start_time, end_time)
             && s > e
         {
-            return Err(WeComError::InvalidRequest(
-                "list_contact_way: start_time is after end_time".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/list_contact_way",
+                "start_time",
+                "is after end_time",
             ));
         }
         #[derive(serde::Deserialize)]
@@ -145,8 +154,14 @@ impl WeComClient {
         external_userid: &str,
     ) -> Result<(), WeComError> {
         if userid.is_empty() || external_userid.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "close_temp_chat: userid and external_userid are required".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/close_temp_chat",
+                if userid.is_empty() {
+                    "userid"
+                } else {
+                    "external_userid"
+                },
+                "is required",
             ));
         }
         let body = serde_json::json!({ "userid": userid, "external_userid": external_userid });
@@ -162,11 +177,9 @@ impl WeComClient {
     }
 }
 
-fn require_config_id(api: &str, config_id: &str) -> Result<(), WeComError> {
+fn require_config_id(api: &'static str, config_id: &str) -> Result<(), WeComError> {
     if config_id.is_empty() {
-        return Err(WeComError::InvalidRequest(format!(
-            "{api}: config_id is required"
-        )));
+        return Err(WeComError::invalid(api, "config_id", "is required"));
     }
     Ok(())
 }

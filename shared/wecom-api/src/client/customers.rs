@@ -63,9 +63,7 @@ impl WeComClient {
     /// in their visible range, and none of the other personal fields).
     pub async fn get_user_name(&self, userid: &str) -> Result<Option<String>, WeComError> {
         if userid.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "get_user_name: userid is required".into(),
-            ));
+            return Err(WeComError::invalid("user/get", "userid", "is required"));
         }
         #[derive(serde::Deserialize)]
         struct Resp {
@@ -81,8 +79,10 @@ impl WeComClient {
     /// `externalcontact/list`: the external_userids of one member's customers.
     pub async fn list_external_contacts(&self, userid: &str) -> Result<Vec<String>, WeComError> {
         if userid.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "list_external_contacts: userid is required".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/list",
+                "userid",
+                "is required",
             ));
         }
         #[derive(serde::Deserialize)]
@@ -112,15 +112,21 @@ impl WeComClient {
         limit: u32,
     ) -> Result<BatchPage, WeComError> {
         if userid_list.is_empty() || userid_list.len() > MAX_BATCH_USERIDS {
-            return Err(WeComError::InvalidRequest(format!(
-                "batch_get_by_user: userid_list must hold 1 to {MAX_BATCH_USERIDS} userids, not {}",
-                userid_list.len()
-            )));
+            return Err(WeComError::invalid(
+                "externalcontact/batch/get_by_user",
+                "userid_list",
+                format!(
+                    "must hold 1 to {MAX_BATCH_USERIDS} userids, not {}",
+                    userid_list.len()
+                ),
+            ));
         }
         if !(1..=MAX_BATCH_LIMIT).contains(&limit) {
-            return Err(WeComError::InvalidRequest(format!(
-                "batch_get_by_user: limit must be 1 to {MAX_BATCH_LIMIT}, not {limit}"
-            )));
+            return Err(WeComError::invalid(
+                "externalcontact/batch/get_by_user",
+                "limit",
+                format!("must be 1 to {MAX_BATCH_LIMIT}, not {limit}"),
+            ));
         }
         let mut body = serde_json::json!({ "userid_list": userid_list, "limit": limit });
         if !cursor.is_empty()
@@ -141,7 +147,10 @@ impl WeComClient {
     pub async fn remark(&self, request: &Remark) -> Result<(), WeComError> {
         request
             .validate()
-            .map_err(|e| WeComError::InvalidRequest(format!("remark: {e}")))?;
+            .map_err(|rule| WeComError::InvalidRequest {
+                api: "externalcontact/remark",
+                rule,
+            })?;
         let _: Value = self
             .call("externalcontact/remark", Verb::Post, &[], Some(request))
             .await?;

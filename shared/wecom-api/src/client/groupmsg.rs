@@ -28,10 +28,11 @@ impl WeComClient {
         &self,
         t: &MsgTemplate,
     ) -> Result<MsgTemplateCreated, WeComError> {
+        const API: &str = "externalcontact/add_msg_template";
         t.validate()
-            .map_err(|e| WeComError::InvalidRequest(format!("add_msg_template: {e}")))?;
-        let mut body = serde_json::to_value(t)
-            .map_err(|e| WeComError::InvalidRequest(format!("add_msg_template: {e}")))?;
+            .map_err(|rule| WeComError::InvalidRequest { api: API, rule })?;
+        let mut body =
+            serde_json::to_value(t).map_err(|e| WeComError::invalid(API, "body", e.to_string()))?;
         if let Some(obj) = body.as_object_mut() {
             obj.insert("chat_type".into(), Value::from("single"));
         }
@@ -56,13 +57,17 @@ impl WeComClient {
         cursor: Option<&str>,
     ) -> Result<GroupMsgListPage, WeComError> {
         if end_time < start_time {
-            return Err(WeComError::InvalidRequest(
-                "get_groupmsg_list_v2: end_time is before start_time".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/get_groupmsg_list_v2",
+                "end_time",
+                "is before start_time",
             ));
         }
         if end_time - start_time > MAX_GROUPMSG_LIST_SPAN_SECS {
-            return Err(WeComError::InvalidRequest(
-                "get_groupmsg_list_v2: start_time to end_time spans more than 31 days".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/get_groupmsg_list_v2",
+                "end_time",
+                "start_time to end_time spans more than 31 days",
             ));
         }
         let mut body = serde_json::json!({

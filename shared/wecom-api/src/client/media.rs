@@ -21,17 +21,23 @@ impl WeComClient {
     ) -> Result<UploadedMedia, WeComError> {
         require("media/upload", "filename", filename)?;
         if bytes.len() <= MIN_MEDIA_BYTES {
-            return Err(WeComError::InvalidRequest(format!(
-                "media/upload: a file must be larger than {MIN_MEDIA_BYTES} bytes"
-            )));
+            return Err(WeComError::invalid(
+                "media/upload",
+                "media",
+                format!("a file must be larger than {MIN_MEDIA_BYTES} bytes"),
+            ));
         }
         if bytes.len() > kind.max_bytes() {
-            return Err(WeComError::InvalidRequest(format!(
-                "media/upload: a {} file may be at most {} bytes, not {}",
-                kind.as_str(),
-                kind.max_bytes(),
-                bytes.len()
-            )));
+            return Err(WeComError::invalid(
+                "media/upload",
+                "media",
+                format!(
+                    "a {} file may be at most {} bytes, not {}",
+                    kind.as_str(),
+                    kind.max_bytes(),
+                    bytes.len()
+                ),
+            ));
         }
         self.send(
             "media/upload",
@@ -48,10 +54,14 @@ impl WeComClient {
     pub async fn upload_image(&self, filename: &str, bytes: Vec<u8>) -> Result<String, WeComError> {
         require("media/uploadimg", "filename", filename)?;
         if bytes.len() < MIN_MEDIA_BYTES || bytes.len() > MAX_UPLOADIMG_BYTES {
-            return Err(WeComError::InvalidRequest(format!(
-                "media/uploadimg: an image must be {MIN_MEDIA_BYTES} to {MAX_UPLOADIMG_BYTES} bytes, not {}",
-                bytes.len()
-            )));
+            return Err(WeComError::invalid(
+                "media/uploadimg",
+                "media",
+                format!(
+                    "an image must be {MIN_MEDIA_BYTES} to {MAX_UPLOADIMG_BYTES} bytes, not {}",
+                    bytes.len()
+                ),
+            ));
         }
         #[derive(serde::Deserialize)]
         struct Resp {

@@ -11,7 +11,12 @@ use crate::model::{MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES, WelcomeMessage};
 impl WeComClient {
     /// `externalcontact/send_welcome_msg` (within 20 s of the add event, once).
     pub async fn send_welcome_msg(&self, message: &WelcomeMessage) -> Result<(), WeComError> {
-        message.validate().map_err(WeComError::InvalidRequest)?;
+        message
+            .validate()
+            .map_err(|rule| WeComError::InvalidRequest {
+                api: "externalcontact/send_welcome_msg",
+                rule,
+            })?;
         let _: Value = self
             .call(
                 "externalcontact/send_welcome_msg",
@@ -32,24 +37,32 @@ impl WeComClient {
         content: &str,
     ) -> Result<Vec<String>, WeComError> {
         if agent_id.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "message/send: agentid is required".into(),
+            return Err(WeComError::invalid(
+                "message/send",
+                "agentid",
+                "is required",
             ));
         }
         if touser.is_empty() || touser.len() > MAX_APP_MESSAGE_USERS {
-            return Err(WeComError::InvalidRequest(format!(
-                "message/send: touser must hold 1 to {MAX_APP_MESSAGE_USERS} userids"
-            )));
+            return Err(WeComError::invalid(
+                "message/send",
+                "touser",
+                format!("must hold 1 to {MAX_APP_MESSAGE_USERS} userids"),
+            ));
         }
         if content.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "message/send: text.content is empty".into(),
+            return Err(WeComError::invalid(
+                "message/send",
+                "text.content",
+                "is empty",
             ));
         }
         if content.len() > MAX_APP_TEXT_BYTES {
-            return Err(WeComError::InvalidRequest(format!(
-                "message/send: text.content is over {MAX_APP_TEXT_BYTES} bytes"
-            )));
+            return Err(WeComError::invalid(
+                "message/send",
+                "text.content",
+                format!("is over {MAX_APP_TEXT_BYTES} bytes"),
+            ));
         }
         // WeCom's agentid is an integer; keep a non-numeric one as given.
         let agentid = agent_id

@@ -75,13 +75,13 @@ impl WeComClient {
         if let Some(proxy) = &settings.endpoint.https_proxy {
             // Not the URL in the message: it may carry the proxy's password.
             let proxy = reqwest::Proxy::all(proxy).map_err(|_| {
-                WeComError::InvalidRequest("WEWORK_HTTPS_PROXY is not a valid proxy URL".into())
+                WeComError::Config("WEWORK_HTTPS_PROXY is not a valid proxy URL".into())
             })?;
             http = http.proxy(proxy);
         }
         let http = http
             .build()
-            .map_err(|e| WeComError::InvalidRequest(format!("http client: {}", e.without_url())))?;
+            .map_err(|e| WeComError::Config(format!("http client: {}", e.without_url())))?;
         let holder = format!("{:016x}", rand::random::<u64>());
         Ok(Self {
             http,
@@ -133,11 +133,9 @@ impl WeComClient {
 }
 
 /// Refuses a request whose required `field` is empty before it is sent.
-fn require(api: &str, field: &str, value: &str) -> Result<(), WeComError> {
+fn require(api: &'static str, field: &str, value: &str) -> Result<(), WeComError> {
     if value.is_empty() {
-        return Err(WeComError::InvalidRequest(format!(
-            "{api}: {field} is required"
-        )));
+        return Err(WeComError::invalid(api, field, "is required"));
     }
     Ok(())
 }

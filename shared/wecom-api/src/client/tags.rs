@@ -17,9 +17,10 @@ impl WeComClient {
         tag_ids: &[String],
     ) -> Result<Vec<CorpTagGroup>, WeComError> {
         if tag_ids.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "get_corp_tags_by_id: at least one tag id is required (none lists every live tag)"
-                    .into(),
+            return Err(WeComError::invalid(
+                "externalcontact/get_corp_tag_list",
+                "tag_id",
+                "at least one tag id is required (none lists every live tag)",
             ));
         }
         self.get_corp_tag_list(tag_ids, &[]).await
@@ -53,8 +54,10 @@ impl WeComClient {
     /// `externalcontact/add_corp_tag`; returns the group with the created (or existing) tags.
     pub async fn add_corp_tag(&self, request: &AddCorpTag) -> Result<CorpTagGroup, WeComError> {
         if request.tag.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "add_corp_tag needs at least one tag".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/add_corp_tag",
+                "tag",
+                "needs at least one tag",
             ));
         }
         #[derive(serde::Deserialize)]
@@ -81,15 +84,19 @@ impl WeComClient {
         order: Option<u32>,
     ) -> Result<(), WeComError> {
         if id.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "edit_corp_tag: id is required".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/edit_corp_tag",
+                "id",
+                "is required",
             ));
         }
         if let Some(n) = name
             && (n.trim().is_empty() || n.chars().count() > 30)
         {
-            return Err(WeComError::InvalidRequest(
-                "edit_corp_tag: name must be 1 to 30 characters".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/edit_corp_tag",
+                "name",
+                "must be 1 to 30 characters",
             ));
         }
         let mut body = serde_json::json!({ "id": id });
@@ -119,8 +126,10 @@ impl WeComClient {
         group_ids: &[String],
     ) -> Result<(), WeComError> {
         if tag_ids.is_empty() && group_ids.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "del_corp_tag: tag_id or group_id is required".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/del_corp_tag",
+                "tag_id",
+                "tag_id or group_id is required",
             ));
         }
         let body = serde_json::json!({ "tag_id": tag_ids, "group_id": group_ids });
@@ -133,8 +142,10 @@ impl WeComClient {
     /// `externalcontact/mark_tag`. Fires no callback: the caller updates its own record.
     pub async fn mark_tag(&self, request: &MarkTag) -> Result<(), WeComError> {
         if request.add_tag.is_empty() && request.remove_tag.is_empty() {
-            return Err(WeComError::InvalidRequest(
-                "mark_tag needs a tag to add or remove".into(),
+            return Err(WeComError::invalid(
+                "externalcontact/mark_tag",
+                "add_tag",
+                "needs a tag to add or remove",
             ));
         }
         let _: Value = self

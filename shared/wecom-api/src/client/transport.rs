@@ -40,7 +40,7 @@ impl WeComClient {
         let payload = match body {
             Some(b) => Payload::Json(
                 serde_json::to_value(b)
-                    .map_err(|e| WeComError::InvalidRequest(format!("{api}: {e}")))?,
+                    .map_err(|e| WeComError::invalid(api, "body", e.to_string()))?,
             ),
             None => Payload::None,
         };

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{RuleError, rule};
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
@@ -90,127 +92,75 @@ pub const MAX_LINK_PICURL_BYTES: usize = 2048;
 pub const MAX_IMAGE_PIC_URL_BYTES: usize = 2048;
 pub const MAX_MINIPROGRAM_TITLE_BYTES: usize = 64;
 
-impl Attachment {
-    /// Checks the attachment against WeCom's field rules (wecom-api.md §5): `msgtype` names the
-    /// body, required fields are present and within their byte limits.
-    pub fn validate(&self) -> Result<(), String> {
-        let kind = match &self.body {
-            AttachmentBody::Image(_) => "image",
-            AttachmentBody::Link(_) => "link",
-            AttachmentBody::Miniprogram(_) => "miniprogram",
-            AttachmentBody::Video(_) => "video",
-            AttachmentBody::File(_) => "file",
-        };
-        if self.msgtype != kind {
-            return Err(format!(
-                "msgtype `{}` does not match a {kind} body",
-                self.msgtype
-            ));
-        }
-        let blank = |s: &str| s.trim().is_empty();
-        match &self.body {
-            AttachmentBody::Image(i) => {
-                if i.media_id.as_deref().is_none_or(blank) && i.pic_url.as_deref().is_none_or(blank)
-                {
-                    return Err("an image needs media_id or pic_url".into());
-                }
-            }
-            AttachmentBody::Link(l) => {
-                if blank(&l.title) || l.title.len() > 128 {
-                    return Err("a link needs a title of at most 128 bytes".into());
-                }
-                if blank(&l.url) || l.url.len() > 2048 {
-                    return Err("a link needs a url of at most 2048 bytes".into());
-                }
-                if l.desc.as_ref().is_some_and(|d| d.len() > 512) {
-                    return Err("a link's desc is over 512 bytes".into());
-                }
-                if l.picurl.as_ref().is_some_and(|p| p.len() > 2048) {
-                    return Err("a link's picurl is over 2048 bytes".into());
-                }
-            }
-            AttachmentBody::Miniprogram(m) => {
-                if blank(&m.title) || m.title.len() > 64 {
-                    return Err("a miniprogram needs a title of at most 64 bytes".into());
-                }
-                if blank(&m.pic_media_id) || blank(&m.appid) || blank(&m.page) {
-                    return Err("a miniprogram needs pic_media_id, appid and page".into());
-                }
-            }
-            AttachmentBody::Video(m) | AttachmentBody::File(m) => {
-                if blank(&m.media_id) {
-                    return Err(format!("a {kind} needs a media_id"));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Checks one attachment of a customer message (group send or welcome message) against the
-/// documented limits; `at` names it in the error.
-pub(super) fn validate_attachment(a: &Attachment, at: usize) -> Result<(), String> {
+/// documented limits (wecom-api.md §5); `at` is its place, named in the error's field.
+pub(super) fn validate_attachment(a: &Attachment, at: usize) -> Result<(), RuleError> {
+    let field = |name: &str| format!("attachments[{at}].{name}");
     let expected = Attachment::new(a.body.clone()).msgtype;
     if a.msgtype != expected {
-        return Err(format!(
-            "attachments[{at}]: msgtype {} does not match its {expected} body",
-            a.msgtype
+        return Err(rule(
+            field("msgtype"),
+            format!("{} does not match its {expected} body", a.msgtype),
         ));
     }
-    let blank = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
+    let blank = |v: &str| v.trim().is_empty();
+    let missing = |v: &Option<String>| v.as_deref().is_none_or(blank);
     let over = |v: &Option<String>, max: usize| v.as_ref().is_some_and(|s| s.len() > max);
     match &a.body {
         AttachmentBody::Image(i) => {
-            if blank(&i.media_id) && blank(&i.pic_url) {
-                return Err(format!(
-                    "attachments[{at}]: image needs media_id or pic_url"
-                ));
+            if missing(&i.media_id) && missing(&i.pic_url) {
+                return Err(rule(field("image"), "needs media_id or pic_url"));
             }
             if over(&i.pic_url, MAX_IMAGE_PIC_URL_BYTES) {
-                return Err(format!(
-                    "attachments[{at}]: image.pic_url is over {MAX_IMAGE_PIC_URL_BYTES} bytes"
+                return Err(rule(
+                    field("image.pic_url"),
+                    format!("is over {MAX_IMAGE_PIC_URL_BYTES} bytes"),
                 ));
             }
         }
         AttachmentBody::Link(l) => {
-            if l.title.is_empty() || l.title.len() > MAX_LINK_TITLE_BYTES {
-                return Err(format!(
-                    "attachments[{at}]: link.title must be 1 to {MAX_LINK_TITLE_BYTES} bytes"
+            if blank(&l.title) || l.title.len() > MAX_LINK_TITLE_BYTES {
+                return Err(rule(
+                    field("link.title"),
+                    format!("must be 1 to {MAX_LINK_TITLE_BYTES} bytes"),
                 ));
             }
-            if l.url.is_empty() || l.url.len() > MAX_LINK_URL_BYTES {
-                return Err(format!(
-                    "attachments[{at}]: link.url must be 1 to {MAX_LINK_URL_BYTES} bytes"
+            if blank(&l.url) || l.url.len() > MAX_LINK_URL_BYTES {
+                return Err(rule(
+                    field("link.url"),
+                    format!("must be 1 to {MAX_LINK_URL_BYTES} bytes"),
                 ));
             }
             if over(&l.desc, MAX_LINK_DESC_BYTES) {
-                return Err(format!(
-                    "attachments[{at}]: link.desc is over {MAX_LINK_DESC_BYTES} bytes"
+                return Err(rule(
+                    field("link.desc"),
+                    format!("is over {MAX_LINK_DESC_BYTES} bytes"),
                 ));
             }
             if over(&l.picurl, MAX_LINK_PICURL_BYTES) {
-                return Err(format!(
-                    "attachments[{at}]: link.picurl is over {MAX_LINK_PICURL_BYTES} bytes"
+                return Err(rule(
+                    field("link.picurl"),
+                    format!("is over {MAX_LINK_PICURL_BYTES} bytes"),
                 ));
             }
         }
         AttachmentBody::Miniprogram(m) => {
-            if m.title.is_empty() || m.title.len() > MAX_MINIPROGRAM_TITLE_BYTES {
-                return Err(format!(
-                    "attachments[{at}]: miniprogram.title must be 1 to {MAX_MINIPROGRAM_TITLE_BYTES} bytes"
+            if blank(&m.title) || m.title.len() > MAX_MINIPROGRAM_TITLE_BYTES {
+                return Err(rule(
+                    field("miniprogram.title"),
+                    format!("must be 1 to {MAX_MINIPROGRAM_TITLE_BYTES} bytes"),
                 ));
             }
-            if m.pic_media_id.is_empty() || m.appid.is_empty() || m.page.is_empty() {
-                return Err(format!(
-                    "attachments[{at}]: miniprogram needs pic_media_id, appid and page"
+            if blank(&m.pic_media_id) || blank(&m.appid) || blank(&m.page) {
+                return Err(rule(
+                    field("miniprogram"),
+                    "needs pic_media_id, appid and page",
                 ));
             }
         }
         AttachmentBody::Video(v) | AttachmentBody::File(v) => {
-            if v.media_id.is_empty() {
-                return Err(format!(
-                    "attachments[{at}]: {expected}.media_id is required"
-                ));
+            if blank(&v.media_id) {
+                return Err(rule(field(&format!("{expected}.media_id")), "is required"));
             }
         }
     }

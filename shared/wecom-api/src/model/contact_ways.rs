@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::attachments::{ImageAttachment, LinkAttachment, MiniprogramAttachment, Text};
+use super::rules::{RuleError, rule};
 
 /// `remark` of a contact way: at most 30 characters.
 pub const MAX_CONTACT_WAY_REMARK_CHARS: usize = 30;
@@ -24,22 +25,6 @@ pub const MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES: usize = 64;
 /// `list_contact_way` `limit`: at most 1000 (default 100).
 pub const MAX_CONTACT_WAY_LIST_LIMIT: u32 = 1000;
 
-/// A contact-way rule broken, naming the offending field with WeCom's field name
-/// (`remark`, `conclusions.link.title`, …).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct ContactWayRuleError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn rule(field: &'static str, message: impl Into<String>) -> ContactWayRuleError {
-    ContactWayRuleError {
-        field,
-        message: message.into(),
-    }
-}
-
 /// The session-end message of a temporary way (结束语).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +42,7 @@ pub struct Conclusions {
 
 impl Conclusions {
     /// Byte limits and required fields of each part.
-    pub fn validate(&self) -> Result<(), ContactWayRuleError> {
+    pub fn validate(&self) -> Result<(), RuleError> {
         if let Some(t) = &self.text
             && t.content.len() > MAX_CONCLUSION_TEXT_BYTES
         {
@@ -159,7 +144,7 @@ pub struct ContactWay {
     pub conclusions: Option<Conclusions>,
 }
 
-fn check_style(type_: u8, style: Option<u8>) -> Result<(), ContactWayRuleError> {
+fn check_style(type_: u8, style: Option<u8>) -> Result<(), RuleError> {
     let allowed: &[u8] = if type_ == 1 { &[1, 2, 3] } else { &[1, 2] };
     match style {
         Some(s) if !allowed.contains(&s) => Err(rule(
@@ -170,7 +155,7 @@ fn check_style(type_: u8, style: Option<u8>) -> Result<(), ContactWayRuleError> 
     }
 }
 
-fn check_texts(remark: Option<&str>, state: Option<&str>) -> Result<(), ContactWayRuleError> {
+fn check_texts(remark: Option<&str>, state: Option<&str>) -> Result<(), RuleError> {
     if remark.is_some_and(|r| r.chars().count() > MAX_CONTACT_WAY_REMARK_CHARS) {
         return Err(rule(
             "remark",
@@ -186,10 +171,7 @@ fn check_texts(remark: Option<&str>, state: Option<&str>) -> Result<(), ContactW
     Ok(())
 }
 
-fn check_expiry(
-    expires_in: Option<u32>,
-    chat_expires_in: Option<u32>,
-) -> Result<(), ContactWayRuleError> {
+fn check_expiry(expires_in: Option<u32>, chat_expires_in: Option<u32>) -> Result<(), RuleError> {
     if expires_in.is_some_and(|e| e > MAX_CONTACT_WAY_EXPIRES_SECS) {
         return Err(rule("expires_in", "is over 14 days (1209600 seconds)"));
     }
@@ -199,7 +181,7 @@ fn check_expiry(
     Ok(())
 }
 
-fn check_members(type_: u8, user: &[String], party: &[u64]) -> Result<(), ContactWayRuleError> {
+fn check_members(type_: u8, user: &[String], party: &[u64]) -> Result<(), RuleError> {
     if type_ == 1 {
         if user.len() != 1 {
             return Err(rule("user", "type 1 needs exactly one userid"));
@@ -225,7 +207,7 @@ fn check_members(type_: u8, user: &[String], party: &[u64]) -> Result<(), Contac
 impl ContactWay {
     /// Checks WeCom's documented rules (wecom-api.md §2) that need no server state. Members
     /// behind `party` ids cannot be counted here; WeCom still answers 41041 past 100.
-    pub fn validate(&self) -> Result<(), ContactWayRuleError> {
+    pub fn validate(&self) -> Result<(), RuleError> {
         if self.type_ != 1 && self.type_ != 2 {
             return Err(rule("type", "must be 1 (single member) or 2 (multiple)"));
         }
@@ -334,7 +316,7 @@ pub struct UpdateContactWay {
 impl UpdateContactWay {
     /// The rules that need neither the way's type nor server state (the style and member rules
     /// depend on the way's type: WeCom checks them).
-    pub fn validate(&self) -> Result<(), ContactWayRuleError> {
+    pub fn validate(&self) -> Result<(), RuleError> {
         if self.config_id.is_empty() {
             return Err(rule("config_id", "is required"));
         }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{RuleError, rule};
+
 /// `externalcontact/get` → `external_contact`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalContact {
@@ -102,27 +104,27 @@ pub struct Remark {
 
 impl Remark {
     /// Required ids and the documented length limits (characters).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RuleError> {
         if self.userid.is_empty() {
-            return Err("userid is required".into());
+            return Err(rule("userid", "is required"));
         }
         if self.external_userid.is_empty() {
-            return Err("external_userid is required".into());
+            return Err(rule("external_userid", "is required"));
         }
         let over =
             |v: &Option<String>, max: usize| v.as_ref().is_some_and(|s| s.chars().count() > max);
-        if over(&self.remark, MAX_REMARK_CHARS) {
-            return Err(format!("remark is over {MAX_REMARK_CHARS} characters"));
-        }
-        if over(&self.description, MAX_DESCRIPTION_CHARS) {
-            return Err(format!(
-                "description is over {MAX_DESCRIPTION_CHARS} characters"
-            ));
-        }
-        if over(&self.remark_company, MAX_REMARK_COMPANY_CHARS) {
-            return Err(format!(
-                "remark_company is over {MAX_REMARK_COMPANY_CHARS} characters"
-            ));
+        for (field, value, max) in [
+            ("remark", &self.remark, MAX_REMARK_CHARS),
+            ("description", &self.description, MAX_DESCRIPTION_CHARS),
+            (
+                "remark_company",
+                &self.remark_company,
+                MAX_REMARK_COMPANY_CHARS,
+            ),
+        ] {
+            if over(value, max) {
+                return Err(rule(field, format!("is over {max} characters")));
+            }
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::attachments::{Attachment, MAX_ATTACHMENTS, MAX_TEXT_BYTES, Text, validate_attachment};
+use super::rules::{RuleError, rule};
 
 /// `add_msg_template` `external_userid[]`: at most 10 000 customers.
 pub const MAX_GROUPMSG_RECIPIENTS: usize = 10_000;
@@ -46,33 +47,42 @@ pub struct MsgTemplate {
 
 impl MsgTemplate {
     /// Checks WeCom's documented limits (wecom-api.md §5) before the call is spent.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RuleError> {
         if self.sender.is_empty() {
-            return Err("sender is required".into());
+            return Err(rule("sender", "is required"));
         }
         if self.external_userid.is_empty() {
-            return Err("external_userid needs at least one customer".into());
+            return Err(rule("external_userid", "needs at least one customer"));
         }
         if self.external_userid.len() > MAX_GROUPMSG_RECIPIENTS {
-            return Err(format!(
-                "external_userid holds {} customers, at most {MAX_GROUPMSG_RECIPIENTS}",
-                self.external_userid.len()
+            return Err(rule(
+                "external_userid",
+                format!(
+                    "holds {} customers, at most {MAX_GROUPMSG_RECIPIENTS}",
+                    self.external_userid.len()
+                ),
             ));
         }
         if self.external_userid.iter().any(String::is_empty) {
-            return Err("external_userid holds an empty id".into());
+            return Err(rule("external_userid", "holds an empty id"));
         }
         let text = self.text.as_ref().filter(|t| !t.content.is_empty());
         if text.is_none() && self.attachments.is_empty() {
-            return Err("a group message needs text or an attachment".into());
+            return Err(rule("text", "a group message needs text or an attachment"));
         }
         if let Some(t) = text
             && t.content.len() > MAX_TEXT_BYTES
         {
-            return Err(format!("text is over {MAX_TEXT_BYTES} bytes"));
+            return Err(rule(
+                "text.content",
+                format!("is over {MAX_TEXT_BYTES} bytes"),
+            ));
         }
         if self.attachments.len() > MAX_ATTACHMENTS {
-            return Err(format!("more than {MAX_ATTACHMENTS} attachments"));
+            return Err(rule(
+                "attachments",
+                format!("more than {MAX_ATTACHMENTS} attachments"),
+            ));
         }
         for (i, a) in self.attachments.iter().enumerate() {
             validate_attachment(a, i)?;

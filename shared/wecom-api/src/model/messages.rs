@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::attachments::{Attachment, MAX_ATTACHMENTS, MAX_TEXT_BYTES, Text};
+use super::attachments::{Attachment, MAX_ATTACHMENTS, MAX_TEXT_BYTES, Text, validate_attachment};
+use super::rules::{RuleError, rule};
 
 /// `send_welcome_msg` request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -16,20 +17,29 @@ pub struct WelcomeMessage {
 
 impl WelcomeMessage {
     /// Checks WeCom's documented limits before the call is spent.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RuleError> {
         if self.text.is_none() && self.attachments.is_empty() {
-            return Err("a welcome message needs text or an attachment".into());
+            return Err(rule(
+                "text",
+                "a welcome message needs text or an attachment",
+            ));
         }
         if let Some(text) = &self.text
             && text.content.len() > MAX_TEXT_BYTES
         {
-            return Err(format!("text is over {MAX_TEXT_BYTES} bytes"));
+            return Err(rule(
+                "text.content",
+                format!("is over {MAX_TEXT_BYTES} bytes"),
+            ));
         }
         if self.attachments.len() > MAX_ATTACHMENTS {
-            return Err(format!("more than {MAX_ATTACHMENTS} attachments"));
+            return Err(rule(
+                "attachments",
+                format!("more than {MAX_ATTACHMENTS} attachments"),
+            ));
         }
-        for a in &self.attachments {
-            a.validate()?;
+        for (at, a) in self.attachments.iter().enumerate() {
+            validate_attachment(a, at)?;
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ mod customers;
 mod groupmsg;
 mod media;
 mod messages;
+mod rules;
 mod tags;
 
 pub use attachments::{
@@ -29,7 +30,7 @@ pub use attachments::{
 };
 pub use contact_ways::{
     AddContactWayResponse, Conclusions, ContactWay, ContactWayDetail, ContactWayPage,
-    ContactWayRuleError, MAX_CONCLUSION_LINK_DESC_BYTES, MAX_CONCLUSION_LINK_TITLE_BYTES,
+    MAX_CONCLUSION_LINK_DESC_BYTES, MAX_CONCLUSION_LINK_TITLE_BYTES,
     MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES, MAX_CONCLUSION_TEXT_BYTES,
     MAX_CONTACT_WAY_EXPIRES_SECS, MAX_CONTACT_WAY_LIST_LIMIT, MAX_CONTACT_WAY_MEMBERS,
     MAX_CONTACT_WAY_REMARK_CHARS, MAX_CONTACT_WAY_STATE_CHARS, UpdateContactWay,
@@ -46,4 +47,5 @@ pub use groupmsg::{
 };
 pub use media::{MAX_UPLOADIMG_BYTES, MIN_MEDIA_BYTES, MediaKind, UploadedMedia};
 pub use messages::{MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES, WelcomeMessage};
+pub use rules::{RuleError, rule};
 pub use tags::{AddCorpTag, CorpTag, CorpTagGroup, MarkTag, NewTag};
