@@ -5,7 +5,9 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tests::{Backend, Harness, eventually, on_both_backends};
+use std::time::Duration;
+
+use tests::{Backend, Harness, eventually_within, on_both_backends};
 
 on_both_backends!(a_sync_imports_what_wecom_has_and_ends_what_it_no_longer_has);
 
@@ -13,7 +15,9 @@ async fn run_to_completion(h: &Harness) -> Value {
     let (status, started) = h.api(Method::POST, "/api/sync", None).await;
     assert_eq!(status, 202, "{started}");
     let run_id = started["run_id"].as_str().unwrap().to_owned();
-    eventually("the sync run finishes", || {
+    // A run on moto reads and writes every customer twice (census, then the end phase): give
+    // a loaded machine time.
+    eventually_within("the sync run finishes", Duration::from_secs(120), || {
         let run_id = run_id.clone();
         async move {
             let (status, run) = h
