@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use wecom_api::model::FollowUser;
 use wecom_api::{WeComError, errcode};
 use wecom_callback::event::ExternalContactEvent;
 
@@ -130,42 +129,6 @@ impl AddPlan {
     /// The channel whose tag the relationship gets.
     pub(super) fn channel_to_tag(&self) -> Option<&ResolvedChannel> {
         self.channel.as_ref().filter(|_| !self.half)
-    }
-}
-
-pub(super) fn merge_follow(
-    current: Option<Relationship>,
-    external_userid: &str,
-    follow: &FollowUser,
-    is_event_user: bool,
-    add_time: Option<i64>,
-    now: i64,
-) -> Relationship {
-    match current {
-        None => {
-            let mut rel = Relationship::from_follow_user(external_userid, follow, now);
-            rel.last_event_time = add_time.unwrap_or(follow.createtime);
-            rel
-        }
-        Some(mut rel) => {
-            rel.refresh_from(follow, now);
-            match (rel.status, is_event_user, add_time) {
-                // The staff member accepted a half-added customer.
-                (RelationshipStatus::Pending, _, _) => rel.status = RelationshipStatus::Active,
-                // Re-added after an end: only an add event newer than the end reopens it.
-                (RelationshipStatus::Ended, true, Some(added))
-                    if rel.ended_at.is_none_or(|ended| added >= ended) =>
-                {
-                    rel.status = RelationshipStatus::Active;
-                    rel.ended_at = None;
-                    rel.end_cause = None;
-                    rel.end_source = None;
-                    rel.last_event_time = added;
-                }
-                _ => {}
-            }
-            rel
-        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ports::{Clock, ItemStore};
 use tracing::{info, warn};
 use wecom_api::WeComClient;
-use wecom_api::model::{ExternalContactDetail, FollowUserTag, MarkTag};
+use wecom_api::model::{FollowUserTag, MarkTag};
 use wecom_callback::event::{
     ExternalContactChange, ExternalContactEvent, MessageKind, parse_message,
 };
@@ -22,6 +22,7 @@ use crate::model::{
     CallbackLogEntry, CallbackStatus, EndCause, Relationship, RelationshipStatus, TimelineEvent,
     WelcomeStatus,
 };
+use crate::refresh::Occasion;
 use crate::repo::{
     CallbackLog, ClaimOutcome, ConfigRepo, CustomerRepo, TagCatalogue, WelcomeClaims,
 };
@@ -30,7 +31,7 @@ mod decisions;
 
 use decisions::{
     AddPlan, WelcomeAnswer, WelcomePlan, end_kind, end_relationship, is_gone, is_settled,
-    merge_follow, welcome_label,
+    welcome_label,
 };
 
 /// Knobs of the processor; the defaults follow WeCom's rules.
@@ -332,7 +333,15 @@ impl Processor {
             Some(detail) => {
                 let upsert = self
                     .customers
-                    .upsert_profile(&detail.external_contact, &state, now)
+                    .apply_wecom_detail(
+                        detail,
+                        Occasion {
+                            channel: &state,
+                            event_user: Some(&ev.user_id),
+                            add_time: Some(create_time),
+                        },
+                        now,
+                    )
                     .await?;
                 summary.push(
                     if upsert.created {
@@ -357,8 +366,6 @@ impl Processor {
                         .await?;
                     summary.push("merged".into());
                 }
-                self.upsert_relationships(ev, detail, Some(create_time), now)
-                    .await?;
             }
             None => {
                 self.customers
@@ -379,12 +386,12 @@ impl Processor {
                         }),
                     })
                     .await?;
+                self.customers
+                    .refresh_status(&ev.external_user_id, now)
+                    .await?;
                 summary.push("relationship:pending".into());
             }
         }
-        self.customers
-            .refresh_status(&ev.external_user_id, now)
-            .await?;
         self.timeline(
             ev,
             event_id,
@@ -422,11 +429,15 @@ impl Processor {
             .map(|f| f.state.clone())
             .unwrap_or_default();
         self.customers
-            .upsert_profile(&detail.external_contact, &state, now)
-            .await?;
-        self.upsert_relationships(ev, &detail, None, now).await?;
-        self.customers
-            .refresh_status(&ev.external_user_id, now)
+            .apply_wecom_detail(
+                &detail,
+                Occasion {
+                    channel: &state,
+                    event_user: Some(&ev.user_id),
+                    add_time: None,
+                },
+                now,
+            )
             .await?;
         self.timeline(ev, event_id, "edited", None).await?;
         Ok(Outcome::processed("customer:refreshed"))
@@ -461,34 +472,6 @@ impl Processor {
         } else {
             "relationship:stale event ignored".to_owned()
         }))
-    }
-
-    /// Applies WeCom's follow_user list. The event's own relationship becomes active again
-    /// only through an add event newer than its end.
-    async fn upsert_relationships(
-        &self,
-        ev: &ExternalContactEvent,
-        detail: &ExternalContactDetail,
-        add_time: Option<i64>,
-        now: i64,
-    ) -> Result<(), CrmError> {
-        let external_userid = detail.external_contact.external_userid.as_str();
-        for follow in &detail.follow_user {
-            let is_event_user = follow.userid == ev.user_id;
-            self.customers
-                .update_relationship(external_userid, &follow.userid, |rel| {
-                    Some(merge_follow(
-                        rel,
-                        external_userid,
-                        follow,
-                        is_event_user,
-                        add_time,
-                        now,
-                    ))
-                })
-                .await?;
-        }
-        Ok(())
     }
 
     async fn timeline(

@@ -11,6 +11,7 @@ use wecom_api::{WeComError, errcode};
 
 use super::*;
 use crate::config::{CHANNEL_TAG_GROUP, ChannelConfig};
+use crate::refresh::merge_follow;
 use crate::repo::StoreTokenStore;
 
 fn settings() -> ProcessorSettings {

@@ -18,6 +18,15 @@ impl StoreTokenStore {
     pub fn new(store: Arc<dyn ItemStore>) -> Self {
         Self { store }
     }
+
+    /// Forgets the shared token: it belonged to credentials that were just replaced, and the
+    /// next call fetches one for the new ones.
+    pub async fn forget(&self) -> Result<(), crate::CrmError> {
+        self.store
+            .delete(CONFIG_PK, TOKEN_SK, Condition::Always)
+            .await?;
+        Ok(())
+    }
 }
 
 #[derive(Serialize, Deserialize)]

@@ -1,9 +1,10 @@
 //! `POST /api/customers/{external_userid}/sync`: the customer and their relationships refreshed
-//! from WeCom on demand.
+//! from WeCom on demand, by the rule the event processor follows (`crm::refresh`).
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use crm::model::{Relationship, RelationshipStatus, TimelineEvent};
+use crm::model::TimelineEvent;
+use crm::refresh::Occasion;
 use wecom_api::{WeComError, errcode};
 
 use super::detail::detail;
@@ -46,36 +47,22 @@ pub async fn sync(
     if ext.is_empty() {
         return Err(ApiError::not_found("该客户"));
     }
+    // A customer new to the product is attributed to their earliest relationship's channel.
     let channel = detail_from_wecom
         .follow_user
         .iter()
         .min_by_key(|f| f.createtime)
         .map(|f| f.state.clone())
         .unwrap_or_default();
-    repo.upsert_profile(&detail_from_wecom.external_contact, &channel, now)
-        .await?;
-    for follow in &detail_from_wecom.follow_user {
-        repo.update_relationship(&ext, &follow.userid, |current| {
-            Some(match current {
-                None => {
-                    let mut rel = Relationship::from_follow_user(&ext, follow, now);
-                    rel.last_event_time = follow.createtime;
-                    rel
-                }
-                Some(mut rel) => {
-                    rel.refresh_from(follow, now);
-                    // WeCom lists it, so a half add has been accepted; an ended relationship
-                    // reopens only through an add event.
-                    if rel.status == RelationshipStatus::Pending {
-                        rel.status = RelationshipStatus::Active;
-                    }
-                    rel
-                }
-            })
-        })
-        .await?;
-    }
-    repo.refresh_status(&ext, now).await?;
+    repo.apply_wecom_detail(
+        &detail_from_wecom,
+        Occasion {
+            channel: &channel,
+            ..Occasion::default()
+        },
+        now,
+    )
+    .await?;
     repo.add_timeline(
         &ext,
         &format!("sync-{now}"),
