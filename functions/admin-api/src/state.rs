@@ -42,6 +42,11 @@ impl AdminState {
         TagCatalogue::new(self.store.clone())
     }
 
+    /// The tag catalogue kept in step with WeCom.
+    pub fn tag_service(&self) -> crm::tags::TagService {
+        crm::tags::TagService::new(self.tags(), self.wecom.clone())
+    }
+
     pub fn automations(&self) -> crm::automation::Automations {
         crm::automation::Automations::new(self.campaigns.clone())
     }

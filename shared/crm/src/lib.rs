@@ -22,5 +22,6 @@ pub mod process;
 pub mod refresh;
 pub mod repo;
 pub mod sync;
+pub mod tags;
 
 pub use error::{CrmError, FieldError};

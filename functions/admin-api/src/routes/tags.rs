@@ -12,6 +12,7 @@ use wecom_api::{WeComError, errcode};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AdminState;
+use crm::tags::tag_name;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagView {
@@ -129,12 +130,7 @@ pub async fn list(
     let refresh = flag("refresh", q.refresh.as_deref())?;
     let include_deleted = flag("include_deleted", q.include_deleted.as_deref())?;
     if refresh {
-        let groups = state
-            .wecom
-            .get_corp_tag_list(&[], &[])
-            .await
-            .map_err(|e| ApiError::wecom(&e))?;
-        state.tags().replace_all(&groups).await?;
+        state.tag_service().refresh().await?;
     }
     Ok(Json(catalogue_view(&state, include_deleted).await?))
 }
@@ -158,17 +154,6 @@ pub struct CreateTagsRequest {
     pub tag: Vec<NewTagRequest>,
 }
 
-fn tag_name(field: &str, name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 30 {
-        return Err(ApiError::invalid_field(
-            field,
-            "标签名称不能为空，且不能超过 30 个字",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
 /// Creates tags in WeCom (`add_corp_tag`) and merges them into the local catalogue.
 #[utoipa::path(post, path = "/api/tags", tag = "tags", request_body = CreateTagsRequest,
     responses((status = 201, body = TagGroupView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -183,16 +168,7 @@ pub async fn create(
         .filter(|g| !g.is_empty());
     let group_name = match (&group_id, req.group_name.as_deref()) {
         (Some(_), _) => None,
-        (None, Some(n)) => {
-            let n = n.trim();
-            if n.is_empty() || n.chars().count() > 30 {
-                return Err(ApiError::invalid_field(
-                    "group_name",
-                    "标签组名称不能为空，且不能超过 30 个字",
-                ));
-            }
-            Some(n.to_owned())
-        }
+        (None, Some(n)) => Some(tag_name("group_name", n)?),
         (None, None) => {
             return Err(ApiError::invalid_field(
                 "group_name",
@@ -210,27 +186,18 @@ pub async fn create(
             order: t.order,
         });
     }
-    let group = state
-        .wecom
-        .add_corp_tag(&AddCorpTag {
-            group_id: group_id.clone(),
+    let stored = state
+        .tag_service()
+        .create(AddCorpTag {
+            group_id,
             group_name,
             order: req.order,
             tag: tags,
         })
-        .await
-        .map_err(|e| ApiError::wecom(&e))?;
-    state.tags().merge_group(&group).await?;
-    state
-        .audited(&caller, "tag.create", &group.group_id, vec!["tag".into()])
         .await?;
-    let stored = state
-        .tags()
-        .groups()
-        .await?
-        .into_iter()
-        .find(|g| g.group_id == group.group_id)
-        .unwrap_or(group);
+    state
+        .audited(&caller, "tag.create", &stored.group_id, vec!["tag".into()])
+        .await?;
     Ok((StatusCode::CREATED, Json((&stored).into())))
 }
 
@@ -265,35 +232,16 @@ pub async fn edit(
             "请填写新名称（name）或排序值（order）",
         ));
     }
-    let groups = state.tags().groups().await?;
-    let Some(mut group) = groups
-        .into_iter()
-        .find(|g| g.group_id == id || g.tag.iter().any(|t| t.id == id))
-        .filter(|g| !g.deleted)
-    else {
-        return Err(ApiError::not_found("该标签"));
-    };
-    state
-        .wecom
-        .edit_corp_tag(&id, name.as_deref(), req.order)
+    match state
+        .tag_service()
+        .edit(&id, name.as_deref(), req.order)
         .await
-        .map_err(|e| explain(&e))?;
-    if group.group_id == id {
-        if let Some(n) = &name {
-            group.group_name.clone_from(n);
-        }
-        if let Some(o) = req.order {
-            group.order = o;
-        }
-    } else if let Some(tag) = group.tag.iter_mut().find(|t| t.id == id) {
-        if let Some(n) = &name {
-            tag.name.clone_from(n);
-        }
-        if let Some(o) = req.order {
-            tag.order = o;
-        }
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(ApiError::not_found("该标签")),
+        Err(crm::CrmError::WeCom(e)) => return Err(explain(&e)),
+        Err(e) => return Err(e.into()),
     }
-    state.tags().put_group(&group).await?;
     let mut fields = Vec::new();
     if name.is_some() {
         fields.push("name".to_owned());
@@ -315,38 +263,12 @@ pub async fn delete(
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    let groups = state.tags().groups().await?;
-    let Some(mut group) = groups
-        .into_iter()
-        .find(|g| g.group_id == id || g.tag.iter().any(|t| t.id == id && !t.deleted))
-        .filter(|g| !g.deleted)
-    else {
-        return Err(ApiError::not_found("该标签"));
-    };
-    let is_group = group.group_id == id;
-    let (tag_ids, group_ids) = if is_group {
-        (Vec::new(), vec![id.clone()])
-    } else {
-        (vec![id.clone()], Vec::new())
-    };
-    state
-        .wecom
-        .del_corp_tag(&tag_ids, &group_ids)
-        .await
-        .map_err(|e| explain(&e))?;
-    if is_group {
-        group.deleted = true;
-        for t in &mut group.tag {
-            t.deleted = true;
-        }
-    } else if let Some(t) = group.tag.iter_mut().find(|t| t.id == id) {
-        t.deleted = true;
+    match state.tag_service().delete(&id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(ApiError::not_found("该标签")),
+        Err(crm::CrmError::WeCom(e)) => return Err(explain(&e)),
+        Err(e) => return Err(e.into()),
     }
-    // WeCom deletes a group whose last tag is deleted.
-    if group.tag.iter().all(|t| t.deleted) {
-        group.deleted = true;
-    }
-    state.tags().put_group(&group).await?;
     state
         .audited(&caller, "tag.delete", &id, Vec::new())
         .await?;

@@ -26,6 +26,7 @@ use crate::refresh::Occasion;
 use crate::repo::{
     CallbackLog, ClaimOutcome, ConfigRepo, CustomerRepo, TagCatalogue, WelcomeClaims,
 };
+use crate::tags::TagService;
 
 mod decisions;
 
@@ -207,8 +208,7 @@ impl Processor {
                     .await
             }
             MessageKind::ExternalTag(_) => {
-                let groups = self.wecom.get_corp_tag_list(&[], &[]).await?;
-                self.tags.replace_all(&groups).await?;
+                let groups = self.tag_service().refresh().await?;
                 Ok(Outcome::processed(format!(
                     "tags:refreshed groups={}",
                     groups.len()
@@ -597,32 +597,11 @@ impl Processor {
 
     /// The id of a corp tag, creating it in WeCom when neither side has it.
     async fn ensure_tag(&self, group_name: &str, tag_name: &str) -> Result<String, CrmError> {
-        if let Some(id) = self.tags.find(group_name, tag_name).await? {
-            return Ok(id);
-        }
-        let groups = self.wecom.get_corp_tag_list(&[], &[]).await?;
-        self.tags.replace_all(&groups).await?;
-        if let Some(id) = crate::repo::find_tag(&groups, group_name, tag_name) {
-            return Ok(id);
-        }
-        let group_id = groups
-            .iter()
-            .find(|g| !g.deleted && g.group_name == group_name)
-            .map(|g| g.group_id.clone());
-        let request = wecom_api::model::AddCorpTag {
-            group_name: group_id.is_none().then(|| group_name.to_owned()),
-            group_id,
-            order: None,
-            tag: vec![wecom_api::model::NewTag {
-                name: tag_name.to_owned(),
-                order: None,
-            }],
-        };
-        let created = self.wecom.add_corp_tag(&request).await?;
-        self.tags.merge_group(&created).await?;
-        crate::repo::find_tag(std::slice::from_ref(&created), group_name, tag_name).ok_or_else(
-            || CrmError::Inconsistent(format!("WeCom created no tag {tag_name} in {group_name}")),
-        )
+        self.tag_service().ensure(group_name, tag_name).await
+    }
+
+    fn tag_service(&self) -> TagService {
+        TagService::new(self.tags.clone(), self.wecom.clone())
     }
 }
 

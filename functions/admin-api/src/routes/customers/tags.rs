@@ -8,6 +8,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use wecom_api::model::MarkTag;
 
+use crm::tags::live_tag;
+
 use super::sync::gone;
 use super::views::RelationshipView;
 use crate::auth::Caller;
@@ -62,32 +64,16 @@ pub async fn mark_tags(
             "该成员与客户的好友关系已结束，无法打标签",
         ));
     }
-    // Every tag to add must be a live corp tag; refresh the catalogue once if one is unknown.
-    let catalogue = state.tags();
-    let mut groups = catalogue.groups().await?;
-    let lookup = |groups: &[wecom_api::model::CorpTagGroup], id: &str| {
-        groups
-            .iter()
-            .filter(|g| !g.deleted)
-            .flat_map(|g| g.tag.iter().map(move |t| (g, t)))
-            .find(|(_, t)| !t.deleted && t.id == id)
-            .map(|(g, t)| (g.group_name.clone(), t.name.clone()))
+    // Every tag to add must be a live corp tag (WeCom is asked once if one is unknown here).
+    let groups = match state.tag_service().with_live_tags(&req.add_tag).await? {
+        Ok(groups) => groups,
+        Err(unknown) => {
+            return Err(ApiError::invalid_field(
+                "add_tag",
+                format!("标签 {unknown} 不存在或已被删除"),
+            ));
+        }
     };
-    if req.add_tag.iter().any(|id| lookup(&groups, id).is_none()) {
-        let fresh = state
-            .wecom
-            .get_corp_tag_list(&[], &[])
-            .await
-            .map_err(|e| ApiError::wecom(&e))?;
-        catalogue.replace_all(&fresh).await?;
-        groups = catalogue.groups().await?;
-    }
-    if let Some(unknown) = req.add_tag.iter().find(|id| lookup(&groups, id).is_none()) {
-        return Err(ApiError::invalid_field(
-            "add_tag",
-            format!("标签 {unknown} 不存在或已被删除"),
-        ));
-    }
     state
         .wecom
         .mark_tag(&MarkTag {
@@ -111,7 +97,7 @@ pub async fn mark_tags(
                 if rel.has_tag(id) {
                     continue;
                 }
-                if let Some((group_name, tag_name)) = lookup(&groups, id) {
+                if let Some((group_name, tag_name)) = live_tag(&groups, id) {
                     rel.tags.push(wecom_api::model::FollowUserTag {
                         group_name,
                         tag_name,
