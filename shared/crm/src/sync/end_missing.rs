@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::census::{is_missing, was_seen};
 use super::engine::SyncEngine;
 use crate::CrmError;
 use crate::model::{EndCause, Relationship, RelationshipStatus, SyncPhase, SyncRun, TimelineEvent};
@@ -63,21 +64,6 @@ impl SyncEngine {
         }
         Ok(())
     }
-}
-
-/// Whether the run saw the relationship of `customer` with this member.
-fn was_seen(seen: &HashSet<(String, String)>, customer: &str, rel: &Relationship) -> bool {
-    seen.contains(&(customer.to_owned(), rel.userid.clone()))
-}
-
-/// Whether the end phase ends this stored relationship: it is active and the run did not see
-/// it. Pending (half-added) and already ended ones are left alone.
-pub(super) fn is_missing(
-    seen: &HashSet<(String, String)>,
-    customer: &str,
-    rel: &Relationship,
-) -> bool {
-    rel.status == RelationshipStatus::Active && !was_seen(seen, customer, rel)
 }
 
 /// The relationship ended as missing at `now_ms`, or `None` when it is gone or no longer

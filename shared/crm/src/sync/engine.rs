@@ -9,8 +9,8 @@ use ports::{Clock, Condition, IdGen, IndexName, Item, ItemStore, Query, StoreErr
 use tracing::{info, warn};
 use wecom_api::WeComClient;
 
+use super::census::{Census, CensusCheckpoint, refusal};
 use super::config::{StepBudget, SyncConfig};
-use super::guard::{Census, CensusCheckpoint, refusal};
 use crate::CrmError;
 use crate::keys::{SYNC_LEASE_PK, SYNC_LEASE_SK, SYNC_RUN_SK, SYNC_RUNS_GSI_PK, sync_run_pk, ts};
 use crate::model::{SyncLease, SyncPhase, SyncRun, SyncRunStatus};

@@ -11,10 +11,8 @@
 use std::collections::HashSet;
 
 use ports::{Condition, Item, StoreError};
-use serde::{Deserialize, Serialize};
 
-use super::config::SyncConfig;
-use super::end_missing::is_missing;
+use super::census::{CensusCheckpoint, is_missing};
 use super::engine::SyncEngine;
 use crate::CrmError;
 use crate::keys::sync_run_pk;
@@ -22,27 +20,6 @@ use crate::model::{RelationshipStatus, SyncRun};
 
 /// The census item's sort key, under the run's partition.
 const CENSUS_SK: &str = "CENSUS";
-
-/// What the census counted so far (`SYNC#<run_id>` / `CENSUS`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct Census {
-    /// The cursor over every stored customer (`None` before the first page and at the end).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) cursor: Option<String>,
-    /// Every stored customer was counted.
-    pub(super) complete: bool,
-    /// Stored active relationships.
-    pub(super) active: u64,
-    /// Of them, those the run did not see (the end phase would end them).
-    pub(super) missing: u64,
-}
-
-/// The census with the version of its item (`None` before its first write).
-#[derive(Debug, Clone, Default)]
-pub(super) struct CensusCheckpoint {
-    pub(super) census: Census,
-    version: Option<u64>,
-}
 
 impl SyncEngine {
     pub(super) async fn load_census(&self, run_id: &str) -> Result<CensusCheckpoint, CrmError> {
@@ -106,44 +83,10 @@ impl SyncEngine {
     }
 }
 
-/// Why the run must end nothing, or `None` when the end phase may go on. Decided as soon as
-/// the census allows: a run that saw no relationship at all (`seen` is the number of pairs it
-/// saw) while one is active fails at once; the share of active relationships it would end is
-/// known only once the census is complete.
-pub(super) fn refusal(
-    run: &SyncRun,
-    seen: usize,
-    census: &Census,
-    config: &SyncConfig,
-) -> Option<String> {
-    if seen == 0 && census.active > 0 {
-        return Some(if run.staff.is_empty() {
-            "WeCom listed no staff with customer contact (get_follow_user_list was empty) while \
-             the store has active relationships; no relationship was ended"
-                .to_owned()
-        } else {
-            format!(
-                "WeCom listed no relationship for the {} staff with customer contact while the \
-                 store has active relationships; no relationship was ended",
-                run.staff.len()
-            )
-        });
-    }
-    let too_many = census.missing > config.end_guard_count
-        && u128::from(census.missing) * 100
-            > u128::from(census.active) * u128::from(config.end_guard_percent);
-    (census.complete && too_many).then(|| {
-        format!(
-            "the run would end {} of {} active relationships (more than {} and more than {}%); \
-             none was ended: check the app's visible range and customer-contact permission in \
-             WeCom",
-            census.missing, census.active, config.end_guard_count, config.end_guard_percent
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::census::{Census, refusal};
+    use super::super::config::SyncConfig;
     use super::super::engine::{StartOutcome, StepOutcome, run_item};
     use super::super::testing::fixture;
     use super::*;

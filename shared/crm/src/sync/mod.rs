@@ -29,6 +29,7 @@
 //! [`EndCause::MissingInSync`]: crate::model::EndCause::MissingInSync
 //! [`CustomerRepo::import`]: crate::repo::CustomerRepo::import
 
+mod census;
 mod config;
 mod customers;
 mod end_missing;
