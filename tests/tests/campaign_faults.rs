@@ -4,6 +4,7 @@
 //! twice, and the poison message waits in the dead letters, from where it can be replayed.
 #![allow(clippy::unwrap_used)]
 
+use crm::jobs::QueueJob;
 use std::time::Duration;
 
 use crm::campaign::{CampaignJob, SendJob};

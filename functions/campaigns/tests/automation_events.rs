@@ -7,6 +7,7 @@ mod common;
 
 use crm::automation::{AutomationRule, Automations, RuleKind};
 use crm::campaign::{Audience, CampaignJob, RecipientStatus};
+use crm::jobs::QueueJob;
 use crm::repo::CustomerAdmin;
 use serde_json::Value;
 

@@ -1,6 +1,7 @@
 //! Callback ingestion: after the request is verified and decrypted, make the event durable
 //! (raw log + idempotency key + a queued processing job) before WeCom gets its 200.
 
+use crate::jobs::QueueJob;
 use std::sync::Arc;
 
 use ports::{Clock, JobQueue, OutgoingMessage};

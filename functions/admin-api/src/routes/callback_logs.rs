@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use crm::jobs::Job;
+use crm::jobs::QueueJob;
 use crm::model::{CallbackLogEntry, CallbackStatus};
 use ports::OutgoingMessage;
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,7 @@
 // binary does not use would otherwise be reported as dead code.
 #![allow(dead_code)]
 
+use crm::jobs::QueueJob;
 use std::sync::Arc;
 use std::time::Duration;
 

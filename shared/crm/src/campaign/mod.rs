@@ -21,6 +21,7 @@ pub mod send;
 pub mod track;
 pub mod validate;
 
+use crate::jobs::QueueJob;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,20 +50,13 @@ pub enum SendJob {
     Chunk { campaign_id: String, chunk: String },
 }
 
-macro_rules! job_codec {
-    ($t:ty) => {
-        impl $t {
-            pub fn to_body(&self) -> String {
-                serde_json::to_string(self).unwrap_or_default()
-            }
-            pub fn from_body(body: &str) -> Result<Self, CrmError> {
-                serde_json::from_str(body).map_err(|e| CrmError::unreadable("campaign job", e))
-            }
-        }
-    };
+impl QueueJob for CampaignJob {
+    const WHAT: &'static str = "campaign job";
 }
-job_codec!(CampaignJob);
-job_codec!(SendJob);
+
+impl QueueJob for SendJob {
+    const WHAT: &'static str = "send job";
+}
 
 /// The schedule name of a campaign's run (EventBridge's name rules: `[0-9A-Za-z-_.]`, ≤ 64).
 pub fn schedule_name(campaign_id: &str) -> String {

@@ -1,6 +1,7 @@
 //! The campaign function: quiet hours, audience resolution under a checkpoint, the skip
 //! rules, chunking by sender, and queueing the sends.
 
+use crate::jobs::QueueJob;
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -8,6 +8,7 @@
 //! when none is there after `reconcile_after`. A redelivered message for a created chunk does
 //! nothing.
 
+use crate::jobs::QueueJob;
 use std::collections::BTreeSet;
 
 use ports::scheduler::OneTimeSchedule;

@@ -4,6 +4,7 @@
 //! and relationship writes are upserts, the channel tag is only marked when missing, and the
 //! welcome message is guarded by a single-use claim on its welcome code.
 
+use crate::jobs::QueueJob;
 use std::sync::Arc;
 use std::time::Duration;
 

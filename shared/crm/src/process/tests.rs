@@ -3,6 +3,7 @@
 //! relationship. The last tests run whole jobs on an in-memory store and a fixed clock,
 //! with a WeCom client that is never called.
 
+use crate::jobs::QueueJob;
 use std::collections::BTreeMap;
 
 use ports::{FixedClock, StoreError};

@@ -8,11 +8,16 @@ use serde::{Deserialize, Serialize};
 use super::config::StepBudget;
 use super::engine::{StartOutcome, StepOutcome, SyncEngine};
 use crate::CrmError;
+use crate::jobs::QueueJob;
 
 /// The queue message that carries a run from one step to the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeSync {
     pub run_id: String,
+}
+
+impl QueueJob for ResumeSync {
+    const WHAT: &'static str = "sync job";
 }
 
 /// Drives runs through the queue: a trigger starts a run and queues its first step; each step
@@ -53,8 +58,7 @@ impl SyncRunner {
 
     /// Runs one queued step; queues the next one when the run is not finished.
     pub async fn step(&self, body: &str) -> Result<StepOutcome, CrmError> {
-        let job: ResumeSync =
-            serde_json::from_str(body).map_err(|e| CrmError::unreadable("sync job", e))?;
+        let job = ResumeSync::from_body(body)?;
         let outcome = self.engine.run_step(&job.run_id, self.budget).await?;
         if let StepOutcome::Continue { retry_after } = &outcome {
             self.enqueue(&job.run_id, retry_after.unwrap_or_default())
@@ -64,10 +68,10 @@ impl SyncRunner {
     }
 
     async fn enqueue(&self, run_id: &str, delay: Duration) -> Result<(), CrmError> {
-        let body = serde_json::to_string(&ResumeSync {
+        let body = ResumeSync {
             run_id: run_id.to_owned(),
-        })
-        .map_err(|e| CrmError::Inconsistent(e.to_string()))?;
+        }
+        .to_body();
         let delay_secs = u32::try_from(delay.as_secs())
             .unwrap_or(u32::MAX)
             .min(ports::queue::MAX_DELAY_SECS);
