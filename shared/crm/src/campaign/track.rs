@@ -239,17 +239,29 @@ impl Campaigns {
             released.extend(release);
             changed.push(r.clone());
         }
-        summary.recipients_updated += changed.len() as u64;
-        self.repo().put_recipients(&changed).await?;
-        for entry in &released {
-            self.repo().release_ledger(entry).await?;
-        }
+        self.save_settled(&changed, &released, summary).await?;
         if pending == 0 {
             chunk.status = ChunkStatus::Done;
             chunk.updated_at_ms = now;
             self.repo().save_chunk(chunk, version).await?;
         }
         Ok(pending)
+    }
+
+    /// Saves recipients whose status changed, then gives back the quota of those that will not
+    /// be sent (recipients first: a crash in between keeps a reservation, never loses one).
+    async fn save_settled(
+        &self,
+        changed: &[Recipient],
+        released: &[LedgerEntry],
+        summary: &mut TrackSummary,
+    ) -> Result<(), CrmError> {
+        summary.recipients_updated += changed.len() as u64;
+        self.repo().put_recipients(changed).await?;
+        for entry in released {
+            self.repo().release_ledger(entry).await?;
+        }
+        Ok(())
     }
 
     /// Whether `sender` has sent the task (get_groupmsg_task status 2).
@@ -324,11 +336,7 @@ impl Campaigns {
                     changed.push(r.clone());
                 }
             }
-            summary.recipients_updated += changed.len() as u64;
-            self.repo().put_recipients(&changed).await?;
-            for entry in &released {
-                self.repo().release_ledger(entry).await?;
-            }
+            self.save_settled(&changed, &released, summary).await?;
             chunk.status = ChunkStatus::Done;
             chunk.updated_at_ms = now;
             if !self.repo().save_chunk(&chunk, version).await? {
