@@ -41,13 +41,6 @@ pub fn live_tag(groups: &[CorpTagGroup], id: &str) -> Option<(String, String)> {
         .map(|(g, t)| (g.group_name.clone(), t.name.clone()))
 }
 
-/// What a rename or a deletion names: a whole group or one tag of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TagTarget {
-    Group,
-    Tag,
-}
-
 #[derive(Clone)]
 pub struct TagService {
     pub catalogue: TagCatalogue,
@@ -138,65 +131,59 @@ impl TagService {
     }
 
     /// Renames and/or reorders a tag or a group in WeCom (`edit_corp_tag`), then locally.
-    /// `Ok(None)` when the catalogue has no live tag or group `id`.
+    /// `Ok(false)` when the catalogue has no live tag or group `id`.
     pub async fn edit(
         &self,
         id: &str,
         name: Option<&str>,
         order: Option<u32>,
-    ) -> Result<Option<TagTarget>, CrmError> {
+    ) -> Result<bool, CrmError> {
         let Some(mut group) = self.holder(id).await? else {
-            return Ok(None);
+            return Ok(false);
         };
         self.wecom.edit_corp_tag(id, name, order).await?;
-        let target = if group.group_id == id {
+        if group.group_id == id {
             if let Some(n) = name {
                 n.clone_into(&mut group.group_name);
             }
             if let Some(o) = order {
                 group.order = o;
             }
-            TagTarget::Group
-        } else {
-            if let Some(tag) = group.tag.iter_mut().find(|t| t.id == id) {
-                if let Some(n) = name {
-                    n.clone_into(&mut tag.name);
-                }
-                if let Some(o) = order {
-                    tag.order = o;
-                }
+        } else if let Some(tag) = group.tag.iter_mut().find(|t| t.id == id) {
+            if let Some(n) = name {
+                n.clone_into(&mut tag.name);
             }
-            TagTarget::Tag
-        };
+            if let Some(o) = order {
+                tag.order = o;
+            }
+        }
         self.catalogue.put_group(&group).await?;
-        Ok(Some(target))
+        Ok(true)
     }
 
     /// Deletes a tag or a whole group in WeCom (`del_corp_tag`); the local copy keeps it,
     /// marked deleted (customers' history still names it). WeCom deletes a group whose last
-    /// tag goes, and so does the copy. `Ok(None)` when there is no live tag or group `id`.
-    pub async fn delete(&self, id: &str) -> Result<Option<TagTarget>, CrmError> {
+    /// tag goes, and so does the copy. `Ok(false)` when there is no live tag or group `id`.
+    pub async fn delete(&self, id: &str) -> Result<bool, CrmError> {
         let Some(mut group) = self.holder(id).await? else {
-            return Ok(None);
+            return Ok(false);
         };
-        let target = if group.group_id == id {
+        if group.group_id == id {
             self.wecom.del_corp_tag(&[], &[id.to_owned()]).await?;
             group.deleted = true;
             for t in &mut group.tag {
                 t.deleted = true;
             }
-            TagTarget::Group
         } else {
             self.wecom.del_corp_tag(&[id.to_owned()], &[]).await?;
             if let Some(t) = group.tag.iter_mut().find(|t| t.id == id) {
                 t.deleted = true;
             }
-            TagTarget::Tag
-        };
+        }
         if group.tag.iter().all(|t| t.deleted) {
             group.deleted = true;
         }
         self.catalogue.put_group(&group).await?;
-        Ok(Some(target))
+        Ok(true)
     }
 }

@@ -86,6 +86,14 @@ fn flag(field: &str, v: Option<&str>) -> ApiResult<bool> {
     }
 }
 
+/// A tag service failure; WeCom's "not this app's tag" (81011) is a 403.
+fn tag_error(e: crm::CrmError) -> ApiError {
+    match e {
+        crm::CrmError::WeCom(w) => explain(&w),
+        other => other.into(),
+    }
+}
+
 fn explain(e: &WeComError) -> ApiError {
     match e.errcode() {
         Some(errcode::TAG_NOT_OWNED) => ApiError {
@@ -232,15 +240,13 @@ pub async fn edit(
             "请填写新名称（name）或排序值（order）",
         ));
     }
-    match state
+    let found = state
         .tag_service()
         .edit(&id, name.as_deref(), req.order)
         .await
-    {
-        Ok(Some(_)) => {}
-        Ok(None) => return Err(ApiError::not_found("该标签")),
-        Err(crm::CrmError::WeCom(e)) => return Err(explain(&e)),
-        Err(e) => return Err(e.into()),
+        .map_err(tag_error)?;
+    if !found {
+        return Err(ApiError::not_found("该标签"));
     }
     let mut fields = Vec::new();
     if name.is_some() {
@@ -263,11 +269,8 @@ pub async fn delete(
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    match state.tag_service().delete(&id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return Err(ApiError::not_found("该标签")),
-        Err(crm::CrmError::WeCom(e)) => return Err(explain(&e)),
-        Err(e) => return Err(e.into()),
+    if !state.tag_service().delete(&id).await.map_err(tag_error)? {
+        return Err(ApiError::not_found("该标签"));
     }
     state
         .audited(&caller, "tag.delete", &id, Vec::new())
