@@ -5,6 +5,8 @@
 //! what the simulated WeCom saw.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+pub mod faults;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,6 +43,8 @@ pub struct Harness {
     pub backend: Backend,
     /// The app's and the simulator's clock: runs with the wall clock, tests jump it ahead.
     pub clock: AdvancingClock,
+    /// The store under the aggregates, when the scenario asked for write faults.
+    pub faults: Option<Arc<faults::FaultyStore>>,
     /// Every queue the app consumes, by name (to wait until they are drained).
     queues: Vec<(&'static str, Arc<dyn QueueConsumer>)>,
     _dir: tempfile::TempDir,
@@ -56,6 +60,9 @@ pub struct Setup {
     pub tracking_every: Option<Duration>,
     /// The console build to serve at `/` (default: none there).
     pub console_dir: Option<std::path::PathBuf>,
+    /// Random write faults under the aggregates (seed, rates); off until a test turns
+    /// `Harness::faults` on.
+    pub store_faults: Option<(u64, faults::FaultRates)>,
 }
 
 impl Default for Setup {
@@ -70,6 +77,7 @@ impl Default for Setup {
             workers: 2,
             tracking_every: Some(Duration::from_secs(1)),
             console_dir: None,
+            store_faults: None,
         }
     }
 }
@@ -97,15 +105,31 @@ impl Harness {
 
     async fn start_in(dir: tempfile::TempDir, backend: Backend, setup: Setup) -> Self {
         let clock = AdvancingClock::new();
+        let mut faulty_store = None;
         let (adapters, embedded_queue, scheduler) = match backend {
             Backend::Embedded => {
                 let db = EmbeddedDb::open(&dir.path().join("crm.db")).unwrap();
                 let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
-                let adapters = Adapters::embedded(db, 8, Arc::new(clock.clone()));
+                let mut adapters = Adapters::embedded(db.clone(), 8, Arc::new(clock.clone()));
+                if let Some((seed, rates)) = setup.store_faults {
+                    let faulty = Arc::new(faults::FaultyStore::new(
+                        Arc::new(store_embedded::SqliteStore::new(db)),
+                        seed,
+                        rates,
+                    ));
+                    adapters.store = crm::aggregates::AggregatingStore::wrap(faulty.clone());
+                    faulty_store = Some(faulty);
+                }
                 (adapters, Some(queue), None)
             }
             Backend::Moto => {
-                let store: Arc<dyn ItemStore> = store_aws::testing::fresh_shared_store().await;
+                let mut store: Arc<dyn ItemStore> = store_aws::testing::fresh_shared_store().await;
+                if let Some((seed, rates)) = setup.store_faults {
+                    let faulty = Arc::new(faults::FaultyStore::new(store, seed, rates));
+                    store = faulty.clone();
+                    faulty_store = Some(faulty);
+                }
+                let store = crm::aggregates::AggregatingStore::wrap(store);
                 let events = store_aws::testing::fresh_queue(8).await;
                 let sync = store_aws::testing::fresh_queue(8).await;
                 let campaigns = store_aws::testing::fresh_queue(8).await;
@@ -171,6 +195,7 @@ impl Harness {
             poison: Duration::from_secs(1),
         };
         options.campaigns.reconcile_after = Duration::from_secs(10);
+        options.sync_retry = Duration::from_secs(1);
         options.processor = ProcessorSettings {
             rate_limit_backoff: Duration::from_secs(1),
             retry_base: Duration::from_millis(200),
@@ -189,6 +214,7 @@ impl Harness {
             eventbridge: scheduler,
             backend,
             clock,
+            faults: faulty_store,
             queues,
             _dir: dir,
         }
@@ -301,7 +327,12 @@ impl Harness {
     /// every callback and every queue is drained (no message visible, delayed or in flight),
     /// twice in a row. What a test counts after this is final, not "so far".
     pub async fn settled(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.settled_within(Duration::from_secs(30)).await;
+    }
+
+    /// [`Harness::settled`], waiting up to `limit`.
+    pub async fn settled_within(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
         let mut quiet_polls = 0;
         loop {
             let mut busy = Vec::new();
@@ -322,7 +353,7 @@ impl Harness {
             }
             assert!(
                 Instant::now() < deadline,
-                "not settled after 30 s: {}",
+                "not settled after {limit:?}: {}",
                 busy.join(", ")
             );
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -69,6 +69,7 @@ use routes::{
         tags::edit,
         tags::delete,
         stats::channels,
+        stats::rebuild,
         campaigns::create,
         campaigns::preview,
         campaigns::list,
@@ -307,6 +308,7 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/tags", get(tags::list).post(tags::create))
         .route("/api/tags/{id}", patch(tags::edit).delete(tags::delete))
         .route("/api/stats/channels", get(stats::channels))
+        .route("/api/stats/rebuild", post(stats::rebuild))
         .route(
             "/api/contact-ways",
             get(contact_ways::list).post(contact_ways::create),

@@ -13,7 +13,8 @@ use tower::ServiceExt;
 
 fn state() -> AdminState {
     let embedded = Embedded::new();
-    let store = embedded.store.clone();
+    // As deployed: the aggregates are kept on every write.
+    let store = crm::aggregates::AggregatingStore::wrap(embedded.store.clone());
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(1_795_852_800_000));
     let mut seed = CorpConfig::from_env_map(|_| None);
     seed.corp_id = samples::CORP_ID.into();

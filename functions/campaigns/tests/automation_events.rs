@@ -132,6 +132,7 @@ async fn after_visit_and_re_engagement_rules_find_their_day_through_the_visits_i
         created_at_ms: at,
         created_by: "front-desk".into(),
         order_id: None,
+        channel: None,
     };
     // 0: bought 7 days ago; 1: came for an appointment 7 days ago; 2: last bought 30 days ago;
     // 3: bought 30 days ago and again 3 days ago; 4: bought 8 days ago.
@@ -149,6 +150,7 @@ async fn after_visit_and_re_engagement_rules_find_their_day_through_the_visits_i
             notes: None,
             created_at_ms: now - 10 * day,
             created_by: "front-desk".into(),
+            channel: None,
         })
         .await
         .unwrap();

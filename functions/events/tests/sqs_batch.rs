@@ -23,7 +23,8 @@ async fn sample_batch_processes_the_job_and_reports_the_poison_message() {
         ..CorpConfig::default()
     };
     let embedded = Embedded::new();
-    let store = embedded.store.clone();
+    // As deployed: the aggregates are kept on every write.
+    let store = crm::aggregates::AggregatingStore::wrap(embedded.store.clone());
     let queue = embedded.queue("events");
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(samples::SEALED_AT_MS));
     let log = CallbackLog::new(store.clone(), 90);

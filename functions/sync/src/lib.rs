@@ -52,8 +52,10 @@ pub async fn handle_batch(runner: &SyncRunner, event: SqsEvent) -> SqsBatchRespo
 pub async fn run_worker(
     runner: Arc<SyncRunner>,
     queue: Arc<dyn QueueConsumer>,
+    retry_after: Duration,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let retry_secs = u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX);
     ports::queue::consume(queue.as_ref(), 1, 900, stop, |delivery| {
         let runner = runner.clone();
         async move {
@@ -61,7 +63,7 @@ pub async fn run_worker(
                 Ok(_) => Settle::Ack,
                 Err(e) if e.is_retryable() => {
                     warn!(error = %e.summary(), "sync step will be retried");
-                    Settle::RetryAfter(30)
+                    Settle::RetryAfter(retry_secs)
                 }
                 // Left to the dead-letter queue after its receives run out.
                 Err(e) => {

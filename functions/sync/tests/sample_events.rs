@@ -21,7 +21,8 @@ async fn the_schedule_starts_a_run_and_resume_messages_finish_it() {
     sim.sim.seed(&wecom_sim::SeedRequest::new(4, 250)).unwrap();
 
     let embedded = Embedded::new();
-    let store = embedded.store.clone();
+    // As deployed: the aggregates are kept on every write.
+    let store = crm::aggregates::AggregatingStore::wrap(embedded.store.clone());
     let queue = embedded.queue("sync");
     let wecom = wecom::sim_client(
         &sim,

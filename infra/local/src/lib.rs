@@ -70,7 +70,7 @@ impl Adapters {
     /// Everything on one embedded database: the store, durable queues (dead-lettered after
     /// `max_receives`) and the in-process scheduler.
     pub fn embedded(db: Arc<EmbeddedDb>, max_receives: u32, clock: Arc<dyn Clock>) -> Self {
-        let store: Arc<dyn ItemStore> = Arc::new(SqliteStore::new(db.clone()));
+        let store = crm::aggregates::AggregatingStore::wrap(Arc::new(SqliteStore::new(db.clone())));
         let queue = |name: &str| Arc::new(EmbeddedQueue::new(db.clone(), name, max_receives));
         let (events, sync, campaigns, sends) = (
             queue("events"),
@@ -132,6 +132,8 @@ pub struct AppOptions {
     pub schedule_tick: std::time::Duration,
     /// Retry spacing of the campaign and send workers.
     pub send_backoff: Backoff,
+    /// How long a sync step that failed transiently waits before it runs again.
+    pub sync_retry: std::time::Duration,
     /// The built web console, served at `/`.
     pub console_dir: std::path::PathBuf,
     /// Where WeCom and customers reach this server (behind a TLS reverse proxy on the clinic's
@@ -163,6 +165,7 @@ impl AppOptions {
             automations_daily: true,
             schedule_tick: std::time::Duration::from_secs(1),
             send_backoff: Backoff::default(),
+            sync_retry: std::time::Duration::from_secs(30),
             console_dir: std::path::PathBuf::from("console/dist"),
             public_url: None,
         }
@@ -383,6 +386,7 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     tasks.push(tokio::spawn(sync::run_worker(
         sync.clone(),
         adapters.sync_consumer.clone(),
+        options.sync_retry,
         stop_rx.clone(),
     )));
     if let Some(every) = options.sync_every {

@@ -38,6 +38,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Recompute every maintained counter (channel statistics, 「联系我」 counts, campaign
+    /// funnels, link clicks) from the records and print the differences as JSON; with
+    /// --apply, correct them. Exits 1 when differences remain.
+    Aggregates {
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        #[arg(long)]
+        apply: bool,
+    },
     /// Copy the database into a new file, consistently, while `serve` keeps running (restore:
     /// stop `serve`, put the copy in place as <data-dir>/wecom-crm.db, start it).
     Backup {
@@ -100,7 +109,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             force,
         } => seed(&data_dir, customers, force).await,
         Command::Backup { data_dir, to } => backup(&data_dir, &to),
+        Command::Aggregates { data_dir, apply } => aggregates(&data_dir, apply).await,
     }
+}
+
+/// `wecom-crm aggregates`: the rebuild, on the data directory's store.
+async fn aggregates(
+    data_dir: &std::path::Path,
+    apply: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    exposure::secure_data_dir(data_dir)?;
+    let db = EmbeddedDb::open(&data_dir.join(DB_FILE))?;
+    let store =
+        crm::aggregates::AggregatingStore::wrap(Arc::new(store_embedded::SqliteStore::new(db)));
+    let started = std::time::Instant::now();
+    let report = crm::aggregates::rebuild(&store, apply).await?;
+    // The report is the command's output (stdout), for a script or `jq`.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    }
+    eprintln!(
+        "{} records, {} counters, {} differences, {} corrected ({:.1} s)",
+        report.records,
+        report.counters,
+        report.differences.len(),
+        report.corrected,
+        started.elapsed().as_secs_f64()
+    );
+    let differing: std::collections::BTreeSet<_> =
+        report.differences.iter().map(|d| (&d.pk, &d.sk)).collect();
+    if differing.len() as u64 > report.corrected {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// `wecom-crm serve`: every function in one process, until Ctrl-C.
@@ -212,7 +256,8 @@ async fn seed(
     use crm::repo::{CustomerAdmin, IndexSource};
     exposure::secure_data_dir(data_dir)?;
     let db = EmbeddedDb::open(&data_dir.join(DB_FILE))?;
-    let store: Arc<dyn ports::ItemStore> = Arc::new(store_embedded::SqliteStore::new(db));
+    let store =
+        crm::aggregates::AggregatingStore::wrap(Arc::new(store_embedded::SqliteStore::new(db)));
     let (existing, _) = CustomerAdmin::new(store.clone())
         .walk(&IndexSource::AllCustomers, true, None, 1)
         .await?;

@@ -99,9 +99,12 @@ pub fn lambda_error(e: &crm::CrmError) -> lambda_runtime::Diagnostic {
     }
 }
 
-/// The item store over the deployment's table.
+/// The item store over the deployment's table, keeping the aggregates on every write.
 fn dynamo_store(sdk: &aws_config::SdkConfig, table: String) -> Arc<dyn ItemStore> {
-    Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
+    crm::aggregates::AggregatingStore::wrap(Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        table,
+    )))
 }
 
 impl AwsRuntime {

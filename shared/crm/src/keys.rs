@@ -212,3 +212,36 @@ pub fn visits_gsi_pk(day: &str) -> String {
 pub fn bookings_gsi_pk(day: &str) -> String {
     format!("BOOKINGS#{day}")
 }
+
+// ---- maintained aggregates (crate::aggregates, docs/data-model.md) ---------------------------
+
+/// Every counter item's partition starts with this.
+pub const AGGREGATE_PREFIX: &str = "AGG#";
+/// Per channel per Beijing day: one partition, sort key `DAY#<YYYY-MM-DD>#<state>`.
+pub const CHANNEL_DAYS_PK: &str = "AGG#CHANNEL";
+pub fn channel_day_sk(day: &str, state: &str) -> String {
+    format!("DAY#{day}#{state}")
+}
+/// The first sort key after every `DAY#<day>#…` (`$` sorts right after `#`).
+pub fn channel_day_end(day: &str) -> String {
+    format!("DAY#{day}$")
+}
+/// Per 「联系我」: one partition, sort key the `config_id`.
+pub const CONTACT_WAY_COUNTS_PK: &str = "AGG#CWAY";
+/// Per campaign: one counter item per chunk (`SHARD#<chunk>`, `SHARD#-` for recipients
+/// without one) and one for its clicks (`CLICKS`), so that concurrent senders and trackers of
+/// different chunks never write the same counter.
+pub fn campaign_counts_pk(campaign_id: &str) -> String {
+    format!("AGG#CAMPAIGN#{campaign_id}")
+}
+pub fn campaign_shard_sk(chunk: Option<&str>) -> String {
+    format!("SHARD#{}", chunk.unwrap_or("-"))
+}
+pub const CAMPAIGN_CLICKS_SK: &str = "CLICKS";
+/// Per tracked link: its counters live beside it, in the link's partition.
+pub const LINK_COUNTS_SK: &str = "COUNTS";
+/// One marker per customer who clicked a link (for unique clickers).
+pub fn clicker_sk(external_userid: &str) -> String {
+    format!("CLICKER#{external_userid}")
+}
+pub const CLICKER_PREFIX: &str = "CLICKER#";

@@ -7,6 +7,7 @@
 //! - [`repo`]: the repositories (customers, relationships, tags, callback log, config, token
 //!   cache, welcome claims) over the [`ports::ItemStore`]; `docs/data-model.md` lists every key.
 
+pub mod aggregates;
 pub mod audience;
 pub mod automation;
 pub mod calendar;

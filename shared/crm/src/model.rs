@@ -122,6 +122,10 @@ pub struct Relationship {
     pub state: String,
     /// WeCom's `createtime` (Unix seconds).
     pub createtime: i64,
+    /// The 「联系我」 (`config_id`) this relationship is credited to, decided once when it is
+    /// first stored (see `ContactWayRepo::attribute`); `None` when no single code owns the state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_way: Option<String>,
     /// Event time (Unix seconds) of the latest change applied, to ignore stale events.
     #[serde(default)]
     pub last_event_time: i64,
@@ -294,6 +298,9 @@ pub struct Appointment {
     pub created_at_ms: i64,
     /// Who recorded it (the admin API caller).
     pub created_by: String,
+    /// The customer's first channel when it was recorded: the channel it counts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// Where a booking came from.
@@ -357,6 +364,9 @@ pub struct Purchase {
     /// The clinic's or the mini-program's order number; a purchase is recorded once per order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// The customer's first channel when it was recorded: the channel it counts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// Where a sync run is.

@@ -658,11 +658,35 @@ export interface paths {
         };
         /**
          * Per channel: adds per day, how many are still connected or ended, and the appointments and
-         *     purchases of the customers it brought (attributed to their first channel).
+         *     purchases of the customers it brought (attributed to their first channel). Read from the
+         *     maintained per-channel, per-day counters: one range query, days × channels items, whatever
+         *     the number of customers. The range is widened to whole Beijing days.
          */
         get: operations["stats_channels"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recomputes every maintained counter (channels per day, 「联系我」, campaigns, links) from
+         *     the records and reports the differences; with `apply`, corrects them. It reads every
+         *     customer's records: on a large store run `wecom-crm aggregates` (local mode) or the sync
+         *     function's rebuild instead of waiting on this request.
+         */
+        post: operations["stats_rebuild"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1023,19 +1047,19 @@ export interface components {
             label?: string | null;
             /**
              * Format: int64
-             * @description Relationships added through the channel in the range.
+             * @description Relationships added through the channel in the range (whole Beijing days).
              */
             added: number;
             /**
              * Format: int64
-             * @description Distinct customers among them.
+             * @description Customers first added through the channel in the range (merged records left out).
              */
             added_customers: number;
             /** @description Only days with adds. */
             added_per_day: components["schemas"]["DayCount"][];
             /**
              * Format: int64
-             * @description Of those added in the range: still active.
+             * @description Of the relationships added in the range: still active, pending (half-added), ended.
              */
             still_connected: number;
             /** Format: int64 */
@@ -1044,12 +1068,18 @@ export interface components {
             ended: number;
             /**
              * Format: int64
-             * @description Appointments scheduled in the range by customers first added through this channel.
+             * @description Relationships of the channel that ended in the range, whenever they were added.
+             */
+            ended_in_range: number;
+            /**
+             * Format: int64
+             * @description Appointments recorded in the range by customers of this channel (their first channel
+             *     when the appointment was recorded).
              */
             appointments: number;
             /**
              * Format: int64
-             * @description Purchases made in the range by customers first added through this channel.
+             * @description Purchases made in the range by customers of this channel.
              */
             purchases: number;
             /** Format: int64 */
@@ -1185,8 +1215,16 @@ export interface components {
             /** Format: int64 */
             deleted_at_ms?: number | null;
             created_by: string;
-            /** @description Customers who came through this way's channel (`state`), when it has one. */
-            customers_added?: number | null;
+            /**
+             * Format: int64
+             * @description Relationships credited to this code (added through it), exactly: a maintained counter.
+             */
+            customers_added: number;
+            /**
+             * Format: int64
+             * @description Of those, not ended.
+             */
+            still_connected: number;
         };
         Content: {
             text?: string;
@@ -1436,6 +1474,23 @@ export interface components {
             receive_count: number;
             /** Format: int64 */
             failed_at_ms?: number | null;
+        };
+        /** @description One counter whose maintained value differs from the records'. */
+        Difference: {
+            /** @description The counter item (`AGG#CHANNEL` `DAY#2026-12-01#xiaohongshu`, …). */
+            pk: string;
+            sk: string;
+            field: string;
+            /**
+             * Format: int64
+             * @description What the records add up to.
+             */
+            expected: number;
+            /**
+             * Format: int64
+             * @description What the maintained counter says.
+             */
+            actual: number;
         };
         EditTagRequest: {
             /** @description At most 30 characters. */
@@ -1827,6 +1882,29 @@ export interface components {
          * @enum {string}
          */
         QuotaRule: "month" | "week" | "day";
+        /** @description What a rebuild found and did. */
+        RebuildReport: {
+            /**
+             * Format: int64
+             * @description Records read by the walk.
+             */
+            records: number;
+            /**
+             * Format: int64
+             * @description Counter items compared.
+             */
+            counters: number;
+            differences: components["schemas"]["Difference"][];
+            /**
+             * Format: int64
+             * @description Counter items rewritten (only when applying).
+             */
+            corrected: number;
+        };
+        RebuildRequest: {
+            /** @description Write the recomputed values over the counters that differ (default: only compare). */
+            apply?: boolean;
+        };
         Recipient: {
             campaign_id: string;
             external_userid: string;
@@ -1844,6 +1922,12 @@ export interface components {
             text?: string | null;
             /** Format: int64 */
             sent_at_ms?: number | null;
+            /**
+             * Format: int64
+             * @description When the customer first booked or bought within the campaign's window after the send
+             *     (set by `Campaigns::credit_booking` and by tracking; the funnel's `booked`).
+             */
+            booked_at_ms?: number | null;
             /**
              * Format: int64
              * @description The ledger entry reserved for this send (released if it never goes out).
@@ -4800,6 +4884,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChannelStatsReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_rebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RebuildRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebuildReport"];
                 };
             };
             400: {

@@ -5,6 +5,8 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use crm::aggregates::contribution::contact_way;
+use crm::aggregates::{Aggregates, Counts};
 use crm::repo::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
 use serde::{Deserialize, Serialize};
 use tracing::error;
@@ -75,12 +77,14 @@ pub struct ContactWayView {
     pub updated_at_ms: i64,
     pub deleted_at_ms: Option<i64>,
     pub created_by: String,
-    /// Customers who came through this way's channel (`state`), when it has one.
-    pub customers_added: Option<usize>,
+    /// Relationships credited to this code (added through it), exactly: a maintained counter.
+    pub customers_added: u64,
+    /// Of those, not ended.
+    pub still_connected: u64,
 }
 
 impl ContactWayView {
-    fn from_record(record: ContactWayRecord, customers_added: Option<usize>) -> Self {
+    fn from_record(record: ContactWayRecord, counts: Counts) -> Self {
         Self {
             config_id: record.config_id,
             status: record.status,
@@ -89,7 +93,8 @@ impl ContactWayView {
             updated_at_ms: record.updated_at_ms,
             deleted_at_ms: record.deleted_at_ms,
             created_by: record.created_by,
-            customers_added,
+            customers_added: counts.count(contact_way::ADDED),
+            still_connected: counts.count(contact_way::CONNECTED),
         }
     }
 }
@@ -215,7 +220,7 @@ pub async fn create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(ContactWayView::from_record(record, Some(0))),
+        Json(ContactWayView::from_record(record, Counts::default())),
     ))
 }
 
@@ -232,22 +237,13 @@ pub async fn list(
         .list(filter, limit, q.cursor)
         .await?;
     let include_deleted = q.include_deleted.unwrap_or(false);
-    // Each channel counted once per page (ways of one channel share its count).
-    let mut counts: std::collections::BTreeMap<String, Option<usize>> = Default::default();
     let mut items = Vec::with_capacity(records.len());
     for r in records
         .into_iter()
         .filter(|r| include_deleted || r.status == ContactWayStatus::Active)
     {
-        let added = match counts.get(&r.way.state) {
-            Some(added) => *added,
-            None => {
-                let added = customers_added(&state, &r.way.state).await?;
-                counts.insert(r.way.state.clone(), added);
-                added
-            }
-        };
-        items.push(ContactWayView::from_record(r, added));
+        let counts = counts_of(&state, &r.config_id).await?;
+        items.push(ContactWayView::from_record(r, counts));
     }
     Ok(Json(ContactWayPage { items, next_cursor }))
 }
@@ -259,24 +255,11 @@ async fn load(state: &AdminState, config_id: &str) -> ApiResult<ContactWayRecord
         .ok_or_else(|| ApiError::not_found("该「联系我」"))
 }
 
-/// Customers added through a channel (bounded count).
-async fn customers_added(state: &AdminState, channel: &str) -> ApiResult<Option<usize>> {
-    if channel.is_empty() {
-        return Ok(None);
-    }
-    let customers = state.customers();
-    let (mut count, mut cursor) = (0, None);
-    for _ in 0..50 {
-        let (page, next) = customers
-            .relationships_of_channel(channel, 100, cursor)
-            .await?;
-        count += page.len();
-        match next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    Ok(Some(count))
+/// The code's maintained counters (one read).
+async fn counts_of(state: &AdminState, config_id: &str) -> ApiResult<Counts> {
+    Ok(Aggregates::new(state.store.clone())
+        .contact_way(config_id)
+        .await?)
 }
 
 /// One 「联系我」 with how many customers came through its channel.
@@ -288,8 +271,8 @@ pub async fn get_one(
     ApiPath(config_id): ApiPath<String>,
 ) -> ApiResult<Json<ContactWayView>> {
     let record = load(&state, &config_id).await?;
-    let added = customers_added(&state, &record.way.state).await?;
-    Ok(Json(ContactWayView::from_record(record, added)))
+    let counts = counts_of(&state, &record.config_id).await?;
+    Ok(Json(ContactWayView::from_record(record, counts)))
 }
 
 /// Edits the 「联系我」 in WeCom, then the stored record.
@@ -401,8 +384,8 @@ pub async fn patch(
     state
         .audited(&caller, "contact_way.update", &config_id, fields)
         .await?;
-    let added = customers_added(&state, &updated.way.state).await?;
-    Ok(Json(ContactWayView::from_record(updated, added)))
+    let counts = counts_of(&state, &updated.config_id).await?;
+    Ok(Json(ContactWayView::from_record(updated, counts)))
 }
 
 /// Deletes the 「联系我」 in WeCom; the record stays, marked deleted, with its statistics.
@@ -444,8 +427,8 @@ pub async fn delete(
         }
         None => load(&state, &config_id).await?,
     };
-    let added = customers_added(&state, &record.way.state).await?;
-    Ok(Json(ContactWayView::from_record(record, added)))
+    let counts = counts_of(&state, &record.config_id).await?;
+    Ok(Json(ContactWayView::from_record(record, counts)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

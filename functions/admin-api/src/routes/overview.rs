@@ -1,12 +1,13 @@
-//! 概览: the dashboard's numbers in one answer, read from indexes over the window only (never
-//! a walk of every customer), so it stays fast at a clinic's size.
+//! 概览: the dashboard's numbers in one answer, read from the maintained per-channel, per-day
+//! counters (days × channels items) and each in-flight campaign's counters — never a walk of
+//! customers or recipients, so it costs the same at 1 000 000 customers as at 1 000.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use crm::model::CustomerStatus;
-use crm::repo::CustomerAdmin;
+use crm::aggregates::Aggregates;
+use crm::aggregates::contribution::channel;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -138,7 +139,9 @@ pub async fn overview(
     let to_ms = state.clock.now_ms();
     let from_ms = window_start(to_ms, days);
     let config = state.config().await?;
-    let admin = CustomerAdmin::new(state.store.clone());
+    let days_counted = Aggregates::new(state.store.clone())
+        .channel_days(&shanghai_day(from_ms), &shanghai_day(to_ms))
+        .await?;
 
     let mut channels: BTreeMap<String, Tally> = config
         .channels
@@ -146,40 +149,17 @@ pub async fn overview(
         .map(|s| (s.clone(), Tally::default()))
         .collect();
     let mut per_day: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut known_channel: BTreeMap<String, String> = BTreeMap::new();
-    for c in admin.customers_added_between(from_ms, to_ms).await? {
-        let tally = channels.entry(c.first_channel.clone()).or_default();
-        tally.new_customers += 1;
-        if c.status == CustomerStatus::Active {
-            tally.still_connected += 1;
-        }
-        *per_day
-            .entry((shanghai_day(c.first_added_at_ms), c.first_channel.clone()))
-            .or_default() += 1;
-        known_channel.insert(c.external_userid, c.first_channel);
-    }
-
-    let activity = admin.activity_between(from_ms, to_ms).await?;
-    let unknown: BTreeSet<String> = activity
-        .iter()
-        .map(|a| a.external_userid.clone())
-        .filter(|id| !known_channel.contains_key(id))
-        .collect();
-    let looked_up = admin.first_channels(unknown).await?;
-    for a in &activity {
-        let Some(channel) = known_channel
-            .get(&a.external_userid)
-            .or_else(|| looked_up.get(&a.external_userid))
-        else {
-            continue;
-        };
-        let tally = channels.entry(channel.clone()).or_default();
-        match a.purchase_fen {
-            Some(fen) => {
-                tally.purchases += 1;
-                tally.revenue_fen += fen;
-            }
-            None => tally.appointments += 1,
+    for d in days_counted {
+        let c = &d.counts;
+        let tally = channels.entry(d.state.clone()).or_default();
+        tally.new_customers += c.count(channel::CUSTOMERS);
+        tally.still_connected += c.count(channel::CUSTOMERS_CONNECTED);
+        tally.appointments += c.count(channel::APPOINTMENTS);
+        tally.purchases += c.count(channel::PURCHASES);
+        tally.revenue_fen += c.get(channel::REVENUE_FEN);
+        let added = c.count(channel::CUSTOMERS);
+        if added > 0 {
+            *per_day.entry((d.day, d.state)).or_default() += added;
         }
     }
 

@@ -159,9 +159,15 @@ pub async fn create_appointment(
         notes,
         created_at_ms: now,
         created_by: caller.id.clone(),
+        channel: None,
     };
     CustomerAdmin::new(state.store.clone())
         .add_appointment(&appointment)
+        .await?;
+    // The campaign funnels' "booked" follows the booking.
+    state
+        .campaigns
+        .credit_booking(&appointment.external_userid, appointment.created_at_ms)
         .await?;
     state
         .audited(
@@ -218,18 +224,29 @@ pub async fn create_purchase(
         purchased_at_ms: req.purchased_at_ms,
         created_at_ms: now,
         created_by: caller.id.clone(),
+        channel: None,
     };
     match CustomerAdmin::new(state.store.clone())
         .record_purchase(&purchase)
         .await?
     {
-        PurchaseOutcome::Recorded(_) => {}
+        PurchaseOutcome::Recorded(_) => {
+            state
+                .campaigns
+                .credit_booking(&purchase.external_userid, purchase.purchased_at_ms)
+                .await?;
+        }
         PurchaseOutcome::AlreadyRecorded(first) => {
             if first.external_userid != purchase.external_userid
                 || first.amount_fen != purchase.amount_fen
             {
                 return Err(ApiError::conflict("该订单号已用于另一笔不同的消费记录"));
             }
+            // A retry also finishes what a failure after the first record left undone.
+            state
+                .campaigns
+                .credit_booking(&first.external_userid, first.purchased_at_ms)
+                .await?;
             return Ok((StatusCode::OK, Json((*first).into())));
         }
         PurchaseOutcome::UnknownCustomer => return Err(ApiError::not_found("该客户")),

@@ -1,19 +1,18 @@
 //! Channel statistics: what each 「联系我」 channel (`state`) brought in over a period.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
-use crm::model::{Customer, Relationship, RelationshipStatus};
-use crm::repo::{CustomerAdmin, IndexSource};
+use axum::extract::{Extension, State};
+use crm::aggregates::contribution::channel;
+use crm::aggregates::{Aggregates, Counts, RebuildReport};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
-/// Index items read per channel (and for the customer list) before giving up.
-const STATS_BUDGET: usize = 20_000;
 const DAY_MS: i64 = 86_400_000;
 /// Asia/Shanghai is UTC+8 all year (no DST).
 const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
@@ -43,19 +42,22 @@ pub struct ChannelStats {
     pub state: String,
     /// The configured label, when the channel is configured.
     pub label: Option<String>,
-    /// Relationships added through the channel in the range.
+    /// Relationships added through the channel in the range (whole Beijing days).
     pub added: u64,
-    /// Distinct customers among them.
+    /// Customers first added through the channel in the range (merged records left out).
     pub added_customers: u64,
     /// Only days with adds.
     pub added_per_day: Vec<DayCount>,
-    /// Of those added in the range: still active.
+    /// Of the relationships added in the range: still active, pending (half-added), ended.
     pub still_connected: u64,
     pub pending: u64,
     pub ended: u64,
-    /// Appointments scheduled in the range by customers first added through this channel.
+    /// Relationships of the channel that ended in the range, whenever they were added.
+    pub ended_in_range: u64,
+    /// Appointments recorded in the range by customers of this channel (their first channel
+    /// when the appointment was recorded).
     pub appointments: u64,
-    /// Purchases made in the range by customers first added through this channel.
+    /// Purchases made in the range by customers of this channel.
     pub purchases: u64,
     pub purchase_amount_fen: i64,
 }
@@ -96,7 +98,9 @@ pub fn shanghai_day(at_ms: i64) -> String {
 }
 
 /// Per channel: adds per day, how many are still connected or ended, and the appointments and
-/// purchases of the customers it brought (attributed to their first channel).
+/// purchases of the customers it brought (attributed to their first channel). Read from the
+/// maintained per-channel, per-day counters: one range query, days × channels items, whatever
+/// the number of customers. The range is widened to whole Beijing days.
 #[utoipa::path(get, path = "/api/stats/channels", tag = "stats", params(ChannelStatsQuery),
     responses((status = 200, body = ChannelStatsReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn channels(
@@ -115,103 +119,77 @@ pub async fn channels(
         ));
     }
     let config = state.config().await?;
-    let admin = CustomerAdmin::new(state.store.clone());
+    let days = Aggregates::new(state.store.clone())
+        .channel_days(&shanghai_day(from_ms), &shanghai_day(to_ms))
+        .await?;
 
-    // Every customer once: the states seen and each channel's attributed customers.
-    let customers: Vec<Customer> = walk_all(&admin, &IndexSource::AllCustomers).await?;
-    let mut attributed: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in customers.iter().filter(|c| c.merged_into.is_none()) {
-        if !c.first_channel.is_empty() {
-            attributed
-                .entry(c.first_channel.clone())
-                .or_default()
-                .push(c.external_userid.clone());
+    let mut by_state: BTreeMap<String, (Counts, BTreeMap<String, u64>)> = config
+        .channels
+        .keys()
+        .map(|s| (s.clone(), Default::default()))
+        .collect();
+    for d in days.into_iter().filter(|d| !d.state.is_empty()) {
+        let (total, per_day) = by_state.entry(d.state).or_default();
+        let added = d.counts.count(channel::ADDED);
+        if added > 0 {
+            per_day.insert(d.day, added);
+        }
+        for (field, n) in d.counts.0 {
+            *total.0.entry(field).or_default() += n;
         }
     }
-    let mut states: BTreeSet<String> = config.channels.keys().cloned().collect();
-    states.extend(attributed.keys().cloned());
-
-    let mut out = Vec::with_capacity(states.len());
-    for s in states {
-        let rels: Vec<Relationship> = walk_all(&admin, &IndexSource::Channel(s.clone())).await?;
-        let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
-        let mut distinct = BTreeSet::new();
-        let (mut added, mut active, mut pending, mut ended) = (0, 0, 0, 0);
-        for r in rels.iter().filter(|r| {
-            let at = r.createtime.saturating_mul(1000);
-            at >= from_ms && at <= to_ms
-        }) {
-            added += 1;
-            distinct.insert(r.external_userid.clone());
-            *per_day
-                .entry(shanghai_day(r.createtime.saturating_mul(1000)))
-                .or_default() += 1;
-            match r.status {
-                RelationshipStatus::Active => active += 1,
-                RelationshipStatus::Pending => pending += 1,
-                RelationshipStatus::Ended => ended += 1,
-            }
-        }
-        let (mut appointments, mut purchases, mut amount) = (0, 0, 0i64);
-        for ext in attributed.get(&s).map(Vec::as_slice).unwrap_or_default() {
-            appointments += admin
-                .appointments(ext)
-                .await?
-                .iter()
-                .filter(|a| a.scheduled_at_ms >= from_ms && a.scheduled_at_ms <= to_ms)
-                .count() as u64;
-            for p in admin.purchases(ext).await? {
-                if p.purchased_at_ms >= from_ms && p.purchased_at_ms <= to_ms {
-                    purchases += 1;
-                    amount = amount.saturating_add(p.amount_fen);
-                }
-            }
-        }
-        out.push(ChannelStats {
+    let channels = by_state
+        .into_iter()
+        .map(|(s, (c, per_day))| ChannelStats {
             label: config.channels.get(&s).map(|c| c.label.clone()),
             state: s,
-            added,
-            added_customers: distinct.len() as u64,
+            added: c.count(channel::ADDED),
+            added_customers: c.count(channel::CUSTOMERS),
             added_per_day: per_day
                 .into_iter()
                 .map(|(day, count)| DayCount { day, count })
                 .collect(),
-            still_connected: active,
-            pending,
-            ended,
-            appointments,
-            purchases,
-            purchase_amount_fen: amount,
-        });
-    }
+            still_connected: c.count(channel::ACTIVE),
+            pending: c.count(channel::PENDING),
+            ended: c.count(channel::ENDED),
+            ended_in_range: c.count(channel::ENDED_ON),
+            appointments: c.count(channel::APPOINTMENTS),
+            purchases: c.count(channel::PURCHASES),
+            purchase_amount_fen: c.get(channel::REVENUE_FEN),
+        })
+        .collect();
     Ok(Json(ChannelStatsReport {
         from_ms,
         to_ms,
-        channels: out,
+        channels,
     }))
 }
 
-async fn walk_all<T: serde::de::DeserializeOwned>(
-    admin: &CustomerAdmin,
-    source: &IndexSource,
-) -> ApiResult<Vec<T>> {
-    let mut out = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let (rows, more) = admin.walk(source, false, position.as_deref(), 500).await?;
-        for row in rows {
-            out.push(row.item.doc::<T>().map_err(crm::CrmError::from)?);
-            position = Some(row.index_sk);
-        }
-        if !more {
-            return Ok(out);
-        }
-        if out.len() >= STATS_BUDGET {
-            return Err(ApiError::bad_request(
-                "数据量超出实时统计的范围，请缩小统计区间或联系管理员",
-            ));
-        }
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RebuildRequest {
+    /// Write the recomputed values over the counters that differ (default: only compare).
+    #[serde(default)]
+    pub apply: bool,
+}
+
+/// Recomputes every maintained counter (channels per day, 「联系我」, campaigns, links) from
+/// the records and reports the differences; with `apply`, corrects them. It reads every
+/// customer's records: on a large store run `wecom-crm aggregates` (local mode) or the sync
+/// function's rebuild instead of waiting on this request.
+#[utoipa::path(post, path = "/api/stats/rebuild", tag = "stats", request_body = RebuildRequest,
+    responses((status = 200, body = RebuildReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn rebuild(
+    State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(req): ApiJson<RebuildRequest>,
+) -> ApiResult<Json<RebuildReport>> {
+    let report = crm::aggregates::rebuild(&state.store, req.apply).await?;
+    if req.apply {
+        state
+            .audited(&caller, "stats.rebuild", "aggregates", vec!["apply".into()])
+            .await?;
     }
+    Ok(Json(report))
 }
 
 #[cfg(test)]

@@ -80,7 +80,8 @@ pub async fn fixture_on(request_timeout: Duration, clock: Arc<dyn Clock>) -> Fix
     };
     let sim = wecom_sim::spawn(sim_config.clone()).await.unwrap();
     let embedded = test_kit::Embedded::new();
-    let store = embedded.store.clone();
+    // As deployed: the aggregates are kept on every write.
+    let store = crm::aggregates::AggregatingStore::wrap(embedded.store.clone());
     let campaign_queue = embedded.queue("campaigns");
     let send_queue = embedded.queue_with("sends", 8);
     let scheduler = embedded.scheduler();

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Campaigns;
-use super::model::{Recipient, RecipientStatus};
+use super::model::RecipientStatus;
 use crate::CrmError;
-use crate::calendar::DAY_MS;
-use crate::repo::CustomerAdmin;
+use crate::aggregates::contribution::{clicks as aggregates_clicks, funnel};
+use crate::aggregates::{Aggregates, Counts};
 
 /// One row of the funnel.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,89 +46,69 @@ pub struct Funnel {
 }
 
 impl Stage {
-    fn add(&mut self, r: &Recipient, booked: bool) {
-        self.targeted += 1;
-        match r.status {
-            RecipientStatus::Skipped => self.skipped += 1,
-            RecipientStatus::Queued => {}
-            RecipientStatus::AwaitingStaff => self.awaiting_staff += 1,
-            RecipientStatus::Sent => self.sent += 1,
-            RecipientStatus::NotFriend => self.not_friend += 1,
-            RecipientStatus::OverQuota => self.over_quota += 1,
-            RecipientStatus::Failed => self.failed += 1,
-            RecipientStatus::Cancelled => self.cancelled += 1,
-        }
-        if r.msgid.is_some() {
-            self.task_created += 1;
-        }
-        if booked {
-            self.booked += 1;
+    /// The stage counters of one dimension (`all`, `tier:A`, `channel:douyin`).
+    fn of(counts: &Counts, dimension: &str) -> Self {
+        let n = |stage: &str| counts.count(&funnel::field(dimension, stage));
+        Self {
+            targeted: n(funnel::TARGETED),
+            skipped: n(RecipientStatus::Skipped.name()),
+            task_created: n(funnel::TASK_CREATED),
+            awaiting_staff: n(RecipientStatus::AwaitingStaff.name()),
+            sent: n(RecipientStatus::Sent.name()),
+            not_friend: n(RecipientStatus::NotFriend.name()),
+            over_quota: n(RecipientStatus::OverQuota.name()),
+            failed: n(RecipientStatus::Failed.name()),
+            cancelled: n(RecipientStatus::Cancelled.name()),
+            booked: n(funnel::BOOKED),
         }
     }
 }
 
 impl Campaigns {
+    /// The funnel, read from the campaign's maintained counters: one query of a partition
+    /// holding one item per chunk (and one for clicks), whatever the number of recipients or
+    /// clicks.
     pub async fn funnel(&self, campaign_id: &str) -> Result<Option<Funnel>, CrmError> {
         let Some(campaign) = self.repo().get(campaign_id).await? else {
             return Ok(None);
         };
-        let window = i64::from(campaign.booked_within_days) * DAY_MS;
-        let recipients = self.repo().all_recipients(campaign_id).await?;
-        // Bookings come from the per-day index over the span the sends cover: a handful of
-        // queries, not two per recipient.
-        let sent_times: Vec<i64> = recipients.iter().filter_map(|r| r.sent_at_ms).collect();
-        let mut booked_at: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        if let (Some(first), Some(last)) = (sent_times.iter().min(), sent_times.iter().max()) {
-            let to = (last + window).min(self.clock.now_ms());
-            for b in CustomerAdmin::new(self.store.clone())
-                .bookings_between(*first, to.max(*first))
-                .await?
-            {
-                booked_at
-                    .entry(b.external_userid)
-                    .or_default()
-                    .push(b.at_ms);
-            }
-        }
+        let (counts, clicks) = Aggregates::new(self.store.clone())
+            .campaign(campaign_id)
+            .await?;
         let mut funnel = Funnel {
+            total: Stage::of(&counts, funnel::ALL),
             booked_within_days: campaign.booked_within_days,
+            clicks: clicks.count(aggregates_clicks::CLICKS),
+            clicks_attributed: clicks.count(aggregates_clicks::ATTRIBUTED),
             ..Funnel::default()
         };
-        for r in recipients {
-            let booked = match (r.status, r.sent_at_ms) {
-                (RecipientStatus::Sent, Some(sent)) => booked_at
-                    .get(&r.external_userid)
-                    .is_some_and(|times| times.iter().any(|t| *t >= sent && *t <= sent + window)),
-                _ => false,
-            };
-            funnel.total.add(&r, booked);
-            let tier = r.tier.clone().unwrap_or_else(|| "unknown".to_owned());
-            funnel.by_tier.entry(tier).or_default().add(&r, booked);
-            let channel = if r.channel.is_empty() {
-                "unknown".to_owned()
-            } else {
-                r.channel.clone()
-            };
-            funnel
-                .by_channel
-                .entry(channel)
-                .or_default()
-                .add(&r, booked);
-            if let Some(reason) = &r.reason {
-                match r.status {
-                    RecipientStatus::Skipped => {
-                        *funnel.skipped_by_reason.entry(reason.clone()).or_default() += 1;
+        for field in counts.0.keys() {
+            if let Some(reason) = field.strip_prefix(funnel::SKIPPED_REASON) {
+                funnel
+                    .skipped_by_reason
+                    .insert(reason.to_owned(), counts.count(field));
+            } else if let Some(reason) = field.strip_prefix(funnel::FAILED_REASON) {
+                funnel
+                    .failed_by_reason
+                    .insert(reason.to_owned(), counts.count(field));
+            } else if let Some((dimension, _)) = field.rsplit_once('|') {
+                if let Some(tier) = dimension.strip_prefix(funnel::TIER) {
+                    if !funnel.by_tier.contains_key(tier) {
+                        funnel
+                            .by_tier
+                            .insert(tier.to_owned(), Stage::of(&counts, dimension));
                     }
-                    RecipientStatus::Failed => {
-                        *funnel.failed_by_reason.entry(reason.clone()).or_default() += 1;
-                    }
-                    _ => {}
+                } else if let Some(channel) = dimension.strip_prefix(funnel::CHANNEL)
+                    && !funnel.by_channel.contains_key(channel)
+                {
+                    funnel
+                        .by_channel
+                        .insert(channel.to_owned(), Stage::of(&counts, dimension));
                 }
             }
         }
-        let clicks = self.clicks_of(campaign_id).await?;
-        funnel.clicks = clicks.total;
-        funnel.clicks_attributed = clicks.by_customer.values().sum();
+        funnel.skipped_by_reason.retain(|_, n| *n > 0);
+        funnel.failed_by_reason.retain(|_, n| *n > 0);
         Ok(Some(funnel))
     }
 }

@@ -6,13 +6,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ports::{Clock, Condition, IdGen, IndexName, Item, ItemStore, Query, SkCondition};
+use ports::{
+    Clock, Condition, IdGen, IndexName, Item, ItemStore, Query, SkCondition, StoreError, WriteOp,
+};
 use sha1::{Digest, Sha1};
 
 use super::Campaigns;
 use super::model::{Click, TrackedLink};
 use crate::CrmError;
-use crate::keys::{CLICK_PREFIX, LINK_SK, campaign_links_gsi_pk, click_sk, link_pk};
+use crate::keys::{CLICK_PREFIX, LINK_SK, campaign_links_gsi_pk, click_sk, clicker_sk, link_pk};
 use crate::repo::query_all;
 
 /// The token of the `index`-th link of a chunk: the same on every attempt, so a redelivered
@@ -106,16 +108,40 @@ impl Links {
         let now = self.clock.now_ms();
         let click = Click {
             token: token.to_owned(),
+            campaign_id: link.campaign_id.clone(),
             at_ms: now,
             external_userid: link.external_userid.clone(),
         };
         let id = self.ids.new_id(now);
-        self.store
-            .put(
-                Item::with_doc(link_pk(token), click_sk(now, &id), &click)?,
-                Condition::Always,
-            )
-            .await?;
+        let click_op = WriteOp::Put {
+            item: Item::with_doc(link_pk(token), click_sk(now, &id), &click)?,
+            condition: Condition::NotExists,
+        };
+        // A customer's first click on their link also marks them as a clicker, in the same
+        // transaction (unique clickers).
+        let marker = match &link.external_userid {
+            Some(customer)
+                if self
+                    .store
+                    .get(&link_pk(token), &clicker_sk(customer))
+                    .await?
+                    .is_none() =>
+            {
+                Some(WriteOp::Put {
+                    item: Item::with_doc(link_pk(token), clicker_sk(customer), &click)?,
+                    condition: Condition::NotExists,
+                })
+            }
+            _ => None,
+        };
+        match marker {
+            Some(marker) => match self.store.transact(vec![click_op.clone(), marker]).await {
+                // Marked meanwhile by a concurrent click: this one is only a click.
+                Err(StoreError::ConditionFailed) => self.store.transact(vec![click_op]).await?,
+                other => other?,
+            },
+            None => self.store.transact(vec![click_op]).await?,
+        }
         Ok(Some(link.url))
     }
 }

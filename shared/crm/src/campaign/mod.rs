@@ -11,6 +11,7 @@
 //!   reminds staff, and closes campaigns.
 //! - [`Campaigns::funnel`] counts targeted → skipped → task created → sent → clicks → booked.
 
+pub mod booked;
 pub mod funnel;
 pub mod links;
 pub mod media;

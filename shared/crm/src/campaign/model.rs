@@ -339,6 +339,10 @@ pub struct Recipient {
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at_ms: Option<i64>,
+    /// When the customer first booked or bought within the campaign's window after the send
+    /// (set by `Campaigns::credit_booking` and by tracking; the funnel's `booked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked_at_ms: Option<i64>,
     /// The ledger entry reserved for this send (released if it never goes out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger_at_ms: Option<i64>,
@@ -431,6 +435,10 @@ pub struct TrackedLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Click {
     pub token: String,
+    /// The link's campaign and chunk, copied so that the click's contribution to the
+    /// campaign's counters is known from the click alone.
+    #[serde(default)]
+    pub campaign_id: String,
     pub at_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,

@@ -350,6 +350,7 @@ impl Campaigns {
                         channel: customer.first_channel.clone(),
                         text,
                         sent_at_ms: None,
+                        booked_at_ms: None,
                         ledger_at_ms: Some(now),
                         created_at_ms: now,
                         updated_at_ms: now,

@@ -239,6 +239,8 @@ impl Campaigns {
             released.extend(release);
             changed.push(r.clone());
         }
+        self.credit_earlier_bookings(&chunk.campaign_id, &mut changed)
+            .await?;
         self.save_settled(&changed, &released, summary).await?;
         if pending == 0 {
             chunk.status = ChunkStatus::Done;

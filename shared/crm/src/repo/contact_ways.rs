@@ -110,4 +110,28 @@ impl ContactWayRepo {
         )
         .await
     }
+
+    /// The 「联系我」 a new relationship through `state`, added by `userid`, is credited to:
+    /// WeCom's add event names only the `state`, so this is the one active code with that
+    /// state that lists the consultant, or else the only active code with that state. `None`
+    /// when no code, or several equally, own the state (the add still counts for the channel).
+    pub async fn attribute(&self, state: &str, userid: &str) -> Result<Option<String>, CrmError> {
+        if state.is_empty() {
+            return Ok(None);
+        }
+        let (ways, _) = self.list(Some(state), 100, None).await?;
+        let active: Vec<&ContactWayRecord> = ways
+            .iter()
+            .filter(|w| w.status == ContactWayStatus::Active)
+            .collect();
+        let listing: Vec<&&ContactWayRecord> = active
+            .iter()
+            .filter(|w| w.way.user.iter().any(|u| u == userid))
+            .collect();
+        Ok(match (listing.as_slice(), active.as_slice()) {
+            ([one], _) => Some(one.config_id.clone()),
+            ([], [one]) => Some(one.config_id.clone()),
+            _ => None,
+        })
+    }
 }

@@ -168,7 +168,21 @@ impl CustomerAdmin {
         }
     }
 
+    /// Stores the appointment; it counts for the customer's first channel as it is now
+    /// (copied onto it unless the caller set one).
     pub async fn add_appointment(&self, appointment: &Appointment) -> Result<(), CrmError> {
+        let mut appointment = appointment.clone();
+        if appointment.channel.is_none() {
+            appointment.channel = match self
+                .store
+                .get(&customer_pk(&appointment.external_userid), PROFILE_SK)
+                .await?
+            {
+                Some(item) => Some(item.doc::<Customer>()?.first_channel),
+                None => None,
+            };
+        }
+        let appointment = &appointment;
         let mut item = Item::with_doc(
             customer_pk(&appointment.external_userid),
             appointment_sk(appointment.scheduled_at_ms, &appointment.id),
@@ -191,13 +205,6 @@ impl CustomerAdmin {
     /// transaction, so a total never counts a purchase that is not stored, or the reverse. With
     /// an order number the purchase is recorded once: a retry finds the first one.
     pub async fn record_purchase(&self, purchase: &Purchase) -> Result<PurchaseOutcome, CrmError> {
-        let mut purchase_item = Item::with_doc(
-            customer_pk(&purchase.external_userid),
-            purchase_sk(purchase.purchased_at_ms, &purchase.id),
-            purchase,
-        )?;
-        purchase_item.gsi2 = Some(visit_key(purchase.purchased_at_ms, &purchase.id));
-        purchase_item.gsi3 = Some(booking_key(purchase.purchased_at_ms, &purchase.id));
         for _ in 0..12 {
             let Some(current) = self
                 .store
@@ -207,6 +214,19 @@ impl CustomerAdmin {
                 return Ok(PurchaseOutcome::UnknownCustomer);
             };
             let mut customer: Customer = current.doc()?;
+            // It counts for the customer's first channel as it is now.
+            let mut purchase = purchase.clone();
+            if purchase.channel.is_none() {
+                purchase.channel = Some(customer.first_channel.clone());
+            }
+            let purchase = &purchase;
+            let mut purchase_item = Item::with_doc(
+                customer_pk(&purchase.external_userid),
+                purchase_sk(purchase.purchased_at_ms, &purchase.id),
+                purchase,
+            )?;
+            purchase_item.gsi2 = Some(visit_key(purchase.purchased_at_ms, &purchase.id));
+            purchase_item.gsi3 = Some(booking_key(purchase.purchased_at_ms, &purchase.id));
             customer.total_spent_fen = customer.total_spent_fen.saturating_add(purchase.amount_fen);
             customer.last_purchase_at_ms = Some(
                 customer
@@ -220,7 +240,7 @@ impl CustomerAdmin {
             profile.version = current.version + 1;
             let mut ops = vec![
                 WriteOp::Put {
-                    item: purchase_item.clone(),
+                    item: purchase_item,
                     condition: Condition::NotExists,
                 },
                 WriteOp::Put {

@@ -3,7 +3,9 @@ use std::sync::Arc;
 use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition};
 use wecom_api::model::ExternalContact;
 
-use super::{query_all, query_page, update_item};
+use std::collections::HashMap;
+
+use super::{ContactWayRepo, MAX_OPTIMISTIC_ATTEMPTS, query_all, query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
     CUSTOMERS_GSI_PK, PROFILE_SK, RELATIONSHIP_PREFIX, TIMELINE_PREFIX, birthday_gsi_pk,
@@ -197,8 +199,27 @@ impl CustomerRepo {
         for customer in customers {
             items.push(customer_item(customer)?);
         }
+        // Relationships not yet credited to a 「联系我」 are credited here (one lookup per
+        // channel and consultant of the batch).
+        let ways = ContactWayRepo::new(self.store.clone());
+        let mut credited: HashMap<(&str, &str), Option<String>> = HashMap::new();
         for rel in relationships {
-            items.push(relationship_item(rel)?);
+            if rel.contact_way.is_some() || rel.state.is_empty() {
+                items.push(relationship_item(rel)?);
+                continue;
+            }
+            let key = (rel.state.as_str(), rel.userid.as_str());
+            let way = match credited.get(&key) {
+                Some(way) => way.clone(),
+                None => {
+                    let way = ways.attribute(&rel.state, &rel.userid).await?;
+                    credited.insert(key, way.clone());
+                    way
+                }
+            };
+            let mut rel = rel.clone();
+            rel.contact_way = way;
+            items.push(relationship_item(&rel)?);
         }
         for chunk in items.chunks(500) {
             self.store.batch_put(chunk.to_vec()).await?;
@@ -235,7 +256,8 @@ impl CustomerRepo {
     }
 
     /// Read-modify-write of one relationship; `change` gets the current one (if any) and
-    /// returns the new one, or `None` to leave it as it is.
+    /// returns the new one, or `None` to leave it as it is. A relationship stored for the first
+    /// time is credited to its 「联系我」 ([`ContactWayRepo::attribute`]) in the same write.
     pub async fn update_relationship<F>(
         &self,
         external_userid: &str,
@@ -245,19 +267,44 @@ impl CustomerRepo {
     where
         F: FnMut(Option<Relationship>) -> Option<Relationship>,
     {
-        let written = update_item::<Relationship, _>(
-            self.store.as_ref(),
-            &customer_pk(external_userid),
-            &relationship_sk(userid),
-            |current| match change(current) {
-                Some(rel) => Ok(Some(relationship_item(&rel)?)),
-                None => Ok(None),
-            },
-        )
-        .await?;
-        written
-            .map(|item| item.doc().map_err(Into::into))
-            .transpose()
+        let (pk, sk) = (customer_pk(external_userid), relationship_sk(userid));
+        let mut credited: Option<(String, Option<String>)> = None;
+        for _ in 0..MAX_OPTIMISTIC_ATTEMPTS {
+            let current = self.store.get(&pk, &sk).await?;
+            let (doc, condition, version) = match &current {
+                Some(item) => (
+                    Some(item.doc::<Relationship>()?),
+                    Condition::VersionIs(item.version),
+                    item.version,
+                ),
+                None => (None, Condition::NotExists, 0),
+            };
+            let first_write = doc.is_none();
+            let Some(mut rel) = change(doc) else {
+                return Ok(None);
+            };
+            if first_write && rel.contact_way.is_none() && !rel.state.is_empty() {
+                let way = match &credited {
+                    Some((state, way)) if *state == rel.state => way.clone(),
+                    _ => {
+                        let way = ContactWayRepo::new(self.store.clone())
+                            .attribute(&rel.state, &rel.userid)
+                            .await?;
+                        credited = Some((rel.state.clone(), way.clone()));
+                        way
+                    }
+                };
+                rel.contact_way = way;
+            }
+            let mut item = relationship_item(&rel)?;
+            item.version = version + 1;
+            match self.store.put(item, condition).await {
+                Ok(()) => return Ok(Some(rel)),
+                Err(ports::StoreError::ConditionFailed) => tokio::task::yield_now().await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CrmError::Contention(format!("{pk}/{sk}")))
     }
 
     /// Recomputes the customer's status from their relationships.

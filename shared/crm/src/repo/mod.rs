@@ -33,7 +33,7 @@ use serde::de::DeserializeOwned;
 use crate::CrmError;
 
 /// How many times an optimistic read-modify-write is retried before giving up.
-const MAX_OPTIMISTIC_ATTEMPTS: usize = 12;
+pub(crate) const MAX_OPTIMISTIC_ATTEMPTS: usize = 12;
 
 /// Read-modify-write of one item under optimistic concurrency. `build` gets the current
 /// document (with its version) and returns the item to write, or `None` to leave it alone.

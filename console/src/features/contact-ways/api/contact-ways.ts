@@ -39,16 +39,6 @@ export function useContactWays(filter: ContactWayFilter) {
   });
 }
 
-/** One 「联系我」 with how many customers its channel brought (the list does not count them). */
-export function useContactWay(configId: string | null, enabled = true) {
-  return $api.useQuery(
-    'get',
-    '/api/contact-ways/{config_id}',
-    { params: { path: { config_id: configId ?? '' } } },
-    { enabled: enabled && !!configId },
-  );
-}
-
 function useInvalidateWays() {
   const queryClient = useQueryClient();
   return () => {

@@ -120,6 +120,8 @@ describe('the 「联系我」 drawer', { timeout: 120_000 }, () => {
       created_at_ms: 1,
       updated_at_ms: 1,
       created_by: 'admin',
+      customers_added: 0,
+      still_connected: 0,
       contact_way: {
         config_id: 'cfg9',
         type: 2,

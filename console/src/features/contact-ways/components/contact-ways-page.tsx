@@ -11,7 +11,6 @@ import { formatTime } from '@/lib/format';
 import { CONTACT_WAY_SCENE, CONTACT_WAY_TYPE } from '@/lib/labels';
 import {
   useChannels,
-  useContactWay,
   useContactWays,
   useDeleteContactWay,
   type ChannelView,
@@ -22,21 +21,20 @@ import { ContactWayDrawer } from './contact-way-drawer';
 import { useQrDownload } from '../api/qr';
 import { QrPreviewModal } from './qr-preview-modal';
 
-/** Customers added through the way's channel: the API counts them per way (the list does not). */
+/** Customers added through this code: an exact, maintained count (and how many are still connected). */
 function CustomersAdded({ way }: { way: ContactWayView }) {
-  const hasChannel = way.contact_way.state !== '';
-  const detail = useContactWay(way.config_id, hasChannel && way.customers_added == null);
-  if (!hasChannel) {
+  if (way.contact_way.state === '') {
     return (
       <Tooltip title="没有渠道标识的「联系我」无法统计添加的客户">
         <span>—</span>
       </Tooltip>
     );
   }
-  const count = way.customers_added ?? detail.data?.customers_added;
-  if (detail.isError) return <Typography.Text type="secondary">无法统计</Typography.Text>;
-  if (count == null) return <Typography.Text type="secondary">…</Typography.Text>;
-  return <span data-testid={`customers-added-${way.config_id}`}>{count}</span>;
+  return (
+    <Tooltip title={`仍为好友 ${way.still_connected} 人`}>
+      <span data-testid={`customers-added-${way.config_id}`}>{way.customers_added}</span>
+    </Tooltip>
+  );
 }
 
 function channelText(state: string, channels: Record<string, ChannelView> | undefined) {
@@ -108,7 +106,7 @@ export function ContactWaysPage() {
     },
     {
       title: (
-        <Tooltip title="通过该「联系我」的渠道标识添加的客户数（同一渠道标识的「联系我」合并统计）">
+        <Tooltip title="通过该「联系我」添加的客户数。多个「联系我」共用一个渠道标识时，按其中列出的跟进人区分">
           <Space size={4}>
             添加客户数
             <QuestionCircleOutlined aria-label="说明" />

@@ -1,0 +1,195 @@
+//! The counters under the [`AggregatingStore`], on the embedded store: they equal the
+//! contributions of the stored records after duplicates, failed conditions, deletions, batches
+//! and many concurrent writers of the same records and counters.
+
+use std::sync::Arc;
+
+use ports::{Condition, Item, ItemStore, StoreError};
+
+use super::contribution::{Tally, channel, contribute};
+use super::{Aggregates, AggregatingStore};
+use crate::keys::{CHANNEL_DAYS_PK, customer_pk, relationship_sk};
+use crate::model::{Relationship, RelationshipStatus};
+
+/// 2026-12-01 10:00 Beijing.
+const ADDED_S: i64 = 1_796_090_400;
+
+fn rel(customer: &str, userid: &str, state: &str, status: RelationshipStatus) -> Item {
+    let r = Relationship {
+        external_userid: customer.into(),
+        userid: userid.into(),
+        status,
+        state: state.into(),
+        createtime: ADDED_S,
+        ended_at: (status == RelationshipStatus::Ended).then_some(ADDED_S + 86_400),
+        ..Relationship::default()
+    };
+    Item::with_doc(customer_pk(customer), relationship_sk(userid), &r).unwrap()
+}
+
+fn stores() -> (Arc<dyn ItemStore>, Arc<dyn ItemStore>) {
+    let raw = test_kit::Embedded::new().store;
+    (raw.clone(), AggregatingStore::wrap(raw))
+}
+
+/// What the counters must be: the contributions of every stored relationship named.
+async fn expected(raw: &Arc<dyn ItemStore>, keys: &[(String, String)]) -> Tally {
+    let mut tally = Tally::default();
+    for (pk, sk) in keys {
+        if let Some(item) = raw.get(pk, sk).await.unwrap() {
+            contribute(&item, 1, &mut tally).unwrap();
+        }
+    }
+    tally.compact()
+}
+
+async fn actual(raw: &Arc<dyn ItemStore>) -> Tally {
+    let mut tally = Tally::default();
+    for d in Aggregates::new(raw.clone())
+        .channel_days("2026-01-01", "2027-01-01")
+        .await
+        .unwrap()
+    {
+        for (field, n) in d.counts.0 {
+            tally.add(
+                CHANNEL_DAYS_PK,
+                crate::keys::channel_day_sk(&d.day, &d.state),
+                &field,
+                n,
+            );
+        }
+    }
+    tally.compact()
+}
+
+#[tokio::test]
+async fn a_record_written_twice_counts_once_and_its_changes_move_it_between_buckets() {
+    let (raw, store) = stores();
+    let active = rel("wm1", "zhangsan", "douyin", RelationshipStatus::Active);
+    store.put(active.clone(), Condition::Always).await.unwrap();
+    store.put(active.clone(), Condition::Always).await.unwrap();
+    let days = Aggregates::new(raw.clone())
+        .channel_days("2026-12-01", "2026-12-02")
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0].day, "2026-12-01");
+    assert_eq!(days[0].counts.get(channel::ADDED), 1);
+    assert_eq!(days[0].counts.get(channel::ACTIVE), 1);
+
+    let ended = rel("wm1", "zhangsan", "douyin", RelationshipStatus::Ended);
+    store.put(ended, Condition::Always).await.unwrap();
+    let days = Aggregates::new(raw.clone())
+        .channel_days("2026-12-01", "2026-12-02")
+        .await
+        .unwrap();
+    let added_day = days.iter().find(|d| d.day == "2026-12-01").unwrap();
+    assert_eq!(added_day.counts.get(channel::ADDED), 1);
+    assert_eq!(added_day.counts.get(channel::ACTIVE), 0);
+    assert_eq!(added_day.counts.get(channel::ENDED), 1);
+    let end_day = days.iter().find(|d| d.day == "2026-12-02").unwrap();
+    assert_eq!(end_day.counts.get(channel::ENDED_ON), 1);
+
+    store
+        .delete(
+            &customer_pk("wm1"),
+            &relationship_sk("zhangsan"),
+            Condition::Exists,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        actual(&raw).await,
+        Tally::default(),
+        "deleted: nothing left"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_condition_writes_neither_the_record_nor_its_counters() {
+    let (raw, store) = stores();
+    let item = rel("wm1", "zhangsan", "douyin", RelationshipStatus::Active);
+    store.put(item.clone(), Condition::NotExists).await.unwrap();
+    let again = store.put(item.clone(), Condition::NotExists).await;
+    assert!(
+        matches!(again, Err(StoreError::ConditionFailed)),
+        "{again:?}"
+    );
+    let stale = store.put(item, Condition::VersionIs(41)).await;
+    assert!(
+        matches!(stale, Err(StoreError::ConditionFailed)),
+        "{stale:?}"
+    );
+    let keys = [(customer_pk("wm1"), relationship_sk("zhangsan"))];
+    assert_eq!(actual(&raw).await, expected(&raw, &keys).await);
+}
+
+#[tokio::test]
+async fn a_batch_counts_each_record_once_whatever_was_stored_before() {
+    let (raw, store) = stores();
+    let mut keys = Vec::new();
+    let mut items = Vec::new();
+    for i in 0..120 {
+        let status = if i % 3 == 0 {
+            RelationshipStatus::Ended
+        } else {
+            RelationshipStatus::Active
+        };
+        let item = rel(
+            &format!("wm{i}"),
+            "lisi",
+            ["douyin", "xiaohongshu"][i % 2],
+            status,
+        );
+        keys.push((item.pk.clone(), item.sk.clone()));
+        items.push(item);
+    }
+    store.batch_put(items[..60].to_vec()).await.unwrap();
+    store.batch_put(items.clone()).await.unwrap();
+    let want = expected(&raw, &keys).await;
+    assert_eq!(actual(&raw).await, want);
+    let douyin = &want.0[&(
+        CHANNEL_DAYS_PK.to_owned(),
+        crate::keys::channel_day_sk("2026-12-01", "douyin"),
+    )];
+    assert_eq!(douyin[channel::ADDED], 60);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_of_the_same_records_and_counters_leave_them_exact() {
+    let (raw, store) = stores();
+    let statuses = [
+        RelationshipStatus::Active,
+        RelationshipStatus::Pending,
+        RelationshipStatus::Ended,
+    ];
+    let mut tasks = Vec::new();
+    for writer in 0..16usize {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..40usize {
+                // Five records, all on the same two channel-day counters, each rewritten by
+                // every writer with another status.
+                let customer = format!("wm{}", (writer + n) % 5);
+                let state = ["douyin", "xiaohongshu"][n % 2];
+                let item = rel(&customer, "wangwu", state, statuses[(writer * 7 + n) % 3]);
+                match n % 4 {
+                    3 => {
+                        store
+                            .delete(&item.pk, &item.sk, Condition::Always)
+                            .await
+                            .unwrap();
+                    }
+                    _ => store.put(item, Condition::Always).await.unwrap(),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let keys: Vec<(String, String)> = (0..5)
+        .map(|i| (customer_pk(&format!("wm{i}")), relationship_sk("wangwu")))
+        .collect();
+    assert_eq!(actual(&raw).await, expected(&raw, &keys).await);
+}
