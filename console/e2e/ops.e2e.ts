@@ -15,7 +15,7 @@ const SIM_SECRET = 'sim-corp-secret-yanmei-clinic-customer-contact';
 describe('运维', () => {
   const f = useFixture();
 
-  it('finds a failed event, shows it raw, replays it after the fix; replays a dead letter; runs a sync; shows the audit log', async () => {
+  it('finds a failed event, shows it raw, replays it after the fix; replays a dead letter; runs a sync; checks the statistics; shows the audit log', async () => {
     const { page, errors, context } = await newTab(f.browser);
     const noSeriousViolations = async (where: string) => {
       const violations = await seriousAccessibilityViolations(page);
@@ -93,10 +93,24 @@ describe('运维', () => {
     await settled(page);
     await screenshot(page, 'ops-sync');
 
+    // The statistics check: every counter recomputed from the records agrees; correcting is
+    // confirmed first and audited.
+    await page.getByRole('tab', { name: '统计校验' }).click();
+    await page.getByRole('button', { name: /校\s*验$/ }).click();
+    const check = page.getByTestId('stats-check-result');
+    await check.getByText(/^全部一致：共 \d+ 项统计，核对了 \d+ 条记录。$/).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: '校验并修正' }).click();
+    await page.getByRole('button', { name: /^修\s*正$/ }).click();
+    await check.getByText(/^全部一致/).waitFor();
+    await noSeriousViolations('statistics check');
+    await settled(page);
+    await screenshot(page, 'ops-stats-check');
+
     // The audit log: the Secret changed (twice), the replays and the sync.
     await page.getByRole('tab', { name: '操作日志' }).click();
     const audit = page.getByRole('table');
     await audit.getByText('开始同步').waitFor();
+    await audit.getByText('修正统计').waitFor();
     await audit.getByText('重新处理失败的消息').waitFor();
     await audit.getByText('重新处理企业微信事件').waitFor();
     const configRows = page.getByRole('row').filter({ hasText: '修改企业微信配置' });

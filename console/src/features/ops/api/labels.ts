@@ -68,6 +68,7 @@ export const AUDIT_ACTION: Record<string, string> = {
   'callback_log.replay': '重新处理企业微信事件',
   'dead_letter.replay': '重新处理失败的消息',
   'sync.start': '开始同步',
+  'stats.rebuild': '修正统计',
   'customer.update': '修改客户资料',
   'customer.sync': '同步客户',
   'customer.tags': '修改客户企业标签',

@@ -5,9 +5,10 @@ import { opsTab } from '../api/tabs';
 import { AuditTab } from './audit-tab';
 import { DeadLettersTab } from './dead-letters-tab';
 import { EventLogTab } from './event-log-tab';
+import { StatsCheckTab } from './stats-check-tab';
 import { SyncTab } from './sync-tab';
 
-/** 运维: the WeCom event log, dead letters, sync runs and the audit log; the tab is in the URL (`?tab=`). */
+/** 运维: the WeCom event log, dead letters, sync runs, the statistics check and the audit log; the tab is in the URL (`?tab=`). */
 export function OpsPage() {
   const [params, setParams] = useSearchParams();
   const tab = opsTab(params.get('tab'));
@@ -15,7 +16,7 @@ export function OpsPage() {
   return (
     <PageContainer
       title="运维"
-      description="查看企业微信事件与处理结果、处理失败的消息、同步进度和操作日志；修复问题后可重新处理。"
+      description="查看企业微信事件与处理结果、处理失败的消息、同步进度、统计校验和操作日志；修复问题后可重新处理。"
     >
       <Tabs
         activeKey={tab}
@@ -24,6 +25,7 @@ export function OpsPage() {
           { key: 'events', label: '企业微信事件日志', children: <EventLogTab /> },
           { key: 'dead-letters', label: '处理失败的消息', children: <DeadLettersTab /> },
           { key: 'sync', label: '同步', children: <SyncTab /> },
+          { key: 'stats', label: '统计校验', children: <StatsCheckTab /> },
           { key: 'audit', label: '操作日志', children: <AuditTab /> },
         ]}
       />
