@@ -4,6 +4,7 @@
 //! - `key = base64(EncodingAESKey + "=")` (32 bytes), AES-256-CBC, `IV = key[..16]`
 //! - plaintext = `random(16) | msg_len (u32 BE) | msg | receive_id`, PKCS#7-padded to 32 bytes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -177,7 +178,7 @@ impl MsgCrypt {
             return Err(CallbackError::BodyTooLarge);
         }
         require_params(msg_signature, timestamp, nonce)?;
-        let envelope = parse_envelope(body)?;
+        let envelope = EnvelopeRef::parse(body)?;
         self.verify_signature(msg_signature, timestamp, nonce, &envelope.encrypt)?;
         self.decrypt(&envelope.encrypt)
     }
@@ -307,42 +308,61 @@ fn map_envelope_xml_error(e: XmlError) -> CallbackError {
     }
 }
 
+/// [`Envelope`] borrowed from the body: the hot path needs `Encrypt` only as a `&str`, and it
+/// is a slice of the body unless the sender escaped characters in it.
+struct EnvelopeRef<'a> {
+    to_user_name: Option<Cow<'a, str>>,
+    agent_id: Option<Cow<'a, str>>,
+    encrypt: Cow<'a, str>,
+}
+
+impl<'a> EnvelopeRef<'a> {
+    /// See [`parse_envelope`].
+    fn parse(body: &'a [u8]) -> Result<Self, CallbackError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(CallbackError::BodyTooLarge);
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|_| CallbackError::MalformedEnvelope("body is not UTF-8".to_owned()))?;
+        let mut to_user_name = None;
+        let mut agent_id = None;
+        let mut encrypt = None;
+        let mut duplicate_encrypt = false;
+        xml::parse(text, |name, value| match name {
+            "Encrypt" if encrypt.is_some() => duplicate_encrypt = true,
+            "Encrypt" => encrypt = Some(value),
+            "ToUserName" if to_user_name.is_none() => to_user_name = Some(value),
+            "AgentID" if agent_id.is_none() => agent_id = Some(value),
+            _ => {}
+        })
+        .map_err(map_envelope_xml_error)?;
+        // Only once the whole document is known to be acceptable XML, as before.
+        if duplicate_encrypt {
+            return Err(CallbackError::MalformedEnvelope(
+                "duplicate Encrypt element".to_owned(),
+            ));
+        }
+        match encrypt {
+            Some(encrypt) if !encrypt.is_empty() => Ok(EnvelopeRef {
+                to_user_name,
+                agent_id,
+                encrypt,
+            }),
+            _ => Err(CallbackError::MissingEncrypt),
+        }
+    }
+}
+
 /// Parses the POST body WeCom sends. Rejects bodies over [`MAX_BODY_BYTES`], XML that breaks
 /// the crate's rules (DOCTYPE, entities, root other than `<xml>`, several roots, trailing
 /// garbage), a missing or empty `Encrypt` and a duplicated `Encrypt`.
 pub fn parse_envelope(body: &[u8]) -> Result<Envelope, CallbackError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(CallbackError::BodyTooLarge);
-    }
-    let text = std::str::from_utf8(body)
-        .map_err(|_| CallbackError::MalformedEnvelope("body is not UTF-8".to_owned()))?;
-    let children = xml::parse_flat(text).map_err(map_envelope_xml_error)?;
-    let mut to_user_name = None;
-    let mut agent_id = None;
-    let mut encrypt: Option<String> = None;
-    for (name, value) in children {
-        match name.as_str() {
-            "Encrypt" => {
-                if encrypt.is_some() {
-                    return Err(CallbackError::MalformedEnvelope(
-                        "duplicate Encrypt element".to_owned(),
-                    ));
-                }
-                encrypt = Some(value);
-            }
-            "ToUserName" if to_user_name.is_none() => to_user_name = Some(value),
-            "AgentID" if agent_id.is_none() => agent_id = Some(value),
-            _ => {}
-        }
-    }
-    match encrypt {
-        Some(encrypt) if !encrypt.is_empty() => Ok(Envelope {
-            to_user_name,
-            agent_id,
-            encrypt,
-        }),
-        _ => Err(CallbackError::MissingEncrypt),
-    }
+    let envelope = EnvelopeRef::parse(body)?;
+    Ok(Envelope {
+        to_user_name: envelope.to_user_name.map(Cow::into_owned),
+        agent_id: envelope.agent_id.map(Cow::into_owned),
+        encrypt: envelope.encrypt.into_owned(),
+    })
 }
 
 /// The POST body WeCom sends:

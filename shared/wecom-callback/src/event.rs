@@ -1,5 +1,6 @@
 //! Typed callback messages, parsed from the decrypted inner XML.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -167,6 +168,65 @@ fn map_xml_error(e: XmlError) -> CallbackError {
     }
 }
 
+/// The values of the elements [`parse_message`] reads, as found (first occurrence of a name).
+#[derive(Default)]
+struct Known<'a> {
+    to_user_name: Option<Cow<'a, str>>,
+    from_user_name: Option<Cow<'a, str>>,
+    create_time: Option<Cow<'a, str>>,
+    msg_type: Option<Cow<'a, str>>,
+    event: Option<Cow<'a, str>>,
+    change_type: Option<Cow<'a, str>>,
+    agent_id: Option<Cow<'a, str>>,
+    msg_id: Option<Cow<'a, str>>,
+    user_id: Option<Cow<'a, str>>,
+    external_user_id: Option<Cow<'a, str>>,
+    state: Option<Cow<'a, str>>,
+    welcome_code: Option<Cow<'a, str>>,
+    source: Option<Cow<'a, str>>,
+    fail_reason: Option<Cow<'a, str>>,
+    id: Option<Cow<'a, str>>,
+    tag_type: Option<Cow<'a, str>>,
+    strategy_id: Option<Cow<'a, str>>,
+    chat_id: Option<Cow<'a, str>>,
+    update_detail: Option<Cow<'a, str>>,
+    content: Option<Cow<'a, str>>,
+}
+
+impl<'a> Known<'a> {
+    /// The slot of an element this module reads, if `name` is one.
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Cow<'a, str>>> {
+        Some(match name {
+            "ToUserName" => &mut self.to_user_name,
+            "FromUserName" => &mut self.from_user_name,
+            "CreateTime" => &mut self.create_time,
+            "MsgType" => &mut self.msg_type,
+            "Event" => &mut self.event,
+            "ChangeType" => &mut self.change_type,
+            "AgentID" => &mut self.agent_id,
+            "MsgId" => &mut self.msg_id,
+            "UserID" => &mut self.user_id,
+            "ExternalUserID" => &mut self.external_user_id,
+            "State" => &mut self.state,
+            "WelcomeCode" => &mut self.welcome_code,
+            "Source" => &mut self.source,
+            "FailReason" => &mut self.fail_reason,
+            "Id" => &mut self.id,
+            "TagType" => &mut self.tag_type,
+            "StrategyId" => &mut self.strategy_id,
+            "ChatId" => &mut self.chat_id,
+            "UpdateDetail" => &mut self.update_detail,
+            "Content" => &mut self.content,
+            _ => return None,
+        })
+    }
+}
+
+/// An owned copy of a value (the map keeps the other one).
+fn owned(value: Option<Cow<'_, str>>) -> Option<String> {
+    value.map(Cow::into_owned)
+}
+
 /// Parses the decrypted inner XML of a callback.
 ///
 /// The XML rules are the envelope's (no DOCTYPE or entities, root `<xml>`, bounded depth).
@@ -176,23 +236,37 @@ fn map_xml_error(e: XmlError) -> CallbackError {
 /// [`CallbackError::MissingField`]; a `CreateTime` that is present but not an integer gives
 /// [`CallbackError::MalformedMessage`].
 pub fn parse_message(xml: &str) -> Result<CallbackMessage, CallbackError> {
-    let children = xml::parse_flat(xml).map_err(map_xml_error)?;
+    // One pass over the document: every element's text goes into `fields` (first occurrence of
+    // a name wins), and the ones the typed view needs are kept aside, still borrowed from `xml`
+    // where possible, so that they are copied exactly once more.
     let mut fields = BTreeMap::new();
-    for (name, value) in children {
-        fields.entry(name).or_insert(value);
-    }
-    let get = |name: &str| fields.get(name).cloned();
+    let mut known = Known::default();
+    xml::parse(xml, |name, value| match known.slot(name) {
+        Some(slot) => {
+            if slot.is_none() {
+                *slot = Some(value.clone());
+                fields.insert(name.to_owned(), value.into_owned());
+            }
+        }
+        None => {
+            if !fields.contains_key(name) {
+                fields.insert(name.to_owned(), value.into_owned());
+            }
+        }
+    })
+    .map_err(map_xml_error)?;
 
-    let create_time = match fields.get("CreateTime") {
+    let create_time = match known.create_time.as_deref() {
         Some(v) => v.trim().parse::<i64>().map_err(|_| {
             CallbackError::MalformedMessage("CreateTime is not an integer".to_owned())
         })?,
         None => 0,
     };
-    let msg_type = get("MsgType").unwrap_or_default();
-    let event = get("Event");
-    let change_type = get("ChangeType");
-    let from_user_name = get("FromUserName").unwrap_or_default();
+    let msg_type = owned(known.msg_type).unwrap_or_default();
+    let event = owned(known.event);
+    let change_type = owned(known.change_type);
+    let from_user_name = owned(known.from_user_name).unwrap_or_default();
+    let msg_id = owned(known.msg_id);
 
     let kind = match (msg_type.as_str(), event.as_deref()) {
         ("event", Some("change_external_contact")) => {
@@ -201,29 +275,29 @@ pub fn parse_message(xml: &str) -> Result<CallbackMessage, CallbackError> {
                 .ok_or(CallbackError::MissingField("ChangeType"))?;
             MessageKind::ExternalContact(ExternalContactEvent {
                 change: ExternalContactChange::parse(change),
-                user_id: get("UserID").ok_or(CallbackError::MissingField("UserID"))?,
-                external_user_id: get("ExternalUserID")
+                user_id: owned(known.user_id).ok_or(CallbackError::MissingField("UserID"))?,
+                external_user_id: owned(known.external_user_id)
                     .ok_or(CallbackError::MissingField("ExternalUserID"))?,
-                state: get("State"),
-                welcome_code: get("WelcomeCode"),
-                source: get("Source"),
-                fail_reason: get("FailReason"),
+                state: owned(known.state),
+                welcome_code: owned(known.welcome_code),
+                source: owned(known.source),
+                fail_reason: owned(known.fail_reason),
             })
         }
         ("event", Some("change_external_tag")) => MessageKind::ExternalTag(ExternalTagEvent {
             change: change_type
                 .clone()
                 .ok_or(CallbackError::MissingField("ChangeType"))?,
-            id: get("Id"),
-            tag_type: get("TagType"),
-            strategy_id: get("StrategyId"),
+            id: owned(known.id),
+            tag_type: owned(known.tag_type),
+            strategy_id: owned(known.strategy_id),
         }),
         ("event", Some("change_external_chat")) => MessageKind::ExternalChat(ExternalChatEvent {
             change: change_type
                 .clone()
                 .ok_or(CallbackError::MissingField("ChangeType"))?,
-            chat_id: get("ChatId"),
-            update_detail: get("UpdateDetail"),
+            chat_id: owned(known.chat_id),
+            update_detail: owned(known.update_detail),
         }),
         (t, _) if APP_MSG_TYPES.contains(&t) => {
             if from_user_name.is_empty() {
@@ -232,22 +306,22 @@ pub fn parse_message(xml: &str) -> Result<CallbackMessage, CallbackError> {
             MessageKind::AppMessage(AppMessage {
                 from_user: from_user_name.clone(),
                 msg_type: msg_type.clone(),
-                content: get("Content"),
-                msg_id: get("MsgId"),
+                content: owned(known.content),
+                msg_id: msg_id.clone(),
             })
         }
         _ => MessageKind::Other,
     };
 
     Ok(CallbackMessage {
-        to_user_name: get("ToUserName").unwrap_or_default(),
+        to_user_name: owned(known.to_user_name).unwrap_or_default(),
         from_user_name,
         create_time,
         msg_type,
         event,
         change_type,
-        agent_id: get("AgentID"),
-        msg_id: get("MsgId"),
+        agent_id: owned(known.agent_id),
+        msg_id,
         kind,
         fields,
         raw: xml.to_owned(),
