@@ -116,13 +116,24 @@ impl MsgCrypt {
     /// Lower-case hex sha1 over the lexically sorted concatenation of
     /// `[token, timestamp, nonce, encrypted]`.
     pub fn signature(&self, timestamp: &str, nonce: &str, encrypted: &str) -> String {
+        let hex = self.signature_hex(timestamp, nonce, encrypted);
+        String::from_utf8_lossy(&hex).into_owned()
+    }
+
+    /// [`MsgCrypt::signature`] on the stack: the four strings are sorted as references and
+    /// hashed in place, the digest hex-encoded into a fixed buffer.
+    fn signature_hex(&self, timestamp: &str, nonce: &str, encrypted: &str) -> [u8; 40] {
         let mut parts = [self.token.as_str(), timestamp, nonce, encrypted];
         parts.sort_unstable();
         let mut h = Sha1::new();
         for p in parts {
             h.update(p.as_bytes());
         }
-        hex::encode(h.finalize())
+        let mut out = [0u8; 40];
+        // 20 bytes always fit 40 hex digits; on the impossible error `out` stays zeros, which
+        // no signature matches.
+        let _ = hex::encode_to_slice(h.finalize(), &mut out);
+        out
     }
 
     /// Checks `msg_signature` against [`MsgCrypt::signature`] in constant time.
@@ -133,8 +144,8 @@ impl MsgCrypt {
         nonce: &str,
         encrypted: &str,
     ) -> Result<(), CallbackError> {
-        let expected = self.signature(timestamp, nonce, encrypted);
-        if constant_time_eq(expected.as_bytes(), msg_signature.as_bytes()) {
+        let expected = self.signature_hex(timestamp, nonce, encrypted);
+        if constant_time_eq(&expected, msg_signature.as_bytes()) {
             Ok(())
         } else {
             Err(CallbackError::BadSignature)
@@ -189,6 +200,8 @@ impl MsgCrypt {
         if encrypted.len() > MAX_BODY_BYTES {
             return Err(CallbackError::BodyTooLarge);
         }
+        // One buffer for the whole way: base64 decodes into it, AES decrypts it in place, and
+        // it becomes the returned String once the header is shifted out.
         let mut buf = STANDARD
             .decode(encrypted.as_bytes())
             .map_err(|_| CallbackError::BadBase64)?;
@@ -211,11 +224,13 @@ impl MsgCrypt {
         if msg_len > rest.len() {
             return Err(CallbackError::BadLength);
         }
-        let (msg, receive_id) = rest.split_at(msg_len);
+        let (_, receive_id) = rest.split_at(msg_len);
         if receive_id != self.receive_id.as_bytes() {
             return Err(CallbackError::WrongReceiveId);
         }
-        String::from_utf8(msg.to_vec()).map_err(|_| CallbackError::NotUtf8)
+        buf.truncate(HEADER_LEN + msg_len);
+        buf.drain(..HEADER_LEN);
+        String::from_utf8(buf).map_err(|_| CallbackError::NotUtf8)
     }
 
     /// Encrypts for WeCom's format: `random(16) | msg_len u32 BE | msg | receive_id`, PKCS#7
