@@ -1,8 +1,10 @@
-//! Hot path of the callback Lambda: signature check + AES decrypt + receiveid check + typed
-//! parse of a typical `add_external_contact` event.
+//! Hot path of the callback Lambda: signature check + envelope parse + AES decrypt + receiveid
+//! check + typed parse of a typical `add_external_contact` event, its parts, and the crypto floor
+//! it is measured against (signature + base64 + AES alone, see `support::Floor`).
 //!
-//! `cargo bench -p wecom-callback --bench hot_path`; `scripts/bench/crypto.sh` compares it with
-//! wechatpy on the same payload.
+//! `cargo bench -p wecom-callback --bench hot_path`;
+//! `cargo run --release -p wecom-callback --example crypto_compare` compares it with wechatpy on
+//! the same payload.
 
 use std::hint::black_box;
 
@@ -36,6 +38,25 @@ fn hot_path(c: &mut Criterion) {
                 black_box(support::TIMESTAMP),
                 black_box(support::NONCE),
                 black_box(p.body.as_bytes()),
+            )
+        })
+    });
+    group.bench_function("crypto_floor", |b| {
+        let mut floor = support::Floor::new();
+        assert!(
+            floor.run(
+                &p.msg_signature,
+                support::TIMESTAMP,
+                support::NONCE,
+                &p.encrypt
+            ) > 0
+        );
+        b.iter(|| {
+            floor.run(
+                black_box(&p.msg_signature),
+                black_box(support::TIMESTAMP),
+                black_box(support::NONCE),
+                black_box(&p.encrypt),
             )
         })
     });

@@ -7,11 +7,14 @@
 //!
 //! The operation on both sides: signature check + envelope parse + AES decrypt (+ receiveid
 //! check) + parse of the inner XML of a typical `add_external_contact` event (see
-//! `benches/support/mod.rs`). The Python side is `scripts/bench/crypto_reference.py`, run with
+//! `benches/support/mod.rs`). Beside it, the Rust "crypto floor" on the same payload: the
+//! signature check, base64 decode and AES-256-CBC decrypt alone (`support::Floor`), and the hot
+//! path's ratio to it. The Python side is `scripts/bench/crypto_reference.py`, run with
 //! `$WECOM_BENCH_PYTHON` (default: the repository's `.venv/bin/python` when present, else `python3`);
 //! it needs `pip install wechatpy cryptography`. The rigorous Rust figure is
 //! `cargo bench -p wecom-callback --bench hot_path`; this binary times both sides the same simple
-//! way (median of batches) so that the ratio is like for like.
+//! way (median of batches) so that the ratio is like for like. The Rust batches (hot path and
+//! floor alternating) run both before and after the Python side.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -73,34 +76,75 @@ fn one(p: &support::Payload) -> bool {
     }
 }
 
-/// Median and minimum µs per event over `batches` batches of about `batch_time` each.
-fn time_rust(p: &support::Payload, batches: usize, batch_time: Duration) -> (f64, f64) {
-    // Calibrate the batch size.
+fn floor_once(p: &support::Payload, floor: &mut support::Floor) -> usize {
+    floor.run(
+        black_box(&p.msg_signature),
+        black_box(support::TIMESTAMP),
+        black_box(support::NONCE),
+        black_box(&p.encrypt),
+    )
+}
+
+/// How many calls of `f` take about `batch_time`.
+fn batch_size(batch_time: Duration, mut f: impl FnMut()) -> u32 {
     let mut n: u32 = 1;
     loop {
         let t = Instant::now();
         for _ in 0..n {
-            black_box(one(p));
+            f();
         }
-        if t.elapsed() >= batch_time / 4 || n >= 1 << 24 {
-            let per = t.elapsed().as_secs_f64() / f64::from(n);
-            n = ((batch_time.as_secs_f64() / per) as u32).max(1);
-            break;
+        let elapsed = t.elapsed();
+        if elapsed >= batch_time / 4 || n >= 1 << 24 {
+            let per = elapsed.as_secs_f64() / f64::from(n);
+            return ((batch_time.as_secs_f64() / per) as u32).max(1);
         }
         n = n.saturating_mul(2);
     }
-    let mut samples: Vec<f64> = (0..batches)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..n {
+}
+
+/// µs per call of one batch of `n` calls.
+fn batch(n: u32, mut f: impl FnMut()) -> f64 {
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+}
+
+/// Samples (µs / event) of the hot path and of the crypto floor, `batches` batches of about
+/// `batch_time` each, alternating between the two so that a change in the machine's load
+/// touches both alike.
+struct Samples {
+    hot: Vec<f64>,
+    floor: Vec<f64>,
+}
+
+impl Samples {
+    fn collect(&mut self, p: &support::Payload, batches: usize, batch_time: Duration) {
+        let mut floor = support::Floor::new();
+        let n_hot = batch_size(batch_time, || {
+            black_box(one(p));
+        });
+        let n_floor = batch_size(batch_time, || {
+            black_box(floor_once(p, &mut floor));
+        });
+        for _ in 0..batches {
+            self.hot.push(batch(n_hot, || {
                 black_box(one(p));
-            }
-            t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    let median = samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN);
-    let min = samples.first().copied().unwrap_or(f64::NAN);
+            }));
+            self.floor.push(batch(n_floor, || {
+                black_box(floor_once(p, &mut floor));
+            }));
+        }
+    }
+}
+
+/// Median and minimum.
+fn stats(samples: &[f64]) -> (f64, f64) {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
+    let min = sorted.first().copied().unwrap_or(f64::NAN);
     (median, min)
 }
 
@@ -126,13 +170,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !one(&p) {
         return Err("the Rust side failed to verify/decrypt/parse the payload".into());
     }
+    if floor_once(&p, &mut support::Floor::new()) == 0 {
+        return Err("the crypto floor failed on the payload".into());
+    }
 
-    let (median, min) = time_rust(&p, 15, Duration::from_millis(200));
-    writeln!(
-        out,
-        "rust   wecom-callback: verify+decrypt+parse median {median:.2} µs/event (min {min:.2}) over 15 batches"
-    )?;
-    out.flush()?;
+    // The Rust side is timed before and after the Python run (15 batches each), so that both
+    // sides see the same range of machine load.
+    let batch_time = Duration::from_millis(200);
+    let mut samples = Samples {
+        hot: Vec::new(),
+        floor: Vec::new(),
+    };
+    samples.collect(&p, 15, batch_time);
 
     let script =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench/crypto_reference.py");
@@ -148,6 +197,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(format!("{py} {} failed:\n{stdout}{stderr}", script.display()).into());
     }
+    samples.collect(&p, 15, batch_time);
+
+    let (median, min) = stats(&samples.hot);
+    let (floor_median, floor_min) = stats(&samples.floor);
+    let n = samples.hot.len();
+    writeln!(
+        out,
+        "rust   wecom-callback: verify+decrypt+parse median {median:.2} µs/event (min {min:.2}) over {n} batches"
+    )?;
+    writeln!(
+        out,
+        "rust   crypto floor (signature + base64 + AES-256-CBC only): median {floor_median:.2} µs/event (min {floor_min:.2}) over {n} batches"
+    )?;
     let mut py_median = None;
     for line in stdout.lines() {
         if let Some(v) = line.strip_prefix("us_per_event=") {
@@ -157,10 +219,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let py_median = py_median.ok_or("crypto_reference.py printed no us_per_event= line")?;
+    writeln!(out)?;
     writeln!(
         out,
-        "ratio  wechatpy / wecom-callback = {:.1}x (medians: {py_median:.2} µs vs {median:.2} µs)",
+        "wechatpy                      {py_median:8.2} µs/event"
+    )?;
+    writeln!(out, "this project (hot path)       {median:8.2} µs/event")?;
+    writeln!(
+        out,
+        "ratio wechatpy / this project {:8.1} x",
         py_median / median
+    )?;
+    writeln!(
+        out,
+        "crypto floor                  {floor_median:8.2} µs/event"
+    )?;
+    writeln!(
+        out,
+        "hot path / crypto floor       {:8.2} x",
+        median / floor_median
     )?;
     Ok(())
 }
