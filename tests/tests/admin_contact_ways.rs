@@ -9,7 +9,81 @@ use tests::{Backend, Harness, on_both_backends, scan_key};
 on_both_backends!(
     a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_channel,
     a_way_is_edited_in_wecom_and_a_deleted_way_keeps_its_record,
+    codes_sharing_a_channel_count_their_own_customers_exactly,
 );
+
+/// Two codes on one channel for two consultants and a code on another: each counts the
+/// customers added through it, exactly, however often WeCom delivers the event; an add on the
+/// shared channel by a consultant neither code lists is credited to neither (it still counts
+/// for the channel); a deletion leaves the count and lowers "still connected".
+async fn codes_sharing_a_channel_count_their_own_customers_exactly(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let mut codes = Vec::new();
+    for body in [
+        json!({"type": 1, "scene": 2, "state": "xhs_spring", "user": ["zhangsan"]}),
+        json!({"type": 1, "scene": 2, "state": "xhs_spring", "user": ["lisi"]}),
+        json!({"type": 1, "scene": 2, "state": "douyin_live", "user": ["wangwu"]}),
+    ] {
+        let (status, way) = h
+            .api(reqwest::Method::POST, "/api/contact-ways", Some(body))
+            .await;
+        assert_eq!(status, 201, "{way}");
+        codes.push(way["config_id"].as_str().unwrap().to_owned());
+    }
+    let mut first_of_code0 = None;
+    for (code, times) in [(0, 3), (1, 2), (2, 1)] {
+        for _ in 0..times {
+            let scan = h
+                .control("scan", json!({"config_id": codes[code], "deliveries": 2}))
+                .await;
+            first_of_code0.get_or_insert_with(|| scan.clone());
+        }
+    }
+    // wangwu's own QR code with the shared channel: no code lists him for it.
+    h.scan("wangwu", "xhs_spring").await;
+    h.settled().await;
+
+    let counts = |list: &serde_json::Value| -> Vec<(u64, u64)> {
+        codes
+            .iter()
+            .map(|id| {
+                let way = list["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|w| w["config_id"] == id.as_str())
+                    .unwrap();
+                (
+                    way["customers_added"].as_u64().unwrap(),
+                    way["still_connected"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (_, list) = h.api(reqwest::Method::GET, "/api/contact-ways", None).await;
+    assert_eq!(counts(&list), vec![(3, 3), (2, 2), (1, 1)], "{list}");
+    let (_, stats) = h
+        .api(reqwest::Method::GET, "/api/stats/channels", None)
+        .await;
+    let spring = stats["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["state"] == "xhs_spring")
+        .unwrap();
+    assert_eq!(spring["added"], 6, "the channel counts every add: {stats}");
+
+    let first = first_of_code0.unwrap();
+    h.control(
+        "delete",
+        json!({"userid": first["userid"], "external_userid": first["external_userid"], "by": "customer"}),
+    )
+    .await;
+    h.settled().await;
+    let (_, list) = h.api(reqwest::Method::GET, "/api/contact-ways", None).await;
+    assert_eq!(counts(&list), vec![(3, 2), (2, 2), (1, 1)], "{list}");
+    h.shutdown().await;
+}
 
 async fn a_qr_way_is_stored_served_as_an_image_and_brings_customers_with_its_channel(
     backend: Backend,
