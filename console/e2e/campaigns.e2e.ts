@@ -239,6 +239,14 @@ describe('消息推送', () => {
     await channel.locator('tr').filter({ hasText: '抖音' }).waitFor();
     await page.getByRole('tab', { name: '按客户分层' }).click();
 
+    // Links: one per consultant's task; the clicked one shows its click.
+    const links = page.locator('#links .ant-table-row');
+    const clicked = async () =>
+      (
+        await links.evaluateAll((rows) => rows.map((row) => Number(row.querySelectorAll('td')[2]?.textContent ?? 'NaN')))
+      ).reduce((a, b) => a + b, 0);
+    await expect.poll(clicked, { timeout: 15_000 }).toBe(1);
+
     // Recipients: the skipped ones, with their reasons.
     await choose(page, '按客户状态筛选', '已跳过');
     const recipients = page.locator('#recipients .ant-table-row');

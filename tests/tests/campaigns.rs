@@ -437,6 +437,36 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
     assert_eq!(f["awaiting_staff"], awaiting.len());
     assert_eq!(f["clicks"], 2);
     assert_eq!(f["booked"], 21);
+    // Per link: the clicked one counts its two clicks, every other link none.
+    let token = url.rsplit("/t/").next().unwrap().to_owned();
+    let (status, links) = h
+        .api(
+            Method::GET,
+            &format!("/api/campaigns/{id}/links?limit=100"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{links}");
+    let links = links["items"].as_array().unwrap();
+    assert_eq!(
+        links.len(),
+        2 * by_sender.len(),
+        "one link per URL of each task: {links:?}"
+    );
+    for link in links {
+        let expected = if link["token"] == token.as_str() {
+            2
+        } else {
+            0
+        };
+        assert_eq!(link["clicks"], expected, "{link}");
+        assert!(
+            link["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://yanmei.example/")
+        );
+    }
     assert!(f.get("open_rate").is_none() && f.get("opened").is_none());
     assert_eq!(funnel["targeted"], 200);
     // The tier breakdown.

@@ -75,6 +75,7 @@ use routes::{
         campaigns::list,
         campaigns::get_one,
         campaigns::recipients,
+        campaigns::links,
         campaigns::cancel,
         campaigns::remind,
         media::upload,
@@ -330,6 +331,7 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/campaigns/preview", post(campaigns::preview))
         .route("/api/campaigns/{id}", get(campaigns::get_one))
         .route("/api/campaigns/{id}/recipients", get(campaigns::recipients))
+        .route("/api/campaigns/{id}/links", get(campaigns::links))
         .route("/api/campaigns/{id}/cancel", post(campaigns::cancel))
         .route("/api/campaigns/{id}/remind", post(campaigns::remind))
         .route("/api/media", post(media::upload))

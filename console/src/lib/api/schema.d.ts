@@ -239,6 +239,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaign's tracked links with their clicks, from each link's maintained counters. */
+        get: operations["campaigns_links"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/recipients": {
         parameters: {
             query?: never;
@@ -1556,6 +1573,25 @@ export interface components {
             desc?: string | null;
             url: string;
         };
+        /** @description A tracked link with its click counters. */
+        LinkClicks: components["schemas"]["TrackedLink"] & {
+            /** Format: int64 */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Clicks attributable to one customer (the link went to them only).
+             */
+            attributed: number;
+            /**
+             * Format: int64
+             * @description Customers who clicked (known only for links that went to one customer).
+             */
+            unique_clickers: number;
+        };
+        LinkPage: {
+            items: components["schemas"]["LinkClicks"][];
+            next_cursor?: string | null;
+        };
         MarkTagsRequest: {
             /** @description The follow-user whose relationship is tagged. */
             userid: string;
@@ -2250,6 +2286,17 @@ export interface components {
             kind: string;
             userid?: string | null;
             detail?: string | null;
+        };
+        /** @description A tracked link: `GET /t/<token>` answers 302 to `url` and records the click. */
+        TrackedLink: {
+            token: string;
+            campaign_id: string;
+            chunk: string;
+            url: string;
+            /** @description Set when the task went to one customer only: the click is theirs. */
+            external_userid?: string | null;
+            /** Format: int64 */
+            created_at_ms: number;
         };
         /** @description A welcome message as the console edits it. */
         WelcomeView: {
@@ -3160,6 +3207,66 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_links: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

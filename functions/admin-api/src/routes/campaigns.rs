@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime};
 use crm::calendar;
 use crm::campaign::funnel::Funnel;
+use crm::campaign::links::LinkClicks;
 use crm::campaign::plan::Preview;
 use crm::campaign::track::{CancelOutcome, RemindOutcome};
 use crm::campaign::validate::validate_audience;
@@ -79,6 +80,22 @@ pub struct PreviewView {
 pub struct RecipientPage {
     pub items: Vec<Recipient>,
     pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkPage {
+    pub items: Vec<LinkClicks>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinkListQuery {
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -371,6 +388,24 @@ pub async fn recipients(
         .await?;
     items.retain(|r| wanted.is_none_or(|w| w == r.status));
     Ok(Json(RecipientPage { items, next_cursor }))
+}
+
+/// The campaign's tracked links with their clicks, from each link's maintained counters.
+#[utoipa::path(get, path = "/api/campaigns/{id}/links", tag = "campaigns",
+    params(("id" = String, Path), LinkListQuery),
+    responses((status = 200, body = LinkPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn links(
+    State(state): State<AdminState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LinkListQuery>,
+) -> ApiResult<Json<LinkPage>> {
+    valid_id(&id)?;
+    let limit = page_limit(q.limit)?;
+    if state.campaigns.repo().get(&id).await?.is_none() {
+        return Err(ApiError::not_found("该活动"));
+    }
+    let (items, next_cursor) = state.campaigns.links_page(&id, limit, q.cursor).await?;
+    Ok(Json(LinkPage { items, next_cursor }))
 }
 
 /// Cancels: the schedule is deleted, tasks not yet created are dropped, and WeCom stops the

@@ -14,8 +14,10 @@ use sha1::{Digest, Sha1};
 use super::Campaigns;
 use super::model::{Click, TrackedLink};
 use crate::CrmError;
+use crate::aggregates::Aggregates;
+use crate::aggregates::contribution::clicks;
 use crate::keys::{CLICK_PREFIX, LINK_SK, campaign_links_gsi_pk, click_sk, clicker_sk, link_pk};
-use crate::repo::query_all;
+use crate::repo::{query_all, query_page};
 
 /// The token of the `index`-th link of a chunk: the same on every attempt, so a redelivered
 /// send rewrites its links identically.
@@ -189,6 +191,35 @@ impl Campaigns {
 
     /// Clicks on a campaign's links: the total, per task (chunk) and per customer where the
     /// task had one customer.
+    /// One page of the campaign's tracked links with their maintained click counters (one
+    /// read per link: the cost grows with the page, never with the clicks).
+    pub async fn links_page(
+        &self,
+        campaign_id: &str,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<(Vec<LinkClicks>, Option<String>), CrmError> {
+        let (links, next) = query_page::<TrackedLink>(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi1, campaign_links_gsi_pk(campaign_id))
+                .limit(limit)
+                .after(cursor),
+        )
+        .await?;
+        let aggregates = Aggregates::new(self.store.clone());
+        let mut out = Vec::with_capacity(links.len());
+        for link in links {
+            let counts = aggregates.link(&link.token).await?;
+            out.push(LinkClicks {
+                clicks: counts.count(clicks::CLICKS),
+                attributed: counts.count(clicks::ATTRIBUTED),
+                unique_clickers: counts.count(clicks::UNIQUE_CLICKERS),
+                link,
+            });
+        }
+        Ok((out, next))
+    }
+
     pub async fn clicks_of(&self, campaign_id: &str) -> Result<ClickCounts, CrmError> {
         let mut counts = ClickCounts::default();
         for link in self.links_of(campaign_id).await? {
@@ -210,6 +241,19 @@ impl Campaigns {
         }
         Ok(counts)
     }
+}
+
+/// A tracked link with its click counters.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkClicks {
+    #[serde(flatten)]
+    pub link: TrackedLink,
+    pub clicks: u64,
+    /// Clicks attributable to one customer (the link went to them only).
+    pub attributed: u64,
+    /// Customers who clicked (known only for links that went to one customer).
+    pub unique_clickers: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -420,6 +420,7 @@ pub struct LedgerEntry {
 }
 
 /// A tracked link: `GET /t/<token>` answers 302 to `url` and records the click.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackedLink {
     pub token: String,

@@ -2,7 +2,7 @@
  * The campaign endpoints (`/api/campaigns…`) as TanStack Query hooks, and the lists the create
  * form picks from (send rules and channels from `/api/config`, corp tags, customers).
  */
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { $api, api, type Schemas } from '@/lib/api/client';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -11,6 +11,7 @@ export type CampaignStatus = Schemas['CampaignStatus'];
 export type Funnel = Schemas['Funnel'];
 export type Stage = Schemas['Stage'];
 export type Recipient = Schemas['Recipient'];
+export type LinkClicks = Schemas['LinkClicks'];
 export type RecipientStatus = Schemas['RecipientStatus'];
 export type Preview = Schemas['PreviewView'];
 export type NewCampaign = Schemas['NewCampaign'];
@@ -38,6 +39,7 @@ export const campaignKeys = {
   all: ['campaigns'] as const,
   list: (status: CampaignStatus | undefined) => ['campaigns', 'list', status ?? 'all'] as const,
   recipients: (id: string, status: RecipientStatus | undefined) => ['campaigns', 'recipients', id, status ?? 'all'] as const,
+  links: (id: string, clicks: number) => ['campaigns', 'links', id, clicks] as const,
 };
 
 /** Campaigns, newest first, page by page (`next_cursor`). */
@@ -80,6 +82,27 @@ export function useRecipients(id: string, status: RecipientStatus | undefined, l
             path: { id },
             query: { limit: 50, ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
           },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    refetchInterval: live ? 10_000 : false,
+  });
+}
+
+/**
+ * The campaign's tracked links with their clicks (maintained counters), page by page; read again
+ * when the funnel's click total (`clicks`) moves.
+ */
+export function useCampaignLinks(id: string, live: boolean, clicks: number) {
+  return useInfiniteQuery({
+    queryKey: campaignKeys.links(id, clicks),
+    placeholderData: keepPreviousData,
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) =>
+      unwrap(
+        await api.GET('/api/campaigns/{id}/links', {
+          params: { path: { id }, query: { limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
         }),
       ),

@@ -21,6 +21,7 @@ import {
 } from '../api/campaigns';
 import { campaignStatusHelp, SENDER_POLICY_LABEL } from '../api/labels';
 import { CampaignStatusTag } from './campaign-status';
+import { LinksTable } from './links-table';
 import { RecipientsTable } from './recipients-table';
 
 /** The funnel draws with ECharts: loaded with the detail page only, not with the list. */
@@ -207,6 +208,7 @@ export function CampaignDetailPage() {
               </Typography.Text>
             </Card>
           )}
+          <LinksTable campaignId={c.id} live={!isFinal(c.status)} clicks={c.funnel?.clicks ?? 0} />
           <RecipientsTable campaignId={c.id} live={!isFinal(c.status)} channels={config.data?.channels} />
         </Space>
       )}
