@@ -31,7 +31,7 @@ use store_embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedScheduler, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::info;
+use tracing::{info, warn};
 use wecom_api::{RetryPolicy, WeComClient, WeComSettings};
 use wecom_sim::{SimConfig, Simulator};
 
@@ -382,6 +382,24 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             adapters.consumer.clone(),
             stop_rx.clone(),
         )));
+    }
+    // A data directory written by a version without aggregates gets its counters once, in the
+    // background (the reports read zeros until then; a new store takes a few reads).
+    {
+        let store = adapters.store.clone();
+        let now_ms = adapters.clock.now_ms();
+        tasks.push(tokio::spawn(async move {
+            match crm::aggregates::ensure_initialized(&store, now_ms).await {
+                Ok(Some(report)) => info!(
+                    records = report.records,
+                    counters = report.counters,
+                    corrected = report.corrected,
+                    "aggregates rebuilt from the records"
+                ),
+                Ok(None) => {}
+                Err(e) => warn!(error = %e.summary(), "aggregates could not be rebuilt; run `wecom-crm aggregates --apply`"),
+            }
+        }));
     }
     tasks.push(tokio::spawn(sync::run_worker(
         sync.clone(),

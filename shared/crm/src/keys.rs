@@ -245,3 +245,7 @@ pub fn clicker_sk(external_userid: &str) -> String {
     format!("CLICKER#{external_userid}")
 }
 pub const CLICKER_PREFIX: &str = "CLICKER#";
+/// Written once every counter has been rebuilt from the records (a store that had records
+/// before the aggregates existed gets its counters then).
+pub const AGGREGATES_META_PK: &str = "AGG#META";
+pub const AGGREGATES_INITIALIZED_SK: &str = "INITIALIZED";

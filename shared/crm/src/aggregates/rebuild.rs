@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 use super::contribution::{Tally, contribute};
 use crate::CrmError;
 use crate::keys::{
-    CAMPAIGNS_GSI_PK, CHANNEL_DAYS_PK, CLICK_PREFIX, CLICKER_PREFIX, CONTACT_WAY_COUNTS_PK,
-    CUSTOMERS_GSI_PK, LINK_COUNTS_SK, RECIPIENT_PREFIX, campaign_counts_pk, campaign_links_gsi_pk,
-    campaign_pk,
+    AGGREGATES_INITIALIZED_SK, AGGREGATES_META_PK, CAMPAIGNS_GSI_PK, CHANNEL_DAYS_PK, CLICK_PREFIX,
+    CLICKER_PREFIX, CONTACT_WAY_COUNTS_PK, CUSTOMERS_GSI_PK, LINK_COUNTS_SK, RECIPIENT_PREFIX,
+    campaign_counts_pk, campaign_links_gsi_pk, campaign_pk,
 };
 use crate::repo::query_all_items;
 
@@ -50,10 +50,56 @@ pub struct RebuildReport {
 }
 
 /// Recomputes every counter from the records; with `apply`, writes the recomputed values over
-/// the ones that differ (each on the version it read, so a counter moved meanwhile is left for
-/// the next run). Run it when writes are quiet: a record written during the walk may be
-/// reported as a difference that is not one.
+/// the ones that differ.
+///
+/// The counters are read first, the records after: a write that lands during the rebuild
+/// moves some counter after it was read, so that counter's correction (written on the version
+/// read) fails and it is left alone; a counter no write touched since it was read is recomputed
+/// from records that did not change for it. So applying is safe while the clinic works. The
+/// report itself can still show a difference for a counter written during the walk: run it
+/// again to confirm one.
 pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildReport, CrmError> {
+    // 1. Where the counters are, then the counters themselves.
+    let campaigns = query_all_items(
+        store.as_ref(),
+        Query::partition(IndexName::Gsi1, CAMPAIGNS_GSI_PK).limit(1000),
+    )
+    .await?;
+    let mut counter_partitions: BTreeSet<String> =
+        [CHANNEL_DAYS_PK.to_owned(), CONTACT_WAY_COUNTS_PK.to_owned()].into();
+    let mut campaign_links: Vec<(String, Vec<Item>)> = Vec::new();
+    for campaign in &campaigns {
+        let Some(id) = campaign.pk.strip_prefix("CAMPAIGN#") else {
+            continue;
+        };
+        counter_partitions.insert(campaign_counts_pk(id));
+        let links = query_all_items(
+            store.as_ref(),
+            Query::partition(IndexName::Gsi1, campaign_links_gsi_pk(id)).limit(1000),
+        )
+        .await?;
+        campaign_links.push((id.to_owned(), links));
+    }
+    let mut actual: BTreeMap<(String, String), Item> = BTreeMap::new();
+    for pk in &counter_partitions {
+        for item in query_all_items(
+            store.as_ref(),
+            Query::partition(IndexName::Primary, pk.clone()).limit(1000),
+        )
+        .await?
+        {
+            actual.insert((item.pk.clone(), item.sk.clone()), item);
+        }
+    }
+    for (_, links) in &campaign_links {
+        for link in links {
+            if let Some(item) = store.get(&link.pk, LINK_COUNTS_SK).await? {
+                actual.insert((item.pk.clone(), item.sk.clone()), item);
+            }
+        }
+    }
+
+    // 2. The records, through the same contributions the store wrapper adds up.
     let mut expected = Tally::default();
     let mut records = 0u64;
     let mut count = |items: &[Item], tally: &mut Tally| -> Result<(), StoreError> {
@@ -99,20 +145,8 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
             None => break,
         }
     }
-    // Campaigns: recipients, links, clicks and clickers.
-    let campaigns = query_all_items(
-        store.as_ref(),
-        Query::partition(IndexName::Gsi1, CAMPAIGNS_GSI_PK).limit(1000),
-    )
-    .await?;
-    let mut counter_partitions: BTreeSet<String> =
-        [CHANNEL_DAYS_PK.to_owned(), CONTACT_WAY_COUNTS_PK.to_owned()].into();
-    let mut link_counters = Vec::new();
-    for campaign in &campaigns {
-        let Some(id) = campaign.pk.strip_prefix("CAMPAIGN#") else {
-            continue;
-        };
-        counter_partitions.insert(campaign_counts_pk(id));
+    // Campaigns: recipients, and each link's clicks and clickers.
+    for (id, links) in &campaign_links {
         let recipients = query_all_items(
             store.as_ref(),
             Query::partition(IndexName::Primary, campaign_pk(id))
@@ -121,12 +155,7 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
         )
         .await?;
         count(&recipients, &mut expected)?;
-        let links = query_all_items(
-            store.as_ref(),
-            Query::partition(IndexName::Gsi1, campaign_links_gsi_pk(id)).limit(1000),
-        )
-        .await?;
-        for link in &links {
+        for link in links {
             for prefix in [CLICK_PREFIX, CLICKER_PREFIX] {
                 let found = query_all_items(
                     store.as_ref(),
@@ -137,28 +166,10 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
                 .await?;
                 count(&found, &mut expected)?;
             }
-            link_counters.push(link.pk.clone());
         }
     }
     let expected = expected.compact();
 
-    // The maintained counters: whole partitions, and each link's item.
-    let mut actual: BTreeMap<(String, String), Item> = BTreeMap::new();
-    for pk in &counter_partitions {
-        for item in query_all_items(
-            store.as_ref(),
-            Query::partition(IndexName::Primary, pk.clone()).limit(1000),
-        )
-        .await?
-        {
-            actual.insert((item.pk.clone(), item.sk.clone()), item);
-        }
-    }
-    for pk in &link_counters {
-        if let Some(item) = store.get(pk, LINK_COUNTS_SK).await? {
-            actual.insert((item.pk.clone(), item.sk.clone()), item);
-        }
-    }
     let keys: BTreeSet<(String, String)> =
         expected.0.keys().chain(actual.keys()).cloned().collect();
     let empty = BTreeMap::new();
@@ -229,6 +240,38 @@ async fn correct(
     match store.transact(vec![op]).await {
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed | StoreError::Conflict) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// When the counters were first rebuilt from the records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+struct Initialized {
+    at_ms: i64,
+}
+
+/// Makes sure the counters cover every record: a store whose counters were never rebuilt (data
+/// written by a version without aggregates) is rebuilt once, with `apply`, and marked. Returns
+/// the report when it ran. A new store is rebuilt in a few reads.
+pub async fn ensure_initialized(
+    store: &Arc<dyn ItemStore>,
+    now_ms: i64,
+) -> Result<Option<RebuildReport>, CrmError> {
+    if store
+        .get(AGGREGATES_META_PK, AGGREGATES_INITIALIZED_SK)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let report = rebuild(store, true).await?;
+    let marker = Item::with_doc(
+        AGGREGATES_META_PK,
+        AGGREGATES_INITIALIZED_SK,
+        &Initialized { at_ms: now_ms },
+    )?;
+    match store.put(marker, Condition::NotExists).await {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(Some(report)),
         Err(e) => Err(e.into()),
     }
 }

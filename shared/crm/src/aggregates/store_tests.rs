@@ -193,3 +193,109 @@ async fn concurrent_writers_of_the_same_records_and_counters_leave_them_exact() 
         .collect();
     assert_eq!(actual(&raw).await, expected(&raw, &keys).await);
 }
+
+#[tokio::test]
+async fn the_rebuild_finds_a_counter_that_drifted_and_corrects_it() {
+    let (raw, store) = stores();
+    for i in 0..5 {
+        let profile = crate::model::Customer {
+            external_userid: format!("wm{i}"),
+            first_channel: "douyin".into(),
+            first_added_at_ms: ADDED_S * 1000,
+            ..crate::model::Customer::default()
+        };
+        crate::repo::CustomerRepo::new(store.clone())
+            .import(&[profile], &[])
+            .await
+            .unwrap();
+        store
+            .put(
+                rel(
+                    &format!("wm{i}"),
+                    "zhangsan",
+                    "douyin",
+                    RelationshipStatus::Active,
+                ),
+                Condition::Always,
+            )
+            .await
+            .unwrap();
+    }
+    let clean = super::rebuild(&store, false).await.unwrap();
+    assert_eq!(clean.differences, vec![], "{clean:?}");
+    assert_eq!(clean.records, 10);
+
+    // A counter written around the wrapper (as a bulk load would): 5 adds become 7.
+    let sk = crate::keys::channel_day_sk("2026-12-01", "douyin");
+    let mut item = raw.get(CHANNEL_DAYS_PK, &sk).await.unwrap().unwrap();
+    item.data.insert(channel::ADDED.into(), 7.into());
+    item.version += 1;
+    raw.put(item, Condition::Always).await.unwrap();
+
+    let found = super::rebuild(&store, false).await.unwrap();
+    assert_eq!(
+        found.differences,
+        vec![super::Difference {
+            pk: CHANNEL_DAYS_PK.into(),
+            sk: sk.clone(),
+            field: channel::ADDED.into(),
+            expected: 5,
+            actual: 7,
+        }]
+    );
+    assert_eq!(found.corrected, 0, "only reported");
+    let fixed = super::rebuild(&store, true).await.unwrap();
+    assert_eq!(fixed.corrected, 1);
+    let after = super::rebuild(&store, false).await.unwrap();
+    assert_eq!(after.differences, vec![]);
+}
+
+#[tokio::test]
+async fn data_written_before_the_aggregates_gets_its_counters_once() {
+    let (raw, store) = stores();
+    // Records of a version without aggregates: written around the wrapper.
+    let customers: Vec<crate::model::Customer> = (0..3)
+        .map(|i| crate::model::Customer {
+            external_userid: format!("wm{i}"),
+            first_channel: "douyin".into(),
+            first_added_at_ms: ADDED_S * 1000,
+            ..crate::model::Customer::default()
+        })
+        .collect();
+    let relationships: Vec<Relationship> = (0..3)
+        .map(|i| {
+            rel(
+                &format!("wm{i}"),
+                "lisi",
+                "douyin",
+                RelationshipStatus::Active,
+            )
+            .doc()
+            .unwrap()
+        })
+        .collect();
+    crate::repo::CustomerRepo::new(raw.clone())
+        .import(&customers, &relationships)
+        .await
+        .unwrap();
+    assert_eq!(actual(&raw).await, Tally::default());
+    let first = super::ensure_initialized(&store, 1).await.unwrap().unwrap();
+    assert_eq!(first.corrected, 1, "{first:?}");
+    let keys: Vec<(String, String)> = (0..3)
+        .flat_map(|i| {
+            let pk = customer_pk(&format!("wm{i}"));
+            [
+                (pk.clone(), relationship_sk("lisi")),
+                (pk, crate::keys::PROFILE_SK.to_owned()),
+            ]
+        })
+        .collect();
+    let want = expected(&raw, &keys).await;
+    assert_eq!(want.0.len(), 1, "one channel-day: {want:?}");
+    assert_eq!(actual(&raw).await, want);
+    assert_eq!(
+        super::ensure_initialized(&store, 2).await.unwrap(),
+        None,
+        "once"
+    );
+}
