@@ -16,7 +16,7 @@ use crm::repo::ConfigRepo;
 use http::{Method, StatusCode};
 use ports::Clock;
 use tracing::{info, warn};
-use wecom_callback::{CallbackError, MsgCrypt, check_freshness, parse_message, query_params};
+use wecom_callback::{CallbackError, MsgCrypt, check_freshness, parse_message_ref, query_params};
 
 /// What the handler needs of a request.
 #[derive(Debug, Clone)]
@@ -235,11 +235,13 @@ impl CallbackHandler {
             .crypt
             .decrypt_post(signature, timestamp, nonce, &request.body)
             .map_err(|e| rejected(&e))?;
-        let message = parse_message(&plain).map_err(|e| rejected(&e))?;
-        match self.ingestor.ingest(&message, &plain).await {
+        // The borrowed view: what the request needs (key, event type, identifiers, raw XML)
+        // without building the owned message; the events worker parses the logged XML again.
+        let message = parse_message_ref(&plain).map_err(|e| rejected(&e))?;
+        match self.ingestor.ingest_ref(&message).await {
             Ok(outcome) => {
                 info!(
-                    event = %crm::ingest::event_type(&message),
+                    event = %crm::ingest::event_type_ref(&message),
                     duplicate = outcome == IngestOutcome::Duplicate,
                     "callback accepted"
                 );

@@ -7,14 +7,15 @@
 //!
 //! The operation on both sides: signature check + envelope parse + AES decrypt (+ receiveid
 //! check) + parse of the inner XML of a typical `add_external_contact` event (see
-//! `benches/support/mod.rs`). Beside it, the Rust "crypto floor" on the same payload: the
+//! `benches/support/mod.rs`); on the Rust side into the borrowed view the callback Lambda uses
+//! (`parse_message_ref`), and, on a separate line, into the owned `CallbackMessage`. Beside it, the Rust "crypto floor" on the same payload: the
 //! signature check, base64 decode and AES-256-CBC decrypt alone (`support::Floor`), and the hot
 //! path's ratio to it. The Python side is `scripts/bench/crypto_reference.py`, run with
 //! `$WECOM_BENCH_PYTHON` (default: the repository's `.venv/bin/python` when present, else `python3`);
 //! it needs `pip install wechatpy cryptography`. The rigorous Rust figure is
 //! `cargo bench -p wecom-callback --bench hot_path`; this binary times both sides the same simple
-//! way (median of batches) so that the ratio is like for like. The Rust batches (hot path and
-//! floor alternating) run both before and after the Python side.
+//! way (median of batches) so that the ratio is like for like. The Rust batches (hot path,
+//! owned-parse path and floor alternating) run both before and after the Python side.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -22,7 +23,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use wecom_callback::{MessageKind, parse_message};
+use wecom_callback::{MessageClass, MessageKind, parse_message, parse_message_ref};
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -63,7 +64,22 @@ fn payload_json(p: &support::Payload) -> String {
     format!("{{\n{}\n}}\n", body.join(",\n"))
 }
 
+/// The callback Lambda's hot path: into the borrowed view.
 fn one(p: &support::Payload) -> bool {
+    let plain = p.crypto.decrypt_post(
+        black_box(&p.msg_signature),
+        black_box(support::TIMESTAMP),
+        black_box(support::NONCE),
+        black_box(p.body.as_bytes()),
+    );
+    match plain {
+        Ok(x) => parse_message_ref(&x).is_ok_and(|m| m.class() == MessageClass::ExternalContact),
+        Err(_) => false,
+    }
+}
+
+/// The same into the owned `CallbackMessage`.
+fn one_owned(p: &support::Payload) -> bool {
     let plain = p.crypto.decrypt_post(
         black_box(&p.msg_signature),
         black_box(support::TIMESTAMP),
@@ -116,6 +132,7 @@ fn batch(n: u32, mut f: impl FnMut()) -> f64 {
 /// touches both alike.
 struct Samples {
     hot: Vec<f64>,
+    owned: Vec<f64>,
     floor: Vec<f64>,
 }
 
@@ -125,12 +142,18 @@ impl Samples {
         let n_hot = batch_size(batch_time, || {
             black_box(one(p));
         });
+        let n_owned = batch_size(batch_time, || {
+            black_box(one_owned(p));
+        });
         let n_floor = batch_size(batch_time, || {
             black_box(floor_once(p, &mut floor));
         });
         for _ in 0..batches {
             self.hot.push(batch(n_hot, || {
                 black_box(one(p));
+            }));
+            self.owned.push(batch(n_owned, || {
+                black_box(one_owned(p));
             }));
             self.floor.push(batch(n_floor, || {
                 black_box(floor_once(p, &mut floor));
@@ -167,7 +190,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.write_all(payload_json(&p).as_bytes())?;
         return Ok(());
     }
-    if !one(&p) {
+    if !one(&p) || !one_owned(&p) {
         return Err("the Rust side failed to verify/decrypt/parse the payload".into());
     }
     if floor_once(&p, &mut support::Floor::new()) == 0 {
@@ -179,6 +202,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batch_time = Duration::from_millis(200);
     let mut samples = Samples {
         hot: Vec::new(),
+        owned: Vec::new(),
         floor: Vec::new(),
     };
     samples.collect(&p, 15, batch_time);
@@ -200,11 +224,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     samples.collect(&p, 15, batch_time);
 
     let (median, min) = stats(&samples.hot);
+    let (owned_median, owned_min) = stats(&samples.owned);
     let (floor_median, floor_min) = stats(&samples.floor);
     let n = samples.hot.len();
     writeln!(
         out,
-        "rust   wecom-callback: verify+decrypt+parse median {median:.2} µs/event (min {min:.2}) over {n} batches"
+        "rust   wecom-callback: verify+decrypt+parse (borrowed view, as the Lambda) median {median:.2} µs/event (min {min:.2}) over {n} batches"
+    )?;
+    writeln!(
+        out,
+        "rust   wecom-callback: verify+decrypt+parse into the owned CallbackMessage median {owned_median:.2} µs/event (min {owned_min:.2}) over {n} batches"
     )?;
     writeln!(
         out,
@@ -238,6 +267,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out,
         "hot path / crypto floor       {:8.2} x",
         median / floor_median
+    )?;
+    writeln!(
+        out,
+        "owned parse path              {owned_median:8.2} µs/event ({:.2} x the floor, wechatpy {:.1} x)",
+        owned_median / floor_median,
+        py_median / owned_median
     )?;
     Ok(())
 }

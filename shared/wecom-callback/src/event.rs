@@ -169,7 +169,7 @@ fn map_xml_error(e: XmlError) -> CallbackError {
 }
 
 /// The values of the elements [`parse_message`] reads, as found (first occurrence of a name).
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct Known<'a> {
     to_user_name: Option<Cow<'a, str>>,
     from_user_name: Option<Cow<'a, str>>,
@@ -219,6 +219,32 @@ impl<'a> Known<'a> {
             "Content" => &mut self.content,
             _ => return None,
         })
+    }
+
+    /// Every slot with its element name (the names of [`Known::slot`]).
+    fn entries(&self) -> [(&'static str, &Option<Cow<'a, str>>); 20] {
+        [
+            ("ToUserName", &self.to_user_name),
+            ("FromUserName", &self.from_user_name),
+            ("CreateTime", &self.create_time),
+            ("MsgType", &self.msg_type),
+            ("Event", &self.event),
+            ("ChangeType", &self.change_type),
+            ("AgentID", &self.agent_id),
+            ("MsgId", &self.msg_id),
+            ("UserID", &self.user_id),
+            ("ExternalUserID", &self.external_user_id),
+            ("State", &self.state),
+            ("WelcomeCode", &self.welcome_code),
+            ("Source", &self.source),
+            ("FailReason", &self.fail_reason),
+            ("Id", &self.id),
+            ("TagType", &self.tag_type),
+            ("StrategyId", &self.strategy_id),
+            ("ChatId", &self.chat_id),
+            ("UpdateDetail", &self.update_detail),
+            ("Content", &self.content),
+        ]
     }
 }
 
@@ -397,6 +423,456 @@ impl CallbackMessage {
         match &self.kind {
             MessageKind::ExternalContact(ev) => Some(ev),
             _ => None,
+        }
+    }
+}
+
+/// What kind of callback a message is, without the data: the variant [`MessageKind`] would
+/// have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageClass {
+    /// [`MessageKind::ExternalContact`]
+    ExternalContact,
+    /// [`MessageKind::ExternalTag`]
+    ExternalTag,
+    /// [`MessageKind::ExternalChat`]
+    ExternalChat,
+    /// [`MessageKind::AppMessage`]
+    AppMessage,
+    /// [`MessageKind::Other`]
+    Other,
+}
+
+/// A decrypted callback message parsed without copying: names and texts borrowed from the
+/// decrypted XML (owned only where an entity, a character reference, a split CDATA section or
+/// child elements made the text differ from the bytes), no map.
+///
+/// [`parse_message_ref`] applies exactly the rules of [`parse_message`] (same XML rules, same
+/// rejections, first occurrence of a name wins), and [`CallbackMessageRef::to_message`] gives
+/// exactly what [`parse_message`] gives. The callback request path uses this view: it needs the
+/// idempotency key, the event type, a few identifiers and the raw XML, not the owned message.
+#[derive(Debug, Clone)]
+pub struct CallbackMessageRef<'a> {
+    known: Known<'a>,
+    /// Every other child of the root, in document order, duplicates included (usually none).
+    others: Vec<(&'a str, Cow<'a, str>)>,
+    create_time: i64,
+    class: MessageClass,
+    raw: &'a str,
+}
+
+/// Parses the decrypted inner XML of a callback into a borrowed view: [`parse_message`]
+/// without the copies. Same rules, same errors.
+pub fn parse_message_ref(xml: &str) -> Result<CallbackMessageRef<'_>, CallbackError> {
+    let mut known = Known::default();
+    let mut others = Vec::new();
+    xml::parse(xml, |name, value| match known.slot(name) {
+        Some(slot) => {
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+        None => others.push((name, value)),
+    })
+    .map_err(map_xml_error)?;
+
+    let create_time = match known.create_time.as_deref() {
+        Some(v) => v.trim().parse::<i64>().map_err(|_| {
+            CallbackError::MalformedMessage("CreateTime is not an integer".to_owned())
+        })?,
+        None => 0,
+    };
+    let msg_type = known.msg_type.as_deref().unwrap_or_default();
+    let class = match (msg_type, known.event.as_deref()) {
+        ("event", Some("change_external_contact")) => {
+            if known.change_type.is_none() {
+                return Err(CallbackError::MissingField("ChangeType"));
+            }
+            if known.user_id.is_none() {
+                return Err(CallbackError::MissingField("UserID"));
+            }
+            if known.external_user_id.is_none() {
+                return Err(CallbackError::MissingField("ExternalUserID"));
+            }
+            MessageClass::ExternalContact
+        }
+        ("event", Some(event @ ("change_external_tag" | "change_external_chat"))) => {
+            if known.change_type.is_none() {
+                return Err(CallbackError::MissingField("ChangeType"));
+            }
+            if event == "change_external_tag" {
+                MessageClass::ExternalTag
+            } else {
+                MessageClass::ExternalChat
+            }
+        }
+        (t, _) if APP_MSG_TYPES.contains(&t) => {
+            if known
+                .from_user_name
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty()
+            {
+                return Err(CallbackError::MissingField("FromUserName"));
+            }
+            MessageClass::AppMessage
+        }
+        _ => MessageClass::Other,
+    };
+    Ok(CallbackMessageRef {
+        known,
+        others,
+        create_time,
+        class,
+        raw: xml,
+    })
+}
+
+impl<'a> CallbackMessageRef<'a> {
+    /// The inner XML exactly as decrypted.
+    pub fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// What kind of callback this is.
+    pub fn class(&self) -> MessageClass {
+        self.class
+    }
+
+    /// `CreateTime` in Unix seconds (0 when absent).
+    pub fn create_time(&self) -> i64 {
+        self.create_time
+    }
+
+    /// `ToUserName` ("" when absent).
+    pub fn to_user_name(&self) -> &str {
+        self.known.to_user_name.as_deref().unwrap_or_default()
+    }
+
+    /// `FromUserName` ("" when absent).
+    pub fn from_user_name(&self) -> &str {
+        self.known.from_user_name.as_deref().unwrap_or_default()
+    }
+
+    /// `MsgType` ("" when absent).
+    pub fn msg_type(&self) -> &str {
+        self.known.msg_type.as_deref().unwrap_or_default()
+    }
+
+    /// `Event`.
+    pub fn event(&self) -> Option<&str> {
+        self.known.event.as_deref()
+    }
+
+    /// `ChangeType` (always present for the external contact, tag and chat events).
+    pub fn change_type(&self) -> Option<&str> {
+        self.known.change_type.as_deref()
+    }
+
+    /// `AgentID`.
+    pub fn agent_id(&self) -> Option<&str> {
+        self.known.agent_id.as_deref()
+    }
+
+    /// `MsgId`.
+    pub fn msg_id(&self) -> Option<&str> {
+        self.known.msg_id.as_deref()
+    }
+
+    /// `UserID` (always present for [`MessageClass::ExternalContact`]).
+    pub fn user_id(&self) -> Option<&str> {
+        self.known.user_id.as_deref()
+    }
+
+    /// `ExternalUserID` (always present for [`MessageClass::ExternalContact`]).
+    pub fn external_user_id(&self) -> Option<&str> {
+        self.known.external_user_id.as_deref()
+    }
+
+    /// `State`: the 「联系我」 channel parameter.
+    pub fn state(&self) -> Option<&str> {
+        self.known.state.as_deref()
+    }
+
+    /// `WelcomeCode`.
+    pub fn welcome_code(&self) -> Option<&str> {
+        self.known.welcome_code.as_deref()
+    }
+
+    /// The text of the first top-level element called `name`, as [`CallbackMessage::fields`]
+    /// would have it.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match self.known.entries().into_iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => value.as_deref(),
+            None => self
+                .others
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_ref()),
+        }
+    }
+
+    /// The idempotency key, exactly [`CallbackMessage::dedupe_key`] of the owned message.
+    pub fn dedupe_key(&self) -> String {
+        if let Some(id) = self.msg_id().filter(|s| !s.is_empty()) {
+            return join_key("msg:", &[id]);
+        }
+        let created = self.create_time.to_string();
+        match self.class {
+            MessageClass::ExternalContact => join_key(
+                "ec:",
+                &[
+                    self.change_type().unwrap_or_default(),
+                    self.user_id().unwrap_or_default(),
+                    self.external_user_id().unwrap_or_default(),
+                    &created,
+                ],
+            ),
+            MessageClass::ExternalTag => join_key(
+                "tag:",
+                &[
+                    self.change_type().unwrap_or_default(),
+                    self.known.tag_type.as_deref().unwrap_or_default(),
+                    self.known.id.as_deref().unwrap_or_default(),
+                    &created,
+                ],
+            ),
+            _ => {
+                let digest = Sha1::digest(self.raw.as_bytes());
+                format!("raw:{}", hex::encode(digest))
+            }
+        }
+    }
+
+    /// The owned message: exactly what [`parse_message`] gives for [`Self::raw`].
+    pub fn to_message(&self) -> CallbackMessage {
+        let k = &self.known;
+        let text = |v: &Option<Cow<'a, str>>| v.as_deref().map(str::to_owned);
+        let msg_type = self.msg_type().to_owned();
+        let from_user_name = self.from_user_name().to_owned();
+        let msg_id = text(&k.msg_id);
+        let change_type = text(&k.change_type);
+        let kind = match self.class {
+            MessageClass::ExternalContact => MessageKind::ExternalContact(ExternalContactEvent {
+                change: ExternalContactChange::parse(self.change_type().unwrap_or_default()),
+                user_id: self.user_id().unwrap_or_default().to_owned(),
+                external_user_id: self.external_user_id().unwrap_or_default().to_owned(),
+                state: text(&k.state),
+                welcome_code: text(&k.welcome_code),
+                source: text(&k.source),
+                fail_reason: text(&k.fail_reason),
+            }),
+            MessageClass::ExternalTag => MessageKind::ExternalTag(ExternalTagEvent {
+                change: change_type.clone().unwrap_or_default(),
+                id: text(&k.id),
+                tag_type: text(&k.tag_type),
+                strategy_id: text(&k.strategy_id),
+            }),
+            MessageClass::ExternalChat => MessageKind::ExternalChat(ExternalChatEvent {
+                change: change_type.clone().unwrap_or_default(),
+                chat_id: text(&k.chat_id),
+                update_detail: text(&k.update_detail),
+            }),
+            MessageClass::AppMessage => MessageKind::AppMessage(AppMessage {
+                from_user: from_user_name.clone(),
+                msg_type: msg_type.clone(),
+                content: text(&k.content),
+                msg_id: msg_id.clone(),
+            }),
+            MessageClass::Other => MessageKind::Other,
+        };
+        let mut fields = BTreeMap::new();
+        for (name, value) in k.entries() {
+            if let Some(value) = value {
+                fields.insert(name.to_owned(), value.as_ref().to_owned());
+            }
+        }
+        for (name, value) in &self.others {
+            if !fields.contains_key(*name) {
+                fields.insert((*name).to_owned(), value.as_ref().to_owned());
+            }
+        }
+        CallbackMessage {
+            to_user_name: self.to_user_name().to_owned(),
+            from_user_name,
+            create_time: self.create_time,
+            msg_type,
+            event: text(&k.event),
+            change_type,
+            agent_id: text(&k.agent_id),
+            msg_id,
+            kind,
+            fields,
+            raw: self.raw.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder;
+    use crate::xml::tests::{SEEDS, SNIPPETS, mutate};
+
+    /// The view and the owned parse must agree on everything: the same error, or a view whose
+    /// owned copy, accessors and idempotency key are the owned message's.
+    fn check_same(doc: &str) {
+        match (parse_message(doc), parse_message_ref(doc)) {
+            (Ok(m), Ok(v)) => {
+                assert_eq!(v.to_message(), m, "{doc:?}");
+                assert_eq!(v.dedupe_key(), m.dedupe_key(), "{doc:?}");
+                assert_eq!(v.raw(), m.raw);
+                assert_eq!(v.create_time(), m.create_time);
+                assert_eq!(v.to_user_name(), m.to_user_name);
+                assert_eq!(v.from_user_name(), m.from_user_name);
+                assert_eq!(v.msg_type(), m.msg_type);
+                assert_eq!(v.event(), m.event.as_deref());
+                assert_eq!(v.change_type(), m.change_type.as_deref());
+                assert_eq!(v.agent_id(), m.agent_id.as_deref());
+                assert_eq!(v.msg_id(), m.msg_id.as_deref());
+                for (name, value) in &m.fields {
+                    assert_eq!(v.field(name), Some(value.as_str()), "{doc:?} {name}");
+                }
+                for name in ["UserID", "State", "Nope", "Item", "A"] {
+                    assert_eq!(v.field(name), m.fields.get(name).map(String::as_str));
+                }
+                let class = match &m.kind {
+                    MessageKind::ExternalContact(ev) => {
+                        assert_eq!(v.user_id(), Some(ev.user_id.as_str()));
+                        assert_eq!(v.external_user_id(), Some(ev.external_user_id.as_str()));
+                        assert_eq!(v.state(), ev.state.as_deref());
+                        assert_eq!(v.welcome_code(), ev.welcome_code.as_deref());
+                        MessageClass::ExternalContact
+                    }
+                    MessageKind::ExternalTag(_) => MessageClass::ExternalTag,
+                    MessageKind::ExternalChat(_) => MessageClass::ExternalChat,
+                    MessageKind::AppMessage(_) => MessageClass::AppMessage,
+                    MessageKind::Other => MessageClass::Other,
+                };
+                assert_eq!(v.class(), class, "{doc:?}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "{doc:?}"),
+            (owned, view) => panic!("{doc:?}\n  owned: {owned:?}\n  view:  {view:?}"),
+        }
+    }
+
+    fn event_seeds() -> Vec<String> {
+        let extras = builder::ExternalContactExtras {
+            state: Some("s:1%"),
+            welcome_code: Some("WC"),
+            source: Some("DELETE_BY_TRANSFER"),
+            fail_reason: Some("customer_refused"),
+        };
+        let mut docs = vec![
+            builder::external_contact_xml(
+                "ww1",
+                "add_external_contact",
+                "zhangsan",
+                "wmQ2",
+                Some("xhs_post_1"),
+                Some("WELCOME"),
+                1_700_000_000,
+            ),
+            builder::external_contact_xml("ww1", "edit_external_contact", "u", "e", None, None, 1),
+            builder::external_contact_xml_full("ww1", "transfer_fail", "u", "e", &extras, 5),
+            builder::external_contact_xml_full("ww1", "brand_new", "u:1", "e%2", &extras, -3),
+            builder::external_tag_xml("ww1", "create", "etTAG", "tag", 1_700_000_001),
+            builder::external_tag_xml("ww1", "shuffle", "", "tag_group", 7),
+            builder::external_chat_xml("ww1", "update", "wrCHAT", Some("add_member"), 9),
+            builder::external_chat_xml("ww1", "dismiss", "wrCHAT", None, 9),
+            builder::app_text_xml("ww1", "lisi", "你好 <&> ]]>", 1234567, 1000002, 11),
+        ];
+        docs.extend(
+            [
+                "<xml><ToUserName>ww1</ToUserName><FromUserName>u</FromUserName><CreateTime> 12 </CreateTime><MsgType>image</MsgType><MsgId></MsgId><PicUrl>http://x/y?a=1&amp;b=2</PicUrl><AgentID>1</AgentID></xml>",
+                "<xml><MsgType>event</MsgType><Event>change_external_contact</Event><ChangeType>del_follow_user</ChangeType><UserID>a</UserID><UserID>b</UserID><ExternalUserID><![CDATA[x]]><![CDATA[y]]></ExternalUserID><Extra>1</Extra><Extra>2</Extra><CreateTime>3</CreateTime></xml>",
+                "<xml><MsgType>event</MsgType><Event>change_external_contact</Event><UserID>a</UserID><ExternalUserID>b</ExternalUserID></xml>",
+                "<xml><MsgType>event</MsgType><Event>change_external_contact</Event><ChangeType>x</ChangeType><ExternalUserID>b</ExternalUserID></xml>",
+                "<xml><MsgType>event</MsgType><Event>change_external_tag</Event><ChangeType>delete</ChangeType><TagType>tag</TagType><Id><G>a</G><G>b</G></Id><StrategyId>2</StrategyId></xml>",
+                "<xml><MsgType>event</MsgType><Event>change_external_chat</Event><ChatId>c</ChatId></xml>",
+                "<xml><MsgType>text</MsgType><FromUserName></FromUserName><Content>hi</Content></xml>",
+                "<xml><MsgType>voice</MsgType><FromUserName>m</FromUserName><MsgId>42</MsgId><MediaId>x</MediaId></xml>",
+                "<xml><MsgType>event</MsgType><Event>enter_agent</Event><FromUserName>m</FromUserName><CreateTime>1e3</CreateTime></xml>",
+                "<xml><MsgType>event</MsgType><Event>batch_job_result</Event><BatchJob><JobId>j</JobId><JobType>sync_user</JobType></BatchJob><CreateTime>-0</CreateTime></xml>",
+                "<xml><MemChangeList><Item>a</Item><Item>b</Item></MemChangeList><MsgType>event</MsgType><Event>change_external_chat</Event><ChangeType>update</ChangeType><UpdateDetail>add_member</UpdateDetail></xml>",
+                "<xml/>",
+                "<xml>text only</xml>",
+            ]
+            .map(str::to_owned),
+        );
+        docs
+    }
+
+    #[test]
+    fn the_view_agrees_with_the_owned_parse_on_every_sample() {
+        let docs: Vec<String> = event_seeds()
+            .into_iter()
+            .chain(SEEDS.map(str::to_owned))
+            .collect();
+        for doc in &docs {
+            check_same(doc);
+            for (end, _) in doc.char_indices() {
+                check_same(&doc[..end]);
+                check_same(&doc[end..]);
+            }
+        }
+        let first = parse_message_ref(&docs[0]).expect("parses");
+        assert_eq!(first.class(), MessageClass::ExternalContact);
+        assert_eq!(
+            first.dedupe_key(),
+            "ec:add_external_contact:zhangsan:wmQ2:1700000000"
+        );
+    }
+
+    #[test]
+    fn the_view_agrees_with_the_owned_parse_on_random_mutations() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x5CA7_7E14);
+        let seeds: Vec<String> = event_seeds()
+            .into_iter()
+            .chain(SEEDS.map(str::to_owned))
+            .collect();
+        for i in 0..20_000 {
+            let doc = mutate(&mut rng, &seeds[i % seeds.len()]);
+            check_same(&doc);
+            check_same(&mutate(&mut rng, &doc));
+        }
+    }
+
+    #[test]
+    fn the_view_agrees_with_the_owned_parse_on_random_snippet_soups() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x5CA7_7E15);
+        let names = [
+            "<MsgType>event</MsgType>",
+            "<MsgType>text</MsgType>",
+            "<Event>change_external_contact</Event>",
+            "<Event>change_external_tag</Event>",
+            "<Event>change_external_chat</Event>",
+            "<ChangeType>add_external_contact</ChangeType>",
+            "<UserID>u</UserID>",
+            "<ExternalUserID>e</ExternalUserID>",
+            "<FromUserName>f</FromUserName>",
+            "<CreateTime>1</CreateTime>",
+            "<MsgId>m</MsgId>",
+            "<TagType>t</TagType>",
+            "<Id>i</Id>",
+            "<X>x</X>",
+        ];
+        for _ in 0..20_000 {
+            let n = rng.random_range(1..10);
+            let mut doc = String::from("<xml>");
+            for _ in 0..n {
+                if rng.random_bool(0.7) {
+                    doc.push_str(names[rng.random_range(0..names.len())]);
+                } else {
+                    doc.push_str(SNIPPETS[rng.random_range(0..SNIPPETS.len())]);
+                }
+            }
+            if rng.random_bool(0.9) {
+                doc.push_str("</xml>");
+            }
+            check_same(&doc);
         }
     }
 }

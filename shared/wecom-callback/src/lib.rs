@@ -33,6 +33,7 @@ pub use crypto::{
 };
 pub use error::CallbackError;
 pub use event::{
-    AppMessage, CallbackMessage, ExternalChatEvent, ExternalContactChange, ExternalContactEvent,
-    ExternalTagEvent, MessageKind, parse_message,
+    AppMessage, CallbackMessage, CallbackMessageRef, ExternalChatEvent, ExternalContactChange,
+    ExternalContactEvent, ExternalTagEvent, MessageClass, MessageKind, parse_message,
+    parse_message_ref,
 };

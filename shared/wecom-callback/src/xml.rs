@@ -683,7 +683,7 @@ pub(crate) fn push_plain_element(out: &mut String, name: &str, value: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1035,7 +1035,7 @@ mod tests {
         assert!(same, "{doc:?}\n  scanner:   {new:?}\n  quick-xml: {old:?}");
     }
 
-    const SEEDS: [&str; 6] = [
+    pub(crate) const SEEDS: [&str; 6] = [
         "<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID><ExternalUserID><![CDATA[wmQ2]]></ExternalUserID><State><![CDATA[s]]></State><WelcomeCode><![CDATA[WC]]></WelcomeCode></xml>",
         "<xml><ToUserName><![CDATA[ww1]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS]]></Encrypt></xml>",
         "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!-- hi -->\n<xml xmlns:a=\"u\">\n\t<a:A b=\"&lt;\" c='&#x41;'>1\r\n2 &amp; &#20320; &quot;</a:A>\n\t<Content><![CDATA[a]]]]><![CDATA[>b]]></Content>\n\t<E/>\n</xml>\n",
@@ -1044,7 +1044,7 @@ mod tests {
         "<xml><A><![CDATA[<!-- ]]>--><?pi?><!ENTITY x></A><B>&amp;&#x3C;</B><!-- c --></xml>",
     ];
 
-    const SNIPPETS: [&str; 44] = [
+    pub(crate) const SNIPPETS: [&str; 44] = [
         "<",
         ">",
         "/",
@@ -1091,7 +1091,7 @@ mod tests {
         "<!D",
     ];
 
-    fn mutate(rng: &mut rand::rngs::StdRng, input: &str) -> String {
+    pub(crate) fn mutate(rng: &mut rand::rngs::StdRng, input: &str) -> String {
         use rand::Rng;
         let mut v: Vec<char> = input.chars().collect();
         for _ in 0..rng.random_range(1..=4) {
