@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use futures::stream::{self, StreamExt, TryStreamExt};
+
 use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition, StoreError, WriteOp};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -21,6 +23,31 @@ use crate::keys::{
     campaign_counts_pk, campaign_links_gsi_pk, campaign_pk,
 };
 use crate::repo::query_all_items;
+
+/// Customers whose records are read at once during the walk.
+const READS_IN_FLIGHT: usize = 32;
+
+/// A customer's counted records besides the profile: appointments, purchases, relationships.
+async fn customer_records(store: &Arc<dyn ItemStore>, pk: String) -> Result<Vec<Item>, CrmError> {
+    let mut items = query_all_items(
+        store.as_ref(),
+        Query::partition(IndexName::Primary, pk.clone())
+            .sk(SkCondition::Between("APPT#".into(), "APPT$".into()))
+            .limit(1000),
+    )
+    .await?;
+    // `PURCHASE#…` and `REL#…` are neighbours in sort order (nothing else sorts between).
+    items.extend(
+        query_all_items(
+            store.as_ref(),
+            Query::partition(IndexName::Primary, pk)
+                .sk(SkCondition::Between("PURCHASE#".into(), "REL$".into()))
+                .limit(1000),
+        )
+        .await?,
+    );
+    Ok(items)
+}
 
 /// One counter whose maintained value differs from the records'.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,26 +146,16 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
                     .after(cursor),
             )
             .await?;
-        for profile in &page.items {
-            count(std::slice::from_ref(profile), &mut expected)?;
-            let pk = profile.pk.clone();
-            let appointments = query_all_items(
-                store.as_ref(),
-                Query::partition(IndexName::Primary, pk.clone())
-                    .sk(SkCondition::Between("APPT#".into(), "APPT$".into()))
-                    .limit(1000),
-            )
+        count(&page.items, &mut expected)?;
+        // Each customer's records: two queries, READS_IN_FLIGHT customers at a time (on
+        // DynamoDB the walk is bound by round trips, not by the table).
+        let partitions: Vec<Vec<Item>> = stream::iter(page.items.iter().map(|p| p.pk.clone()))
+            .map(|pk| customer_records(store, pk))
+            .buffer_unordered(READS_IN_FLIGHT)
+            .try_collect()
             .await?;
-            // `PURCHASE#…` and `REL#…` are neighbours in sort order (nothing else sorts between).
-            let rest = query_all_items(
-                store.as_ref(),
-                Query::partition(IndexName::Primary, pk)
-                    .sk(SkCondition::Between("PURCHASE#".into(), "REL$".into()))
-                    .limit(1000),
-            )
-            .await?;
-            count(&appointments, &mut expected)?;
-            count(&rest, &mut expected)?;
+        for items in &partitions {
+            count(items, &mut expected)?;
         }
         match page.next_cursor {
             Some(next) => cursor = Some(next),
