@@ -424,9 +424,17 @@ impl<'a, F: FnMut(&'a str, Cow<'a, str>)> Doc<'a, F> {
         };
         let name = *self.names.get(self.depth - 1)?;
         let name_end = after + 2 + name.len();
+        // `tag_end` from `after + 1` is `name_end` when the byte there is `>` and the name holds
+        // no quote (the usual case, checked without a search), else it is asked.
         let closes = bytes.get(after..after + 2) == Some(b"</")
             && bytes.get(after + 2..name_end) == Some(name.as_bytes())
-            && tag_end(bytes, after + 1) == Some(name_end);
+            && if bytes.get(name_end) == Some(&b'>')
+                && !name.bytes().any(|c| c == b'"' || c == b'\'')
+            {
+                true
+            } else {
+                tag_end(bytes, after + 1) == Some(name_end)
+            };
         if !closes {
             return None;
         }
@@ -587,7 +595,108 @@ impl<'a, F: FnMut(&'a str, Cow<'a, str>)> Doc<'a, F> {
 /// Parses a WeCom XML document and hands each child of the root to `on_child` as
 /// `(name, text)`, in document order (duplicates included). `on_child` may have been called
 /// before an error is found later in the document.
-pub(crate) fn parse<'a, F>(input: &'a str, on_child: F) -> Result<(), XmlError>
+///
+/// The shape WeCom and [`crate::builder`] write is taken by [`flat_fast`]; at the first thing it
+/// does not take, the general scanner reads the document from the start and hands over only the
+/// children after the ones `flat_fast` already did (they are the same: `flat_fast` takes only
+/// what the general scanner reads the same way, see `Doc::simple_leaf`).
+pub(crate) fn parse<'a, F>(input: &'a str, mut on_child: F) -> Result<(), XmlError>
+where
+    F: FnMut(&'a str, Cow<'a, str>),
+{
+    let mut skip = match flat_fast(input, &mut on_child) {
+        Ok(()) => return Ok(()),
+        Err(done) => done,
+    };
+    parse_general(input, |name, value| {
+        if skip == 0 {
+            on_child(name, value);
+        } else {
+            skip -= 1;
+        }
+    })
+}
+
+/// The bytes a name [`flat_fast`] takes may hold: ASCII letters, digits and `_`.
+const PLAIN_NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// The flat shape: `<xml>` at the very start, then children `<Name>text</Name>` or
+/// `<Name><![CDATA[text]]></Name>` (names of ASCII letters, digits and `_`; plain text without
+/// `<` or `&`; one CDATA section) with only whitespace around them, `</xml>`, and nothing but
+/// whitespace after. Hands each child to `on_child` as it goes, borrowed. `Ok(())`: the whole
+/// document had that shape. `Err(n)`: it does not, and `n` children were handed over already.
+fn flat_fast<'a, F>(input: &'a str, on_child: &mut F) -> Result<(), usize>
+where
+    F: FnMut(&'a str, Cow<'a, str>),
+{
+    let bytes = input.as_bytes();
+    if !bytes.starts_with(b"<xml>") {
+        return Err(0);
+    }
+    let mut done = 0usize;
+    let mut pos = 5;
+    loop {
+        while bytes.get(pos).copied().is_some_and(is_ws) {
+            pos += 1;
+        }
+        if bytes.get(pos) != Some(&b'<') {
+            return Err(done);
+        }
+        let name_start = pos + 1;
+        let tail = bytes.get(name_start..).unwrap_or_default();
+        let name_end = name_start
+            + tail
+                .iter()
+                .position(|&c| !PLAIN_NAME_BYTE[usize::from(c)])
+                .unwrap_or(tail.len());
+        if name_end == name_start {
+            let closes_root = bytes.get(name_start..name_start + 5) == Some(b"/xml>")
+                && bytes
+                    .get(name_start + 5..)
+                    .is_some_and(|rest| rest.iter().all(|&c| is_ws(c)));
+            return if closes_root { Ok(()) } else { Err(done) };
+        }
+        if bytes.get(name_end) != Some(&b'>') {
+            return Err(done);
+        }
+        let name = sub(input, name_start, name_end);
+        let from = name_end + 1;
+        let rest = bytes.get(from..).unwrap_or_default();
+        let (text, after) = if rest.starts_with(b"<![CDATA[") {
+            let Some(end) = find(bytes, from + 9, b"]]>") else {
+                return Err(done);
+            };
+            (sub(input, from + 9, end), end + 3)
+        } else {
+            let Some(end) = position(rest, [b'<', b'&']) else {
+                return Err(done);
+            };
+            (sub(input, from, from + end), from + end)
+        };
+        let close_end = after + 2 + name.len();
+        let closes = bytes.get(after..after + 2) == Some(b"</")
+            && bytes.get(after + 2..close_end) == Some(name.as_bytes())
+            && bytes.get(close_end) == Some(&b'>');
+        if !closes {
+            return Err(done);
+        }
+        on_child(name, Cow::Borrowed(text));
+        done += 1;
+        pos = close_end + 1;
+    }
+}
+
+/// [`parse`] by the general scanner alone.
+fn parse_general<'a, F>(input: &'a str, on_child: F) -> Result<(), XmlError>
 where
     F: FnMut(&'a str, Cow<'a, str>),
 {
@@ -1171,6 +1280,69 @@ pub(crate) mod tests {
                 check_same(&seed[..end]);
                 check_same(&seed[end..]);
             }
+        }
+    }
+
+    /// The flat fast path must hand over exactly what the general scanner does, also when it
+    /// gives up part-way (then [`parse`] skips what it already handed over).
+    fn check_fast_path(doc: &str) {
+        let mut general = Vec::new();
+        let general_result = parse_general(doc, |n, v| general.push((n, v)));
+        let mut fast = Vec::new();
+        match flat_fast(doc, &mut |n, v| fast.push((n, v))) {
+            Ok(()) => {
+                assert!(general_result.is_ok(), "{doc:?}");
+                assert_eq!(fast, general, "{doc:?}");
+            }
+            Err(done) => {
+                assert_eq!(done, fast.len());
+                assert_eq!(general.get(..done), Some(&fast[..]), "{doc:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_scanner() {
+        use rand::SeedableRng;
+        let flat = [
+            "<xml><A>1</A><B><![CDATA[<&>]]></B>\n\t<C></C><D><![CDATA[]]></D></xml>\r\n",
+            "<xml></xml>",
+            "<xml><xml>x</xml></xml>",
+            "<xml><A>]]></A><A>2</A></xml>",
+        ];
+        // What WeCom sends (and the builder writes) takes the fast path: the message and the
+        // envelope.
+        let message = crate::builder::external_contact_xml(
+            "ww1",
+            "add_external_contact",
+            "zhangsan",
+            "wmQ2",
+            Some("s"),
+            Some("WC"),
+            1_700_000_000,
+        );
+        let envelope = crate::envelope_xml("ww1", "1000002", "QUJD+/==");
+        for doc in flat
+            .iter()
+            .copied()
+            .chain([message.as_str(), envelope.as_str()])
+        {
+            assert!(flat_fast(doc, &mut |_, _| {}).is_ok(), "{doc:?}");
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x5CA7_7E16);
+        for seed in SEEDS.iter().chain(&flat) {
+            check_fast_path(seed);
+            for (end, _) in seed.char_indices() {
+                check_fast_path(&seed[..end]);
+            }
+        }
+        for i in 0..30_000 {
+            let doc = mutate(
+                &mut rng,
+                SEEDS.iter().chain(&flat).nth(i % 10).unwrap_or(&""),
+            );
+            check_fast_path(&doc);
+            check_fast_path(&mutate(&mut rng, &doc));
         }
     }
 
