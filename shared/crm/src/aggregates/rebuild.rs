@@ -28,7 +28,7 @@ use crate::repo::query_all_items;
 const READS_IN_FLIGHT: usize = 32;
 
 /// A customer's counted records besides the profile: appointments, purchases, relationships.
-async fn customer_records(store: &Arc<dyn ItemStore>, pk: String) -> Result<Vec<Item>, CrmError> {
+async fn customer_records(store: Arc<dyn ItemStore>, pk: String) -> Result<Vec<Item>, CrmError> {
     let mut items = query_all_items(
         store.as_ref(),
         Query::partition(IndexName::Primary, pk.clone())
@@ -149,8 +149,9 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
         count(&page.items, &mut expected)?;
         // Each customer's records: two queries, READS_IN_FLIGHT customers at a time (on
         // DynamoDB the walk is bound by round trips, not by the table).
-        let partitions: Vec<Vec<Item>> = stream::iter(page.items.iter().map(|p| p.pk.clone()))
-            .map(|pk| customer_records(store, pk))
+        let pks: Vec<String> = page.items.iter().map(|p| p.pk.clone()).collect();
+        let partitions: Vec<Vec<Item>> = stream::iter(pks)
+            .map(|pk| customer_records(store.clone(), pk))
             .buffer_unordered(READS_IN_FLIGHT)
             .try_collect()
             .await?;
