@@ -10,6 +10,10 @@
 //! 3. The birthday job: index items read versus customers matched (target: reads ≤ matches +
 //!    1 %), and its time against the same baseline walk.
 //!
+//! The store is the `AggregatingStore` (as in local mode and on AWS) over the counting store, so
+//! the items read and written include the counters: the records read before each counted write
+//! and the counter items it moves.
+//!
 //! `cargo bench -p wecom-crm --bench campaign [-- CUSTOMERS STAFF]` (defaults 100000 and 50).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::panic)]
 
@@ -132,7 +136,7 @@ async fn main() {
         reads: AtomicU64::new(0),
         writes: AtomicU64::new(0),
     });
-    let store: Arc<dyn ItemStore> = counting.clone();
+    let store: Arc<dyn ItemStore> = crm::aggregates::AggregatingStore::wrap(counting.clone());
 
     // The clinic's customers: every one consenting, tiers A/B/C, 90 % with a birthday spread
     // over the year (29 February included).
@@ -282,9 +286,11 @@ async fn main() {
     let tracked = campaigns.track_open().await.unwrap();
     let track = started.elapsed();
     let track_calls = sim.sim.call_counts().total;
+    counting.take();
     let started = Instant::now();
     let funnel = campaigns.funnel(&campaign.id).await.unwrap().unwrap();
     let funnel_time = started.elapsed();
+    let (funnel_reads, _) = counting.take();
     assert_eq!(funnel.total.sent, naive);
 
     println!(
@@ -317,8 +323,8 @@ async fn main() {
         tracked.recipients_updated,
     );
     println!(
-        "| funnel of the campaign (GET /api/campaigns/{{id}}) | {:.2} s | {:.2}× | | | {} sent |",
-        funnel_time.as_secs_f64(),
+        "| funnel of the campaign (GET /api/campaigns/{{id}}), from its counters | {:.2} ms | {:.5}× | {funnel_reads} | | {} sent |",
+        funnel_time.as_secs_f64() * 1e3,
         funnel_time.as_secs_f64() / baseline.as_secs_f64(),
         funnel.total.sent,
     );

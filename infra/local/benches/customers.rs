@@ -1,6 +1,7 @@
 //! `GET /api/customers` on 100 000 customers in the embedded store: p50/p99 per filter, through
 //! the real listener and the bearer-token middleware. Baseline in the same run: `GET
-//! /api/config` (authenticated, one store read).
+//! /api/config` (authenticated, one store read). The store is wrapped in the
+//! `AggregatingStore`, as in local mode and on AWS, so the import keeps the counters.
 //!
 //! `cargo bench -p wecom-crm --bench customers [-- CUSTOMERS REQUESTS]` (defaults 100000, 200).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::panic)]
@@ -28,7 +29,7 @@ async fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = EmbeddedDb::open(&dir.path().join("bench.db")).unwrap();
-    let store = Arc::new(SqliteStore::new(db.clone()));
+    let store = crm::aggregates::AggregatingStore::wrap(Arc::new(SqliteStore::new(db.clone())));
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
