@@ -27,6 +27,13 @@ mod error;
 pub mod event;
 mod xml;
 
+/// The XML scanner's differential checks, for the fuzz targets in `fuzz/` (feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::xml::fuzz::check_xml;
+}
+
 pub use crypto::{
     Envelope, MAX_BODY_BYTES, MsgCrypt, Sealed, check_freshness, envelope_xml, parse_envelope,
     query_params,

@@ -28,8 +28,11 @@
 
 use std::borrow::Cow;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 mod reference;
+
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzz;
 
 /// Maximum element nesting depth, the root counting as 1.
 pub(crate) const MAX_DEPTH: usize = 16;
@@ -741,7 +744,7 @@ where
 }
 
 /// [`parse`] into an owned list of the root's children `(name, text)`, in document order.
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn parse_flat(input: &str) -> Result<Vec<(String, String)>, XmlError> {
     let mut out = Vec::new();
     parse(input, |name, value| {
