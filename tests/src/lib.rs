@@ -45,6 +45,8 @@ pub struct Harness {
     pub clock: AdvancingClock,
     /// The store under the aggregates, when the scenario asked for write faults.
     pub faults: Option<Arc<faults::FaultyStore>>,
+    /// The faulty queues (events, sync, campaigns, sends), when the scenario asked for them.
+    pub queue_faults: Vec<Arc<faults::FaultyQueue>>,
     /// Every queue the app consumes, by name (to wait until they are drained).
     queues: Vec<(&'static str, Arc<dyn QueueConsumer>)>,
     _dir: tempfile::TempDir,
@@ -63,6 +65,12 @@ pub struct Setup {
     /// Random write faults under the aggregates (seed, rates); off until a test turns
     /// `Harness::faults` on.
     pub store_faults: Option<(u64, faults::FaultRates)>,
+    /// With `store_faults`: throttling, conflicts, timeouts, late condition failures, partial
+    /// batches.
+    pub more_store_faults: faults::StoreFaultRates,
+    /// Faults on every queue the app sends to and consumes (seed, rates); off until a test
+    /// turns `Harness::queue_faults` on.
+    pub queue_faults: Option<(u64, faults::QueueFaultRates)>,
 }
 
 impl Default for Setup {
@@ -73,11 +81,14 @@ impl Default for Setup {
         sim.groupmsg_dispatch_delay = Duration::from_millis(200);
         Self {
             sim,
-            max_skew_secs: 0,
+            // The product's default window: the simulator signs with the harness clock.
+            max_skew_secs: crm::config::DEFAULT_CALLBACK_MAX_SKEW_SECS,
             workers: 2,
             tracking_every: Some(Duration::from_secs(1)),
             console_dir: None,
             store_faults: None,
+            more_store_faults: faults::StoreFaultRates::default(),
+            queue_faults: None,
         }
     }
 }
@@ -112,11 +123,14 @@ impl Harness {
                 let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 8));
                 let mut adapters = Adapters::embedded(db.clone(), 8, Arc::new(clock.clone()));
                 if let Some((seed, rates)) = setup.store_faults {
-                    let faulty = Arc::new(faults::FaultyStore::new(
-                        Arc::new(store_embedded::SqliteStore::new(db)),
-                        seed,
-                        rates,
-                    ));
+                    let faulty = Arc::new(
+                        faults::FaultyStore::new(
+                            Arc::new(store_embedded::SqliteStore::new(db)),
+                            seed,
+                            rates,
+                        )
+                        .with(setup.more_store_faults),
+                    );
                     adapters.store = crm::aggregates::AggregatingStore::wrap(faulty.clone());
                     faulty_store = Some(faulty);
                 }
@@ -125,7 +139,9 @@ impl Harness {
             Backend::Moto => {
                 let mut store: Arc<dyn ItemStore> = store_aws::testing::fresh_shared_store().await;
                 if let Some((seed, rates)) = setup.store_faults {
-                    let faulty = Arc::new(faults::FaultyStore::new(store, seed, rates));
+                    let faulty = Arc::new(
+                        faults::FaultyStore::new(store, seed, rates).with(setup.more_store_faults),
+                    );
                     store = faulty.clone();
                     faulty_store = Some(faulty);
                 }
@@ -167,6 +183,40 @@ impl Harness {
                 (adapters, None, Some(scheduler))
             }
         };
+        let mut adapters = adapters;
+        let mut queue_faults = Vec::new();
+        if let Some((seed, rates)) = setup.queue_faults {
+            let mut wrap = |name,
+                            producer: &mut Arc<dyn ports::JobQueue>,
+                            consumer: &mut Arc<dyn QueueConsumer>| {
+                let faulty = Arc::new(faults::FaultyQueue::new(
+                    name,
+                    producer.clone(),
+                    consumer.clone(),
+                    seed ^ queue_faults.len() as u64,
+                    rates,
+                ));
+                *producer = faulty.clone();
+                *consumer = faulty.clone();
+                queue_faults.push(faulty);
+            };
+            wrap("events", &mut adapters.queue, &mut adapters.consumer);
+            wrap(
+                "sync",
+                &mut adapters.sync_queue,
+                &mut adapters.sync_consumer,
+            );
+            wrap(
+                "campaigns",
+                &mut adapters.campaign_queue,
+                &mut adapters.campaign_consumer,
+            );
+            wrap(
+                "sends",
+                &mut adapters.send_queue,
+                &mut adapters.send_consumer,
+            );
+        }
         let store = adapters.store.clone();
         let queues = vec![
             ("events", adapters.consumer.clone()),
@@ -181,6 +231,10 @@ impl Harness {
         options.retry = RetryPolicy::fast();
         options.workers = setup.workers;
         options.config_reload = Duration::ZERO;
+        // Staff tokens as `wecom-crm token create` makes them, in this data directory.
+        options.tokens = Some(Arc::new(wecom_crm::tokens::FileTokenDirectory::new(
+            dir.path(),
+        )));
         options.sync_every = None;
         options.sync.min_call_interval = Duration::ZERO;
         options.tracking_every = setup.tracking_every;
@@ -215,6 +269,7 @@ impl Harness {
             backend,
             clock,
             faults: faulty_store,
+            queue_faults,
             queues,
             _dir: dir,
         }
@@ -232,10 +287,32 @@ impl Harness {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(&self.app.admin_token);
+        self.api_as(&self.app.admin_token, method, path, body).await
+    }
+
+    /// The app's data directory (staff tokens live there).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().to_owned()
+    }
+
+    /// A new staff token with a role (a consultant's: with their WeCom userid), as
+    /// `wecom-crm token create` makes it in the data directory the app reads.
+    pub fn staff_token(&self, role: admin_api::Role, userid: Option<&str>) -> String {
+        wecom_crm::tokens::Tokens::in_dir(self._dir.path())
+            .create(role, userid.map(str::to_owned), None, 0)
+            .unwrap()
+            .0
+    }
+
+    /// Calls the admin API with a bearer token; the status and the JSON body.
+    pub async fn api_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -543,20 +620,50 @@ impl Harness {
     }
 
     /// A customer who scanned `userid`'s QR code for `state` (processed), with the clinic's
-    /// fields set through `PATCH /api/customers/{id}`; their id and the answered record.
+    /// fields set through `PATCH /api/customers/{id}` and `marketing_consent`, when given,
+    /// recorded as a written consent (`POST /api/customers/{id}/consents`); their id and the
+    /// record as it then is.
     pub async fn customer_with(&self, userid: &str, state: &str, fields: Value) -> (String, Value) {
         let scan = self.scan(userid, state).await;
         let id = scan["external_userid"].as_str().unwrap().to_owned();
         self.processed(&scan_key(&scan)).await;
-        let (status, body) = self
-            .api(
+        let mut fields = fields.as_object().cloned().unwrap_or_default();
+        if let Some(granted) = fields.remove("marketing_consent") {
+            self.record_consent(&id, "marketing", granted.as_bool().unwrap(), "written")
+                .await;
+        }
+        let (status, body) = if fields.is_empty() {
+            self.api(reqwest::Method::GET, &format!("/api/customers/{id}"), None)
+                .await
+        } else {
+            self.api(
                 reqwest::Method::PATCH,
                 &format!("/api/customers/{id}"),
-                Some(fields),
+                Some(Value::Object(fields)),
             )
-            .await;
+            .await
+        };
         assert_eq!(status, 200, "{body}");
         (id, body)
+    }
+
+    /// Records a consent (`POST /api/customers/{id}/consents`); the answered consents.
+    pub async fn record_consent(
+        &self,
+        external_userid: &str,
+        purpose: &str,
+        granted: bool,
+        method: &str,
+    ) -> Value {
+        let (status, body) = self
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/customers/{external_userid}/consents"),
+                Some(json!({"purpose": purpose, "granted": granted, "method": method})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
     }
 
     /// A customer of `userid` who agreed to marketing.

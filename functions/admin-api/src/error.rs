@@ -77,6 +77,11 @@ impl ApiError {
         )
     }
 
+    /// 403: the caller's role may not do this (or the customer is not theirs).
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }

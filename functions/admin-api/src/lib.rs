@@ -6,6 +6,7 @@
 //! Chinese; `GET /api/openapi.json` is generated from the code (and checked in under docs/).
 
 pub mod auth;
+pub mod authz;
 pub mod error;
 pub mod routes;
 pub mod state;
@@ -17,7 +18,7 @@ use axum::routing::{get, patch, post};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-pub use auth::{AuthMode, Caller};
+pub use auth::{AuthMode, Caller, CustomerScope, Role, TokenDirectory};
 pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 pub use state::AdminState;
 
@@ -46,6 +47,7 @@ use routes::{
         callback_logs::get_one,
         callback_logs::replay,
         audit::list,
+        audit::verify,
         sync::start,
         sync::runs,
         sync::run,
@@ -60,6 +62,10 @@ use routes::{
         customers::patch,
         customers::sync,
         customers::mark_tags,
+        customers::export,
+        customers::erase,
+        customers::consents,
+        customers::record_consent,
         records::appointments,
         records::purchases,
         records::create_appointment,
@@ -148,7 +154,7 @@ impl utoipa::Modify for CommonErrors {
                     .build(),
             )
         };
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -157,6 +163,17 @@ impl utoipa::Modify for CommonErrors {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
+                if path != "/api/me" {
+                    operation
+                        .responses
+                        .responses
+                        .entry("403".to_owned())
+                        .or_insert_with(|| {
+                            error(
+                                "The caller's role may not do this, or the customer is not theirs",
+                            )
+                        });
+                }
                 let takes_input = operation.request_body.is_some()
                     || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let responses = &mut operation.responses.responses;
@@ -280,6 +297,7 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             post(callback_logs::replay),
         )
         .route("/api/audit-logs", get(audit::list))
+        .route("/api/audit-logs/verify", get(audit::verify))
         .route("/api/sync", post(sync::start))
         .route("/api/sync/runs", get(sync::runs))
         .route("/api/sync/runs/{id}", get(sync::run))
@@ -295,6 +313,18 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route(
             "/api/customers/{external_userid}/tags",
             post(customers::mark_tags),
+        )
+        .route(
+            "/api/customers/{external_userid}/export",
+            get(customers::export),
+        )
+        .route(
+            "/api/customers/{external_userid}/erase",
+            post(customers::erase),
+        )
+        .route(
+            "/api/customers/{external_userid}/consents",
+            get(customers::consents).post(customers::record_consent),
         )
         .route(
             "/api/customers/{external_userid}/appointments",
@@ -365,6 +395,12 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             "/api/{*rest}",
             axum::routing::any(|| async { ApiError::not_found("该接口").into_response() }),
         )
+        // After routing (it needs the route's template): each role's access, and the
+        // consultant's customer scope. Then, outermost, authentication.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            authz::authorize,
+        ))
         .with_state(state)
         .layer(middleware::from_fn_with_state(auth, auth::authenticate))
 }

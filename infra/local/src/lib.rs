@@ -41,6 +41,7 @@ pub const CALLBACK_PATH: &str = "/api/wework/callback";
 pub mod console;
 pub mod exposure;
 pub mod seed;
+pub mod tokens;
 
 /// The ports the app runs on.
 pub struct Adapters {
@@ -115,8 +116,14 @@ pub struct AppOptions {
     pub processor: ProcessorSettings,
     pub retry: RetryPolicy,
     pub callback_log_retention_days: i64,
-    /// The bearer token of the admin API (`/api/*`).
+    /// How long personal records are kept (`RETENTION_*`, `CALLBACK_LOG_RETENTION_DAYS`;
+    /// docs/privacy.md).
+    pub retention: crm::retention::Retention,
+    /// The operator's bearer token of the admin API (`/api/*`): the admin role.
     pub admin_token: String,
+    /// Staff tokens with their roles (`wecom-crm token create`; `serve` reads the data
+    /// directory's file).
+    pub tokens: Option<Arc<dyn admin_api::TokenDirectory>>,
     /// How often the callback re-reads its Token / EncodingAESKey from the stored config.
     pub config_reload: std::time::Duration,
     /// How often the hourly sync starts (`None`: only on demand, `POST /api/sync`).
@@ -136,6 +143,8 @@ pub struct AppOptions {
     pub sync_retry: std::time::Duration,
     /// The built web console, served at `/`.
     pub console_dir: std::path::PathBuf,
+    /// Hits a second the public redirect (`/t/…`) answers, bursts of twice that; more get 429.
+    pub redirect_rate_per_sec: u32,
     /// Where WeCom and customers reach this server (behind a TLS reverse proxy on the clinic's
     /// ICP-filed domain, e.g. `https://crm.clinic.example`): the callback URL and tracked links
     /// use it. `None`: the listener's own URL.
@@ -152,11 +161,15 @@ impl AppOptions {
             workers: 2,
             processor: ProcessorSettings::default(),
             retry: RetryPolicy::default(),
-            callback_log_retention_days: 90,
+            callback_log_retention_days: i64::from(
+                crm::retention::Retention::from_env().raw_event_days,
+            ),
+            retention: crm::retention::Retention::from_env(),
             admin_token: std::env::var("WEWORK_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>())),
+            tokens: None,
             config_reload: std::time::Duration::from_secs(10),
             sync_every: Some(std::time::Duration::from_secs(3600)),
             sync: SyncConfig::default(),
@@ -168,6 +181,7 @@ impl AppOptions {
             sync_retry: std::time::Duration::from_secs(30),
             console_dir: std::path::PathBuf::from("console/dist"),
             public_url: None,
+            redirect_rate_per_sec: 200,
         }
     }
 }
@@ -216,7 +230,13 @@ impl RunningApp {
     }
 }
 
-pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp, AppError> {
+pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<RunningApp, AppError> {
+    // Recipients, clicks and audit entries expire after the configured retention.
+    adapters.store = crm::retention::RetentionStore::wrap(
+        adapters.store.clone(),
+        options.retention,
+        adapters.clock.clone(),
+    );
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|e| AppError::Listen(options.listen, e))?;
@@ -332,7 +352,12 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
             dead_letters: Arc::new(adapters.dead_letters.clone()),
             callback_url: Some(format!("{public_base}{CALLBACK_PATH}")),
         },
-        AuthMode::Bearer(options.admin_token.clone().into()),
+        match &options.tokens {
+            Some(directory) => {
+                AuthMode::bearer_with(options.admin_token.clone(), directory.clone())
+            }
+            None => AuthMode::bearer(options.admin_token.clone()),
+        },
     );
     let processor = Arc::new(Processor::new(
         adapters.store.clone(),
@@ -352,7 +377,13 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
         .merge(
             Router::new()
                 .route("/t/{token}", get(redirect_route))
-                .with_state(campaigns.clone()),
+                .with_state(Arc::new(PublicLinks {
+                    links: campaigns.links(),
+                    limit: campaigns::redirect::RateLimit::new(
+                        options.redirect_rate_per_sec,
+                        options.redirect_rate_per_sec.saturating_mul(2),
+                    ),
+                })),
         );
     if let Some(sim) = &sim {
         router = router.merge(sim.router());
@@ -367,11 +398,14 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     let mut tasks = Vec::new();
     let mut server_stop = stop_rx.clone();
     tasks.push(tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = server_stop.wait_for(|stop| *stop).await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        })
+        .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "listener failed");
         }
@@ -488,13 +522,25 @@ pub async fn start(adapters: Adapters, options: AppOptions) -> Result<RunningApp
     })
 }
 
+/// The public redirect's state: the links (their key loaded once) and the rate limit.
+struct PublicLinks {
+    links: crm::campaign::links::Links,
+    limit: campaigns::redirect::RateLimit,
+}
+
 async fn redirect_route(
-    State(campaigns): State<Arc<Campaigns>>,
+    State(public): State<Arc<PublicLinks>>,
     method: Method,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     axum::extract::Path(token): axum::extract::Path<String>,
 ) -> Response {
-    let answer =
-        campaigns::redirect::redirect(&campaigns.links(), &token, method == Method::GET).await;
+    let answer = if public.limit.allow() {
+        let from = campaigns::redirect::click_source(&headers, Some(peer.ip().to_string()));
+        campaigns::redirect::redirect(&public.links, &token, method == Method::GET, &from).await
+    } else {
+        campaigns::redirect::too_many_requests()
+    };
     let (parts, body) = answer.into_parts();
     Response::from_parts(parts, axum::body::Body::from(body))
 }

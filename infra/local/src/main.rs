@@ -4,6 +4,8 @@
 //! wecom-crm serve [--listen 127.0.0.1:3000] [--data-dir ./data] [--simulate] [--console-dir console/dist]
 //! wecom-crm seed --customers 100000 [--data-dir ./data] [--force]
 //! wecom-crm backup --to /backups/wecom-crm-2026-12-06.db [--data-dir ./data]
+//! wecom-crm token create --role consultant --userid zhangsan [--name 张三] [--data-dir ./data]
+//! wecom-crm token list|revoke ID [--data-dir ./data]
 //! ```
 
 use std::net::SocketAddr;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use ports::{Clock, SystemClock};
 use store_embedded::EmbeddedDb;
-use wecom_crm::{Adapters, AppOptions, exposure};
+use wecom_crm::{Adapters, AppOptions, exposure, tokens};
 
 #[derive(Parser)]
 #[command(name = "wecom-crm", about = "WeCom customer-contact CRM (local mode)")]
@@ -47,6 +49,10 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Staff sign-in tokens with a role (admin, manager, consultant), stored hashed in the data
+    /// directory that `serve` uses; `serve` sees changes at once.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Copy the database into a new file, consistently, while `serve` keeps running (restore:
     /// stop `serve`, put the copy in place as <data-dir>/wecom-crm.db, start it).
     Backup {
@@ -56,6 +62,41 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new token (shown once; only its hash is kept).
+    Create {
+        /// admin, manager or consultant.
+        #[arg(long, value_parser = parse_role)]
+        role: admin_api::Role,
+        /// The consultant's WeCom userid (required for consultants: their customers are
+        /// those they follow).
+        #[arg(long)]
+        userid: Option<String>,
+        /// Who holds it (shown in `token list` and the console).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// The tokens (never the secrets).
+    List {
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a token by its id (from `token list`).
+    Revoke {
+        id: String,
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+    },
+}
+
+fn parse_role(value: &str) -> Result<admin_api::Role, String> {
+    admin_api::Role::parse(value)
+        .ok_or_else(|| format!("unknown role {value:?}: admin, manager or consultant"))
 }
 
 #[derive(clap::Args)]
@@ -109,6 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             force,
         } => seed(&data_dir, customers, force).await,
         Command::Backup { data_dir, to } => backup(&data_dir, &to),
+        Command::Token(command) => token(command),
         Command::Aggregates { data_dir, apply } => aggregates(&data_dir, apply).await,
     }
 }
@@ -174,8 +216,24 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     exposure::secure_data_dir(&data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let db = EmbeddedDb::open(&data_dir.join(DB_FILE))?;
+    // This process is the queues' only consumer: what they hold in flight belonged to a
+    // previous one that died (kill -9, power loss), and is redone now rather than after its
+    // visibility timeout.
+    for queue in ["events", "sync", "campaigns", "sends"] {
+        let released = store_embedded::EmbeddedQueue::new(db.clone(), queue, MAX_RECEIVES)
+            .release_in_flight()
+            .await?;
+        if released > 0 {
+            tracing::info!(
+                queue,
+                released,
+                "messages a previous process held are redelivered"
+            );
+        }
+    }
     let adapters = Adapters::embedded(db, MAX_RECEIVES, clock);
     let mut options = AppOptions::new(listen);
+    options.tokens = Some(Arc::new(tokens::FileTokenDirectory::new(&data_dir)));
     options.workers = workers;
     options.console_dir.clone_from(&console_dir);
     options.tracking_every = Some(std::time::Duration::from_secs(tracking_secs.max(1)));
@@ -244,6 +302,57 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     tokio::signal::ctrl_c().await?;
     let _ = stopper.send(true);
     app.shutdown().await;
+    Ok(())
+}
+
+/// `wecom-crm token …`.
+fn token(command: TokenCommand) -> Result<(), Box<dyn std::error::Error>> {
+    let now_ms = SystemClock.now_ms();
+    match command {
+        TokenCommand::Create {
+            role,
+            userid,
+            name,
+            data_dir,
+        } => {
+            exposure::secure_data_dir(&data_dir)?;
+            let (token, stored) =
+                tokens::Tokens::in_dir(&data_dir).create(role, userid, name, now_ms)?;
+            eprintln!(
+                "token {} ({}{}) created; it is shown once:",
+                stored.id,
+                stored.role,
+                stored
+                    .userid
+                    .as_deref()
+                    .map(|u| format!(", {u}"))
+                    .unwrap_or_default()
+            );
+            println!("{token}");
+        }
+        TokenCommand::List { data_dir } => {
+            println!("id\trole\tuserid\tname\tcreated\tstatus");
+            for t in tokens::Tokens::in_dir(&data_dir).list()? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.role,
+                    t.userid.as_deref().unwrap_or("-"),
+                    t.name.as_deref().unwrap_or("-"),
+                    crm::calendar::local(t.created_at_ms).format("%Y-%m-%d %H:%M"),
+                    if t.revoked_at_ms.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        TokenCommand::Revoke { id, data_dir } => {
+            let t = tokens::Tokens::in_dir(&data_dir).revoke(&id, now_ms)?;
+            eprintln!("token {} revoked", t.id);
+        }
+    }
     Ok(())
 }
 

@@ -4,13 +4,20 @@ use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Caller, SignIn};
+use crate::auth::{Caller, Role, SignIn};
 use crate::error::ErrorBody;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeView {
-    /// The signed-in user: `local-admin` with the local token, else the Cognito e-mail or username.
+    /// The stable subject id (JWT `sub`; `token:<id>` for a local staff token, `local-admin` for
+    /// the operator's token): what the audit log names.
     pub id: String,
+    /// For display: the e-mail, username or token name.
+    pub name: String,
+    /// `null`: signed in without a role (ask an admin to assign one).
+    pub role: Option<Role>,
+    /// A consultant's WeCom userid (their customers are those they follow).
+    pub userid: Option<String>,
     pub auth: SignIn,
 }
 
@@ -20,6 +27,9 @@ pub struct MeView {
 pub async fn me(Extension(caller): Extension<Caller>) -> Json<MeView> {
     Json(MeView {
         id: caller.id,
+        name: caller.name,
+        role: caller.role,
+        userid: caller.userid,
         auth: caller.via,
     })
 }

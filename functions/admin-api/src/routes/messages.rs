@@ -1,5 +1,10 @@
 //! Direct messages: one or a few chosen customers, now. Each customer gets a task of their own
 //! (so `{name}` works and a tracked click belongs to them). The per-customer message log.
+//!
+//! A direct message is a group-send task like a campaign's: marketing. A customer without
+//! marketing consent under the corp's consent mode is refused up front (422 `no_consent`);
+//! one whose consent is withdrawn after the request is skipped (`no_consent`) when the message
+//! is resolved.
 
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -51,7 +56,7 @@ pub struct MessageLog {
 /// Sends to chosen customers now (202: the tasks are created in the background; each
 /// consultant confirms theirs in WeCom).
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = NewMessage,
-    responses((status = 202, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 202, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn send(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
@@ -67,6 +72,7 @@ pub async fn send(
         ));
     }
     for id in &ids {
+        crate::authz::ensure_in_scope(&state, &caller, id).await?;
         if id.trim().is_empty() || id.len() > 128 || state.customers().get(id).await?.is_none() {
             return Err(ApiError::invalid_field(
                 "external_userids",
@@ -74,6 +80,7 @@ pub async fn send(
             ));
         }
     }
+    refuse_without_consent(&state, &ids).await?;
     let content = parse_content(&state, req.content, true).await?;
     let now = state.clock.now_ms();
     let campaign = Campaign {
@@ -106,11 +113,43 @@ pub async fn send(
     ))
 }
 
+/// 422 `no_consent` naming the chosen customers who may not receive marketing under the
+/// corp's consent mode (the same rule as a campaign's `no_consent` skip).
+async fn refuse_without_consent(state: &AdminState, ids: &[String]) -> ApiResult<()> {
+    let mode = state.config().await?.send_rules.consent;
+    let mut without = Vec::new();
+    for id in ids {
+        if let Some(customer) = state.customers().get(id).await?
+            && !crm::campaign::plan::has_consent(mode, &customer)
+        {
+            without.push(if customer.name.is_empty() {
+                customer.external_userid
+            } else {
+                customer.name
+            });
+        }
+    }
+    if without.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "no_consent",
+        message: format!(
+            "以下客户没有营销授权，不能发送：{}。请先在客户详情的「授权记录」中登记其营销授权",
+            without.join("、")
+        ),
+        field: Some("external_userids".to_owned()),
+        errcode: None,
+    })
+}
+
 /// One customer's messages (campaigns, automations, direct sends), newest first.
 #[utoipa::path(get, path = "/api/messages", tag = "messages", params(MessageLogQuery),
     responses((status = 200, body = MessageLog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn log(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(q): ApiQuery<MessageLogQuery>,
 ) -> ApiResult<Json<MessageLog>> {
     let limit = page_limit(q.limit)?;
@@ -118,6 +157,7 @@ pub async fn log(
     if id.is_empty() || id.len() > 128 {
         return Err(ApiError::invalid_field("external_userid", "请指定客户"));
     }
+    crate::authz::ensure_in_scope(&state, &caller, id).await?;
     let (items, next_cursor) = state
         .campaigns
         .repo()

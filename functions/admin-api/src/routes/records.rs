@@ -109,13 +109,19 @@ fn item_name(item: &str) -> ApiResult<String> {
     Ok(item.to_owned())
 }
 
-async fn known_customer(state: &AdminState, external_userid: &str) -> ApiResult<()> {
+/// The customer exists and is in the caller's scope (a consultant records only for theirs).
+async fn known_customer(
+    state: &AdminState,
+    caller: &Caller,
+    external_userid: &str,
+) -> ApiResult<()> {
     if external_userid.trim().is_empty() {
         return Err(ApiError::invalid_field(
             "external_userid",
             "请填写客户的 external_userid",
         ));
     }
+    crate::authz::ensure_in_scope(state, caller, external_userid).await?;
     match state.customers().get(external_userid).await? {
         Some(_) => Ok(()),
         None => Err(ApiError::not_found("该客户")),
@@ -148,7 +154,7 @@ pub async fn create_appointment(
     if notes.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(ApiError::invalid_field("notes", "备注不能超过 500 个字"));
     }
-    known_customer(&state, &req.external_userid).await?;
+    known_customer(&state, &caller, &req.external_userid).await?;
     let now = state.clock.now_ms();
     let appointment = Appointment {
         id: state.ids.new_id(now),
@@ -213,7 +219,7 @@ pub async fn create_purchase(
             "订单号只能包含英文字母、数字、下划线和连字符，最多 64 位",
         ));
     }
-    known_customer(&state, &req.external_userid).await?;
+    known_customer(&state, &caller, &req.external_userid).await?;
     let now = state.clock.now_ms();
     let purchase = Purchase {
         order_id: req.order_id.clone(),

@@ -2,13 +2,14 @@
 //! parses the console's query, maps the page and summarises each customer.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use crm::audience::{Candidate, CustomerFilter, StatusFilter};
 use crm::repo::{CustomerList, ListError, ListRequest, ListSort};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{CustomerPage, CustomerSummary, Tier, summary};
+use crate::auth::{Caller, CustomerScope};
 use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::state::{AdminState, page_limit};
 
@@ -223,8 +224,31 @@ async fn summarise(
 // The planner is crm::repo::CustomerList; this maps the query and the page.
 pub async fn list(
     State(state): State<AdminState>,
-    ApiQuery(q): ApiQuery<CustomerListQuery>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(mut q): ApiQuery<CustomerListQuery>,
 ) -> ApiResult<Json<CustomerPage>> {
+    // A consultant lists the customers they follow: the follow-user filter is theirs.
+    match caller.customer_scope() {
+        CustomerScope::All => {}
+        CustomerScope::FollowedBy(userid) => {
+            if text(q.userid.clone()).is_some_and(|asked| asked != userid) {
+                return Err(ApiError::forbidden("只能查看和处理自己跟进的客户"));
+            }
+            q.userid = Some(userid);
+            // Ended relationships are no longer theirs to see.
+            if text(q.status.clone()).is_none() {
+                q.status = Some("active".to_owned());
+            }
+        }
+        CustomerScope::Nobody => {
+            return Ok(Json(CustomerPage {
+                items: Vec::new(),
+                next_cursor: None,
+                scanned: 0,
+                budget_exhausted: false,
+            }));
+        }
+    }
     let request = parse_filters(q)?;
     let page = CustomerList::new(state.store.clone(), state.clock.clone())
         .page(&request)
