@@ -63,11 +63,21 @@ pub fn tag_group_sk(group_id: &str) -> String {
     format!("GROUP#{group_id}")
 }
 
-/// The audit log: one partition, newest last.
+/// The audit log: one partition, newest last. Entries written before the hash chain have
+/// `audit_sk`; chained entries `audit_seq_sk`, which sorts after them (`S` > digits).
 pub const AUDIT_PK: &str = "AUDIT";
 pub fn audit_sk(at_ms: i64, id: &str) -> String {
     format!("{}#{id}", ts(at_ms))
 }
+pub const AUDIT_SEQ_PREFIX: &str = "SEQ#";
+/// A chained audit entry, by sequence number (fixed width: string order is numeric order).
+pub fn audit_seq_sk(seq: u64) -> String {
+    format!("{AUDIT_SEQ_PREFIX}{seq:020}")
+}
+/// The audit chain's head (last seq and hash), moved in the same transaction as each entry.
+/// Under the `AUDIT#` prefix with the entries, so that one IAM condition names both.
+pub const AUDIT_HEAD_PK: &str = "AUDIT#HEAD";
+pub const AUDIT_HEAD_SK: &str = "HEAD";
 
 /// An appointment under the customer's partition, in scheduled order.
 pub fn appointment_sk(scheduled_at_ms: i64, id: &str) -> String {

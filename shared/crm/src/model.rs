@@ -281,6 +281,15 @@ pub struct AuditEntry {
     pub target: String,
     #[serde(default)]
     pub fields: Vec<String>,
+    /// Position in the hash chain (1, 2, …); `None` for entries written before the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The previous entry's `hash` (64 zeros for the first entry of the chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_hash: Option<String>,
+    /// SHA-256 (hex) of this entry's fields and `prev_hash` (see `crm::repo::audit_hash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// A booked visit (预约), kept under the customer's partition.

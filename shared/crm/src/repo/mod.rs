@@ -12,7 +12,9 @@ mod tags;
 mod token;
 mod welcome;
 
-pub use audit::AuditLog;
+pub use audit::{
+    AuditLog, BreakReason, ChainBreak, ChainHead, ChainReport, GENESIS_HASH, audit_hash,
+};
 pub use callback_log::{CallbackLog, Delivery};
 pub use config::ConfigRepo;
 pub use contact_ways::{ContactWayRecord, ContactWayRepo, ContactWayStatus};
