@@ -65,6 +65,7 @@ describe('runtime configuration', () => {
         clientId: 'client123',
         redirectUri: undefined,
         scope: undefined,
+        bearer: 'id_token',
       },
     });
   });
@@ -89,6 +90,7 @@ describe('runtime configuration', () => {
         clientId: 'console',
         redirectUri: undefined,
         scope: undefined,
+        bearer: 'access_token',
       },
     });
   });

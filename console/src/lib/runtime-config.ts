@@ -21,6 +21,11 @@ export interface OidcSettings {
   redirectUri?: string;
   /** Defaults to `openid email profile`. */
   scope?: string;
+  /**
+   * Which token the API gets (default `access_token`). Cognito: `id_token`, which carries the
+   * role (`cognito:groups`) and the consultant's `custom:wecom_userid`.
+   */
+  bearer?: 'id_token' | 'access_token';
 }
 
 export type RuntimeConfig = { auth: 'token'; apiBase: string } | { auth: 'oidc'; apiBase: string; oidc: OidcSettings };
@@ -45,6 +50,7 @@ function cognitoSettings(raw: Record<string, unknown>): OidcSettings | null {
     clientId,
     redirectUri: text(raw.redirectUri),
     scope: text(raw.scope),
+    bearer: 'id_token',
   };
 }
 
@@ -61,6 +67,7 @@ function oidcSettings(raw: Record<string, unknown>): OidcSettings | null {
     clientId,
     redirectUri: text(raw.redirectUri),
     scope: text(raw.scope),
+    bearer: raw.bearer === 'id_token' ? 'id_token' : 'access_token',
   };
 }
 

@@ -54,9 +54,18 @@ async function tokenRequest(settings: OidcSettings, body: URLSearchParams): Prom
   return (await response.json()) as TokenAnswer;
 }
 
-function sessionOf(answer: TokenAnswer, previous?: Session): Session {
+/**
+ * The bearer the API gets: the ID token where the settings say so (Cognito: it carries the
+ * staff member's groups — their role — and `custom:wecom_userid`, which its access token lacks),
+ * else the access token.
+ */
+function bearerOf(settings: OidcSettings, answer: TokenAnswer): string {
+  return settings.bearer === 'id_token' && answer.id_token ? answer.id_token : answer.access_token;
+}
+
+function sessionOf(settings: OidcSettings, answer: TokenAnswer, previous?: Session): Session {
   return {
-    token: answer.access_token,
+    token: bearerOf(settings, answer),
     kind: 'oidc',
     expiresAt: Date.now() + answer.expires_in * 1000,
     refreshToken: answer.refresh_token ?? previous?.refreshToken,
@@ -86,7 +95,7 @@ export async function completeSignIn(settings: OidcSettings, search: string): Pr
       code_verifier: pending.verifier,
     }),
   );
-  saveSession(sessionOf(answer));
+  saveSession(sessionOf(settings, answer));
   return pending.returnTo;
 }
 
@@ -110,7 +119,7 @@ export function renewIfNeeded(settings: OidcSettings): Promise<string | null> {
     }),
   )
     .then((answer) => {
-      const next = sessionOf(answer, session);
+      const next = sessionOf(settings, answer, session);
       saveSession(next);
       return next.token;
     })
