@@ -408,7 +408,12 @@ impl Automations {
     /// (and its campaign exists).
     async fn claim(&self, claim: &Claim) -> Result<bool, CrmError> {
         let pk = automation_claim_pk(&claim.rule_id, &claim.external_userid, &claim.occasion);
-        let item = Item::with_doc(pk.clone(), CLAIM_ONCE_SK, claim)?;
+        let mut item = Item::with_doc(pk.clone(), CLAIM_ONCE_SK, claim)?;
+        // One customer's claims, for an erasure (crate::privacy).
+        item.gsi3 = Some((
+            crate::keys::automation_claims_gsi_pk(&claim.external_userid),
+            pk.clone(),
+        ));
         match self.store().put(item.clone(), Condition::NotExists).await {
             Ok(()) => return Ok(true),
             Err(StoreError::ConditionFailed) => {}

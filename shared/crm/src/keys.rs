@@ -259,3 +259,28 @@ pub const CLICKER_PREFIX: &str = "CLICKER#";
 /// before the aggregates existed gets its counters then).
 pub const AGGREGATES_META_PK: &str = "AGG#META";
 pub const AGGREGATES_INITIALIZED_SK: &str = "INITIALIZED";
+
+// ---- data-subject rights (crate::privacy, docs/data-model.md "Data-subject rights") -------
+
+/// The per-deployment key of the erasure tombstones' keyed hash: created once, on first use,
+/// never rotated (a new key would orphan every tombstone).
+pub const PRIVACY_KEY_PK: &str = "SECRET#PRIVACY";
+pub const PRIVACY_KEY_SK: &str = "HMAC";
+/// The tombstone of an erased customer, by the keyed hash of their external_userid: one get
+/// tells sync and callbacks not to bring them back.
+pub fn tombstone_pk(subject: &str) -> String {
+    format!("TOMBSTONE#{subject}")
+}
+pub const TOMBSTONE_SK: &str = "TOMBSTONE";
+/// The counters an erased customer's counted records added up to, kept so that the anonymous
+/// aggregates and their rebuild stay as they were (`crate::privacy::erase`).
+pub fn erased_tally_pk(subject: &str) -> String {
+    format!("ERASED#{subject}")
+}
+pub const ERASED_TALLY_SK: &str = "TALLY";
+/// GSI1 of an erased tally: every one of them, for the aggregates rebuild.
+pub const ERASED_TALLIES_GSI_PK: &str = "ERASED";
+/// GSI3 of an automation claim: one customer's claims (what an erasure removes).
+pub fn automation_claims_gsi_pk(external_userid: &str) -> String {
+    format!("AUTOCLAIMS#{external_userid}")
+}

@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod keys;
 pub mod model;
+pub mod privacy;
 pub mod process;
 pub mod refresh;
 pub mod repo;

@@ -120,6 +120,7 @@ pub fn is_counted(pk: &str, sk: &str) -> bool {
         || (pk.starts_with("CAMPAIGN#") && sk.starts_with(RECIPIENT_PREFIX))
         || (pk.starts_with("LINK#")
             && (sk.starts_with(CLICK_PREFIX) || sk.starts_with(CLICKER_PREFIX)))
+        || crate::privacy::tally::is_erased_tally(pk, sk)
 }
 
 /// The record's contribution, added to `tally` with `sign`. Records that are not counted add
@@ -127,6 +128,12 @@ pub fn is_counted(pk: &str, sk: &str) -> bool {
 pub fn contribute(item: &Item, sign: i64, tally: &mut Tally) -> Result<(), StoreError> {
     let (pk, sk) = (item.pk.as_str(), item.sk.as_str());
     if !is_counted(pk, sk) {
+        return Ok(());
+    }
+    if crate::privacy::tally::is_erased_tally(pk, sk) {
+        // An erased customer's records, as they counted when they were erased.
+        let erased: crate::privacy::tally::ErasedTally = item.doc()?;
+        tally.merge(&erased.tally(), sign);
         return Ok(());
     }
     let mut t = |pk: String, sk: String, field: &str, n: i64| tally.add(pk, sk, field, n * sign);

@@ -2,7 +2,8 @@
 //! and (when asked) corrected.
 //!
 //! The walk reads each customer's partition (profile, relationships, appointments, purchases),
-//! each campaign's recipients, and each of its links' clicks and clicker markers — the same
+//! each campaign's recipients, each of its links' clicks and clicker markers, and the tallies
+//! of erased customers (`crate::privacy::tally`) — the same
 //! records whose contributions the [`AggregatingStore`](super::AggregatingStore) adds up on
 //! every write, through the same [`contribute`] function.
 
@@ -19,8 +20,8 @@ use super::contribution::{Tally, contribute};
 use crate::CrmError;
 use crate::keys::{
     AGGREGATES_INITIALIZED_SK, AGGREGATES_META_PK, CAMPAIGNS_GSI_PK, CHANNEL_DAYS_PK, CLICK_PREFIX,
-    CLICKER_PREFIX, CONTACT_WAY_COUNTS_PK, CUSTOMERS_GSI_PK, LINK_COUNTS_SK, RECIPIENT_PREFIX,
-    campaign_counts_pk, campaign_links_gsi_pk, campaign_pk,
+    CLICKER_PREFIX, CONTACT_WAY_COUNTS_PK, CUSTOMERS_GSI_PK, ERASED_TALLIES_GSI_PK, LINK_COUNTS_SK,
+    RECIPIENT_PREFIX, campaign_counts_pk, campaign_links_gsi_pk, campaign_pk,
 };
 use crate::repo::query_all_items;
 
@@ -186,6 +187,13 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
             }
         }
     }
+    // Erased customers: what their records counted when they were erased (crate::privacy).
+    let erased = query_all_items(
+        store.as_ref(),
+        Query::partition(IndexName::Gsi1, ERASED_TALLIES_GSI_PK).limit(1000),
+    )
+    .await?;
+    count(&erased, &mut expected)?;
     let expected = expected.compact();
 
     let keys: BTreeSet<(String, String)> =

@@ -128,6 +128,17 @@ impl Campaigns {
         if campaign.booked_within_days == 0 {
             campaign.booked_within_days = 7;
         }
+        // An erased customer named in a chosen audience is not stored with it (crate::privacy).
+        if let Some(Audience::Customers { external_userids }) = &mut campaign.audience {
+            let tombstones = crate::privacy::Tombstones::new(self.store.clone());
+            let mut kept = Vec::with_capacity(external_userids.len());
+            for id in external_userids.drain(..) {
+                if !tombstones.is_erased(&id).await? {
+                    kept.push(id);
+                }
+            }
+            *external_userids = kept;
+        }
         self.repo().insert(&campaign).await?;
         self.arrange_run(&campaign.id, campaign.send_at_ms).await?;
         Ok(campaign)

@@ -264,8 +264,17 @@ impl Campaigns {
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(0);
                 let end = (offset + page).min(external_userids.len());
+                let erased = crate::privacy::Tombstones::new(self.store.clone());
                 for id in external_userids.get(offset..end).unwrap_or_default() {
-                    match customers.get(id).await? {
+                    // An erased customer: neither targeted nor recorded (no recipient row).
+                    if id == crate::privacy::ERASED_PLACEHOLDER {
+                        continue;
+                    }
+                    let found = customers.get(id).await?;
+                    if found.is_none() && erased.is_erased(id).await? {
+                        continue;
+                    }
+                    match found {
                         Some(customer) => {
                             let rels = customers.relationships(id).await?;
                             candidates.push(Ok(Candidate {

@@ -81,6 +81,7 @@ pub struct Processor {
     tags: TagCatalogue,
     welcome: WelcomeClaims,
     config: ConfigRepo,
+    tombstones: crate::privacy::Tombstones,
     seed: CorpConfig,
     wecom: Arc<WeComClient>,
     clock: Arc<dyn Clock>,
@@ -121,6 +122,7 @@ impl Processor {
             customers: CustomerRepo::new(store.clone()),
             tags: TagCatalogue::new(store.clone()),
             welcome: WelcomeClaims::new(store.clone()),
+            tombstones: crate::privacy::Tombstones::new(store.clone()),
             config: ConfigRepo::new(store),
             log,
             seed,
@@ -160,6 +162,23 @@ impl Processor {
         if is_settled(entry.status) {
             return JobResult::Done;
         }
+        // An erased customer: nothing is written about them, and the logged event keeps no
+        // trace of them (crate::privacy).
+        if let Some(id) = entry.external_userid.as_deref() {
+            let dropped = match self.tombstones.is_erased(id).await {
+                Ok(false) => Ok(false),
+                Ok(true) => self.drop_erased(&entry, id).await.map(|()| true),
+                Err(e) => Err(e),
+            };
+            match dropped {
+                Ok(false) => {}
+                Ok(true) => return JobResult::Done,
+                Err(e) => {
+                    warn!(key, error = %e.summary(), "could not check for an erasure; retrying");
+                    return JobResult::RetryAfter(self.settings.backoff(receive_count));
+                }
+            }
+        }
         let result = self.process_entry(&entry).await;
         let now = self.clock.now_ms();
         let (status, outcome, error, action) = match result {
@@ -197,6 +216,19 @@ impl Processor {
                 JobResult::RetryAfter(self.settings.backoff(receive_count))
             }
         }
+    }
+
+    /// Replaces the logged event of an erased customer by a marker without ids or payload.
+    /// A repeat delivery of it is logged and dropped again, so it never takes effect.
+    async fn drop_erased(&self, entry: &CallbackLogEntry, id: &str) -> Result<(), CrmError> {
+        let subject = self.tombstones.subject(id).await?;
+        let Some(item) = self.log.raw_item(&entry.dedupe_key).await? else {
+            return Ok(());
+        };
+        let marker = crate::privacy::erase::redacted_event(&item, &subject)?;
+        self.log.replace(&item, marker).await?;
+        info!(event_type = %entry.event_type, "event about an erased customer dropped");
+        Ok(())
     }
 
     async fn process_entry(&self, entry: &CallbackLogEntry) -> Result<Outcome, CrmError> {

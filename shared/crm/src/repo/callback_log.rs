@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError};
+use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError, WriteOp};
 
 use super::{query_page, update_item};
 use crate::CrmError;
@@ -89,6 +89,32 @@ impl CallbackLog {
             Some(item) => Ok(Some(item.doc()?)),
             None => Ok(None),
         }
+    }
+
+    /// The stored item of an entry (its key, indexes and expiry).
+    pub async fn raw_item(&self, dedupe_key: &str) -> Result<Option<Item>, CrmError> {
+        Ok(self
+            .store
+            .get(&callback_log_pk(dedupe_key), CALLBACK_LOG_SK)
+            .await?)
+    }
+
+    /// Deletes a stored entry and writes `with` in its place, atomically (an erasure's marker).
+    pub async fn replace(&self, stored: &Item, with: Item) -> Result<(), CrmError> {
+        self.store
+            .transact(vec![
+                WriteOp::Put {
+                    item: with,
+                    condition: Condition::Always,
+                },
+                WriteOp::Delete {
+                    pk: stored.pk.clone(),
+                    sk: stored.sk.clone(),
+                    condition: Condition::Always,
+                },
+            ])
+            .await?;
+        Ok(())
     }
 
     /// Changes an entry in place (no-op when it is gone).

@@ -76,6 +76,12 @@ impl SyncEngine {
             let Some((contact, follows)) = grouped.get(id) else {
                 continue;
             };
+            // The profile first: a customer without one may have been erased, and an erased
+            // customer is neither written nor recorded as seen (crate::privacy).
+            let stored = self.customers.get(id).await?;
+            if stored.is_none() && self.tombstones.is_erased(id).await? {
+                continue;
+            }
             let mut any_active = false;
             for follow in follows {
                 seen.pairs.push((id.to_owned(), follow.userid.clone()));
@@ -96,7 +102,6 @@ impl SyncEngine {
                     Some(_) => {}
                 }
             }
-            let stored = self.customers.get(id).await?;
             match stored {
                 None => {
                     let mut customer = Customer::from_wecom(contact, now);

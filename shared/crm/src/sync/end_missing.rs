@@ -27,9 +27,18 @@ impl SyncEngine {
                 seen_customers += 1;
             }
             let mut ended_here = false;
+            // Known only when something is missing: an erasure that has not finished yet
+            // leaves its records alone (crate::privacy).
+            let mut erased = None;
             for rel in relationships {
                 if !is_missing(seen, id, &rel) {
                     continue;
+                }
+                if erased.is_none() {
+                    erased = Some(self.tombstones.is_erased(id).await?);
+                }
+                if erased == Some(true) {
+                    break;
                 }
                 let written = self
                     .customers

@@ -47,6 +47,8 @@ pub struct SyncEngine {
     ids: Arc<dyn IdGen>,
     pub(super) customers: CustomerRepo,
     pub(super) tags: TagCatalogue,
+    /// Erased customers are skipped (crate::privacy).
+    pub(super) tombstones: crate::privacy::Tombstones,
     pub(super) config: SyncConfig,
     last_call: tokio::sync::Mutex<Option<tokio::time::Instant>>,
 }
@@ -65,6 +67,7 @@ impl SyncEngine {
         Self {
             customers: CustomerRepo::new(store.clone()),
             tags: TagCatalogue::new(store.clone()),
+            tombstones: crate::privacy::Tombstones::new(store.clone()),
             store,
             wecom,
             clock,

@@ -14,6 +14,7 @@
 mod detail;
 mod fields;
 mod list;
+mod privacy;
 mod sync;
 mod tags;
 mod views;
@@ -21,6 +22,7 @@ mod views;
 pub use detail::{__path_get_one, get_one};
 pub use fields::{__path_patch, CustomerPatch, patch};
 pub use list::{__path_list, CustomerListQuery, CustomerSort, list, parse_filters};
+pub use privacy::{__path_erase, __path_export, EraseRequest, erase, export};
 pub use sync::{__path_sync, sync};
 pub use tags::{__path_mark_tags, MarkTagsRequest, mark_tags};
 pub use views::{

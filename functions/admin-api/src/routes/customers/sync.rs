@@ -37,6 +37,13 @@ pub async fn sync(
     Extension(caller): Extension<Caller>,
     ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<CustomerDetail>> {
+    // An erased customer stays erased (crm::privacy).
+    if crm::privacy::Tombstones::new(state.store.clone())
+        .is_erased(&external_userid)
+        .await?
+    {
+        return Err(ApiError::not_found("该客户"));
+    }
     let detail_from_wecom = match state.wecom.get_external_contact(&external_userid).await {
         Ok(d) => d,
         Err(e) => return Err(gone(&e).unwrap_or_else(|| ApiError::wecom(&e))),
