@@ -25,7 +25,13 @@ async function customer(server: Server, userid: string, state: string, name: str
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      await server.api(`/api/customers/${id}`, { method: 'PATCH', body: fields });
+      const { marketing_consent: consent, ...rest } = fields as { marketing_consent?: boolean };
+      if (consent !== undefined) {
+        await server.api(`/api/customers/${id}/consents`, {
+          body: { purpose: 'marketing', granted: consent, method: 'written' },
+        });
+      }
+      if (Object.keys(rest).length > 0) await server.api(`/api/customers/${id}`, { method: 'PATCH', body: rest });
       return id;
     } catch (e) {
       if (Date.now() > deadline) throw e;

@@ -34,13 +34,13 @@ async function customer(
 ): Promise<string> {
   const scan = await server.sim<Scan>('scan', { userid: who.userid, state: who.state, name: who.name, gender: who.gender });
   const id = scan.external_userid;
-  // The add event is processed asynchronously: the customer exists once PATCH succeeds.
+  // The add event is processed asynchronously: the customer exists once the consent is recorded.
   for (let i = 0; ; i += 1) {
     try {
-      await server.api(`/api/customers/${id}`, {
-        method: 'PATCH',
-        body: { ...(who.tier ? { tier: who.tier } : {}), marketing_consent: who.consent ?? true },
+      await server.api(`/api/customers/${id}/consents`, {
+        body: { purpose: 'marketing', granted: who.consent ?? true, method: 'written' },
       });
+      if (who.tier) await server.api(`/api/customers/${id}`, { method: 'PATCH', body: { tier: who.tier } });
       return id;
     } catch (e) {
       if (i > 100) throw e;

@@ -2,7 +2,8 @@
  * 客户, end to end (scenario 1's tail): the clinic has a 小红书 channel and a 「联系我」 of
  * consultant zhangsan for it; a customer scans it (the simulator stands in for them); the
  * customers page shows them with 来源 小红书 and 跟进人 张三 (zhangsan); the drawer edits their
- * tier and consent, sends them a direct message (composer preview, then the message history),
+ * tier, records their marketing consent (授权记录; a campaign preview then includes them), sends
+ * them a direct message (composer preview, then the message history),
  * adds a corp tag and records a purchase; the channel filter narrows the list (and lives in the
  * URL, so back restores it). Screenshots at 1280 px and on a 768 px tablet.
  */
@@ -89,7 +90,6 @@ describe('客户', () => {
     await drawer.waitFor();
     expect(new URL(page.url()).searchParams.get('customer')).toMatch(/^wm/);
     await drawer.getByText('A 级', { exact: true }).click();
-    await drawer.getByLabel('已授权').check();
     await drawer.getByRole('button', { name: /^保\s?存$/ }).click();
     await page.getByText('客户资料已保存').waitFor();
     await drawer.locator('.ant-drawer-title').getByText('A 级').waitFor();
@@ -106,6 +106,32 @@ describe('客户', () => {
     await drawer.getByRole('tab', { name: '动态' }).click();
     await drawer.getByText('从企业微信同步').waitFor();
     await drawer.getByText('添加企业客户').waitFor();
+
+    // 授权记录: under opt-in a campaign preview leaves her out until her marketing consent is
+    // recorded (with how and a note); the history then lists it.
+    const liId = new URL(page.url()).searchParams.get('customer') ?? '';
+    const previewOf = { name: '授权预览', audience: { type: 'customers', external_userids: [liId] }, content: { text: '您好' } };
+    interface Preview {
+      would_send: number;
+      skipped: Record<string, number>;
+    }
+    const before = await server.api<Preview>('/api/campaigns/preview', { body: previewOf });
+    expect([before.would_send, before.skipped]).toEqual([0, { no_consent: 1 }]);
+    await drawer.getByRole('tab', { name: '授权记录' }).click();
+    const consentForm = drawer.getByRole('form', { name: '登记授权' });
+    await consentForm.getByLabel('营销', { exact: true }).check();
+    await consentForm.getByLabel('授权', { exact: true }).check();
+    await consentForm.getByLabel('书面', { exact: true }).check();
+    await consentForm.getByLabel('备注').fill('到店签署纸质授权书');
+    await consentForm.getByRole('button', { name: /^登\s?记$/ }).click();
+    await page.getByText('授权记录已登记').waitFor();
+    const consentRow = drawer.getByLabel('授权历史').locator('.ant-table-row').first();
+    await expect.poll(() => consentRow.innerText()).toMatch(/营销[\s\S]*授权[\s\S]*书面[\s\S]*到店签署纸质授权书/);
+    await drawer.locator('[data-consent="marketing"]').getByText('已授权').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    const after = await server.api<Preview>('/api/campaigns/preview', { body: previewOf });
+    expect(after.would_send).toBe(1);
 
     // 发送消息: the composer's preview shows the text; the task goes to zhangsan to confirm.
     await drawer.getByRole('button', { name: /发送消息/ }).click();

@@ -273,7 +273,7 @@ async fn patch_validates_each_field_leaves_no_trace_and_audits_names_only() {
         &path,
         Some(json!({
             "tier": "B", "psych_type": "感性型", "birthday": "2000-02-29",
-            "phone": "13800138000", "notes": "对疼痛敏感", "marketing_consent": true
+            "phone": "13800138000", "notes": "对疼痛敏感"
         })),
     )
     .await;
@@ -282,7 +282,6 @@ async fn patch_validates_each_field_leaves_no_trace_and_audits_names_only() {
     assert_eq!(detail["crm"]["tier"], "B");
     assert_eq!(detail["crm"]["phone"], "13800138000");
     assert_eq!(detail["crm"]["birthday"], "2000-02-29");
-    assert_eq!(detail["crm"]["marketing_consent"], true);
     assert_eq!(detail["tier"], "B");
     assert_eq!(detail["follow_users"][0]["userid"], "zhangsan");
     assert_eq!(detail["follow_users"][0]["state"], "xiaohongshu");
@@ -347,16 +346,9 @@ async fn patch_validates_each_field_leaves_no_trace_and_audits_names_only() {
         .collect();
     assert_eq!(
         fields,
-        [
-            "birthday",
-            "marketing_consent",
-            "notes",
-            "phone",
-            "psych_type",
-            "tier"
-        ]
-        .into_iter()
-        .collect()
+        ["birthday", "notes", "phone", "psych_type", "tier"]
+            .into_iter()
+            .collect()
     );
 
     let (status, body) = api(&h, Method::GET, "/api/customers/wm-nobody", None).await;

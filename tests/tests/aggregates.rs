@@ -191,9 +191,9 @@ async fn step(h: &Harness, w: &mut World) {
             };
             api(
                 h,
-                Method::PATCH,
-                &format!("/api/customers/{customer}"),
-                Some(json!({"marketing_consent": true})),
+                Method::POST,
+                &format!("/api/customers/{customer}/consents"),
+                Some(json!({"purpose": "marketing", "granted": true, "method": "written"})),
             )
             .await;
         }

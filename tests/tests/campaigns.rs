@@ -18,13 +18,6 @@ on_both_backends!(
 
 const DAY_MS: i64 = 86_400_000;
 
-async fn patch(h: &Harness, id: &str, body: Value) {
-    let (status, answer) = h
-        .api(Method::PATCH, &format!("/api/customers/{id}"), Some(body))
-        .await;
-    assert_eq!(status, 200, "{answer}");
-}
-
 async fn purchase(h: &Harness, id: &str, at_ms: i64) {
     let (status, answer) = h
         .api(
@@ -192,7 +185,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
         purchase(&h, id, now - 5 * DAY_MS).await;
     }
     for i in (0..200).filter(|i| i % 20 == 7) {
-        patch(&h, &w[i], json!({"marketing_consent": false})).await;
+        h.record_consent(&w[i], "marketing", false, "verbal").await;
     }
     let no_consent: BTreeSet<String> = (0..200)
         .filter(|i| i % 20 == 7)
@@ -608,7 +601,8 @@ async fn a_campaign_due_in_quiet_hours_is_deferred_to_their_end_not_dropped(back
     let scan = h.scan("zhangsan", "xiaohongshu").await;
     let customer = scan["external_userid"].as_str().unwrap().to_owned();
     h.processed(&tests::scan_key(&scan)).await;
-    patch(&h, &customer, json!({"marketing_consent": true})).await;
+    h.record_consent(&customer, "marketing", true, "written")
+        .await;
     // Quiet hours from an hour ago to two hours from now.
     let now = h.now_ms();
     let (status, body) = h

@@ -179,8 +179,12 @@ impl Birthday {
     }
 }
 
-/// The key under which the marketing consent (营销授权) is stored.
+/// The key under which the marketing consent (营销授权) is stored: the current state of the
+/// marketing purpose, set only by a consent record (`crate::consent`), never by a patch.
 pub const MARKETING_CONSENT: &str = "marketing_consent";
+
+/// Why a patch may not set the marketing consent.
+pub const MARKETING_CONSENT_REFUSED: &str = "营销授权不能直接修改：请在客户详情的「授权记录」中登记授权或撤回，并注明方式（书面、口头或表单）";
 
 /// The clinic's fields of one customer; each absent until staff set it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -286,7 +290,6 @@ pub enum ClinicChange {
     Birthday(Option<Birthday>),
     Phone(Option<Phone>),
     Notes(Option<Notes>),
-    MarketingConsent(Option<bool>),
 }
 
 impl ClinicChange {
@@ -297,7 +300,6 @@ impl ClinicChange {
             ClinicChange::Birthday(_) => Birthday::FIELD,
             ClinicChange::Phone(_) => Phone::FIELD,
             ClinicChange::Notes(_) => Notes::FIELD,
-            ClinicChange::MarketingConsent(_) => MARKETING_CONSENT,
         }
     }
 }
@@ -323,20 +325,26 @@ fn optional<T>(
     parse(text).map(Some)
 }
 
-/// The fields a patch may name, in the order changes are applied.
-pub const PATCHABLE: [&str; 6] = [
+/// The fields a patch may name, in the order changes are applied. Not the marketing consent:
+/// it changes only through a consent record, which says when, how and by whom.
+pub const PATCHABLE: [&str; 5] = [
     Tier::FIELD,
     PsychType::FIELD,
     Birthday::FIELD,
     Phone::FIELD,
     Notes::FIELD,
-    MARKETING_CONSENT,
 ];
 
 impl ClinicPatch {
     /// Reads a patch object: each key a patchable field, `null` clears it. Refuses an unknown
     /// field or an invalid value, naming the field.
     pub fn parse(body: &Map<String, Value>) -> Result<Self, FieldError> {
+        if body.contains_key(MARKETING_CONSENT) {
+            return Err(FieldError::new(
+                MARKETING_CONSENT,
+                MARKETING_CONSENT_REFUSED,
+            ));
+        }
         if let Some(unknown) = body.keys().find(|k| !PATCHABLE.contains(&k.as_str())) {
             return Err(FieldError::new(unknown, "不支持修改该字段"));
         }
@@ -352,16 +360,7 @@ impl ClinicPatch {
                 }
                 Birthday::FIELD => ClinicChange::Birthday(optional(value, field, Birthday::parse)?),
                 Phone::FIELD => ClinicChange::Phone(optional(value, field, Phone::parse)?),
-                Notes::FIELD => ClinicChange::Notes(optional(value, field, Notes::parse)?),
-                _ => {
-                    ClinicChange::MarketingConsent(if value.is_null() {
-                        None
-                    } else {
-                        Some(value.as_bool().ok_or_else(|| {
-                            FieldError::new(field, "营销授权必须是 true 或 false")
-                        })?)
-                    })
-                }
+                _ => ClinicChange::Notes(optional(value, field, Notes::parse)?),
             });
         }
         Ok(Self { changes })
@@ -399,9 +398,6 @@ impl ClinicPatch {
                 ClinicChange::Birthday(v) => set(&mut fields.birthday, v, other, key),
                 ClinicChange::Phone(v) => set(&mut fields.phone, v, other, key),
                 ClinicChange::Notes(v) => set(&mut fields.notes, v, other, key),
-                ClinicChange::MarketingConsent(v) => {
-                    set(&mut fields.marketing_consent, v, other, key)
-                }
             };
             if did {
                 changed.push(key);
@@ -491,16 +487,13 @@ mod tests {
             serde_json::from_value(json!({"tier": "B", "notes": "x", "birthday": "02-30"}))
                 .unwrap();
         let patch = ClinicPatch::parse(&map(json!({
-            "tier": " B ", "notes": null, "birthday": "02-29", "marketing_consent": false
+            "tier": " B ", "notes": null, "birthday": "02-29"
         })))
         .unwrap();
-        assert_eq!(
-            patch.apply(&mut fields),
-            ["birthday", "notes", "marketing_consent"]
-        );
+        assert_eq!(patch.apply(&mut fields), ["birthday", "notes"]);
         assert_eq!(
             serde_json::to_value(&fields).unwrap(),
-            json!({"tier": "B", "birthday": "02-29", "marketing_consent": false})
+            json!({"tier": "B", "birthday": "02-29"})
         );
         assert!(
             patch.apply(&mut fields).is_empty(),
@@ -518,10 +511,9 @@ mod tests {
         assert_eq!(refused(json!({"birthday": "2023-02-29"})).field, "birthday");
         assert_eq!(refused(json!({"phone": "12800138000"})).field, "phone");
         assert_eq!(refused(json!({"notes": "长".repeat(2001)})).field, "notes");
-        assert_eq!(
-            refused(json!({"marketing_consent": "true"})).field,
-            "marketing_consent"
-        );
+        let consent = refused(json!({"marketing_consent": true, "tier": "A"}));
+        assert_eq!(consent.field, "marketing_consent");
+        assert_eq!(consent.message, MARKETING_CONSENT_REFUSED);
         assert!(ClinicPatch::parse(&map(json!({"notes": "长".repeat(2000)}))).is_ok());
     }
 

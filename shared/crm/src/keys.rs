@@ -89,6 +89,12 @@ pub fn purchase_sk(purchased_at_ms: i64, id: &str) -> String {
     format!("PURCHASE#{}#{id}", ts(purchased_at_ms))
 }
 pub const PURCHASE_PREFIX: &str = "PURCHASE#";
+/// A consent record (授权记录) under the customer's partition: append-only, by purpose then
+/// time (`crate::consent`).
+pub fn consent_sk(purpose: &str, at_ms: i64, id: &str) -> String {
+    format!("CONSENT#{purpose}#{}#{id}", ts(at_ms))
+}
+pub const CONSENT_PREFIX: &str = "CONSENT#";
 /// GSI3 of a customer profile whose birthday is known: the customers born on one month-day
 /// (`MM-DD`), for the daily birthday job. Sort key: `CUST#<external_userid>`.
 /// A purchase's order number (idempotency: one purchase per order).

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod clinic_fields;
 pub mod config;
+pub mod consent;
 pub mod error;
 pub mod ingest;
 pub mod jobs;

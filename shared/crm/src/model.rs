@@ -35,6 +35,11 @@ pub struct Customer {
     /// Clinic-side fields (tier, birthday, consent…), edited by staff; kept across merges.
     #[serde(default)]
     pub crm: crate::clinic_fields::ClinicFields,
+    /// The current consent per purpose: the latest consent record's projection, written in the
+    /// same transaction as the record (`crate::consent`). `crm.marketing_consent` mirrors the
+    /// marketing entry, so audiences read one item.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub consents: std::collections::BTreeMap<crate::consent::Purpose, crate::consent::ConsentState>,
     /// Time of the latest recorded purchase (maintained by `AppointmentsRepo::record_purchase`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_purchase_at_ms: Option<i64>,

@@ -28,8 +28,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who changed what, newest first. */
+        /** Who changed what (and who read which customer), newest first. */
         get: operations["audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit-logs/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the audit chain is intact: walks every retained entry from the oldest (older ones
+         *     expired, or were written before the chain) to the head, checking each entry's hash and its
+         *     link to the one before, and reports the first break. Reads the whole chain (about 1 000
+         *     entries per store read).
+         */
+        get: operations["audit_verify"];
         put?: never;
         post?: never;
         delete?: never;
@@ -114,7 +136,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent WeCom events, newest first, optionally of one type. */
+        /** Recent WeCom events, newest first, optionally of one type or only the unrecognized ones. */
         get: operations["callback_logs_list"];
         put?: never;
         post?: never;
@@ -415,7 +437,8 @@ export interface paths {
         };
         /**
          * One customer: profile, every relationship, the clinic's fields, history, recent WeCom
-         *     events, appointments and purchases.
+         *     events, appointments and purchases. Audited as `customer.read` (the caller read this
+         *     customer's personal data); a customer that does not exist is not.
          */
         get: operations["customers_get_one"];
         put?: never;
@@ -439,6 +462,72 @@ export interface paths {
         };
         /** The customer's appointments, by scheduled time. */
         get: operations["customers_appointments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{external_userid}/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's consent per purpose and their history of grants and withdrawals. */
+        get: operations["customers_consents"];
+        put?: never;
+        /**
+         * Records a grant or a withdrawal (append-only) and makes it the purpose's current state, in
+         *     one write; a withdrawn marketing consent keeps the customer out of the next campaign,
+         *     automation or direct message. Audited as `customer.consent` (the purpose, not the values).
+         */
+        post: operations["customers_record_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{external_userid}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erases the customer's personal information: a tombstone first (so that neither a sync nor
+         *     a WeCom event brings them back, and no campaign reaches them), then every record about
+         *     them deleted or rewritten without them; anonymous statistics are kept. Cannot be undone.
+         *     Repeating it is safe (it finishes what an interrupted one began).
+         */
+        post: operations["customers_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{external_userid}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held about one customer, as a JSON file: profile and clinic fields,
+         *     relationships with remarks, descriptions and tags, history, appointments, purchases,
+         *     consent records, WeCom events, messages, the send ledger, clicks, orders and automation
+         *     claims.
+         */
+        get: operations["customers_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -871,8 +960,18 @@ export interface components {
             actor: string;
             action: string;
             target: string;
-            /** @description Names of the changed fields (never their values). */
+            /**
+             * @description Names of the changed fields, or of the parts of a customer's record read (never
+             *     values).
+             */
             fields: string[];
+            /**
+             * Format: int64
+             * @description Position in the hash chain; absent for entries written before the chain.
+             */
+            seq?: number | null;
+            /** @description SHA-256 of the entry chained to the previous one (hex). */
+            hash?: string | null;
         };
         AuditPage: {
             items: components["schemas"]["AuditEntryView"][];
@@ -941,6 +1040,11 @@ export interface components {
         };
         AutomationRunView: components["schemas"]["AutomationRun"];
         AutomationView: components["schemas"]["AutomationRule"];
+        /**
+         * @description Why the chain is broken.
+         * @enum {string}
+         */
+        BreakReason: "hash_mismatch" | "missing_entry" | "sequence_gap" | "head_mismatch";
         CallbackLogPage: {
             items: components["schemas"]["CallbackLogView"][];
             next_cursor?: string | null;
@@ -969,14 +1073,22 @@ export interface components {
             processed_at_ms?: number | null;
             outcome?: string | null;
             error?: string | null;
-            /** @description The decrypted event exactly as WeCom sent it. */
+            /**
+             * @description Why the message could not be interpreted, while `status` is `unrecognized`: `json`,
+             *     `not_xml`, `empty`, `not_utf8`, `malformed_xml`, `forbidden_xml`, `bad_create_time`,
+             *     `missing_element:{Name}`.
+             */
+            unrecognized_reason?: string | null;
+            /** @description The decrypted message exactly as WeCom sent it (XML, or whatever it was). */
             raw_xml: string;
+            /** @description `raw_xml` is the standard base64 of the decrypted bytes (they were not UTF-8 text). */
+            raw_base64: boolean;
         };
         /**
          * @description Processing state of a logged callback.
          * @enum {string}
          */
-        CallbackStatus: "received" | "retrying" | "processed" | "ignored" | "failed";
+        CallbackStatus: "received" | "retrying" | "processed" | "ignored" | "failed" | "unrecognized";
         Campaign: {
             id: string;
             name: string;
@@ -1048,6 +1160,48 @@ export interface components {
         CampaignStatus: "scheduled" | "deferred" | "resolving" | "sending" | "tracking" | "done" | "cancelled" | "failed";
         CampaignView: components["schemas"]["Campaign"] & {
             funnel?: null | components["schemas"]["Funnel"];
+        };
+        /** @description Where the chain breaks. */
+        ChainBreak: {
+            /**
+             * Format: int64
+             * @description The first seq that does not verify (for a gap or missing entries: the first missing seq).
+             */
+            seq: number;
+            /** @description The entry found at or right after `seq`, when there is one. */
+            entry_id?: string | null;
+            reason: components["schemas"]["BreakReason"];
+        };
+        /** @description What a verification found. */
+        ChainReport: {
+            intact: boolean;
+            /**
+             * Format: int64
+             * @description Entries whose hash and link were checked (up to the break, when there is one).
+             */
+            checked: number;
+            /**
+             * Format: int64
+             * @description The oldest retained chained entry (verification starts there: older ones expired or
+             *     were written before the chain).
+             */
+            first_seq?: number | null;
+            /** Format: int64 */
+            first_at_ms?: number | null;
+            /**
+             * Format: int64
+             * @description The last entry checked.
+             */
+            last_seq?: number | null;
+            /** Format: int64 */
+            last_at_ms?: number | null;
+            /**
+             * Format: int64
+             * @description The seq the head named when the walk started (entries appended during the walk are
+             *     left for the next verification).
+             */
+            head_seq?: number | null;
+            broken?: null | components["schemas"]["ChainBreak"];
         };
         ChannelDayCount: {
             /** @description Asia/Shanghai calendar day, `YYYY-MM-DD`. */
@@ -1169,10 +1323,44 @@ export interface components {
             follow_user_count?: number | null;
         };
         /**
+         * @description How the consent was obtained (授权方式).
+         * @enum {string}
+         */
+        ConsentMethod: "written" | "verbal" | "form" | "import";
+        /**
          * @description Which customers may receive marketing.
          * @enum {string}
          */
         ConsentMode: "opt_in" | "opt_out";
+        /**
+         * @description What the customer consents to (授权用途).
+         * @enum {string}
+         */
+        ConsentPurpose: "marketing" | "health_data";
+        /** @description One grant or withdrawal, as recorded. Never changed once written. */
+        ConsentRecord: {
+            id: string;
+            external_userid: string;
+            purpose: components["schemas"]["ConsentPurpose"];
+            /** @description True: granted (授权); false: withdrawn or refused (撤回). */
+            granted: boolean;
+            /**
+             * Format: int64
+             * @description When it was recorded (Unix ms).
+             */
+            at_ms: number;
+            /** @description The stable id of the staff member who recorded it (`import` for imported data). */
+            recorded_by: string;
+            method: components["schemas"]["ConsentMethod"];
+            note?: string | null;
+        };
+        /** @description A customer's consents: the current state of each purpose and every record. */
+        ConsentsView: {
+            /** @description One entry per purpose (marketing, health_data). */
+            current: components["schemas"]["CurrentConsent"][];
+            /** @description Every grant and withdrawal, newest first. */
+            history: components["schemas"]["ConsentRecord"][];
+        };
         /** @description `get_contact_way` → `contact_way`. */
         ContactWayDetail: {
             config_id: string;
@@ -1303,8 +1491,27 @@ export interface components {
             /** @description Mainland mobile number. */
             phone?: string | null;
             notes?: string | null;
-            /** @description 营销授权. */
+            /**
+             * @description 营销授权: the current marketing consent (read-only here; it follows the consent
+             *     records, `/api/customers/{external_userid}/consents`).
+             */
             marketing_consent?: boolean | null;
+        };
+        /** @description The current consent of one purpose, as the console shows it. */
+        CurrentConsent: {
+            purpose: components["schemas"]["ConsentPurpose"];
+            /** @description None: never recorded (未登记). */
+            granted?: boolean | null;
+            /**
+             * Format: int64
+             * @description The latest record's facts; absent when the state predates consent records (a value set
+             *     before they existed, without when, how or by whom) or was never recorded.
+             */
+            at_ms?: number | null;
+            method?: null | components["schemas"]["ConsentMethod"];
+            recorded_by?: string | null;
+            /** @description True when `granted` is a value from before consent records, with no record behind it. */
+            legacy: boolean;
         };
         /** @description One customer's whole record. */
         CustomerDetail: components["schemas"]["CustomerSummary"] & {
@@ -1335,6 +1542,37 @@ export interface components {
             status: components["schemas"]["CallbackStatus"];
             /** Format: int64 */
             received_at_ms: number;
+        };
+        /** @description Everything held about one customer. */
+        CustomerExport: {
+            external_userid: string;
+            /** Format: int64 */
+            exported_at_ms: number;
+            /**
+             * @description Their partition: profile (WeCom's data and the clinic's fields), relationships with
+             *     each consultant (remarks, descriptions, phone numbers, tags), history, appointments,
+             *     purchases, consent records.
+             */
+            customer: components["schemas"]["ExportedRecord"][];
+            /** @description Raw WeCom events about them (the event log). */
+            events: components["schemas"]["ExportedRecord"][];
+            /** @description Their recipient row in each campaign: what was sent, when, and what happened. */
+            messages: components["schemas"]["ExportedRecord"][];
+            /** @description The send ledger (what this product asked WeCom to send them). */
+            ledger: components["schemas"]["ExportedRecord"][];
+            /** @description Their clicks on tracked links, and the links that went to them alone. */
+            clicks: components["schemas"]["ExportedRecord"][];
+            links: components["schemas"]["ExportedRecord"][];
+            /** @description Order numbers of their purchases. */
+            orders: components["schemas"]["ExportedRecord"][];
+            /** @description Automation rules that reached them (once per occasion), and welcome messages. */
+            automation_claims: components["schemas"]["ExportedRecord"][];
+            welcome_claims: components["schemas"]["ExportedRecord"][];
+            /**
+             * @description Campaigns whose chosen audience names them, chunks that failed for them, and recent
+             *     sync pages that saw them (named by key only: the records are about many customers).
+             */
+            mentions: components["schemas"]["ExportedRecord"][];
         };
         /** @description The composable customer filters. Every field is optional; all given ones must hold. */
         CustomerFilter: {
@@ -1419,7 +1657,11 @@ export interface components {
              */
             budget_exhausted: boolean;
         };
-        /** @description Fields the console may set; each is optional, `null` clears it. */
+        /**
+         * @description Fields the console may set; each is optional, `null` clears it. The marketing consent is not
+         *     one of them: it is refused here (400, field `marketing_consent`) and recorded through
+         *     `POST /api/customers/{external_userid}/consents`, which says when, how and by whom.
+         */
         CustomerPatch: {
             tier?: null | components["schemas"]["Tier"];
             /** @description Psychological type, at most 30 characters. */
@@ -1430,7 +1672,6 @@ export interface components {
             phone?: string | null;
             /** @description At most 2 000 characters. */
             notes?: string | null;
-            marketing_consent?: boolean | null;
         };
         /**
          * @description The order of `GET /api/customers`.
@@ -1520,6 +1761,32 @@ export interface components {
          * @enum {string}
          */
         EndCause: "staff_deleted_customer" | "customer_deleted_staff" | "missing_in_sync";
+        /** @description What one erasure did. */
+        EraseReport: {
+            /**
+             * Format: int64
+             * @description Records deleted (their counts kept in the erased tally when they were counted).
+             */
+            deleted: number;
+            /**
+             * Format: int64
+             * @description Records kept without the customer's data (event log markers, campaign audiences,
+             *     chunks, links, sync pages).
+             */
+            redacted: number;
+            /** @description Whether an earlier erasure had already written the tombstone. */
+            resumed: boolean;
+            /** Format: int64 */
+            completed_at_ms: number;
+        };
+        /**
+         * @description Why the customer's personal information is erased (kept on the tombstone and in the audit
+         *     log; do not write the customer's name or phone number into it).
+         */
+        EraseRequest: {
+            /** @description 1..=500 characters, e.g. 客户本人申请删除. */
+            reason: string;
+        };
         /** @description The JSON body of every error answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1536,6 +1803,17 @@ export interface components {
              * @description WeCom's errcode, when WeCom refused.
              */
             errcode?: number | null;
+        };
+        /** @description One stored record: its kind, its key and its document. */
+        ExportedRecord: {
+            /**
+             * @description `profile`, `relationship`, `timeline`, `appointment`, `purchase`, `consent`, … (the
+             *     sort key's prefix, lower-cased, for records of their partition).
+             */
+            kind: string;
+            pk: string;
+            sk: string;
+            record: Record<string, never>;
         };
         Funnel: components["schemas"]["Stage"] & {
             skipped_by_reason: {
@@ -1599,8 +1877,16 @@ export interface components {
             remove_tag?: string[];
         };
         MeView: {
-            /** @description The signed-in user: `local-admin` with the local token, else the Cognito e-mail or username. */
+            /**
+             * @description The stable subject id (JWT `sub`; `token:<id>` for a local staff token, `local-admin` for
+             *     the operator's token): what the audit log names.
+             */
             id: string;
+            /** @description For display: the e-mail, username or token name. */
+            name: string;
+            role?: null | components["schemas"]["Role"];
+            /** @description A consultant's WeCom userid (their customers are those they follow). */
+            userid?: string | null;
             auth: components["schemas"]["SignIn"];
         };
         MediaAttachment: {
@@ -1691,6 +1977,17 @@ export interface components {
              *     (1–90, default 7).
              */
             booked_within_days?: number | null;
+        };
+        /** @description A grant or withdrawal to record. */
+        NewConsent: {
+            /** @description `marketing` (营销) or `health_data` (敏感个人信息：治疗等健康信息). */
+            purpose: components["schemas"]["ConsentPurpose"];
+            /** @description True: granted (授权); false: withdrawn (撤回). */
+            granted: boolean;
+            /** @description `written` (书面), `verbal` (口头) or `form` (表单); `import` is recorded only by imports. */
+            method: components["schemas"]["ConsentMethod"];
+            /** @description At most 200 characters. */
+            note?: string | null;
         };
         /** @description A new 「联系我」, in WeCom's field names (`add_contact_way`). */
         NewContactWay: {
@@ -2049,6 +2346,11 @@ export interface components {
             id: string;
             replayed: boolean;
         };
+        /**
+         * @description What a caller may do. Ordered: each role may do what the ones before it may.
+         * @enum {string}
+         */
+        Role: "consultant" | "manager" | "admin";
         RuleKind: {
             /** Format: int32 */
             days_ahead: number;
@@ -2352,6 +2654,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2409,6 +2720,60 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -2438,6 +2803,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2493,6 +2867,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -2533,6 +2916,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2586,6 +2978,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2651,6 +3052,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2699,6 +3109,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2774,6 +3193,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,6 +3226,8 @@ export interface operations {
             query?: {
                 /** @description e.g. `change_external_contact/add_external_contact`, `text`. */
                 event_type?: string;
+                /** @description Only entries in this status (`unrecognized`); not together with `event_type`. */
+                status?: "unrecognized";
                 /** @description 1–100, default 20. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -2826,6 +3256,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2875,6 +3314,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2932,6 +3380,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3001,6 +3458,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -3042,6 +3508,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3096,6 +3571,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -3136,6 +3620,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3191,6 +3684,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3266,6 +3768,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3331,6 +3842,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3379,6 +3899,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3454,6 +3983,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -3502,6 +4040,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -3539,6 +4086,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3615,6 +4171,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -3657,6 +4222,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3727,6 +4301,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3776,6 +4359,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3850,6 +4442,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3933,6 +4534,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4043,6 +4653,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -4084,6 +4703,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4151,6 +4779,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4201,6 +4838,284 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_consents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description WeCom external_userid */
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentsView"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_record_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description WeCom external_userid */
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewConsent"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentsView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description WeCom external_userid */
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EraseReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description WeCom external_userid */
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a download (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerExport"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4265,6 +5180,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4315,6 +5239,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4405,6 +5338,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4464,6 +5406,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4504,6 +5455,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4603,6 +5563,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -4647,6 +5616,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4702,7 +5680,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4750,6 +5745,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4815,6 +5819,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4860,6 +5873,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4928,6 +5950,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5009,6 +6040,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -5057,6 +6097,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -5086,6 +6135,15 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5139,6 +6197,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Temporarily unavailable; retry later */
             503: {
                 headers: {
@@ -5180,6 +6247,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5245,6 +6321,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5302,6 +6387,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

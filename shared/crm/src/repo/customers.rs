@@ -189,7 +189,9 @@ impl CustomerRepo {
     }
 
     /// Writes many customers and relationships as they are (an import, or a sync that has
-    /// already decided what changed): batched, unconditional, indexes maintained.
+    /// already decided what changed): batched, unconditional, indexes maintained. A marketing
+    /// consent that arrives without a consent record behind it gets one, method `import`
+    /// (`crate::consent::import_record`), and the profile its projection.
     pub async fn import(
         &self,
         customers: &[Customer],
@@ -197,7 +199,15 @@ impl CustomerRepo {
     ) -> Result<(), CrmError> {
         let mut items = Vec::with_capacity(customers.len() + relationships.len());
         for customer in customers {
-            items.push(customer_item(customer)?);
+            match crate::consent::import_record(customer) {
+                Some(record) => {
+                    let mut customer = customer.clone();
+                    crate::consent::project(&mut customer, &record);
+                    items.push(crate::consent::record_item(&record)?);
+                    items.push(customer_item(&customer)?);
+                }
+                None => items.push(customer_item(customer)?),
+            }
         }
         // Relationships not yet credited to a 「联系我」 are credited here (one lookup per
         // channel and consultant of the batch).

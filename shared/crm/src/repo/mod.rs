@@ -22,6 +22,7 @@ pub use customer_admin::{Activity, CustomerAdmin, IndexRow, IndexSource, Purchas
 pub use customer_list::{
     CustomerList, ListError, ListPage, ListRequest, ListSort, SCAN_BUDGET, SORT_BUDGET,
 };
+pub(crate) use customers::customer_item;
 pub use customers::{CustomerRepo, ProfileUpsert};
 pub use staff::{DISPLAY_NAME_MAX_CHARS, StaffDirectory, StaffEntry, StaffRepo};
 pub use tags::TagCatalogue;

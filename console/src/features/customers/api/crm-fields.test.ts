@@ -44,12 +44,13 @@ describe('the customer PATCH', () => {
       psych_type: '',
       phone: '13800138000',
       birthday: '',
-      marketing_consent: 'true',
       notes: '怕疼',
     });
-    expect(crmFormValues(undefined).marketing_consent).toBe('unset');
     expect(crmFormValues(undefined).tier).toBe('');
-    expect(crmFormValues({ marketing_consent: false }).marketing_consent).toBe('false');
+  });
+
+  it('never patches the marketing consent (it is a consent record)', () => {
+    expect(Object.keys(crmPatch(stored, { ...stored, tier: 'A', notes: '' }))).not.toContain('marketing_consent');
   });
 
   it('sends nothing when nothing changed (whitespace does not count)', () => {
@@ -61,15 +62,10 @@ describe('the customer PATCH', () => {
   });
 
   it('clears a field with null', () => {
-    expect(crmPatch(stored, { ...stored, tier: '', phone: '', marketing_consent: 'unset' })).toEqual({
+    expect(crmPatch(stored, { ...stored, tier: '', phone: '' })).toEqual({
       tier: null,
       phone: null,
-      marketing_consent: null,
     });
-  });
-
-  it('sends a withdrawn consent as false', () => {
-    expect(crmPatch(stored, { ...stored, marketing_consent: 'false' })).toEqual({ marketing_consent: false });
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * The clinic's own fields of a customer (客户分层, 心理类型, 手机号, 生日, 营销授权, 备注): the
- * checks the form makes as you type (the same rules as the API's, so a save is rarely refused)
- * and the PATCH built from what changed.
+ * The clinic's own fields of a customer (客户分层, 心理类型, 手机号, 生日, 备注): the checks the
+ * form makes as you type (the same rules as the API's, so a save is rarely refused) and the PATCH
+ * built from what changed. 营销授权 is recorded as a consent record (api/consents.ts), not patched.
  */
 import type { Schemas } from '@/lib/api/client';
 
@@ -9,15 +9,12 @@ export type CrmFields = Schemas['CrmFields'];
 export type CustomerPatch = Schemas['CustomerPatch'];
 export type Tier = Schemas['Tier'];
 
-export type ConsentChoice = 'true' | 'false' | 'unset';
-
 export interface CrmFormValues {
   /** `''`: no tier (a radio button cannot hold null). */
   tier: Tier | '';
   psych_type: string;
   phone: string;
   birthday: string;
-  marketing_consent: ConsentChoice;
   notes: string;
 }
 
@@ -60,19 +57,13 @@ function asString(value: unknown): string {
 
 /** The form's values for the customer's stored fields. */
 export function crmFormValues(crm: CrmFields | null | undefined): CrmFormValues {
-  const consent = crm?.marketing_consent;
   return {
     tier: crm?.tier ?? '',
     psych_type: asString(crm?.psych_type),
     phone: asString(crm?.phone),
     birthday: asString(crm?.birthday),
-    marketing_consent: consent === true ? 'true' : consent === false ? 'false' : 'unset',
     notes: asString(crm?.notes),
   };
-}
-
-function consentValue(choice: ConsentChoice): boolean | null {
-  return choice === 'true' ? true : choice === 'false' ? false : null;
 }
 
 /**
@@ -91,9 +82,6 @@ export function crmPatch(initial: CrmFormValues, values: CrmFormValues): Custome
   textField('phone');
   textField('birthday');
   textField('notes');
-  if (initial.marketing_consent !== values.marketing_consent) {
-    patch.marketing_consent = consentValue(values.marketing_consent);
-  }
   return patch;
 }
 

@@ -7,6 +7,7 @@ import { CUSTOMER_STATUS, genderLabel, labelOf } from '@/lib/labels';
 import { displayName, type ChannelView, type CustomerDetail } from '../api/customer-view';
 import { useCustomer, useSyncCustomer } from '../api/customers';
 import { ActivityTab } from './activity-tab';
+import { ConsentsTab } from './consents-tab';
 import { CustomerAvatar, TierTag } from './customers-table';
 import { MessagesTab } from './messages-tab';
 import { ProfileTab } from './profile-tab';
@@ -136,6 +137,7 @@ function CustomerTabs({ customer, channels }: { customer: CustomerDetail; channe
           },
           { key: 'activity', label: '动态', children: <ActivityTab customer={customer} channels={channels} /> },
           { key: 'records', label: '预约与消费', children: <RecordsTab externalUserid={customer.external_userid} /> },
+          { key: 'consents', label: '授权记录', children: <ConsentsTab externalUserid={customer.external_userid} /> },
           { key: 'messages', label: '消息记录', children: <MessagesTab externalUserid={customer.external_userid} /> },
         ]}
       />

@@ -69,7 +69,10 @@ export function ProfileTab({ customer, channels }: { customer: CustomerDetail; c
   );
 }
 
-/** 客户分层, 心理类型, 手机号, 生日, 营销授权, 备注: checked as typed, saved with PATCH. */
+/**
+ * 客户分层, 心理类型, 手机号, 生日, 备注: checked as typed, saved with PATCH. 营销授权 is not here: it
+ * is recorded, with when and how, in the 授权记录 tab.
+ */
 export function CrmForm({ customer }: { customer: Pick<CustomerDetail, 'external_userid' | 'crm'> }) {
   const { message } = App.useApp();
   const [form] = Form.useForm<CrmFormValues>();
@@ -132,21 +135,6 @@ export function CrmForm({ customer }: { customer: Pick<CustomerDetail, 'external
           <Col xs={24} sm={12}>
             <Form.Item label="生日" name="birthday" rules={[check(birthdayProblem)]} extra="不知道年份时只填月日，如 03-08">
               <Input placeholder="1990-03-08 或 03-08" autoComplete="off" maxLength={10} />
-            </Form.Item>
-          </Col>
-          <Col xs={24}>
-            <Form.Item
-              label="营销授权"
-              name="marketing_consent"
-              extra="推送规则中的营销授权方式决定未授权、未设置的客户是否收到营销推送。"
-            >
-              <Radio.Group
-                options={[
-                  { value: 'true', label: '已授权' },
-                  { value: 'false', label: '未授权' },
-                  { value: 'unset', label: '未设置' },
-                ]}
-              />
             </Form.Item>
           </Col>
           <Col xs={24}>

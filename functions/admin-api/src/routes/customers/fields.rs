@@ -16,7 +16,9 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
-/// Fields the console may set; each is optional, `null` clears it.
+/// Fields the console may set; each is optional, `null` clears it. The marketing consent is not
+/// one of them: it is refused here (400, field `marketing_consent`) and recorded through
+/// `POST /api/customers/{external_userid}/consents`, which says when, how and by whom.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct CustomerPatch {
@@ -31,7 +33,6 @@ pub struct CustomerPatch {
     pub phone: Option<String>,
     /// At most 2 000 characters.
     pub notes: Option<String>,
-    pub marketing_consent: Option<bool>,
 }
 
 /// Sets or clears the clinic's fields. The audit log records which fields changed, never

@@ -11,6 +11,7 @@
 //! `routes::customers::<name>`; a handler's `__path_<name>` is the path item `utoipa::path`
 //! generates beside it, which the OpenAPI document's `paths(...)` names.
 
+mod consent;
 mod detail;
 mod fields;
 mod list;
@@ -19,6 +20,9 @@ mod sync;
 mod tags;
 mod views;
 
+pub use consent::{
+    __path_consents, __path_record_consent, ConsentsView, NewConsent, consents, record_consent,
+};
 pub use detail::{__path_get_one, get_one};
 pub use fields::{__path_patch, CustomerPatch, patch};
 pub use list::{__path_list, CustomerListQuery, CustomerSort, list, parse_filters};

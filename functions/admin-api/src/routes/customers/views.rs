@@ -213,7 +213,8 @@ pub struct CrmFields {
     pub phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    /// 营销授权.
+    /// 营销授权: the current marketing consent (read-only here; it follows the consent
+    /// records, `/api/customers/{external_userid}/consents`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marketing_consent: Option<bool>,
 }
