@@ -25,7 +25,7 @@ const ROUTES: &[(&str, &str, Min)] = &[
     ("GET", "/api/overview", Min::Manager),
     ("GET", "/api/staff", Min::Consultant),
     ("PATCH", "/api/staff/{userid}", Min::Admin),
-    ("GET", "/api/config", Min::Admin),
+    ("GET", "/api/config", Min::Consultant),
     ("PUT", "/api/config", Min::Admin),
     ("POST", "/api/config/test", Min::Admin),
     ("GET", "/api/callback-logs", Min::Admin),

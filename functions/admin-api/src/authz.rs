@@ -8,7 +8,8 @@
 //!   statistics, syncs.
 //! - `consultant` (顾问): the customers they follow (a relationship, not ended, with their
 //!   WeCom userid): lists, details, CRM fields, tags, records, consent, messages; reading
-//!   staff, tags and 「联系我」.
+//!   staff, tags, 「联系我」 and the configuration (channel names and send rules; its secrets
+//!   are always masked).
 //!
 //! A caller without a role reaches only `GET /api/me`. A route missing from the table is for
 //! admins only until it is added (the authorization sweep test lists every route).
@@ -55,6 +56,8 @@ pub fn access(method: &Method, route: &str) -> Access {
         // Unknown routes answer 404 whoever asks.
         "/api/{*rest}" => SignedIn,
 
+        // Every page needs the channel names and send rules; secrets are masked in it.
+        "/api/config" if get => Staff,
         "/api/config" | "/api/config/test" => Admin,
         "/api/callback-logs" | "/api/callback-logs/{id}" | "/api/callback-logs/{id}/replay" => {
             Admin

@@ -122,8 +122,8 @@ async fn a_staff_member_of_another_oidc_provider_is_named_by_their_username() {
 }
 
 #[tokio::test]
-async fn a_consultant_of_the_cognito_group_may_not_read_the_configuration() {
-    let (status, body) = send(&state(), "get-config-consultant").await;
+async fn a_consultant_of_the_cognito_group_may_not_change_the_configuration() {
+    let (status, body) = send(&state(), "put-config-consultant").await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden");
     assert_eq!(body["error"]["message"], "此操作仅限管理员");

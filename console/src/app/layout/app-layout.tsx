@@ -1,9 +1,9 @@
 import { LogoutOutlined, UserOutlined } from '@ant-design/icons';
-import { Button, Layout, Menu, Space, Spin, type MenuProps } from 'antd';
-import { Suspense, useState } from 'react';
-import { Link, Outlet, useLocation } from 'react-router';
+import { Button, Layout, Menu, Result, Space, Spin, Tag, type MenuProps } from 'antd';
+import { Suspense, useState, type ReactNode } from 'react';
+import { Link, Navigate, Outlet, useLocation } from 'react-router';
 import { logout } from '@/features/auth/api/logout';
-import { $api } from '@/lib/api/client';
+import { ROLE_LABELS, reaches, useAccess, type Access } from '@/lib/access';
 import { MENU, selectedMenuKey } from './menu';
 
 const { Header, Sider, Content } = Layout;
@@ -11,23 +11,43 @@ const { Header, Sider, Content } = Layout;
 /** Ant Design's `lg` breakpoint: below it the menu shows icons only. */
 const NARROW = '(max-width: 991.98px)';
 
-function Who() {
-  const { data } = $api.useQuery('get', '/api/me', {}, { staleTime: Infinity });
+function Who({ access }: { access: Access }) {
   return (
     <span className="app-user">
       <UserOutlined aria-hidden />
-      <span className="app-user-name" title={data?.id}>
-        {data?.id ?? '…'}
-      </span>
+      <span className="app-user-name">{access.name ?? '…'}</span>
+      {access.role && <Tag className="app-user-role">{ROLE_LABELS[access.role]}</Tag>}
     </span>
   );
+}
+
+/** The page, or why this role cannot open it (the menu hides it; a typed or old link lands here). */
+function Page({ access, pathname }: { access: Access; pathname: string }): ReactNode {
+  if (access.loading) return <Spin size="large" className="page-spin" />;
+  if (access.role === null) {
+    return <Result status="403" title="账号尚未分配角色" subTitle="请联系管理员为您分配角色（管理员、主管或顾问）后重新登录。" />;
+  }
+  const page = MENU.find((item) => item.key === selectedMenuKey(pathname));
+  if (page && !reaches(access.role, page.min)) {
+    // A consultant's home is their customers.
+    if (pathname === '/dashboard' || pathname === '/dashboard/') return <Navigate to="/dashboard/customers" replace />;
+    return (
+      <Result
+        status="403"
+        title="无权访问此页面"
+        subTitle={`「${page.label}」需要${ROLE_LABELS[page.min]}${page.min === 'admin' ? '' : '或以上'}权限，请联系管理员。`}
+      />
+    );
+  }
+  return <Outlet />;
 }
 
 export function AppLayout() {
   const location = useLocation();
   // Collapsed from the first paint on a tablet, rather than drawn wide and then animated shut.
   const [collapsed, setCollapsed] = useState(() => window.matchMedia(NARROW).matches);
-  const items: MenuProps['items'] = MENU.map((item) => ({
+  const access = useAccess();
+  const items: MenuProps['items'] = MENU.filter((item) => reaches(access.role, item.min)).map((item) => ({
     key: item.key,
     icon: item.icon,
     label: <Link to={item.key}>{item.label}</Link>,
@@ -59,7 +79,7 @@ export function AppLayout() {
             深圳妍美医疗美容门诊部
           </span>
           <Space size="middle" className="app-header-actions">
-            <Who />
+            <Who access={access} />
             <Button icon={<LogoutOutlined />} onClick={logout}>
               退出登录
             </Button>
@@ -67,7 +87,7 @@ export function AppLayout() {
         </Header>
         <Content className="app-content">
           <Suspense fallback={<Spin size="large" className="page-spin" />}>
-            <Outlet />
+            <Page access={access} pathname={location.pathname} />
           </Suspense>
         </Content>
       </Layout>

@@ -8,16 +8,20 @@ import {
   ThunderboltOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
+import type { Role } from '@/lib/access';
 
-/** The menu, in the order of a clinic's day. Keys are the routes. */
-export const MENU: { key: string; icon: ReactNode; label: string }[] = [
-  { key: '/dashboard', icon: <DashboardOutlined />, label: '概览' },
-  { key: '/dashboard/customers', icon: <TeamOutlined />, label: '客户' },
-  { key: '/dashboard/wework/contact-ways', icon: <QrcodeOutlined />, label: '「联系我」' },
-  { key: '/dashboard/wework/messages', icon: <SendOutlined />, label: '消息推送' },
-  { key: '/dashboard/automations', icon: <ThunderboltOutlined />, label: '自动化' },
-  { key: '/dashboard/wework/config', icon: <SettingOutlined />, label: '企业微信配置' },
-  { key: '/dashboard/ops', icon: <ApiOutlined />, label: '运维' },
+/**
+ * The menu, in the order of a clinic's day. Keys are the routes; `min` is the least role that
+ * may open the page (the admin API's own table decides; this only hides what would be refused).
+ */
+export const MENU: { key: string; icon: ReactNode; label: string; min: Role }[] = [
+  { key: '/dashboard', icon: <DashboardOutlined />, label: '概览', min: 'manager' },
+  { key: '/dashboard/customers', icon: <TeamOutlined />, label: '客户', min: 'consultant' },
+  { key: '/dashboard/wework/contact-ways', icon: <QrcodeOutlined />, label: '「联系我」', min: 'consultant' },
+  { key: '/dashboard/wework/messages', icon: <SendOutlined />, label: '消息推送', min: 'manager' },
+  { key: '/dashboard/automations', icon: <ThunderboltOutlined />, label: '自动化', min: 'manager' },
+  { key: '/dashboard/wework/config', icon: <SettingOutlined />, label: '企业微信配置', min: 'admin' },
+  { key: '/dashboard/ops', icon: <ApiOutlined />, label: '运维', min: 'admin' },
 ];
 
 /** The longest menu route that the current path starts with. */

@@ -6,6 +6,7 @@ import { EmptyState } from '@/components/empty-state';
 import { PageContainer } from '@/components/page-container';
 import { useStaffLabel } from '@/components/staff-select';
 import { QueryError } from '@/components/query-error';
+import { useAccess } from '@/lib/access';
 import { errorMessage } from '@/lib/api/errors';
 import { formatTime } from '@/lib/format';
 import { CONTACT_WAY_SCENE, CONTACT_WAY_TYPE } from '@/lib/labels';
@@ -53,6 +54,8 @@ function channelText(state: string, channels: Record<string, ChannelView> | unde
 }
 
 export function ContactWaysPage() {
+  // Consultants use the codes (preview, download); creating, editing and deleting is a manager's.
+  const canEdit = useAccess().can('manager');
   const { message } = App.useApp();
   const [stateFilter, setStateFilter] = useState<string | undefined>();
   const [includeDeleted, setIncludeDeleted] = useState(false);
@@ -193,9 +196,12 @@ export function ContactWaysPage() {
                 onClick={() => void download(way)}
               />
             </Tooltip>
-            <Tooltip title="编辑">
-              <Button type="text" icon={<EditOutlined />} aria-label="编辑" onClick={() => setDrawer({ open: true, editing: way })} />
-            </Tooltip>
+            {canEdit && (
+              <Tooltip title="编辑">
+                <Button type="text" icon={<EditOutlined />} aria-label="编辑" onClick={() => setDrawer({ open: true, editing: way })} />
+              </Tooltip>
+            )}
+            {canEdit && (
             <Popconfirm
               title="删除这个「联系我」？"
               description="删除后二维码立即失效，客户无法再扫码添加；已添加的客户和统计不受影响。"
@@ -208,6 +214,7 @@ export function ContactWaysPage() {
                 <Button type="text" danger icon={<DeleteOutlined />} aria-label="删除" />
               </Tooltip>
             </Popconfirm>
+            )}
           </Space>
         );
       },
@@ -224,9 +231,11 @@ export function ContactWaysPage() {
       title="「联系我」"
       description="生成带渠道标识的「联系我」二维码，客户扫码即可添加顾问，并自动打上来源渠道标签。"
       extra={
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setDrawer({ open: true, editing: null })}>
-          新建「联系我」
-        </Button>
+        canEdit && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setDrawer({ open: true, editing: null })}>
+            新建「联系我」
+          </Button>
+        )
       }
     >
       <Card>
@@ -266,9 +275,11 @@ export function ContactWaysPage() {
                     : '还没有「联系我」。新建一个二维码，放到小红书、抖音等渠道的物料中，客户扫码即可添加顾问。'
                 }
                 action={
-                  <Button type="primary" icon={<PlusOutlined />} onClick={() => setDrawer({ open: true, editing: null })}>
-                    新建「联系我」
-                  </Button>
+                  canEdit && (
+                    <Button type="primary" icon={<PlusOutlined />} onClick={() => setDrawer({ open: true, editing: null })}>
+                      新建「联系我」
+                    </Button>
+                  )
                 }
               />
             ),

@@ -5,6 +5,7 @@ import { MONTH_OPTIONS, GENDER_OPTIONS, SORT_OPTIONS, STATUS_OPTIONS, type Chann
 import { normalise, type CustomerFilters } from '../api/filters';
 import { useTagCatalogue } from '../api/customers';
 import { StaffSelect } from '@/components/staff-select';
+import { useAccess } from '@/lib/access';
 
 interface Props {
   filters: CustomerFilters;
@@ -30,6 +31,7 @@ function fromForm(values: FormValues): CustomerFilters {
 
 /** The filter bar over the customer list (Ant Design Pro's query filter). */
 export function CustomerFilterBar({ filters, channels, onChange }: Props) {
+  const canChooseStaff = useAccess().can('manager');
   const [form] = Form.useForm<FormValues>();
   const tags = useTagCatalogue();
   const hiddenSet = MORE.some((key) => filters[key] !== undefined);
@@ -88,11 +90,14 @@ export function CustomerFilterBar({ filters, channels, onChange }: Props) {
             <Select allowClear showSearch optionFilterProp="label" placeholder="全部渠道" options={channelOptions} />
           </Form.Item>
         </Col>
-        <Col xs={24} sm={12} lg={8} xl={6}>
-          <Form.Item label="跟进人" name="userid">
-            <StaffSelect includeFormer placeholder="全部跟进人" />
-          </Form.Item>
-        </Col>
+        {/* A consultant's list is their own customers: no follow-user to choose. */}
+        {canChooseStaff && (
+          <Col xs={24} sm={12} lg={8} xl={6}>
+            <Form.Item label="跟进人" name="userid">
+              <StaffSelect includeFormer placeholder="全部跟进人" />
+            </Form.Item>
+          </Col>
+        )}
         <Col xs={24} sm={12} lg={8} xl={6}>
           <Form.Item label="客户分层" name="tier">
             <Select
