@@ -4,7 +4,8 @@
 //! writes.
 //!
 //! The store is the `AggregatingStore` (as in local mode and on AWS) over the write counter, so
-//! the writes counted include the counter items each customer write moves (prefix `AGG`).
+//! the writes counted include the counter items each customer write moves (prefix `AGG`); a
+//! third run syncs the same corp into a store without it (as before issue 12), for the cost.
 //!
 //! `cargo bench -p wecom-crm --bench sync [-- CUSTOMERS STAFF]` (defaults 100000 and 50).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::panic)]
@@ -117,29 +118,39 @@ async fn main() {
     let before = peak_rss_mib();
 
     let dir = tempfile::tempdir().unwrap();
-    let db = EmbeddedDb::open(&dir.path().join("sync.db")).unwrap();
-    let counting = Arc::new(Counting {
-        inner: Arc::new(SqliteStore::new(db)),
-        writes: Mutex::new(BTreeMap::new()),
-        total: AtomicU64::new(0),
-    });
-    let store: Arc<dyn ItemStore> = crm::aggregates::AggregatingStore::wrap(counting.clone());
-    let wecom = WeComClient::new(
-        WeComSettings::new(&sim.base_url, &config.corp_id, &config.corp_secret),
-        Arc::new(StoreTokenStore::new(store.clone())),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
-    let engine = SyncEngine::new(
-        store,
-        Arc::new(wecom),
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        SyncConfig {
-            min_call_interval: std::time::Duration::ZERO,
-            ..SyncConfig::default()
-        },
-    );
+    let sync_into = |name: &str, counted: bool| {
+        let db = EmbeddedDb::open(&dir.path().join(name)).unwrap();
+        let counting = Arc::new(Counting {
+            inner: Arc::new(SqliteStore::new(db)),
+            writes: Mutex::new(BTreeMap::new()),
+            total: AtomicU64::new(0),
+        });
+        let store: Arc<dyn ItemStore> = if counted {
+            crm::aggregates::AggregatingStore::wrap(counting.clone())
+        } else {
+            counting.clone()
+        };
+        let wecom = WeComClient::new(
+            WeComSettings::new(&sim.base_url, &config.corp_id, &config.corp_secret),
+            Arc::new(StoreTokenStore::new(store.clone())),
+            Arc::new(SystemClock),
+        )
+        .unwrap();
+        let engine = SyncEngine::new(
+            store,
+            Arc::new(wecom),
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+            SyncConfig {
+                min_call_interval: std::time::Duration::ZERO,
+                ..SyncConfig::default()
+            },
+        );
+        (engine, counting)
+    };
+    let (engine, counting) = sync_into("sync.db", true);
+    // The same first sync into a store without the aggregates (as before issue 12), same run.
+    let (plain_engine, plain_counting) = sync_into("plain.db", false);
 
     println!(
         "simulator: {} staff, {} customers, {} relationships (seeded in {seed_secs:.1} s)",
@@ -151,11 +162,19 @@ async fn main() {
         "| sync | WeCom calls | vs naive list+get ({naive}) | wall time | store writes (by prefix) |"
     );
     println!("|---|---|---|---|---|");
-    for name in ["first (empty store)", "second (nothing changed)"] {
+    for (name, engine, counting) in [
+        ("first (empty store)", &engine, &counting),
+        ("second (nothing changed)", &engine, &counting),
+        (
+            "first, into a store without the aggregates (before issue 12)",
+            &plain_engine,
+            &plain_counting,
+        ),
+    ] {
         sim.sim.reset_call_counts();
         counting.take();
         let started = Instant::now();
-        let run = full_run(&engine).await;
+        let run = full_run(engine).await;
         let elapsed = started.elapsed();
         let calls = sim.sim.call_counts().total;
         let (writes, by_prefix) = counting.take();
