@@ -2,9 +2,12 @@
 //! AWS, the local listener in local mode).
 //!
 //! `GET` answers WeCom's URL verification with the decrypted `echostr`, exactly. `POST`
-//! verifies the signature, decrypts, parses, and makes the event durable (raw log +
-//! idempotency key + queued job) before answering 200. Anything forged or malformed gets a
-//! 4xx and leaves no trace; a storage or queue failure gets a 503 so that WeCom retries.
+//! verifies the signature, decrypts (padding, length field, receiveid), and makes the message
+//! durable before answering 200 `success`: an interpreted event as raw log + idempotency key +
+//! queued job; an authentic plaintext this version cannot interpret (JSON, not XML, elements
+//! missing…) as a raw log entry marked unrecognized, replayable after an upgrade. Only a
+//! forged or corrupt request gets a 4xx, with one generic body (the reason goes to the log
+//! only), and leaves no trace; a storage or queue failure gets a 503 so that WeCom retries.
 
 use std::sync::Arc;
 
@@ -17,6 +20,15 @@ use http::{Method, StatusCode};
 use ports::Clock;
 use tracing::{info, warn};
 use wecom_callback::{CallbackError, MsgCrypt, check_freshness, parse_message_ref, query_params};
+
+/// The body of every 200 to a POST: WeCom takes it (like an empty body) as "received, no
+/// passive reply".
+pub const SUCCESS: &str = "success";
+
+/// The code of every refusal's body: the body never says which check failed.
+pub const REFUSED_CODE: &str = "invalid_callback";
+/// The message of every refusal's body.
+pub const REFUSED_MESSAGE: &str = "回调请求无效";
 
 /// What the handler needs of a request.
 #[derive(Debug, Clone)]
@@ -189,7 +201,7 @@ impl CallbackHandler {
             _ => Err(CallbackResponse::error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                "only GET and POST",
+                "只接受 GET 和 POST",
             )),
         };
         result.unwrap_or_else(|response| response)
@@ -231,31 +243,59 @@ impl CallbackHandler {
             required(&params, "nonce")?,
         );
         self.check_time(settings, timestamp)?;
+        // From here on the request is authentic or refused: whatever the plaintext is, it is
+        // kept.
         let plain = settings
             .crypt
-            .decrypt_post(signature, timestamp, nonce, &request.body)
+            .decrypt_post_bytes(signature, timestamp, nonce, &request.body)
             .map_err(|e| rejected(&e))?;
-        // The borrowed view: what the request needs (key, event type, identifiers, raw XML)
-        // without building the owned message; the events worker parses the logged XML again.
-        let message = parse_message_ref(&plain).map_err(|e| rejected(&e))?;
-        match self.ingestor.ingest_ref(&message).await {
-            Ok(outcome) => {
+        let stored = match std::str::from_utf8(&plain).map(parse_message_ref) {
+            // The borrowed view: what the request needs (key, event type, identifiers, raw
+            // XML) without building the owned message; the events worker parses the logged XML
+            // again.
+            Ok(Ok(message)) => self.ingestor.ingest_ref(&message).await.map(|outcome| {
                 info!(
                     event = %crm::ingest::event_type_ref(&message),
                     duplicate = outcome == IngestOutcome::Duplicate,
                     "callback accepted"
                 );
-                Ok(CallbackResponse::text(String::new()))
+            }),
+            Ok(Err(e)) => self.keep_unrecognized(&plain, &e).await,
+            Err(_) => {
+                self.keep_unrecognized(&plain, &CallbackError::NotUtf8)
+                    .await
             }
+        };
+        match stored {
+            Ok(()) => Ok(CallbackResponse::text(SUCCESS.to_owned())),
             Err(e) => {
                 warn!(error = %e.summary(), "callback could not be made durable; WeCom will retry");
                 Err(CallbackResponse::error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "temporarily unavailable",
+                    "暂时无法处理，请稍后重试",
                 ))
             }
         }
+    }
+
+    /// An authentic plaintext this version cannot interpret: logged raw, marked unrecognized.
+    async fn keep_unrecognized(
+        &self,
+        plain: &[u8],
+        error: &CallbackError,
+    ) -> Result<(), crm::CrmError> {
+        let reason = crm::ingest::unrecognized_reason(plain, error);
+        let outcome = self
+            .ingestor
+            .ingest_unrecognized(plain, reason.clone())
+            .await?;
+        warn!(
+            reason = %reason,
+            duplicate = outcome == IngestOutcome::Duplicate,
+            "authentic callback not interpreted; kept as unrecognized"
+        );
+        Ok(())
     }
 
     fn check_time(
@@ -280,14 +320,17 @@ fn required<'a>(
         .ok_or_else(|| rejected(&CallbackError::MissingParameter(name)))
 }
 
-/// A refused request: logged by its code only (never the payload), answered with a 4xx.
+/// A refused (forged or corrupt) request: the reason is logged by its code only (never the
+/// payload, never parser text); the answer is a 4xx with the same generic body whatever the
+/// reason.
 fn rejected(error: &CallbackError) -> CallbackResponse {
     let status = match error {
-        CallbackError::BadSignature => StatusCode::UNAUTHORIZED,
-        CallbackError::WrongReceiveId => StatusCode::FORBIDDEN,
+        CallbackError::BadSignature
+        | CallbackError::StaleTimestamp
+        | CallbackError::BadTimestamp => StatusCode::UNAUTHORIZED,
         CallbackError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
     };
     warn!(code = error.code(), "callback rejected");
-    CallbackResponse::error(status, error.code(), &error.to_string())
+    CallbackResponse::error(status, REFUSED_CODE, REFUSED_MESSAGE)
 }

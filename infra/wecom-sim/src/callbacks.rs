@@ -13,7 +13,6 @@ use axum::http::header;
 use tokio::sync::oneshot;
 use wecom_callback::{MsgCrypt, envelope_xml};
 
-use crate::clock::system_now_ms;
 use crate::control_error::ControlError;
 use crate::model::{
     DeliveryAttempt, DeliveryRecord, DeliveryReport, DeliveryStatus, VerifyUrlReport,
@@ -61,9 +60,10 @@ pub(crate) async fn emit(
     let config = sim.config();
     let mut waiting = Vec::new();
     for _ in 0..deliveries {
-        // The query timestamp is wall-clock time (the receiver may check its freshness); the
-        // inner CreateTime follows the simulated clock.
-        let timestamp = (system_now_ms() / 1000).to_string();
+        // The query timestamp is the receiver's current time (it checks its freshness): the
+        // clock the simulator was given, without `clock/advance` offsets; the inner CreateTime
+        // follows the simulated clock.
+        let timestamp = (sim.signing_now_ms() / 1000).to_string();
         let nonce = crate::ids::nonce();
         let sealed = crypt.seal(inner_xml, &timestamp, &nonce, crate::ids::random16());
         let body = envelope_xml(&config.corp_id, &config.agent_id, &sealed.encrypt);
@@ -246,7 +246,7 @@ pub(crate) async fn verify_url(sim: &Simulator) -> Result<VerifyUrlReport, Contr
     let crypt = crypt(sim)?;
     let expected = crate::ids::echostr_plain();
     let echostr = crypt.encrypt(&expected, crate::ids::random16());
-    let timestamp = (system_now_ms() / 1000).to_string();
+    let timestamp = (sim.signing_now_ms() / 1000).to_string();
     let nonce = crate::ids::nonce();
     let signature = crypt.signature(&timestamp, &nonce, &echostr);
     let mut target = reqwest::Url::parse(&url)

@@ -109,8 +109,8 @@
 //! 42001 rule also invalidates / expires every issued token, so the client must really refresh.
 //!
 //! ### Callbacks
-//! Inner XML from `wecom_callback::builder`, sealed with `MsgCrypt` (random 16-byte prefix, wall-
-//! clock `timestamp`, random numeric `nonce`), POSTed as
+//! Inner XML from `wecom_callback::builder`, sealed with `MsgCrypt` (random 16-byte prefix, `timestamp`
+//! from the clock the simulator was given (`Simulator::signing_now_ms`), random numeric `nonce`), POSTed as
 //! `{callback_url}?msg_signature=…&timestamp=…&nonce=…` with body
 //! `<xml><ToUserName/><AgentID/><Encrypt/></xml>`. A 200 answer is success; any other status or no
 //! complete answer within `callback_timeout` fails the attempt.

@@ -97,6 +97,14 @@ impl Simulator {
         (self.inner.clock)() + self.lock().clock_offset_ms
     }
 
+    /// The receiver's "now" (unix milliseconds): the clock the simulator was given, without
+    /// [`Simulator::advance_clock`] offsets. Callbacks are signed with it, so that a receiver
+    /// on the same clock (local mode, tests with a fake clock) or on the wall clock finds them
+    /// fresh.
+    pub fn signing_now_ms(&self) -> i64 {
+        (self.inner.clock)()
+    }
+
     /// Moves the simulated clock forward: tokens and welcome codes expire as if that time had
     /// passed; event `CreateTime`s and `createtime`s use the moved clock.
     pub fn advance_clock(&self, by: Duration) {

@@ -22,7 +22,7 @@ pub struct CorpConfig {
     /// Callback EncodingAESKey; never logged.
     pub encoding_aes_key: String,
     /// Accepted callback timestamp skew in seconds; 0 disables the check.
-    #[serde(default)]
+    #[serde(default = "default_callback_max_skew_secs")]
     pub callback_max_skew_secs: i64,
     /// Channel settings by `state`.
     #[serde(default)]
@@ -47,6 +47,13 @@ pub struct ChannelConfig {
     pub tag_group: String,
     #[serde(default)]
     pub welcome: Option<WelcomeTemplate>,
+}
+
+/// The callback timestamp window unless configured otherwise: 5 minutes either way.
+pub const DEFAULT_CALLBACK_MAX_SKEW_SECS: i64 = 300;
+
+fn default_callback_max_skew_secs() -> i64 {
+    DEFAULT_CALLBACK_MAX_SKEW_SECS
 }
 
 fn default_group() -> String {
@@ -206,7 +213,7 @@ impl CorpConfig {
             encoding_aes_key: var("WEWORK_ENCODING_AES_KEY"),
             callback_max_skew_secs: get("WEWORK_CALLBACK_MAX_SKEW_SECS")
                 .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0),
+                .unwrap_or(DEFAULT_CALLBACK_MAX_SKEW_SECS),
             channels: default_channels(),
             default_welcome: Some(WelcomeTemplate {
                 text: "您好{name}，欢迎添加深圳妍美医疗美容门诊部！我是您的专属顾问，有任何问题随时问我。".into(),

@@ -4,9 +4,15 @@
 use crate::jobs::QueueJob;
 use std::sync::Arc;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use ports::{Clock, JobQueue, OutgoingMessage};
+use sha1::{Digest, Sha1};
 use tracing::info;
-use wecom_callback::event::{CallbackMessage, CallbackMessageRef, MessageClass, MessageKind};
+use wecom_callback::CallbackError;
+use wecom_callback::event::{
+    CallbackMessage, CallbackMessageRef, MessageClass, MessageKind, parse_message,
+};
 
 use crate::CrmError;
 use crate::jobs::Job;
@@ -27,7 +33,14 @@ pub enum IngestOutcome {
     Duplicate,
     /// A late repeat of an event not processed yet: its job was queued again.
     Requeued,
+    /// First delivery of a message the product cannot interpret: logged raw as
+    /// [`CallbackStatus::Unrecognized`], nothing queued.
+    KeptUnrecognized,
 }
+
+/// The event type of log entries whose message could not be interpreted (all of them share
+/// it, so the type index lists them; a replay that interprets one gives it its real type).
+pub const UNRECOGNIZED_EVENT_TYPE: &str = "unrecognized";
 
 pub struct Ingestor {
     log: CallbackLog,
@@ -61,6 +74,23 @@ impl Ingestor {
         self.record(log_entry_ref(message, now), now).await
     }
 
+    /// Keeps an authentic plaintext the product cannot interpret: logged raw (UTF-8 as is,
+    /// anything else as base64) under `unrecognized:{sha1 of the bytes}`, so that WeCom's
+    /// retries of it land on one entry; nothing is queued. `reason` is
+    /// [`unrecognized_reason`]'s.
+    pub async fn ingest_unrecognized(
+        &self,
+        plain: &[u8],
+        reason: String,
+    ) -> Result<IngestOutcome, CrmError> {
+        let now = self.clock.now_ms();
+        let entry = unrecognized_entry(plain, reason, now);
+        match self.log.record_delivery(&entry, now).await? {
+            Delivery::First => Ok(IngestOutcome::KeptUnrecognized),
+            Delivery::Repeat(_) => Ok(IngestOutcome::Duplicate),
+        }
+    }
+
     async fn record(&self, entry: CallbackLogEntry, now: i64) -> Result<IngestOutcome, CrmError> {
         let key = entry.dedupe_key.clone();
         let outcome = match self.log.record_delivery(&entry, now).await? {
@@ -69,7 +99,11 @@ impl Ingestor {
                 if matches!(
                     existing.status,
                     CallbackStatus::Received | CallbackStatus::Retrying
-                ) && now - existing.received_at_ms >= REQUEUE_AFTER_MS =>
+                ) && (now - existing.received_at_ms >= REQUEUE_AFTER_MS
+                    || not_queued(&existing)
+                    // Our own write, answered `ConditionFailed` by a retry of it whose first
+                    // answer was lost: this delivery is the first.
+                    || existing.received_at_ms == now) =>
             {
                 IngestOutcome::Requeued
             }
@@ -83,11 +117,41 @@ impl Ingestor {
             }
         };
         let job = Job::Callback { key: key.clone() };
-        self.queue
+        if let Err(e) = self
+            .queue
             .send_batch(vec![OutgoingMessage::now(job.to_body())])
-            .await?;
+            .await
+        {
+            // WeCom gets a non-200 and repeats the delivery, possibly at once: the entry says
+            // its job is not queued, so that the repeat queues it (a repeat within
+            // REQUEUE_AFTER_MS would otherwise be taken for a concurrent duplicate and the event
+            // never processed). If even this write fails, WeCom's later repeats still do.
+            let note = format!("{NOT_QUEUED}: {e}");
+            let _ = self
+                .log
+                .update(&key, |entry| {
+                    if entry.status != CallbackStatus::Received {
+                        return false;
+                    }
+                    entry.error = Some(note.clone());
+                    true
+                })
+                .await;
+            return Err(e.into());
+        }
         Ok(outcome)
     }
+}
+
+/// The error a logged event carries while its job could not be queued.
+const NOT_QUEUED: &str = "job not queued";
+
+fn not_queued(entry: &CallbackLogEntry) -> bool {
+    entry.status == CallbackStatus::Received
+        && entry
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(NOT_QUEUED))
 }
 
 /// `change_external_contact/add_external_contact`, `change_external_tag/create`, `text`, …
@@ -106,6 +170,91 @@ pub fn event_type_ref(message: &CallbackMessageRef<'_>) -> String {
         (Some(event), None) => event.to_owned(),
         _ => message.msg_type().to_owned(),
     }
+}
+
+/// Why an authentic plaintext was not interpreted, as a stable code for the event log (no
+/// message content): `empty`, `not_utf8`, `json`, `not_xml`, `forbidden_xml`,
+/// `malformed_xml`, `bad_create_time`, `missing_element:{Name}`.
+pub fn unrecognized_reason(plain: &[u8], error: &CallbackError) -> String {
+    let Ok(text) = std::str::from_utf8(plain) else {
+        return "not_utf8".to_owned();
+    };
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if text.is_empty() {
+        return "empty".to_owned();
+    }
+    if text.starts_with(['{', '[']) && serde_json::from_str::<serde_json::Value>(text).is_ok() {
+        return "json".to_owned();
+    }
+    if !text.starts_with('<') {
+        return "not_xml".to_owned();
+    }
+    match error {
+        CallbackError::MissingField(name) => format!("missing_element:{name}"),
+        CallbackError::ForbiddenXml => "forbidden_xml".to_owned(),
+        CallbackError::MalformedMessage(m) if m.starts_with("CreateTime") => {
+            "bad_create_time".to_owned()
+        }
+        CallbackError::MalformedMessage(_) => "malformed_xml".to_owned(),
+        other => other.code().to_owned(),
+    }
+}
+
+/// The log entry of a plaintext that could not be interpreted.
+fn unrecognized_entry(plain: &[u8], reason: String, now_ms: i64) -> CallbackLogEntry {
+    let (raw_xml, raw_base64) = match std::str::from_utf8(plain) {
+        Ok(text) => (text.to_owned(), false),
+        Err(_) => (STANDARD.encode(plain), true),
+    };
+    CallbackLogEntry {
+        dedupe_key: format!("unrecognized:{}", hex::encode(Sha1::digest(plain))),
+        event_type: UNRECOGNIZED_EVENT_TYPE.to_owned(),
+        raw_xml,
+        raw_base64,
+        status: CallbackStatus::Unrecognized,
+        unrecognized_reason: Some(reason),
+        delivery_count: 1,
+        received_at_ms: now_ms,
+        last_delivery_at_ms: now_ms,
+        ..CallbackLogEntry::default()
+    }
+}
+
+/// Interprets a logged entry's raw plaintext again with this version's parser (the events
+/// worker does it on every run, so a replay after an upgrade reads what an older version
+/// could not). `Err` is [`unrecognized_reason`]'s code.
+pub fn reinterpret(entry: &CallbackLogEntry) -> Result<CallbackMessage, String> {
+    let bytes = if entry.raw_base64 {
+        STANDARD
+            .decode(entry.raw_xml.as_bytes())
+            .map_err(|_| "not_utf8".to_owned())?
+    } else {
+        entry.raw_xml.clone().into_bytes()
+    };
+    let text = String::from_utf8(bytes).map_err(|_| "not_utf8".to_owned())?;
+    parse_message(&text).map_err(|e| unrecognized_reason(text.as_bytes(), &e))
+}
+
+/// Once a formerly unrecognized entry is interpreted: gives it what the message says (its
+/// type, customer, member, channel, CreateTime; the raw text as UTF-8) and drops the reason.
+/// Entries that were interpreted all along, and entries still not interpretable, are left as
+/// they are.
+pub fn mark_recognized(entry: &mut CallbackLogEntry) {
+    if entry.event_type != UNRECOGNIZED_EVENT_TYPE && entry.unrecognized_reason.is_none() {
+        return;
+    }
+    let Ok(message) = reinterpret(entry) else {
+        return;
+    };
+    let seen = log_entry(&message, &message.raw, entry.received_at_ms);
+    entry.event_type = seen.event_type;
+    entry.external_userid = seen.external_userid;
+    entry.userid = seen.userid;
+    entry.state = seen.state;
+    entry.create_time = seen.create_time;
+    entry.raw_xml = seen.raw_xml;
+    entry.raw_base64 = false;
+    entry.unrecognized_reason = None;
 }
 
 fn log_entry_ref(message: &CallbackMessageRef<'_>, now_ms: i64) -> CallbackLogEntry {
@@ -175,9 +324,9 @@ mod tests {
             builder::external_tag_xml("ww1", "create", "et1", "tag", 9),
             builder::external_chat_xml("ww1", "update", "wr1", Some("add_member"), 10),
             builder::app_text_xml("ww1", "lisi", "hi", 42, 1000002, 11),
-            "<xml><MsgType>event</MsgType><Event>enter_agent</Event><FromUserName>m</FromUserName></xml>".to_owned(),
+            "<xml><MsgType>event</MsgType><Event>enter_agent</Event><FromUserName>m</FromUserName><CreateTime>2</CreateTime></xml>".to_owned(),
             "<xml><MsgType>image</MsgType><FromUserName>m</FromUserName><CreateTime>3</CreateTime></xml>".to_owned(),
-            "<xml><Whatever/></xml>".to_owned(),
+            "<xml><MsgType>mystery</MsgType><CreateTime>4</CreateTime><Whatever/></xml>".to_owned(),
         ];
         for doc in &docs {
             let owned = parse_message(doc).expect("parses");
@@ -185,5 +334,88 @@ mod tests {
             assert_eq!(log_entry_ref(&view, 5), log_entry(&owned, doc, 5), "{doc}");
             assert_eq!(event_type_ref(&view), event_type(&owned));
         }
+    }
+
+    fn reason(plain: &[u8]) -> String {
+        let error = match std::str::from_utf8(plain) {
+            Ok(text) => parse_message(text).expect_err("not interpretable"),
+            Err(_) => CallbackError::NotUtf8,
+        };
+        unrecognized_reason(plain, &error)
+    }
+
+    #[test]
+    fn unrecognized_plaintexts_are_named_by_shape_without_their_content() {
+        let no_from =
+            "<xml><MsgType>text</MsgType><CreateTime>1</CreateTime><Content>私密</Content></xml>";
+        assert_eq!(reason(no_from.as_bytes()), "missing_element:FromUserName");
+        let no_time = "<xml><MsgType>event</MsgType><Event>change_external_contact</Event></xml>";
+        assert_eq!(reason(no_time.as_bytes()), "missing_element:CreateTime");
+        assert_eq!(
+            reason(br#"{"msgtype":"text","text":{"content":"hi"}}"#),
+            "json"
+        );
+        assert_eq!(reason(b"  \n"), "empty");
+        assert_eq!(reason(b""), "empty");
+        assert_eq!(reason("你好，不是 XML".as_bytes()), "not_xml");
+        assert_eq!(reason(b"{not json"), "not_xml");
+        assert_eq!(reason(&[0xff, 0xfe, 0x00]), "not_utf8");
+        assert_eq!(reason(b"<xml><MsgType>text</Msg"), "malformed_xml");
+        assert_eq!(
+            reason(b"<xml><MsgType>text</MsgType><CreateTime>soon</CreateTime></xml>"),
+            "bad_create_time"
+        );
+        assert_eq!(
+            reason(b"<!DOCTYPE xml [<!ENTITY a \"b\">]><xml></xml>"),
+            "forbidden_xml"
+        );
+    }
+
+    #[test]
+    fn unrecognized_entries_key_on_the_bytes_and_keep_non_utf8_as_base64() {
+        let a = unrecognized_entry(b"{\"a\":1}", "json".into(), 5);
+        let again = unrecognized_entry(b"{\"a\":1}", "json".into(), 9);
+        let b = unrecognized_entry(b"{\"a\":2}", "json".into(), 5);
+        assert_eq!(a.dedupe_key, again.dedupe_key);
+        assert_ne!(a.dedupe_key, b.dedupe_key);
+        assert!(a.dedupe_key.starts_with("unrecognized:"));
+        assert_eq!((a.raw_xml.as_str(), a.raw_base64), ("{\"a\":1}", false));
+        assert_eq!(a.status, CallbackStatus::Unrecognized);
+        let binary = unrecognized_entry(&[0xff, 0x00, 0x41], "not_utf8".into(), 5);
+        assert!(binary.raw_base64);
+        assert_eq!(
+            STANDARD.decode(&binary.raw_xml).expect("base64"),
+            vec![0xff, 0x00, 0x41]
+        );
+        assert_eq!(reinterpret(&binary), Err("not_utf8".to_owned()));
+    }
+
+    #[test]
+    fn an_entry_interpreted_after_an_upgrade_takes_the_messages_identity() {
+        let xml = builder::external_contact_xml(
+            "ww1",
+            "add_external_contact",
+            "u1",
+            "wm1",
+            Some("douyin"),
+            None,
+            7,
+        );
+        let mut entry = unrecognized_entry(xml.as_bytes(), "missing_element:State".into(), 5);
+        assert!(reinterpret(&entry).is_ok(), "this version reads it");
+        mark_recognized(&mut entry);
+        assert_eq!(
+            entry.event_type,
+            "change_external_contact/add_external_contact"
+        );
+        assert_eq!(entry.external_userid.as_deref(), Some("wm1"));
+        assert_eq!(entry.userid.as_deref(), Some("u1"));
+        assert_eq!(entry.state.as_deref(), Some("douyin"));
+        assert_eq!(entry.create_time, 7);
+        assert_eq!(entry.unrecognized_reason, None);
+        assert!(
+            entry.dedupe_key.starts_with("unrecognized:"),
+            "the key stays"
+        );
     }
 }

@@ -196,6 +196,10 @@ pub enum CallbackStatus {
     Ignored,
     /// Failed permanently; the error is recorded.
     Failed,
+    /// Authentic (signature, decryption and receiveid checked) but not a message this version
+    /// can interpret (JSON, not XML, required elements missing…): kept raw, nothing done;
+    /// replaying it after an upgrade interprets it again.
+    Unrecognized,
 }
 
 /// The raw, decrypted WeCom event with its processing status. Its key is the event's
@@ -229,6 +233,14 @@ pub struct CallbackLogEntry {
     pub outcome: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the message could not be interpreted (`json`, `not_xml`,
+    /// `missing_element:FromUserName`, …; see `crm::ingest::unrecognized_reason`), while it is
+    /// [`CallbackStatus::Unrecognized`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unrecognized_reason: Option<String>,
+    /// `raw_xml` holds the standard base64 of the decrypted bytes (they were not UTF-8).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw_base64: bool,
 }
 
 /// What happened to a welcome message, keyed by its single-use welcome code.

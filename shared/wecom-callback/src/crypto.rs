@@ -188,15 +188,42 @@ impl MsgCrypt {
         if body.len() > MAX_BODY_BYTES {
             return Err(CallbackError::BodyTooLarge);
         }
+        let plain = self.decrypt_post_bytes(msg_signature, timestamp, nonce, body)?;
+        String::from_utf8(plain).map_err(|_| CallbackError::NotUtf8)
+    }
+
+    /// [`MsgCrypt::decrypt_post`] without the UTF-8 check: the decrypted message as bytes.
+    ///
+    /// Every error is a forged or corrupt request (signature, base64, ciphertext length,
+    /// padding, length field, receiveid); whatever the bytes are, they are authentic.
+    pub fn decrypt_post_bytes(
+        &self,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        body: &[u8],
+    ) -> Result<Vec<u8>, CallbackError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(CallbackError::BodyTooLarge);
+        }
         require_params(msg_signature, timestamp, nonce)?;
         let envelope = EnvelopeRef::parse(body)?;
         self.verify_signature(msg_signature, timestamp, nonce, &envelope.encrypt)?;
-        self.decrypt(&envelope.encrypt)
+        self.decrypt_bytes(&envelope.encrypt)
     }
 
     /// Decrypts a base64 payload WITHOUT checking any signature (use [`MsgCrypt::verify_url`] or
     /// [`MsgCrypt::decrypt_post`] on requests). Checks padding, length and receiveid.
     pub fn decrypt(&self, encrypted: &str) -> Result<String, CallbackError> {
+        let plain = self.decrypt_bytes(encrypted)?;
+        String::from_utf8(plain).map_err(|_| CallbackError::NotUtf8)
+    }
+
+    /// [`MsgCrypt::decrypt`] without the UTF-8 check: the message bytes.
+    ///
+    /// The ciphertext must be a non-zero multiple of 32 bytes (WeCom pads to 32-byte blocks),
+    /// else [`CallbackError::BadCiphertext`].
+    pub fn decrypt_bytes(&self, encrypted: &str) -> Result<Vec<u8>, CallbackError> {
         if encrypted.len() > MAX_BODY_BYTES {
             return Err(CallbackError::BodyTooLarge);
         }
@@ -205,7 +232,7 @@ impl MsgCrypt {
         let mut buf = STANDARD
             .decode(encrypted.as_bytes())
             .map_err(|_| CallbackError::BadBase64)?;
-        if buf.is_empty() || buf.len() % AES_BLOCK != 0 {
+        if buf.is_empty() || buf.len() % PAD_BLOCK != 0 {
             return Err(CallbackError::BadCiphertext);
         }
         let decryptor =
@@ -230,7 +257,7 @@ impl MsgCrypt {
         }
         buf.truncate(HEADER_LEN + msg_len);
         buf.drain(..HEADER_LEN);
-        String::from_utf8(buf).map_err(|_| CallbackError::NotUtf8)
+        Ok(buf)
     }
 
     /// Encrypts for WeCom's format: `random(16) | msg_len u32 BE | msg | receive_id`, PKCS#7

@@ -37,7 +37,7 @@ pub enum CallbackError {
     /// The encrypted payload is not valid standard base64.
     #[error("encrypted payload is not valid base64")]
     BadBase64,
-    /// The ciphertext is empty, not a multiple of the AES block size, or fails to decrypt.
+    /// The ciphertext is empty, not a multiple of WeCom's 32-byte block, or fails to decrypt.
     #[error("ciphertext has an invalid length")]
     BadCiphertext,
     /// The PKCS#7 padding (32-byte blocks) is invalid.
@@ -55,7 +55,8 @@ pub enum CallbackError {
     /// The decrypted (inner) message XML is not well formed, or its root is not `<xml>`.
     #[error("malformed message: {0}")]
     MalformedMessage(String),
-    /// A known event lacks an element it cannot be processed without.
+    /// The message lacks `CreateTime` or `MsgType`, or a known event lacks an element it cannot
+    /// be processed without.
     #[error("message lacks required element `{0}`")]
     MissingField(&'static str),
 }

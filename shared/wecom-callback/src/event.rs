@@ -16,9 +16,9 @@ pub struct CallbackMessage {
     pub to_user_name: String,
     /// `FromUserName`: `sys` for events, the member's UserID for app messages ("" when absent).
     pub from_user_name: String,
-    /// `CreateTime` in Unix seconds (0 when absent).
+    /// `CreateTime` in Unix seconds.
     pub create_time: i64,
-    /// `MsgType`: `event`, `text`, `image`, … ("" when absent).
+    /// `MsgType`: `event`, `text`, `image`, … (never empty).
     pub msg_type: String,
     /// `Event`, e.g. `change_external_contact`.
     pub event: Option<String>,
@@ -248,6 +248,17 @@ impl<'a> Known<'a> {
     }
 }
 
+/// `CreateTime`, which every WeCom message carries: the idempotency keys of events are built
+/// on it, so a message without it (or with a non-integer one) is not interpreted.
+fn create_time(value: Option<&str>) -> Result<i64, CallbackError> {
+    match value {
+        Some(v) => v.trim().parse::<i64>().map_err(|_| {
+            CallbackError::MalformedMessage("CreateTime is not an integer".to_owned())
+        }),
+        None => Err(CallbackError::MissingField("CreateTime")),
+    }
+}
+
 /// An owned copy of a value (the map keeps the other one).
 fn owned(value: Option<Cow<'_, str>>) -> Option<String> {
     value.map(Cow::into_owned)
@@ -256,11 +267,13 @@ fn owned(value: Option<Cow<'_, str>>) -> Option<String> {
 /// Parses the decrypted inner XML of a callback.
 ///
 /// The XML rules are the envelope's (no DOCTYPE or entities, root `<xml>`, bounded depth).
-/// Unknown events and message types parse as [`MessageKind::Other`]. A known event that lacks
-/// the identifiers it cannot be processed without (`ChangeType`; `UserID` and `ExternalUserID`
-/// for `change_external_contact`; `FromUserName` for app messages) gives
-/// [`CallbackError::MissingField`]; a `CreateTime` that is present but not an integer gives
-/// [`CallbackError::MalformedMessage`].
+/// Unknown events and message types parse as [`MessageKind::Other`]. A message without
+/// `CreateTime` or `MsgType` (every WeCom message has both), or a known event that lacks the
+/// identifiers it cannot be processed without (`ChangeType`; `UserID` and `ExternalUserID` for
+/// `change_external_contact`; `FromUserName` for app messages) gives
+/// [`CallbackError::MissingField`]; a `CreateTime` that is not an integer gives
+/// [`CallbackError::MalformedMessage`]. A caller that got an authentic plaintext keeps it even
+/// then (the product stores it as unrecognized).
 pub fn parse_message(xml: &str) -> Result<CallbackMessage, CallbackError> {
     // One pass over the document: every element's text goes into `fields` (first occurrence of
     // a name wins), and the ones the typed view needs are kept aside, still borrowed from `xml`
@@ -282,13 +295,11 @@ pub fn parse_message(xml: &str) -> Result<CallbackMessage, CallbackError> {
     })
     .map_err(map_xml_error)?;
 
-    let create_time = match known.create_time.as_deref() {
-        Some(v) => v.trim().parse::<i64>().map_err(|_| {
-            CallbackError::MalformedMessage("CreateTime is not an integer".to_owned())
-        })?,
-        None => 0,
-    };
+    let create_time = create_time(known.create_time.as_deref())?;
     let msg_type = owned(known.msg_type).unwrap_or_default();
+    if msg_type.is_empty() {
+        return Err(CallbackError::MissingField("MsgType"));
+    }
     let event = owned(known.event);
     let change_type = owned(known.change_type);
     let from_user_name = owned(known.from_user_name).unwrap_or_default();
@@ -476,13 +487,11 @@ pub fn parse_message_ref(xml: &str) -> Result<CallbackMessageRef<'_>, CallbackEr
     })
     .map_err(map_xml_error)?;
 
-    let create_time = match known.create_time.as_deref() {
-        Some(v) => v.trim().parse::<i64>().map_err(|_| {
-            CallbackError::MalformedMessage("CreateTime is not an integer".to_owned())
-        })?,
-        None => 0,
-    };
+    let create_time = create_time(known.create_time.as_deref())?;
     let msg_type = known.msg_type.as_deref().unwrap_or_default();
+    if msg_type.is_empty() {
+        return Err(CallbackError::MissingField("MsgType"));
+    }
     let class = match (msg_type, known.event.as_deref()) {
         ("event", Some("change_external_contact")) => {
             if known.change_type.is_none() {
@@ -539,7 +548,7 @@ impl<'a> CallbackMessageRef<'a> {
         self.class
     }
 
-    /// `CreateTime` in Unix seconds (0 when absent).
+    /// `CreateTime` in Unix seconds.
     pub fn create_time(&self) -> i64 {
         self.create_time
     }

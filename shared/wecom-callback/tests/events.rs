@@ -6,7 +6,7 @@ use wecom_callback::builder::{
 };
 use wecom_callback::{
     CallbackError, CallbackMessage, ExternalContactChange, ExternalContactEvent, MessageKind,
-    MsgCrypt, envelope_xml, parse_message,
+    MsgCrypt, envelope_xml, parse_message, parse_message_ref,
 };
 
 const CORP: &str = "ww1436e0e65a779aee";
@@ -394,16 +394,45 @@ fn unknown_events_and_types_are_kept_as_other() {
     assert_eq!(msg.kind, MessageKind::Other);
     assert_eq!(msg.event.as_deref(), Some("enter_agent"));
     assert_eq!(msg.fields.get("EventKey").map(String::as_str), Some(""));
-    let msg = via_wire("<xml><MsgType>mystery</MsgType><Foo><Bar>1</Bar></Foo></xml>");
-    assert_eq!(msg.kind, MessageKind::Other);
-    assert_eq!(msg.create_time, 0);
-    assert_eq!(msg.to_user_name, "");
-    // A third-party suite notification (no MsgType at all) is kept too.
     let msg = via_wire(
-        "<xml><SuiteId><![CDATA[ww4asffe99e54c0f4c]]></SuiteId><InfoType><![CDATA[change_external_contact]]></InfoType><TimeStamp>1403610513</TimeStamp></xml>",
+        "<xml><MsgType>mystery</MsgType><CreateTime>7</CreateTime><Foo><Bar>1</Bar></Foo></xml>",
     );
     assert_eq!(msg.kind, MessageKind::Other);
+    assert_eq!(msg.create_time, 7);
+    assert_eq!(msg.to_user_name, "");
     assert!(msg.dedupe_key().starts_with("raw:"));
+}
+
+#[test]
+fn messages_without_create_time_or_msg_type_are_not_interpreted() {
+    // A third-party suite notification has neither MsgType nor CreateTime: the caller keeps
+    // it as unrecognized.
+    let suite = "<xml><SuiteId><![CDATA[ww4asffe99e54c0f4c]]></SuiteId><InfoType><![CDATA[change_external_contact]]></InfoType><TimeStamp>1403610513</TimeStamp></xml>";
+    assert_eq!(
+        parse_message(suite),
+        Err(CallbackError::MissingField("CreateTime"))
+    );
+    let no_type = event_xml(&[("CreateTime", "1"), ("Event", "enter_agent")]);
+    assert_eq!(
+        parse_message(&no_type),
+        Err(CallbackError::MissingField("MsgType"))
+    );
+    let empty_type = event_xml(&[("CreateTime", "1"), ("MsgType", "")]);
+    assert_eq!(
+        parse_message(&empty_type),
+        Err(CallbackError::MissingField("MsgType"))
+    );
+    let no_time =
+        builder::external_contact_xml(CORP, "add_external_contact", "u", "wm", None, None, T)
+            .replace(&format!("<CreateTime>{T}</CreateTime>"), "");
+    assert_eq!(
+        parse_message(&no_time),
+        Err(CallbackError::MissingField("CreateTime"))
+    );
+    assert_eq!(
+        parse_message_ref(&no_time).map(|m| m.dedupe_key()),
+        Err(CallbackError::MissingField("CreateTime"))
+    );
 }
 
 #[test]
@@ -445,7 +474,7 @@ fn known_events_without_their_identifiers_are_rejected() {
         parse_message(&event_xml(&no_change)),
         Err(CallbackError::MissingField("ChangeType"))
     );
-    let no_from = event_xml(&[("MsgType", "text"), ("Content", "x")]);
+    let no_from = event_xml(&[("MsgType", "text"), ("CreateTime", "1"), ("Content", "x")]);
     assert_eq!(
         parse_message(&no_from),
         Err(CallbackError::MissingField("FromUserName"))
@@ -588,13 +617,14 @@ fn dedupe_key_components_cannot_run_into_each_other() {
 fn event_xml_escapes_cdata_and_writes_numbers_plain() {
     let xml = event_xml(&[
         ("CreateTime", "1700000000"),
+        ("MsgType", "event"),
         ("Content", "a]]>b<![CDATA[c"),
         ("Neg", "-5"),
         ("Empty", ""),
     ]);
     assert_eq!(
         xml,
-        "<xml><CreateTime>1700000000</CreateTime><Content><![CDATA[a]]]]><![CDATA[>b<![CDATA[c]]></Content><Neg>-5</Neg><Empty><![CDATA[]]></Empty></xml>"
+        "<xml><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Content><![CDATA[a]]]]><![CDATA[>b<![CDATA[c]]></Content><Neg>-5</Neg><Empty><![CDATA[]]></Empty></xml>"
     );
     let msg = parse_message(&xml).expect("parses");
     assert_eq!(
@@ -608,7 +638,7 @@ fn event_xml_escapes_cdata_and_writes_numbers_plain() {
 
 #[test]
 fn duplicated_top_level_elements_keep_the_first() {
-    let msg = parse_message("<xml><MsgType>text</MsgType><FromUserName>a</FromUserName><FromUserName>b</FromUserName></xml>").expect("ok");
+    let msg = parse_message("<xml><MsgType>text</MsgType><CreateTime>1</CreateTime><FromUserName>a</FromUserName><FromUserName>b</FromUserName></xml>").expect("ok");
     assert_eq!(msg.from_user_name, "a");
 }
 

@@ -228,12 +228,13 @@ fn bad_padding_is_rejected() {
         post_signed(&raw_encrypt(&w)),
         Err(CallbackError::BadPadding)
     );
-    // Pad byte larger than the whole plaintext (one block of 16, pad 17..=32).
+    // A 16-byte ciphertext (one AES block, pad byte 17..=32) is not a whole 32-byte block:
+    // refused before the padding is looked at.
     let mut x = vec![0x42u8; 15];
     x.push(20);
     assert_eq!(
         post_signed(&raw_encrypt(&x)),
-        Err(CallbackError::BadPadding)
+        Err(CallbackError::BadCiphertext)
     );
 }
 
@@ -288,8 +289,9 @@ fn non_base64_is_rejected() {
 }
 
 #[test]
-fn ciphertext_not_a_multiple_of_16_is_rejected() {
-    for n in [1usize, 15, 17, 31, 33, 47] {
+fn ciphertext_not_a_non_zero_multiple_of_32_is_rejected() {
+    // 16 and 48 are whole AES blocks but not whole blocks of WeCom's 32-byte padding.
+    for n in [1usize, 15, 16, 17, 31, 33, 47, 48, 80] {
         let enc = STANDARD.encode(vec![7u8; n]);
         assert_eq!(
             post_signed(&enc),

@@ -14,11 +14,22 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::{AdminState, page_limit};
 
+/// The statuses the event log can be filtered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackLogStatusFilter {
+    /// Authentic messages this version could not interpret (无法识别).
+    Unrecognized,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackLogQuery {
     /// e.g. `change_external_contact/add_external_contact`, `text`.
     pub event_type: Option<String>,
+    /// Only entries in this status (`unrecognized`); not together with `event_type`.
+    #[param(inline)]
+    pub status: Option<CallbackLogStatusFilter>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
@@ -44,8 +55,14 @@ pub struct CallbackLogView {
     pub processed_at_ms: Option<i64>,
     pub outcome: Option<String>,
     pub error: Option<String>,
-    /// The decrypted event exactly as WeCom sent it.
+    /// Why the message could not be interpreted, while `status` is `unrecognized`: `json`,
+    /// `not_xml`, `empty`, `not_utf8`, `malformed_xml`, `forbidden_xml`, `bad_create_time`,
+    /// `missing_element:{Name}`.
+    pub unrecognized_reason: Option<String>,
+    /// The decrypted message exactly as WeCom sent it (XML, or whatever it was).
     pub raw_xml: String,
+    /// `raw_xml` is the standard base64 of the decrypted bytes (they were not UTF-8 text).
+    pub raw_base64: bool,
 }
 
 impl From<CallbackLogEntry> for CallbackLogView {
@@ -64,7 +81,9 @@ impl From<CallbackLogEntry> for CallbackLogView {
             processed_at_ms: e.processed_at_ms,
             outcome: e.outcome,
             error: e.error,
+            unrecognized_reason: e.unrecognized_reason,
             raw_xml: e.raw_xml,
+            raw_base64: e.raw_base64,
         }
     }
 }
@@ -75,7 +94,7 @@ pub struct CallbackLogPage {
     pub next_cursor: Option<String>,
 }
 
-/// Recent WeCom events, newest first, optionally of one type.
+/// Recent WeCom events, newest first, optionally of one type or only the unrecognized ones.
 #[utoipa::path(get, path = "/api/callback-logs", tag = "callback-logs", params(CallbackLogQuery),
     responses((status = 200, body = CallbackLogPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
@@ -84,6 +103,19 @@ pub async fn list(
 ) -> ApiResult<Json<CallbackLogPage>> {
     let limit = page_limit(q.limit)?;
     let event_type = q.event_type.as_deref().filter(|t| !t.is_empty());
+    // Unrecognized entries all carry one event type, so the type index lists them.
+    let event_type = match (q.status, event_type) {
+        (None, event_type) => event_type,
+        (Some(CallbackLogStatusFilter::Unrecognized), None) => {
+            Some(crm::ingest::UNRECOGNIZED_EVENT_TYPE)
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "status",
+                "按处理状态筛选时不能同时按事件类型筛选",
+            ));
+        }
+    };
     let (entries, next_cursor) = state
         .callback_log()
         .recent(event_type, limit, q.cursor)

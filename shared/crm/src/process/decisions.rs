@@ -171,7 +171,10 @@ pub(super) fn end_kind(cause: EndCause) -> &'static str {
 
 /// A logged event in one of these states needs no more work.
 pub(super) fn is_settled(status: CallbackStatus) -> bool {
-    matches!(status, CallbackStatus::Processed | CallbackStatus::Ignored)
+    matches!(
+        status,
+        CallbackStatus::Processed | CallbackStatus::Ignored | CallbackStatus::Unrecognized
+    )
 }
 
 pub(super) fn welcome_label(status: Option<WelcomeStatus>) -> &'static str {

@@ -12,9 +12,7 @@ use ports::{Clock, ItemStore};
 use tracing::{info, warn};
 use wecom_api::WeComClient;
 use wecom_api::model::{FollowUserTag, MarkTag};
-use wecom_callback::event::{
-    ExternalContactChange, ExternalContactEvent, MessageKind, parse_message,
-};
+use wecom_callback::event::{ExternalContactChange, ExternalContactEvent, MessageKind};
 
 use crate::CrmError;
 use crate::config::{CorpConfig, ResolvedChannel, WelcomeTemplate};
@@ -201,6 +199,13 @@ impl Processor {
             .update(key, |entry| {
                 entry.attempts = entry.attempts.saturating_add(1);
                 entry.status = status;
+                if status == CallbackStatus::Unrecognized {
+                    entry.unrecognized_reason.clone_from(&outcome);
+                    entry.processed_at_ms = Some(now);
+                    entry.error = None;
+                    return true;
+                }
+                crate::ingest::mark_recognized(entry);
                 if outcome.is_some() {
                     entry.outcome.clone_from(&outcome);
                     entry.processed_at_ms = Some(now);
@@ -232,8 +237,17 @@ impl Processor {
     }
 
     async fn process_entry(&self, entry: &CallbackLogEntry) -> Result<Outcome, CrmError> {
-        let message =
-            parse_message(&entry.raw_xml).map_err(|e| CrmError::unreadable("stored event", e))?;
+        // The stored plaintext is read with this version's parser: a message an older version
+        // could not interpret is processed once it is replayed after an upgrade.
+        let message = match crate::ingest::reinterpret(entry) {
+            Ok(message) => message,
+            Err(reason) => {
+                return Ok(Outcome {
+                    status: CallbackStatus::Unrecognized,
+                    summary: reason,
+                });
+            }
+        };
         let config = self.current_config().await?;
         match &message.kind {
             MessageKind::ExternalContact(ev) => {

@@ -535,7 +535,7 @@ async fn a_job_whose_event_expired_or_was_processed_is_done_without_work() {
 }
 
 #[tokio::test]
-async fn a_stored_event_that_does_not_parse_fails_permanently_and_is_recorded() {
+async fn a_stored_event_that_does_not_parse_is_kept_as_unrecognized() {
     let f = fixture(ADDED * 1000 + 500);
     logged(
         &f.log,
@@ -546,17 +546,16 @@ async fn a_stored_event_that_does_not_parse_fails_permanently_and_is_recorded() 
     .await;
     assert_eq!(f.processor.handle(&job("k2"), 1).await, JobResult::Done);
     let entry = f.log.get("k2").await.expect("read").expect("entry");
-    assert_eq!(entry.status, CallbackStatus::Failed);
+    assert_eq!(entry.status, CallbackStatus::Unrecognized);
     assert_eq!(entry.attempts, 1);
     assert_eq!(entry.outcome, None);
-    assert!(
-        entry
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("unreadable stored event")),
-        "{:?}",
-        entry.error
-    );
+    assert_eq!(entry.error, None);
+    assert_eq!(entry.unrecognized_reason.as_deref(), Some("malformed_xml"));
+    assert_eq!(entry.raw_xml, "<xml><CreateTime>soon", "kept as it came");
+    // A second job for it (nothing new to read) does no work.
+    assert_eq!(f.processor.handle(&job("k2"), 1).await, JobResult::Done);
+    let again = f.log.get("k2").await.expect("read").expect("entry");
+    assert_eq!(again.attempts, 1);
 }
 
 #[tokio::test]
