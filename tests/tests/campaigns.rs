@@ -360,7 +360,8 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
         .collect();
     let funnel = h.funnel_reaches(&id, "sent", sent.len()).await;
 
-    // Clicks: the tracked links of a confirmed task, opened twice.
+    // Clicks: the tracked links of a confirmed task, opened by two visitors (two phones),
+    // each twice: a visitor's repeated hits count once.
     let task = tasks
         .iter()
         .find(|t| t["creator"] == json!(confirmed[0]))
@@ -370,8 +371,14 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for _ in 0..2 {
-        let answer = no_redirects.get(&url).send().await.unwrap();
+    for hit in 0..4 {
+        let phone = format!("MicroMessenger/8.0.50 Phone/{}", hit % 2);
+        let answer = no_redirects
+            .get(&url)
+            .header("user-agent", phone)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(answer.status(), 302);
         assert_eq!(
             answer.headers()["location"],
@@ -430,7 +437,7 @@ async fn scenario_2_a_scheduled_campaign_to_tier_a_and_b_women_without_a_recent_
     assert_eq!(f["awaiting_staff"], awaiting.len());
     assert_eq!(f["clicks"], 2);
     assert_eq!(f["booked"], 21);
-    // Per link: the clicked one counts its two clicks, every other link none.
+    // Per link: the clicked one counts its two visitors' clicks, every other link none.
     let token = url.rsplit("/t/").next().unwrap().to_owned();
     let (status, links) = h
         .api(

@@ -6,7 +6,6 @@
 mod common;
 
 use crm::campaign::Campaigns;
-use crm::campaign::links::link_token;
 use lambda_http::http::{Response, StatusCode, header};
 use serde_json::json;
 
@@ -23,7 +22,14 @@ async fn click(campaigns: &Campaigns, path: Option<&str>) -> Response<String> {
     }
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     assert_eq!(request.method(), "GET");
-    campaigns::redirect::answer(&campaigns.links(), request.method(), request.uri().path()).await
+    let from = campaigns::redirect::request_source(&request);
+    campaigns::redirect::answer(
+        &campaigns.links(),
+        request.method(),
+        request.uri().path(),
+        &from,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,7 +42,8 @@ async fn the_redirect_sample_answers_302_for_a_known_token_and_404_otherwise() {
     let response =
         campaigns::sender::handle_batch(&f.campaigns, chunk_event(id, &sends_chunk(&sends))).await;
     assert!(failures(&response).is_empty(), "{response:?}");
-    let token = link_token(id, "CHUNK#zhangsan#00000", 0);
+    let key = f.campaigns.link_key().await.unwrap();
+    let token = key.token(id, "CHUNK#zhangsan#00000", 0);
     let sent = f.sim.sim.group_msgs()[0].text.clone().unwrap();
     assert!(
         sent.contains(&format!("https://t.example/t/{token}")) && !sent.contains(OFFER),
@@ -71,7 +78,7 @@ async fn the_redirect_sample_answers_302_for_a_known_token_and_404_otherwise() {
         campaigns::sender::handle_batch(&f.campaigns, chunk_event(single, &sends_chunk(&sends)))
             .await;
     assert!(failures(&response).is_empty(), "{response:?}");
-    let token = link_token(single, "CHUNK#lisi#00000", 0);
+    let token = key.token(single, "CHUNK#lisi#00000", 0);
     let answer = click(&f.campaigns, Some(&format!("/t/{token}"))).await;
     assert_eq!(answer.status(), StatusCode::FOUND);
     let clicks = f.campaigns.clicks_of(single).await.unwrap();

@@ -65,6 +65,8 @@ pub struct LambdaEnv {
     pub dead_letters: Vec<DeadLetterEnv>,
     /// `CALLBACK_LOG_RETENTION_DAYS` (default 90; a value that is not a positive number too).
     pub callback_log_retention_days: i64,
+    /// `RETENTION_*` (and `CALLBACK_LOG_RETENTION_DAYS`): how long personal records are kept.
+    pub retention: crm::retention::Retention,
     /// `WEWORK_API_BASE` and `WEWORK_HTTPS_PROXY`: how WeCom is reached.
     pub wecom: wecom_api::Endpoint,
     /// The corp configuration the `WEWORK_*` variables give (seeds the store on first start).
@@ -116,6 +118,7 @@ impl LambdaEnv {
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|days| *days > 0)
                 .unwrap_or(90),
+            retention: crm::retention::Retention::from_env_map(&get),
             wecom: wecom_api::Endpoint::from_env_map(&get),
             corp_seed: CorpConfig::from_env_map(&get),
         })
@@ -170,6 +173,7 @@ mod tests {
         let e = env(&[("TABLE_NAME", "crm"), ("CALLBACK_LOG_RETENTION_DAYS", "-3")])
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(e.callback_log_retention_days, 90);
+        assert_eq!(e.retention, crm::retention::Retention::default());
         assert_eq!(e.wecom, wecom_api::Endpoint::production());
         assert_eq!(e.link_base, "");
         assert!(e.dead_letters.is_empty());

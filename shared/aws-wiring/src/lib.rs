@@ -46,7 +46,7 @@ impl AwsRuntime {
     pub async fn connect() -> Result<Self, BoxError> {
         let env = LambdaEnv::from_process()?;
         let aws = store_aws::sdk_config().await;
-        let store = dynamo_store(&aws, env.table.clone());
+        let store = dynamo_store(&aws, env.table.clone(), env.retention);
         let events_queue = Arc::new(SqsQueue::new(
             aws_sdk_sqs::Client::new(&aws),
             env.events_queue_url()?.to_owned(),
@@ -99,12 +99,21 @@ pub fn lambda_error(e: &crm::CrmError) -> lambda_runtime::Diagnostic {
     }
 }
 
-/// The item store over the deployment's table, keeping the aggregates on every write.
-fn dynamo_store(sdk: &aws_config::SdkConfig, table: String) -> Arc<dyn ItemStore> {
-    crm::aggregates::AggregatingStore::wrap(Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        table,
-    )))
+/// The item store over the deployment's table, keeping the aggregates on every write and
+/// stamping the configured retention (`RETENTION_*`) on the records that expire by TTL.
+fn dynamo_store(
+    sdk: &aws_config::SdkConfig,
+    table: String,
+    retention: crm::retention::Retention,
+) -> Arc<dyn ItemStore> {
+    crm::retention::RetentionStore::wrap(
+        crm::aggregates::AggregatingStore::wrap(Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            table,
+        ))),
+        retention,
+        Arc::new(SystemClock),
+    )
 }
 
 impl AwsRuntime {
@@ -170,7 +179,7 @@ pub async fn campaigns_from_env() -> Result<crm::campaign::Campaigns, BoxError> 
 pub async fn links_from_env() -> Result<crm::campaign::links::Links, BoxError> {
     init_logging();
     let env = LambdaEnv::from_process()?;
-    let store = dynamo_store(&store_aws::sdk_config().await, env.table);
+    let store = dynamo_store(&store_aws::sdk_config().await, env.table, env.retention);
     Ok(crm::campaign::links::Links::new(
         store,
         Arc::new(SystemClock),

@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod process;
 pub mod refresh;
 pub mod repo;
+pub mod retention;
 pub mod sync;
 pub mod tags;
 

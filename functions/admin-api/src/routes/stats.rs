@@ -183,7 +183,8 @@ pub async fn rebuild(
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<RebuildRequest>,
 ) -> ApiResult<Json<RebuildReport>> {
-    let report = crm::aggregates::rebuild(&state.store, req.apply).await?;
+    let report =
+        crm::aggregates::rebuild_as_of(&state.store, req.apply, state.clock.now_ms()).await?;
     if req.apply {
         state
             .audited(&caller, "stats.rebuild", "aggregates", vec!["apply".into()])

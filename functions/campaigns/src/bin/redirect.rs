@@ -9,8 +9,9 @@ async fn main() -> Result<(), Error> {
     let links = aws_wiring::links_from_env().await?;
     let links = &links;
     lambda_http::run(service_fn(move |request: Request| async move {
+        let from = campaigns::redirect::request_source(&request);
         let answer =
-            campaigns::redirect::answer(links, request.method(), request.uri().path()).await;
+            campaigns::redirect::answer(links, request.method(), request.uri().path(), &from).await;
         let (parts, body) = answer.into_parts();
         Ok::<Response<Body>, Error>(Response::from_parts(parts, Body::from(body)))
     }))

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use crm::campaign::links::{Links, link_token};
+use crm::campaign::links::{ClickSource, Links, legacy_link_token as link_token};
 use crm::campaign::{
     Campaign, CampaignRepo, CampaignStatus, Click, Content, Recipient, RecipientStatus,
     StatusChange, TrackedLink,
@@ -545,7 +545,12 @@ impl Dataset {
             let links = Links::new(store.clone(), Arc::new(SystemClock), Arc::new(RandomIds));
             let started = Instant::now();
             while j < clicks.min(REDIRECT_CLICKS) {
-                let url = links.click(&tokens[j % CHUNKS], true).await.unwrap();
+                // Each click by another visitor (a visitor's repeated hits count once).
+                let from = ClickSource {
+                    ip: Some(format!("bench-visitor-{j}")),
+                    user_agent: None,
+                };
+                let url = links.click(&tokens[j % CHUNKS], true, &from).await.unwrap();
                 assert!(url.is_some());
                 j += 1;
             }

@@ -14,7 +14,7 @@ mod rebuild;
 mod store;
 
 pub use read::{Aggregates, ChannelDay, Counts};
-pub use rebuild::{Difference, RebuildReport, ensure_initialized, rebuild};
+pub use rebuild::{Difference, RebuildReport, ensure_initialized, rebuild, rebuild_as_of};
 pub use store::AggregatingStore;
 
 #[cfg(test)]

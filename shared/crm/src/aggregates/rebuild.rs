@@ -24,6 +24,7 @@ use crate::keys::{
     RECIPIENT_PREFIX, campaign_counts_pk, campaign_links_gsi_pk, campaign_pk,
 };
 use crate::repo::query_all_items;
+use crate::retention::campaigns_frozen_before_ms;
 
 /// Customers whose records are read at once during the walk.
 const READS_IN_FLIGHT: usize = 32;
@@ -87,6 +88,27 @@ pub struct RebuildReport {
 /// report itself can still show a difference for a counter written during the walk: run it
 /// again to confirm one.
 pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildReport, CrmError> {
+    rebuild_campaigns_since(store, apply, None).await
+}
+
+/// [`rebuild`] as the product runs it at `now_ms` under retention: the counters of campaigns
+/// created before [`campaigns_frozen_before_ms`] are left out (neither compared nor
+/// corrected), since their recipients and clicks may have expired by TTL while their counters,
+/// anonymous aggregates, are kept (`crate::retention`, docs/privacy.md).
+pub async fn rebuild_as_of(
+    store: &Arc<dyn ItemStore>,
+    apply: bool,
+    now_ms: i64,
+) -> Result<RebuildReport, CrmError> {
+    rebuild_campaigns_since(store, apply, Some(campaigns_frozen_before_ms(now_ms))).await
+}
+
+/// The rebuild, comparing only the campaigns created at or after `since_ms` (all: `None`).
+async fn rebuild_campaigns_since(
+    store: &Arc<dyn ItemStore>,
+    apply: bool,
+    since_ms: Option<i64>,
+) -> Result<RebuildReport, CrmError> {
     // 1. Where the counters are, then the counters themselves.
     let campaigns = query_all_items(
         store.as_ref(),
@@ -96,10 +118,28 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
     let mut counter_partitions: BTreeSet<String> =
         [CHANNEL_DAYS_PK.to_owned(), CONTACT_WAY_COUNTS_PK.to_owned()].into();
     let mut campaign_links: Vec<(String, Vec<Item>)> = Vec::new();
+    let mut frozen: BTreeSet<String> = BTreeSet::new();
     for campaign in &campaigns {
         let Some(id) = campaign.pk.strip_prefix("CAMPAIGN#") else {
             continue;
         };
+        let created_ms = campaign.data.get("created_at_ms").and_then(Value::as_i64);
+        if let (Some(since), Some(created)) = (since_ms, created_ms)
+            && created < since
+        {
+            // Frozen: its records may have expired, its counters are history (erased
+            // customers' tallies that name them are left out too).
+            frozen.insert(campaign_counts_pk(id));
+            for link in query_all_items(
+                store.as_ref(),
+                Query::partition(IndexName::Gsi1, campaign_links_gsi_pk(id)).limit(1000),
+            )
+            .await?
+            {
+                frozen.insert(link.pk);
+            }
+            continue;
+        }
         counter_partitions.insert(campaign_counts_pk(id));
         let links = query_all_items(
             store.as_ref(),
@@ -196,8 +236,13 @@ pub async fn rebuild(store: &Arc<dyn ItemStore>, apply: bool) -> Result<RebuildR
     count(&erased, &mut expected)?;
     let expected = expected.compact();
 
-    let keys: BTreeSet<(String, String)> =
-        expected.0.keys().chain(actual.keys()).cloned().collect();
+    let keys: BTreeSet<(String, String)> = expected
+        .0
+        .keys()
+        .chain(actual.keys())
+        .filter(|(pk, _)| !frozen.contains(pk))
+        .cloned()
+        .collect();
     let empty = BTreeMap::new();
     let mut report = RebuildReport {
         records,

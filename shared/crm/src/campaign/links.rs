@@ -12,16 +12,18 @@ use ports::{
 use sha1::{Digest, Sha1};
 
 use super::Campaigns;
+use super::link_key::{LinkKey, LinkKeyCache};
 use super::model::{Click, TrackedLink};
 use crate::CrmError;
 use crate::aggregates::Aggregates;
 use crate::aggregates::contribution::clicks;
-use crate::keys::{CLICK_PREFIX, LINK_SK, campaign_links_gsi_pk, click_sk, clicker_sk, link_pk};
+use crate::keys::{CLICK_PREFIX, LINK_SK, campaign_links_gsi_pk, clicker_sk, link_pk};
 use crate::repo::{query_all, query_page};
 
-/// The token of the `index`-th link of a chunk: the same on every attempt, so a redelivered
-/// send rewrites its links identically.
-pub fn link_token(campaign_id: &str, chunk: &str, index: usize) -> String {
+/// The unkeyed token earlier versions minted (SHA-1 of campaign id, chunk and index): anyone
+/// who knew a campaign id could compute it. New links use [`LinkKey::token`]; links stored
+/// under these tokens keep working (the redirect looks a token up by its stored link item).
+pub fn legacy_link_token(campaign_id: &str, chunk: &str, index: usize) -> String {
     let mut h = Sha1::new();
     h.update(campaign_id.as_bytes());
     h.update(b"\n");
@@ -80,27 +82,93 @@ pub fn rewrite_urls(text: &str, mut replace: impl FnMut(usize, &str) -> String) 
     }
 }
 
+/// Most clicks one link records: each visitor counts once, and past this many visitors (or
+/// anonymous hits) a hit is redirected without being recorded — so the items a link can
+/// accumulate are bounded whoever hits it (a task goes to at most 10 000 customers).
+pub const MAX_CLICKS_PER_LINK: u64 = 20_000;
+
+/// Slots for hits whose visitor cannot be told apart (no address, no browser): each takes a
+/// random slot and a hit on a taken slot is not recorded.
+const ANONYMOUS_SLOTS: u32 = 100;
+
+/// What the redirect knows about who clicked: the client address (the first
+/// `X-Forwarded-For` hop, else the connection's peer) and the browser (`User-Agent`). Used
+/// only through the keyed hash of [`LinkKey::visitor`]; never stored or logged in clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClickSource {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Who a click is counted for on one link: each clicker's first click is recorded, repeated
+/// hits are not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Clicker {
+    /// The link went to one customer: the click is theirs.
+    Customer(String),
+    /// A task's link: the keyed hash of the visitor's address and browser.
+    Visitor(String),
+    /// Nothing identifies the visitor.
+    Anonymous,
+}
+
+/// The sort key of a clicker's one click record (earlier versions wrote one record per hit
+/// under `CLICK#<time>#<id>`; those still count).
+fn clicker_click_sk(clicker: &Clicker) -> String {
+    match clicker {
+        Clicker::Customer(c) => format!("{CLICK_PREFIX}U#{c}"),
+        Clicker::Visitor(v) => format!("{CLICK_PREFIX}V#{v}"),
+        Clicker::Anonymous => format!(
+            "{CLICK_PREFIX}A#{:03}",
+            rand::random::<u32>() % ANONYMOUS_SLOTS
+        ),
+    }
+}
+
 /// The public redirect's one capability: resolve a tracked link and record its click. Needs
 /// only the store (the redirect is public and gets no WeCom secret, queue or scheduler).
 #[derive(Clone)]
 pub struct Links {
     store: Arc<dyn ItemStore>,
     clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGen>,
+    key: LinkKeyCache,
+    max_clicks: u64,
 }
 
 impl Links {
-    pub fn new(store: Arc<dyn ItemStore>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
-        Self { store, clock, ids }
+    pub fn new(store: Arc<dyn ItemStore>, clock: Arc<dyn Clock>, _ids: Arc<dyn IdGen>) -> Self {
+        Self {
+            store,
+            clock,
+            key: LinkKeyCache::default(),
+            max_clicks: MAX_CLICKS_PER_LINK,
+        }
+    }
+
+    /// Another cap on the clicks one link records (tests).
+    pub fn with_max_clicks(mut self, max_clicks: u64) -> Self {
+        self.max_clicks = max_clicks;
+        self
     }
 
     /// A click on `/t/<token>`: records it (when `record`: a `HEAD` from a link checker is not
     /// a click) and returns where to redirect (`None`: unknown token).
-    pub async fn click(&self, token: &str, record: bool) -> Result<Option<String>, CrmError> {
+    ///
+    /// A clicker's first click writes one click record (and, for a one-customer link, the
+    /// customer's clicker marker), moving the counters in the same transaction; their later
+    /// hits only read. So a hit costs at most two reads and, once per clicker and link, one
+    /// write: the items under a link are bounded by [`MAX_CLICKS_PER_LINK`].
+    pub async fn click(
+        &self,
+        token: &str,
+        record: bool,
+        from: &ClickSource,
+    ) -> Result<Option<String>, CrmError> {
         if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let Some(item) = self.store.get(&link_pk(token), LINK_SK).await? else {
+        let pk = link_pk(token);
+        let Some(item) = self.store.get(&pk, LINK_SK).await? else {
             return Ok(None);
         };
         let link: TrackedLink = item.doc()?;
@@ -108,41 +176,52 @@ impl Links {
             return Ok(Some(link.url));
         }
         let now = self.clock.now_ms();
+        let clicker = match &link.external_userid {
+            Some(customer) => Clicker::Customer(customer.clone()),
+            None => {
+                let key = self.key.get(self.store.as_ref(), now).await?;
+                key.visitor(from.ip.as_deref(), from.user_agent.as_deref())
+                    .map_or(Clicker::Anonymous, Clicker::Visitor)
+            }
+        };
+        let sk = clicker_click_sk(&clicker);
+        if self.store.get(&pk, &sk).await?.is_some() {
+            // This clicker's click is recorded already.
+            return Ok(Some(link.url));
+        }
         let click = Click {
             token: token.to_owned(),
             campaign_id: link.campaign_id.clone(),
             at_ms: now,
             external_userid: link.external_userid.clone(),
         };
-        let id = self.ids.new_id(now);
-        let click_op = WriteOp::Put {
-            item: Item::with_doc(link_pk(token), click_sk(now, &id), &click)?,
+        let mut ops = vec![WriteOp::Put {
+            item: Item::with_doc(pk.clone(), sk, &click)?,
             condition: Condition::NotExists,
-        };
-        // A customer's first click on their link also marks them as a clicker, in the same
-        // transaction (unique clickers).
-        let marker = match &link.external_userid {
-            Some(customer)
-                if self
-                    .store
-                    .get(&link_pk(token), &clicker_sk(customer))
-                    .await?
-                    .is_none() =>
-            {
-                Some(WriteOp::Put {
-                    item: Item::with_doc(link_pk(token), clicker_sk(customer), &click)?,
-                    condition: Condition::NotExists,
-                })
+        }];
+        match &clicker {
+            // A customer's first click also marks them as a clicker (unique clickers), unless
+            // a click of an earlier version did.
+            Clicker::Customer(customer) => {
+                if self.store.get(&pk, &clicker_sk(customer)).await?.is_none() {
+                    ops.push(WriteOp::Put {
+                        item: Item::with_doc(pk.clone(), clicker_sk(customer), &click)?,
+                        condition: Condition::NotExists,
+                    });
+                }
             }
-            _ => None,
-        };
-        match marker {
-            Some(marker) => match self.store.transact(vec![click_op.clone(), marker]).await {
-                // Marked meanwhile by a concurrent click: this one is only a click.
-                Err(StoreError::ConditionFailed) => self.store.transact(vec![click_op]).await?,
-                other => other?,
-            },
-            None => self.store.transact(vec![click_op]).await?,
+            // Visitors: bounded per link, whoever makes up addresses.
+            Clicker::Visitor(_) | Clicker::Anonymous => {
+                let counts = Aggregates::new(self.store.clone()).link(token).await?;
+                if counts.count(clicks::CLICKS) >= self.max_clicks {
+                    return Ok(Some(link.url));
+                }
+            }
+        }
+        match self.store.transact(ops).await {
+            // The same clicker's concurrent hit recorded it first (or the slot is taken).
+            Ok(()) | Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e.into()),
         }
         Ok(Some(link.url))
     }
@@ -154,6 +233,11 @@ impl Campaigns {
         Links::new(self.store.clone(), self.clock.clone(), self.ids.clone())
     }
 
+    /// This deployment's link key (created on first use).
+    pub async fn link_key(&self) -> Result<LinkKey, CrmError> {
+        LinkKey::load_or_create(self.store.as_ref(), self.clock.now_ms()).await
+    }
+
     /// Stores the link (idempotent) and returns its public URL.
     pub(crate) async fn track_link(
         &self,
@@ -163,7 +247,7 @@ impl Campaigns {
         url: &str,
         external_userid: Option<&str>,
     ) -> Result<String, CrmError> {
-        let token = link_token(campaign_id, chunk, index);
+        let token = self.link_key().await?.token(campaign_id, chunk, index);
         let link = TrackedLink {
             token: token.clone(),
             campaign_id: campaign_id.to_owned(),
@@ -277,19 +361,15 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_stable_per_chunk_and_link() {
+    fn legacy_tokens_are_the_unkeyed_hash_earlier_versions_minted() {
         assert_eq!(
-            link_token("c", "CHUNK#a#00000", 0),
-            link_token("c", "CHUNK#a#00000", 0)
+            legacy_link_token("c", "CHUNK#a#00000", 0),
+            legacy_link_token("c", "CHUNK#a#00000", 0)
         );
         assert_ne!(
-            link_token("c", "CHUNK#a#00000", 0),
-            link_token("c", "CHUNK#a#00000", 1)
+            legacy_link_token("c", "CHUNK#a#00000", 0),
+            legacy_link_token("c", "CHUNK#a#00000", 1)
         );
-        assert_ne!(
-            link_token("c", "CHUNK#a#00000", 0),
-            link_token("c", "CHUNK#b#00000", 0)
-        );
-        assert_eq!(link_token("c", "x", 0).len(), 20);
+        assert_eq!(legacy_link_token("c", "x", 0).len(), 20);
     }
 }

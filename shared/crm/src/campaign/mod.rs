@@ -13,6 +13,7 @@
 
 pub mod booked;
 pub mod funnel;
+pub mod link_key;
 pub mod links;
 pub mod media;
 pub mod model;

@@ -1,0 +1,293 @@
+//! Retention: how long personal data is kept (docs/privacy.md).
+//!
+//! - Raw WeCom events (the callback log), campaign recipients, clicks and audit entries expire
+//!   by TTL: [`RetentionStore`] stamps `expires_at` (DynamoDB's TTL attribute `ttl`; the
+//!   embedded store hides an expired item at once) on every write of such a record that does
+//!   not carry one, `days` after the write. A record rewritten later (a recipient's status
+//!   moving) is kept `days` from its last write.
+//! - Ended customers: a customer none of whose relationships is active or pending, whose last
+//!   relationship ended more than [`Retention::ended_customer_days`] ago, is erased
+//!   ([`ended_customers_due`] finds them; the erasure is `crate::privacy`'s).
+//!
+//! The counters stay: the funnel and click counts of a campaign are anonymous aggregates and
+//! outlive the recipients and clicks they were counted from. So that the aggregates rebuild
+//! does not report them as drift, the records of a campaign can expire no sooner than
+//! [`MIN_CAMPAIGN_RECORD_DAYS`] after the campaign was created (every recipient and click is
+//! written after it, and the retention of both is at least that), and the rebuild compares only
+//! the counters of campaigns created since ([`campaigns_frozen_before_ms`]); older campaigns'
+//! counters are frozen history.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ports::{
+    Clock, Condition, IndexName, Item, ItemStore, Page, Query, SkCondition, StoreError, WriteOp,
+};
+use serde::Serialize;
+
+use crate::CrmError;
+use crate::calendar::DAY_MS;
+use crate::keys::{
+    AUDIT_PK, CLICK_PREFIX, CLICKER_PREFIX, CUSTOMERS_GSI_PK, RECIPIENT_PREFIX,
+    RELATIONSHIP_PREFIX, customer_pk,
+};
+use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
+
+/// The shortest retention of campaign recipients and clicks (a shorter setting is raised to
+/// it): the window in which the aggregates rebuild checks a campaign's counters.
+pub const MIN_CAMPAIGN_RECORD_DAYS: u32 = 30;
+/// The shortest retention of audit entries (网络安全法 第二十一条: network logs ≥ 6 months).
+pub const MIN_AUDIT_DAYS: u32 = 180;
+
+/// How long each kind of personal record is kept, in days. `0`: kept until erased.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    /// `RETENTION_ENDED_CUSTOMER_DAYS`: after the last relationship ended, the customer is
+    /// erased (default 365).
+    pub ended_customer_days: u32,
+    /// `CALLBACK_LOG_RETENTION_DAYS`: raw WeCom events (default 90).
+    pub raw_event_days: u32,
+    /// `RETENTION_RECIPIENT_DAYS`: a campaign's recipients (who was targeted, skipped, sent),
+    /// from their last change (default 365, at least 30).
+    pub recipient_days: u32,
+    /// `RETENTION_CLICK_DAYS`: clicks on tracked links (default 180, at least 30).
+    pub click_days: u32,
+    /// `RETENTION_AUDIT_DAYS`: audit entries (default 1095, at least 180).
+    pub audit_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            ended_customer_days: 365,
+            raw_event_days: 90,
+            recipient_days: 365,
+            click_days: 180,
+            audit_days: 1095,
+        }
+    }
+}
+
+impl Retention {
+    /// Nothing expires (tests that move the clock far, tools).
+    pub fn keep_all() -> Self {
+        Self {
+            ended_customer_days: 0,
+            raw_event_days: 0,
+            recipient_days: 0,
+            click_days: 0,
+            audit_days: 0,
+        }
+    }
+
+    /// From the environment `get` describes: each variable a whole number of days (`0`: kept
+    /// until erased); unset or unreadable keeps the default. Raw events are always kept at
+    /// least a day (the callback log's dedupe relies on it).
+    pub fn from_env_map(get: impl Fn(&str) -> Option<String>) -> Self {
+        let defaults = Self::default();
+        let days = |name: &str, default: u32| {
+            get(name)
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .unwrap_or(default)
+        };
+        Self {
+            ended_customer_days: days(
+                "RETENTION_ENDED_CUSTOMER_DAYS",
+                defaults.ended_customer_days,
+            ),
+            raw_event_days: days("CALLBACK_LOG_RETENTION_DAYS", defaults.raw_event_days).max(1),
+            recipient_days: days("RETENTION_RECIPIENT_DAYS", defaults.recipient_days),
+            click_days: days("RETENTION_CLICK_DAYS", defaults.click_days),
+            audit_days: days("RETENTION_AUDIT_DAYS", defaults.audit_days),
+        }
+        .clamped()
+    }
+
+    pub fn from_env() -> Self {
+        Self::from_env_map(|name| std::env::var(name).ok())
+    }
+
+    /// Raises settings below their minimum to it (`0`, kept, stays).
+    pub fn clamped(mut self) -> Self {
+        let at_least = |days: u32, min: u32| if days == 0 { 0 } else { days.max(min) };
+        self.recipient_days = at_least(self.recipient_days, MIN_CAMPAIGN_RECORD_DAYS);
+        self.click_days = at_least(self.click_days, MIN_CAMPAIGN_RECORD_DAYS);
+        self.audit_days = at_least(self.audit_days, MIN_AUDIT_DAYS);
+        self
+    }
+
+    /// The retention of a record under (`pk`, `sk`), when it is one that expires by TTL.
+    fn days_for(&self, pk: &str, sk: &str) -> Option<u32> {
+        let days = if pk.starts_with("CAMPAIGN#") && sk.starts_with(RECIPIENT_PREFIX) {
+            self.recipient_days
+        } else if pk.starts_with("LINK#")
+            && (sk.starts_with(CLICK_PREFIX) || sk.starts_with(CLICKER_PREFIX))
+        {
+            self.click_days
+        } else if pk == AUDIT_PK {
+            self.audit_days
+        } else {
+            return None;
+        };
+        (days > 0).then_some(days)
+    }
+
+    /// When a record under (`pk`, `sk`) written at `now_ms` expires (Unix seconds), if it does.
+    pub fn expires_at(&self, pk: &str, sk: &str, now_ms: i64) -> Option<i64> {
+        self.days_for(pk, sk)
+            .map(|days| (now_ms + i64::from(days) * DAY_MS).div_euclid(1000))
+    }
+}
+
+/// The item store with retention: every write of a recipient, click, clicker marker or audit
+/// entry that carries no expiry gets the configured one. Wraps the store every function uses
+/// (outside the `AggregatingStore`, which passes the stamped items on).
+pub struct RetentionStore {
+    inner: Arc<dyn ItemStore>,
+    retention: Retention,
+    clock: Arc<dyn Clock>,
+}
+
+impl RetentionStore {
+    pub fn wrap(
+        inner: Arc<dyn ItemStore>,
+        retention: Retention,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<dyn ItemStore> {
+        Arc::new(Self {
+            inner,
+            retention,
+            clock,
+        })
+    }
+
+    fn stamp(&self, mut item: Item) -> Item {
+        if item.expires_at.is_none() {
+            item.expires_at = self
+                .retention
+                .expires_at(&item.pk, &item.sk, self.clock.now_ms());
+        }
+        item
+    }
+}
+
+#[async_trait]
+impl ItemStore for RetentionStore {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        self.inner.get(pk, sk).await
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.inner.put(self.stamp(item), condition).await
+    }
+
+    async fn delete(&self, pk: &str, sk: &str, condition: Condition) -> Result<(), StoreError> {
+        self.inner.delete(pk, sk, condition).await
+    }
+
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        let ops = ops
+            .into_iter()
+            .map(|op| match op {
+                WriteOp::Put { item, condition } => WriteOp::Put {
+                    item: self.stamp(item),
+                    condition,
+                },
+                other => other,
+            })
+            .collect();
+        self.inner.transact(ops).await
+    }
+
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        self.inner
+            .batch_put(items.into_iter().map(|i| self.stamp(i)).collect())
+            .await
+    }
+}
+
+/// Campaigns created before this instant have counters the rebuild leaves alone: some of
+/// their recipients or clicks may have expired. A record written at or after the campaign's
+/// creation expires no sooner than [`MIN_CAMPAIGN_RECORD_DAYS`] later, less the second its
+/// expiry is rounded down to.
+pub fn campaigns_frozen_before_ms(now_ms: i64) -> i64 {
+    now_ms - i64::from(MIN_CAMPAIGN_RECORD_DAYS) * DAY_MS + 1000
+}
+
+/// Customers due for erasure at `now_ms`: ended (no active or pending relationship), their
+/// last relationship ended more than `ended_customer_days` ago (a relationship without an end
+/// time counts from the profile's last change). Reads the customer index page by page and the
+/// relationships of ended customers only; at most `limit` are returned (the sweep runs again).
+pub async fn ended_customers_due(
+    store: &dyn ItemStore,
+    retention: &Retention,
+    now_ms: i64,
+    limit: usize,
+) -> Result<Vec<String>, CrmError> {
+    if retention.ended_customer_days == 0 {
+        return Ok(Vec::new());
+    }
+    let cutoff_ms = now_ms - i64::from(retention.ended_customer_days) * DAY_MS;
+    let mut due = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                Query::partition(IndexName::Gsi2, CUSTOMERS_GSI_PK)
+                    .limit(1000)
+                    .after(cursor),
+            )
+            .await?;
+        for item in &page.items {
+            let customer: Customer = item.doc()?;
+            if customer.status != CustomerStatus::Ended || customer.merged_into.is_some() {
+                continue;
+            }
+            if ended_before(store, &customer, cutoff_ms).await? {
+                due.push(customer.external_userid.clone());
+                if due.len() >= limit {
+                    return Ok(due);
+                }
+            }
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(due),
+        }
+    }
+}
+
+/// Whether every relationship of an ended customer ended before `cutoff_ms`.
+async fn ended_before(
+    store: &dyn ItemStore,
+    customer: &Customer,
+    cutoff_ms: i64,
+) -> Result<bool, CrmError> {
+    let relationships: Vec<Relationship> = crate::repo::query_all(
+        store,
+        Query::partition(IndexName::Primary, customer_pk(&customer.external_userid))
+            .sk(SkCondition::BeginsWith(RELATIONSHIP_PREFIX.into()))
+            .limit(1000),
+    )
+    .await?;
+    let mut last_end_ms = None::<i64>;
+    for r in &relationships {
+        if r.status != RelationshipStatus::Ended {
+            return Ok(false);
+        }
+        let ended_ms = r
+            .ended_at
+            .map_or(customer.updated_at_ms, |s| s.saturating_mul(1000));
+        last_end_ms = Some(last_end_ms.map_or(ended_ms, |m| m.max(ended_ms)));
+    }
+    Ok(last_end_ms.unwrap_or(customer.updated_at_ms) < cutoff_ms)
+}
+
+#[cfg(test)]
+#[path = "retention_tests.rs"]
+mod tests;
