@@ -8,6 +8,9 @@ use wecom_api::WeComClient;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
+/// The audit action of a read of one customer's personal data.
+pub const CUSTOMER_READ: &str = "customer.read";
+
 /// What the handlers share: the ports, the WeCom client and the configuration seed.
 #[derive(Clone)]
 pub struct AdminState {
@@ -80,6 +83,20 @@ impl AdminState {
             .record(&caller.id, action, target, fields)
             .await?;
         Ok(())
+    }
+
+    /// Records that `caller` read one customer's personal data (`customer.read`; `parts`
+    /// names what was read: `detail`, `appointments`…). Called after the read and before the
+    /// answer: when it cannot be recorded, the data is not served.
+    pub async fn audited_read(
+        &self,
+        caller: &Caller,
+        external_userid: &str,
+        parts: &[&str],
+    ) -> Result<(), ApiError> {
+        let fields = parts.iter().map(|p| (*p).to_owned()).collect();
+        self.audited(caller, CUSTOMER_READ, external_userid, fields)
+            .await
     }
 }
 

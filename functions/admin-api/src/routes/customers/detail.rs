@@ -2,10 +2,11 @@
 //! change a customer answer too.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use crm::repo::CustomerAdmin;
 
 use super::views::{CustomerDetail, summary};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
@@ -45,13 +46,19 @@ pub(super) async fn detail(state: &AdminState, external_userid: &str) -> ApiResu
 }
 
 /// One customer: profile, every relationship, the clinic's fields, history, recent WeCom
-/// events, appointments and purchases.
+/// events, appointments and purchases. Audited as `customer.read` (the caller read this
+/// customer's personal data); a customer that does not exist is not.
 #[utoipa::path(get, path = "/api/customers/{external_userid}", tag = "customers",
     params(("external_userid" = String, Path, description = "WeCom external_userid")),
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<CustomerDetail>> {
-    Ok(Json(detail(&state, &external_userid).await?))
+    let detail = detail(&state, &external_userid).await?;
+    state
+        .audited_read(&caller, &external_userid, &["detail"])
+        .await?;
+    Ok(Json(detail))
 }
