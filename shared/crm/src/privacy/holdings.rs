@@ -276,6 +276,7 @@ pub async fn collect(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
