@@ -239,6 +239,11 @@ async fn a_consultant_sees_and_acts_on_only_the_customers_they_follow() {
         .map(|c| c["external_userid"].as_str().unwrap())
         .collect();
     assert_eq!(listed, vec![theirs.as_str()]);
+    // Customers who ended the relationship are no longer theirs.
+    let (status, _) = h
+        .api_as(&zhangsan, Method::GET, "/api/customers?status=ended", None)
+        .await;
+    assert_eq!(status, 403);
     // Asking for another consultant's list is refused.
     let (status, _) = h
         .api_as(&zhangsan, Method::GET, "/api/customers?userid=lisi", None)
@@ -330,12 +335,41 @@ async fn a_consultant_sees_and_acts_on_only_the_customers_they_follow() {
         .await;
     assert_eq!(appointments["items"], json!([]), "{appointments}");
 
-    // A manager sees everyone; a consultant whose customer ended the relationship no longer does.
+    // A manager sees everyone.
     let manager = h.staff_token(Role::Manager, None);
     let (_, page) = h
         .api_as(&manager, Method::GET, "/api/customers?limit=100", None)
         .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
+
+    // A customer who deletes their consultant is no longer theirs.
+    h.control(
+        "delete",
+        json!({"userid": "zhangsan", "external_userid": also_theirs, "by": "customer"}),
+    )
+    .await;
+    tests::eventually("the relationship to end", || async {
+        let (status, _) = h
+            .api_as(
+                &zhangsan,
+                Method::GET,
+                &format!("/api/customers/{also_theirs}"),
+                None,
+            )
+            .await;
+        (status == 403).then_some(())
+    })
+    .await;
+    let (_, page) = h
+        .api_as(&zhangsan, Method::GET, "/api/customers?limit=100", None)
+        .await;
+    let listed: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["external_userid"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, vec![theirs.as_str()]);
     h.shutdown().await;
 }
 

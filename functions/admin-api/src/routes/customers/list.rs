@@ -236,8 +236,14 @@ pub async fn list(
             }
             q.userid = Some(userid);
             // Ended relationships are no longer theirs to see.
-            if text(q.status.clone()).is_none() {
-                q.status = Some("active".to_owned());
+            match text(q.status.clone()).as_deref() {
+                None => q.status = Some("active".to_owned()),
+                Some("ended") => {
+                    return Err(ApiError::forbidden(
+                        "已结束跟进的客户只有主管和管理员可以查看",
+                    ));
+                }
+                Some(_) => {}
             }
         }
         CustomerScope::Nobody => {
