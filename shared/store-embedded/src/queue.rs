@@ -93,6 +93,31 @@ impl EmbeddedQueue {
             .map_err(queue_error)
     }
 
+    /// Makes every received, unacked message visible again at once, with its receive count
+    /// kept and its receipt voided: what a process calls at start when it is the queue's only
+    /// consumer, so that the jobs a killed predecessor held are redone now instead of after
+    /// their visibility timeout (up to 15 minutes for a sync step). Retries it had delayed run
+    /// now too. Returns how many messages were released.
+    pub async fn release_in_flight(&self) -> Result<u64, QueueError> {
+        let name = self.name.clone();
+        let released = self
+            .db
+            .write(move |conn, now_ms| {
+                conn.prepare_cached(
+                    "UPDATE queue_messages SET visible_at_ms = ?1, receipt = NULL
+                     WHERE queue = ?2 AND receipt IS NOT NULL AND visible_at_ms > ?1",
+                )
+                .and_then(|mut s| s.execute(params![now_ms, &*name]))
+                .map_err(sql_error)
+            })
+            .await
+            .map_err(queue_error)?;
+        if released > 0 {
+            self.notify.notify_waiters();
+        }
+        Ok(released as u64)
+    }
+
     /// This queue's dead letters, oldest first (by when they were set aside, then by when they
     /// were sent). `failed_at_ms` is when the message was set aside, on the database's clock.
     pub async fn list_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {

@@ -543,3 +543,44 @@ async fn a_backup_taken_while_writes_stream_in_is_one_consistent_copy() {
         .expect_err("no source");
     assert!(missing.to_string().contains("no database"), "{missing}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_releases_what_a_killed_process_held_in_flight() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("crm.db");
+    let held_receipt = {
+        // The killed process: one message received (invisible for 15 minutes), one not yet.
+        let db = EmbeddedDb::open(&path).expect("open");
+        let queue = EmbeddedQueue::new(db, "sync", 8);
+        queue
+            .send_batch(vec![OutgoingMessage::now("held"), OutgoingMessage::now("waiting")])
+            .await
+            .expect("send");
+        let got = queue.receive(1, 900, 0).await.expect("receive");
+        assert_eq!(got[0].body, "held");
+        got[0].receipt.clone()
+    };
+    let db = EmbeddedDb::open(&path).expect("reopen");
+    let queue = EmbeddedQueue::new(db.clone(), "sync", 8);
+    let other = EmbeddedQueue::new(db, "events", 8);
+    other
+        .send_batch(vec![OutgoingMessage::now("other queue")])
+        .await
+        .expect("send");
+    other.receive(1, 900, 0).await.expect("receive");
+    assert_eq!(queue.release_in_flight().await.expect("release"), 1);
+    assert_eq!(queue.in_flight().await.expect("in flight"), 0);
+    assert_eq!(other.in_flight().await.expect("in flight"), 1, "only its own queue");
+    assert!(
+        matches!(queue.ack(&held_receipt).await, Err(QueueError::StaleReceipt)),
+        "the dead process's receipt is void"
+    );
+    let mut again = queue.receive(10, 30, 0).await.expect("receive");
+    again.sort_by(|a, b| a.body.cmp(&b.body));
+    let bodies: Vec<_> = again.iter().map(|d| (d.body.as_str(), d.receive_count)).collect();
+    assert_eq!(
+        bodies,
+        [("held", 2), ("waiting", 1)],
+        "redelivered at once, its receive count kept"
+    );
+}
