@@ -348,18 +348,37 @@ impl CustomerRepo {
         Ok(())
     }
 
-    /// Appends to the customer's history; the same `event_id` overwrites (idempotent).
+    /// Appends to the customer's history, once per `event_id`: the same event processed again
+    /// (redelivered after a crash, retried after a failed write) finds its entry and adds
+    /// nothing, although its time (part of the sort key) is later.
     pub async fn add_timeline(
         &self,
         external_userid: &str,
         event_id: &str,
         event: &TimelineEvent,
     ) -> Result<(), CrmError> {
-        let item = Item::with_doc(
-            customer_pk(external_userid),
-            timeline_sk(event.at_ms, event_id),
-            event,
-        )?;
+        let pk = customer_pk(external_userid);
+        let suffix = format!("#{event_id}");
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .query(
+                    Query::partition(IndexName::Primary, pk.clone())
+                        .sk(SkCondition::BeginsWith(TIMELINE_PREFIX.into()))
+                        .limit(1000)
+                        .after(cursor),
+                )
+                .await?;
+            if page.items.iter().any(|i| i.sk.ends_with(&suffix)) {
+                return Ok(());
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let item = Item::with_doc(pk, timeline_sk(event.at_ms, event_id), event)?;
         self.store.put(item, Condition::Always).await?;
         Ok(())
     }
