@@ -166,8 +166,7 @@ impl ConsentRequest {
             None | Some(Value::Null) => {
                 return Err(FieldError::new(Purpose::FIELD, "请选择授权用途"));
             }
-            Some(Value::String(s)) => Purpose::parse(s)?,
-            Some(_) => return Err(Purpose::parse("").unwrap_err()),
+            Some(value) => Purpose::parse(value.as_str().unwrap_or_default())?,
         };
         let granted = match body.get("granted") {
             Some(Value::Bool(b)) => *b,
@@ -185,8 +184,7 @@ impl ConsentRequest {
             None | Some(Value::Null) => {
                 return Err(FieldError::new(Method::FIELD, "请选择授权方式"));
             }
-            Some(Value::String(s)) => Method::parse_staff(s)?,
-            Some(_) => return Err(Method::parse_staff("").unwrap_err()),
+            Some(value) => Method::parse_staff(value.as_str().unwrap_or_default())?,
         };
         let note = match body.get("note") {
             None | Some(Value::Null) => None,
