@@ -69,6 +69,7 @@ export const AUDIT_ACTION: Record<string, string> = {
   'dead_letter.replay': '重新处理失败的消息',
   'sync.start': '开始同步',
   'stats.rebuild': '修正统计',
+  'customer.read': '查看客户资料',
   'customer.update': '修改客户资料',
   'customer.sync': '同步客户',
   'customer.tags': '修改客户企业标签',
@@ -133,6 +134,11 @@ export const AUDIT_FIELD: Record<string, string> = {
   unionid: '可进行临时会话的客户',
   conclusions: '结束语',
   psych_type: '心理类型',
+  // What a 查看客户资料 entry read.
+  detail: '客户详情',
+  appointments: '预约记录',
+  purchases: '消费记录',
+  messages: '消息记录',
 };
 
 export function auditFieldLabel(field: string): string {
