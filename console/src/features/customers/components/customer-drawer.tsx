@@ -10,6 +10,7 @@ import { ActivityTab } from './activity-tab';
 import { ConsentsTab } from './consents-tab';
 import { CustomerAvatar, TierTag } from './customers-table';
 import { MessagesTab } from './messages-tab';
+import { PrivacyActions } from './privacy-actions';
 import { ProfileTab } from './profile-tab';
 import { RecordsTab } from './records-tab';
 import { RelationshipsTab } from './relationships-tab';
@@ -41,7 +42,7 @@ export function CustomerDrawer({ externalUserid, channels, onClose }: Props) {
       width={drawerWidth()}
       destroyOnHidden
       title={detail ? <DrawerTitle customer={detail} /> : '客户详情'}
-      extra={detail && <DrawerActions key={detail.external_userid} customer={detail} />}
+      extra={detail && <DrawerActions key={detail.external_userid} customer={detail} onErased={onClose} />}
       styles={{ body: { paddingTop: 8 } }}
     >
       {customer.isError && <QueryError error={customer.error} onRetry={() => void customer.refetch()} title="客户加载失败" />}
@@ -73,8 +74,8 @@ function DrawerTitle({ customer }: { customer: CustomerDetail }) {
   );
 }
 
-/** 同步 (from WeCom, now) and 发送消息. */
-function DrawerActions({ customer }: { customer: CustomerDetail }) {
+/** 同步 (from WeCom, now), 发送消息, 导出个人信息 and 删除个人信息. */
+function DrawerActions({ customer, onErased }: { customer: CustomerDetail; onErased: () => void }) {
   const { message } = App.useApp();
   const sync = useSyncCustomer(customer.external_userid);
   const [composing, setComposing] = useState(false);
@@ -105,6 +106,7 @@ function DrawerActions({ customer }: { customer: CustomerDetail }) {
             发送消息
           </Button>
         </Tooltip>
+        <PrivacyActions externalUserid={customer.external_userid} name={displayName(customer)} onErased={onErased} />
       </Space>
       <SendMessageDrawer customer={customer} open={composing} onClose={() => setComposing(false)} />
     </>
