@@ -448,21 +448,25 @@ async fn every_acknowledged_callback_is_processed_exactly_once_across_kills() {
     let mut duplicates = Vec::new();
     let mut processed = 0;
     for (ext, userid) in &acked {
-        let detail = rig
-            .until(
-                "the add event is processed",
-                Duration::from_secs(60),
-                || async {
-                    let d = rig.get(&format!("/api/customers/{ext}")).await;
-                    let done = d["recent_events"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|e| e["status"] == "processed");
-                    done.then_some(d)
-                },
-            )
-            .await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let detail = loop {
+            let d = rig.get(&format!("/api/customers/{ext}")).await;
+            let done = d["recent_events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["status"] == "processed");
+            if done {
+                break d;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{ext}: its add event is not processed: {}\n{}",
+                d["recent_events"],
+                rig.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
         processed += 1;
         let relationships = detail["follow_users"]
             .as_array()
@@ -647,8 +651,11 @@ async fn the_sync_completes_across_kills() {
     for _ in 0..kills() {
         // Customers keep arriving in WeCom without callbacks (the callback URL was down).
         let seed = rig.rng.random::<u32>();
-        rig.sim_post("seed", json!({"staff": 1, "customers": 40, "seed": seed}))
-            .await;
+        rig.sim_post(
+            "seed",
+            json!({"staff": 1, "customers": 40, "relationships_per_customer": 1.0, "seed": seed}),
+        )
+        .await;
         runs.insert(rig.sync_run().await);
         rig.run_then_kill(2500).await;
         rig.restart().await;
