@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_wiring::sqs_batch::{Handled, partial_batch};
 use crm::CrmError;
+use crm::retention::RetentionSweep;
 use crm::sync::{StartOutcome, SyncRunner};
 use ports::QueueConsumer;
 use ports::queue::Settle;
@@ -16,6 +17,23 @@ use tracing::{info, warn};
 
 /// Handles whatever invoked the function: an SQS batch of resume messages, or the schedule.
 pub async fn handle_event(runner: &SyncRunner, event: Value) -> Result<Value, CrmError> {
+    handle_event_with(runner, None, event).await
+}
+
+/// [`handle_event`], and on the hourly schedule the retention sweep after starting the run
+/// (ended customers past their retention erased; a failed sweep is logged and retried next
+/// hour, the sync starts regardless).
+pub async fn handle_event_with(
+    runner: &SyncRunner,
+    sweep: Option<&RetentionSweep>,
+    event: Value,
+) -> Result<Value, CrmError> {
+    if event.get("Records").is_none()
+        && let Some(sweep) = sweep
+        && let Err(e) = sweep.run().await
+    {
+        warn!(error = %e.summary(), "retention sweep failed; the next hour retries");
+    }
     if event.get("Records").is_some() {
         let batch: SqsEvent =
             serde_json::from_value(event).map_err(|e| CrmError::unreadable("SQS event", e))?;
@@ -76,9 +94,10 @@ pub async fn run_worker(
     .await;
 }
 
-/// Local mode: the hourly trigger (`every`), until `stop` fires.
+/// Local mode: the hourly trigger (`every`) with the retention sweep, until `stop` fires.
 pub async fn run_schedule(
     runner: Arc<SyncRunner>,
+    sweep: Option<RetentionSweep>,
     every: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -86,6 +105,11 @@ pub async fn run_schedule(
         tokio::select! {
             () = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
+        }
+        if let Some(sweep) = &sweep
+            && let Err(e) = sweep.run().await
+        {
+            warn!(error = %e.summary(), "retention sweep failed; the next hour retries");
         }
         match runner.trigger().await {
             Ok(outcome) => info!(outcome = %describe(&outcome), "scheduled sync"),

@@ -28,9 +28,15 @@ async fn main() -> Result<(), Error> {
         queue,
         StepBudget::time(Duration::from_secs(240)),
     );
-    let runner = &runner;
+    // Ended customers past their retention are erased on the hourly schedule.
+    let sweep = crm::retention::RetentionSweep::new(
+        aws.store.clone(),
+        aws.env.retention,
+        aws.clock.clone(),
+    );
+    let (runner, sweep) = (&runner, &sweep);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        sync::handle_event(runner, event.payload)
+        sync::handle_event_with(runner, Some(sweep), event.payload)
             .await
             .map_err(|e| aws_wiring::lambda_error(&e))
     }))

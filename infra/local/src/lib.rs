@@ -444,6 +444,11 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
     if let Some(every) = options.sync_every {
         tasks.push(tokio::spawn(sync::run_schedule(
             sync,
+            Some(crm::retention::RetentionSweep::new(
+                adapters.store.clone(),
+                options.retention,
+                adapters.clock.clone(),
+            )),
             every,
             stop_rx.clone(),
         )));

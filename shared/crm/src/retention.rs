@@ -288,6 +288,76 @@ async fn ended_before(
     Ok(last_end_ms.unwrap_or(customer.updated_at_ms) < cutoff_ms)
 }
 
+/// Customers erased per sweep at most (the next hour's sweep continues).
+pub const SWEEP_LIMIT: usize = 200;
+
+/// What one retention sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Ended customers erased (their personal data gone, a tombstone left).
+    pub erased: u64,
+    /// Erasures that failed (retried by the next sweep).
+    pub failed: u64,
+}
+
+/// The hourly retention sweep (with the hourly sync): ended customers past
+/// [`Retention::ended_customer_days`] are erased through [`crate::privacy::erase`], as the
+/// erase endpoint would (actor `system:retention`).
+#[derive(Clone)]
+pub struct RetentionSweep {
+    store: Arc<dyn ItemStore>,
+    retention: Retention,
+    clock: Arc<dyn Clock>,
+}
+
+/// The audit actor and reason of an erasure by retention.
+pub const SWEEP_ACTOR: &str = "system:retention";
+pub const SWEEP_REASON: &str = "retention";
+
+impl RetentionSweep {
+    pub fn new(store: Arc<dyn ItemStore>, retention: Retention, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            retention,
+            clock,
+        }
+    }
+
+    pub async fn run(&self) -> Result<SweepReport, CrmError> {
+        let now = self.clock.now_ms();
+        let due =
+            ended_customers_due(self.store.as_ref(), &self.retention, now, SWEEP_LIMIT).await?;
+        let tombstones = crate::privacy::Tombstones::new(self.store.clone());
+        let mut report = SweepReport::default();
+        for external_userid in due {
+            match crate::privacy::erase(
+                &self.store,
+                &tombstones,
+                &external_userid,
+                SWEEP_ACTOR,
+                SWEEP_REASON,
+                now,
+            )
+            .await
+            {
+                Ok(_) => report.erased += 1,
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::warn!(error = %e.summary(), "retention: an erasure failed; the next sweep retries it");
+                }
+            }
+        }
+        if report.erased + report.failed > 0 {
+            tracing::info!(
+                erased = report.erased,
+                failed = report.failed,
+                "retention sweep"
+            );
+        }
+        Ok(report)
+    }
+}
+
 #[cfg(test)]
 #[path = "retention_tests.rs"]
 mod tests;

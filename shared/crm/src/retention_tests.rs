@@ -352,3 +352,52 @@ async fn the_rebuild_leaves_the_counters_of_campaigns_older_than_the_minimum_ret
     let unfrozen = crate::aggregates::rebuild(&f.store, false).await.unwrap();
     assert!(!unfrozen.differences.is_empty());
 }
+
+#[tokio::test]
+async fn the_sweep_erases_customers_ended_longer_ago_than_the_retention_and_leaves_a_tombstone() {
+    let retention = Retention {
+        ended_customer_days: 365,
+        ..Retention::default()
+    };
+    let f = fixture(retention);
+    let day = crate::calendar::DAY_MS;
+    use RelationshipStatus::{Active, Ended};
+    customer(&f, "wm-old", &[("zhangsan", Ended, Some(T0_MS))]).await;
+    customer(&f, "wm-active", &[("lisi", Active, None)]).await;
+    let sweep = RetentionSweep::new(f.store.clone(), retention, f.clock.clone());
+    assert_eq!(sweep.run().await.unwrap(), SweepReport::default());
+
+    f.clock.advance_ms(366 * day);
+    assert_eq!(
+        sweep.run().await.unwrap(),
+        SweepReport {
+            erased: 1,
+            failed: 0
+        }
+    );
+    assert!(
+        f.store
+            .get(&customer_pk("wm-old"), PROFILE_SK)
+            .await
+            .unwrap()
+            .is_none(),
+        "the ended customer's profile is gone"
+    );
+    assert!(
+        crate::privacy::Tombstones::new(f.store.clone())
+            .is_erased("wm-old")
+            .await
+            .unwrap()
+    );
+    assert!(
+        f.store
+            .get(&customer_pk("wm-active"), PROFILE_SK)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Erased customers are not found again; the counters still add up.
+    assert_eq!(sweep.run().await.unwrap(), SweepReport::default());
+    let report = crate::aggregates::rebuild(&f.store, false).await.unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
