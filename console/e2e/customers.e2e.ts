@@ -103,6 +103,8 @@ describe('客户', () => {
     // 同步: the customer re-read from WeCom now (the history gets a line).
     await drawer.getByRole('button', { name: /同\s?步/ }).click();
     await page.getByText('同步完成').waitFor();
+    // The 同步 button's tooltip (the pointer is still on it) would cover the tabs.
+    await page.mouse.move(0, 0);
     await drawer.getByRole('tab', { name: '动态' }).click();
     await drawer.getByText('从企业微信同步').waitFor();
     await drawer.getByText('添加企业客户').waitFor();

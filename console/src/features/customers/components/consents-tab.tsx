@@ -92,6 +92,16 @@ function CurrentStates({ current, loading }: { current: CurrentConsent[]; loadin
   );
 }
 
+/**
+ * A choice must be made (a validator, not `required`: antd would put `aria-required` on the radio
+ * group's plain div, which assistive technology does not allow).
+ */
+function chosen(message: string) {
+  return {
+    validator: (_: unknown, value: unknown) => (value ? Promise.resolve() : Promise.reject(new Error(message))),
+  };
+}
+
 /** 登记授权或撤回: purpose, grant or withdrawal, how, a note; checked as typed. */
 export function ConsentForm({ externalUserid }: { externalUserid: string }) {
   const { message } = App.useApp();
@@ -123,7 +133,7 @@ export function ConsentForm({ externalUserid }: { externalUserid: string }) {
     <Card size="small" title="登记授权或撤回" aria-label="登记授权或撤回">
       <Form form={form} layout="vertical" onFinish={onFinish} aria-label="登记授权" initialValues={{ note: '' }}>
         {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 12 }} />}
-        <Form.Item label="用途" name="purpose" rules={[{ required: true, message: '请选择授权用途' }]}>
+        <Form.Item label="用途" name="purpose" rules={[chosen('请选择授权用途')]}>
           <Radio.Group
             options={[
               { value: 'marketing', label: '营销' },
@@ -131,7 +141,7 @@ export function ConsentForm({ externalUserid }: { externalUserid: string }) {
             ]}
           />
         </Form.Item>
-        <Form.Item label="授权/撤回" name="granted" rules={[{ required: true, message: '请选择授权或撤回' }]}>
+        <Form.Item label="授权/撤回" name="granted" rules={[chosen('请选择授权或撤回')]}>
           <Radio.Group
             options={[
               { value: 'true', label: '授权' },
@@ -139,7 +149,7 @@ export function ConsentForm({ externalUserid }: { externalUserid: string }) {
             ]}
           />
         </Form.Item>
-        <Form.Item label="方式" name="method" rules={[{ required: true, message: '请选择授权方式' }]}>
+        <Form.Item label="方式" name="method" rules={[chosen('请选择授权方式')]}>
           <Radio.Group options={STAFF_METHODS.map((m) => ({ value: m, label: METHOD_LABELS[m] }))} />
         </Form.Item>
         <Form.Item
