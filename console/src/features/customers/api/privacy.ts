@@ -54,10 +54,9 @@ export function useEraseCustomer(externalUserid: string) {
       return data;
     },
     onSuccess: () => {
-      queryClient.removeQueries({
-        queryKey: ['get', '/api/customers/{external_userid}', { params: { path: { external_userid: externalUserid } } }],
-      });
-      void queryClient.invalidateQueries({ queryKey: ['customers'] });
+      // Only the lists: the customer's own queries (detail, records, consents, messages) stay
+      // as they are while the drawer closes (a refetch would only answer 404 now).
+      void queryClient.invalidateQueries({ queryKey: ['customers', 'list'] });
       void queryClient.invalidateQueries({ queryKey: ['get', '/api/customers'] });
     },
   });
