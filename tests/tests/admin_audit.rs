@@ -86,6 +86,18 @@ async fn reads_are_audited_with_the_caller_and_the_chain_verifies(backend: Backe
     let after = audit_entries(&h).await;
     assert_eq!(after.len(), entries.len(), "{after:?}");
 
+    // The customer's treatments and purchases, read on their own, are reads too.
+    for part in ["appointments", "purchases"] {
+        let path = format!("/api/customers/{id}/{part}");
+        let (status, body) = h.api_as(&consultant, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let after = audit_entries(&h).await;
+    let reads = reads_of(&after, &id);
+    assert_eq!(reads[0]["fields"], json!(["purchases"]), "{reads:?}");
+    assert_eq!(reads[1]["fields"], json!(["appointments"]), "{reads:?}");
+    assert_eq!(reads[1]["actor"], me["id"]);
+
     let report = get(&h, "/api/audit-logs/verify").await;
     assert_eq!(report["intact"], true, "{report}");
     assert_eq!(report["broken"], Value::Null);

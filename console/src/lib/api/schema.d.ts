@@ -460,7 +460,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's appointments, by scheduled time. */
+        /** The customer's appointments, by scheduled time (audited as `customer.read`). */
         get: operations["customers_appointments"];
         put?: never;
         post?: never;
@@ -543,7 +543,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's purchases, by purchase time, with the running total. */
+        /**
+         * The customer's purchases, by purchase time, with the running total (audited as
+         *     `customer.read`).
+         */
         get: operations["customers_purchases"];
         put?: never;
         post?: never;
@@ -667,7 +670,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One customer's messages (campaigns, automations, direct sends), newest first. */
+        /**
+         * One customer's messages (campaigns, automations, direct sends), newest first. A page that
+         *     shows any is audited as `customer.read`.
+         */
         get: operations["messages_log"];
         put?: never;
         /**

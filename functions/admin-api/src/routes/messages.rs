@@ -144,7 +144,8 @@ async fn refuse_without_consent(state: &AdminState, ids: &[String]) -> ApiResult
     })
 }
 
-/// One customer's messages (campaigns, automations, direct sends), newest first.
+/// One customer's messages (campaigns, automations, direct sends), newest first. A page that
+/// shows any is audited as `customer.read`.
 #[utoipa::path(get, path = "/api/messages", tag = "messages", params(MessageLogQuery),
     responses((status = 200, body = MessageLog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn log(
@@ -163,5 +164,8 @@ pub async fn log(
         .repo()
         .messages_of(id, limit, q.cursor)
         .await?;
+    if !items.is_empty() {
+        state.audited_read(&caller, id, &["messages"]).await?;
+    }
     Ok(Json(MessageLog { items, next_cursor }))
 }

@@ -282,12 +282,13 @@ pub struct PurchaseList {
     pub last_purchase_at_ms: Option<i64>,
 }
 
-/// The customer's appointments, by scheduled time.
+/// The customer's appointments, by scheduled time (audited as `customer.read`).
 #[utoipa::path(get, path = "/api/customers/{external_userid}/appointments", tag = "customers",
     params(("external_userid" = String, Path, description = "WeCom external_userid")),
     responses((status = 200, body = AppointmentList), (status = 404, body = ErrorBody)))]
 pub async fn appointments(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<AppointmentList>> {
     if state.customers().get(&external_userid).await?.is_none() {
@@ -296,17 +297,22 @@ pub async fn appointments(
     let items = CustomerAdmin::new(state.store.clone())
         .appointments(&external_userid)
         .await?;
+    state
+        .audited_read(&caller, &external_userid, &["appointments"])
+        .await?;
     Ok(Json(AppointmentList {
         items: items.into_iter().map(Into::into).collect(),
     }))
 }
 
-/// The customer's purchases, by purchase time, with the running total.
+/// The customer's purchases, by purchase time, with the running total (audited as
+/// `customer.read`).
 #[utoipa::path(get, path = "/api/customers/{external_userid}/purchases", tag = "customers",
     params(("external_userid" = String, Path, description = "WeCom external_userid")),
     responses((status = 200, body = PurchaseList), (status = 404, body = ErrorBody)))]
 pub async fn purchases(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<PurchaseList>> {
     let Some(customer) = state.customers().get(&external_userid).await? else {
@@ -314,6 +320,9 @@ pub async fn purchases(
     };
     let items = CustomerAdmin::new(state.store.clone())
         .purchases(&external_userid)
+        .await?;
+    state
+        .audited_read(&caller, &external_userid, &["purchases"])
         .await?;
     Ok(Json(PurchaseList {
         items: items.into_iter().map(Into::into).collect(),
