@@ -4,6 +4,8 @@
 //! aggregates rebuild finds no difference), and neither a full sync (WeCom still has the
 //! contact), a repeated nor a new add event, nor a new campaign brings them back.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use reqwest::Method;
