@@ -116,6 +116,9 @@ describe('运维', () => {
     const configRows = page.getByRole('row').filter({ hasText: '修改企业微信配置' });
     expect(await configRows.count()).toBe(2);
     await configRows.first().getByText('Secret', { exact: true }).waitFor();
+    // The chain of those entries verifies.
+    await page.getByRole('button', { name: /校验完整性/ }).click();
+    await page.getByTestId('audit-verify-result').getByText(/^完整：校验了第 1 至 \d+ 条/).waitFor();
     await noSeriousViolations('audit log');
     await settled(page);
     await screenshot(page, 'ops-audit');
