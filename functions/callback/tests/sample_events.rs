@@ -26,12 +26,14 @@ struct Fixture {
     handler: CallbackHandler,
     log: CallbackLog,
     queue: Arc<EmbeddedQueue>,
+    clock: Arc<FixedClock>,
 }
 
 fn fixture() -> Fixture {
     let embedded = Embedded::new();
     let queue = embedded.queue("events");
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(samples::SEALED_AT_MS));
+    let fixed = Arc::new(FixedClock::at_ms(samples::SEALED_AT_MS));
+    let clock: Arc<dyn Clock> = fixed.clone();
     let log = CallbackLog::new(embedded.store, 90);
     let handler = CallbackHandler::new(
         CallbackSettings::from_config(&sample_a()).unwrap(),
@@ -42,6 +44,7 @@ fn fixture() -> Fixture {
         handler,
         log,
         queue,
+        clock: fixed,
     }
 }
 
@@ -74,6 +77,8 @@ async fn app_message_event_is_logged_and_queued_once_per_delivery() {
             (answer.status.as_u16(), answer.body.as_str()),
             (200, "success")
         );
+        // WeCom's retry comes a little later.
+        f.clock.advance_ms(5);
     }
     let entry = f.log.get("msg:1456453720").await.unwrap().unwrap();
     assert_eq!(entry.event_type, "text");
@@ -103,4 +108,36 @@ async fn forged_signature_event_is_refused_without_a_trace() {
     let (entries, _) = f.log.recent(None, 10, None).await.unwrap();
     assert!(entries.is_empty());
     assert_eq!(f.queue.len().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_json_plaintext_is_kept_as_unrecognized_and_answered_success() {
+    let f = fixture();
+    let crypt =
+        wecom_callback::MsgCrypt::new(samples::TOKEN, samples::ENCODING_AES_KEY, samples::CORP_ID)
+            .unwrap();
+    let plain = r#"{"msgtype":"event","event":"future"}"#;
+    let ts = (samples::SEALED_AT_MS / 1000).to_string();
+    let sealed = crypt.seal(plain, &ts, "n1", [3; 16]);
+    let answer = f
+        .handler
+        .handle(callback::CallbackRequest {
+            method: http::Method::POST,
+            raw_query: format!(
+                "msg_signature={}&timestamp={ts}&nonce=n1",
+                sealed.msg_signature
+            ),
+            body: wecom_callback::envelope_xml(samples::CORP_ID, "1000002", &sealed.encrypt).into(),
+        })
+        .await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.body.as_str()),
+        (200, "success")
+    );
+    let (entries, _) = f.log.recent(Some("unrecognized"), 10, None).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].status, CallbackStatus::Unrecognized);
+    assert_eq!(entries[0].raw_xml, plain);
+    assert_eq!(entries[0].unrecognized_reason.as_deref(), Some("json"));
+    assert_eq!(f.queue.len().await.unwrap(), 0, "nothing to process");
 }

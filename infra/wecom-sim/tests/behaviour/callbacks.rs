@@ -250,7 +250,7 @@ async fn client_side_changes_emit_their_events() -> TestResult {
         )
         .await?;
     assert_ne!(app["id"], app2["id"]);
-    sim.control("raw-callback", json!({ "xml": "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[brand_new]]></Event></xml>" }))
+    sim.control("raw-callback", json!({ "xml": "<xml><CreateTime>1796659928</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[brand_new]]></Event></xml>" }))
         .await?;
 
     let got = receiver.wait_for(10).await;
