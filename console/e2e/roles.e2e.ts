@@ -44,6 +44,13 @@ describe('roles', () => {
     await expect.poll(() => page.locator('.app-user').innerText()).toContain('张三');
     expect(await page.locator('.app-user').innerText()).toContain('顾问');
 
+    // Their customer's drawer: everything but the data-subject requests (an administrator's).
+    await page.locator('.ant-table-row').filter({ hasText: '李女士' }).getByRole('button', { name: '查看 李女士 的详情' }).click();
+    const drawer = page.locator('.ant-drawer-content');
+    await drawer.getByRole('button', { name: /发送消息/ }).waitFor();
+    expect(await drawer.getByRole('button', { name: /删除个人信息|导出个人信息/ }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+
     // Their list is theirs: no follow-user to choose.
     expect(await page.getByLabel('跟进人', { exact: true }).count()).toBe(0);
 

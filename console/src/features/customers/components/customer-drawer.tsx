@@ -2,6 +2,7 @@ import { SendOutlined, SyncOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Drawer, Flex, Skeleton, Space, Tabs, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { QueryError } from '@/components/query-error';
+import { useAccess } from '@/lib/access';
 import { errorMessage } from '@/lib/api/errors';
 import { CUSTOMER_STATUS, genderLabel, labelOf } from '@/lib/labels';
 import { displayName, type ChannelView, type CustomerDetail } from '../api/customer-view';
@@ -76,6 +77,7 @@ function DrawerTitle({ customer }: { customer: CustomerDetail }) {
 
 /** 同步 (from WeCom, now), 发送消息, 导出个人信息 and 删除个人信息. */
 function DrawerActions({ customer, onErased }: { customer: CustomerDetail; onErased: () => void }) {
+  const isAdmin = useAccess().can('admin');
   const { message } = App.useApp();
   const sync = useSyncCustomer(customer.external_userid);
   const [composing, setComposing] = useState(false);
@@ -106,7 +108,8 @@ function DrawerActions({ customer, onErased }: { customer: CustomerDetail; onEra
             发送消息
           </Button>
         </Tooltip>
-        <PrivacyActions externalUserid={customer.external_userid} name={displayName(customer)} onErased={onErased} />
+        {/* Data-subject export and erasure are an administrator's. */}
+        {isAdmin && <PrivacyActions externalUserid={customer.external_userid} name={displayName(customer)} onErased={onErased} />}
       </Space>
       <SendMessageDrawer customer={customer} open={composing} onClose={() => setComposing(false)} />
     </>
