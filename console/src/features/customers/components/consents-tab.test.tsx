@@ -18,7 +18,8 @@ function json(body: unknown, status = 200): Response {
 
 /** Ant Design spaces two-character Chinese button labels (「登 记」). */
 const SUBMIT = /^登\s?记$/;
-const SLOW = { timeout: 5000 };
+/** Validation and messages are asynchronous; a machine busy with other builds needs seconds. */
+const SLOW = { timeout: 15_000 };
 const AT = Date.UTC(2026, 2, 8, 2, 30); // 2026-03-08 10:30 Beijing
 
 const withdrawn = {
