@@ -8,14 +8,18 @@ export type CallbackLog = Schemas['CallbackLogView'];
 const PAGE = 20;
 
 /** The event log, newest first, optionally of one event type; asks again while any shown event is being processed. */
-export function useCallbackLogs(eventType: string | undefined) {
+export function useCallbackLogs(eventType: string | undefined, unrecognizedOnly = false) {
   const query = useInfiniteQuery({
-    queryKey: ['ops', 'callback-logs', eventType ?? ''],
+    queryKey: ['ops', 'callback-logs', eventType ?? '', unrecognizedOnly],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }) =>
       unwrap(
         await api.GET('/api/callback-logs', {
-          params: { query: { event_type: eventType || undefined, limit: PAGE, cursor: pageParam } },
+          params: {
+            query: unrecognizedOnly
+              ? { status: 'unrecognized', limit: PAGE, cursor: pageParam }
+              : { event_type: eventType || undefined, limit: PAGE, cursor: pageParam },
+          },
           signal,
         }),
       ),

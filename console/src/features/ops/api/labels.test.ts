@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { auditActionLabel, auditFieldLabel, errcodeHint, eventTypeLabel, queueLabel, syncPercent } from './labels';
+import {
+  CALLBACK_STATUS,
+  auditActionLabel,
+  auditFieldLabel,
+  errcodeHint,
+  eventTypeLabel,
+  queueLabel,
+  syncPercent,
+  unrecognizedReasonLabel,
+} from './labels';
 import { opsTab } from './tabs';
 
 describe('labels', () => {
@@ -7,6 +16,16 @@ describe('labels', () => {
     expect(eventTypeLabel('change_external_contact/add_external_contact')).toBe('添加企业客户');
     expect(eventTypeLabel('text')).toBe('应用消息（文本）');
     expect(eventTypeLabel('some_future_event')).toBe('其他事件（some_future_event）');
+  });
+
+  it('names messages that could not be read, and why', () => {
+    expect(CALLBACK_STATUS.unrecognized.label).toBe('无法识别');
+    expect(eventTypeLabel('unrecognized')).toBe('无法识别的消息');
+    expect(unrecognizedReasonLabel('missing_element:FromUserName')).toBe('缺少 FromUserName 字段');
+    expect(unrecognizedReasonLabel('json')).toBe('JSON 格式消息（暂不支持）');
+    expect(unrecognizedReasonLabel('empty')).toBe('消息内容为空');
+    expect(unrecognizedReasonLabel('something_new')).toBe('something_new');
+    expect(unrecognizedReasonLabel(null)).toBe('无法识别');
   });
 
   it('names queues, audit actions and fields, and shows unknown codes as they are', () => {

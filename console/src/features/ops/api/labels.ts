@@ -15,7 +15,24 @@ export const CALLBACK_STATUS: Record<Schemas['CallbackStatus'], Label> = {
   processed: { label: '已处理', color: 'green' },
   ignored: { label: '无需处理', color: 'default' },
   failed: { label: '处理失败', color: 'red' },
+  unrecognized: { label: '无法识别', color: 'purple' },
 };
+
+/** `CallbackLogView.unrecognized_reason` → why the message could not be read. */
+export function unrecognizedReasonLabel(reason: string | null | undefined): string {
+  if (!reason) return '无法识别';
+  if (reason.startsWith('missing_element:')) return `缺少 ${reason.slice('missing_element:'.length)} 字段`;
+  const labels: Record<string, string> = {
+    json: 'JSON 格式消息（暂不支持）',
+    not_xml: '不是 XML 格式',
+    empty: '消息内容为空',
+    not_utf8: '不是 UTF-8 文本（原文以 base64 保存）',
+    malformed_xml: 'XML 格式错误',
+    forbidden_xml: 'XML 含 DOCTYPE 或实体声明',
+    bad_create_time: 'CreateTime 不是整数',
+  };
+  return labels[reason] ?? reason;
+}
 
 /** An event still being worked on: the page keeps asking until it settles. */
 export function isPending(status: Schemas['CallbackStatus']): boolean {
@@ -44,6 +61,7 @@ export const EVENT_TYPE: Record<string, string> = {
   video: '应用消息（视频）',
   location: '应用消息（位置）',
   link: '应用消息（链接）',
+  unrecognized: '无法识别的消息',
 };
 
 export function eventTypeLabel(eventType: string): string {
@@ -139,6 +157,7 @@ export const AUDIT_FIELD: Record<string, string> = {
   appointments: '预约记录',
   purchases: '消费记录',
   messages: '消息记录',
+  consents: '授权记录',
 };
 
 export function auditFieldLabel(field: string): string {

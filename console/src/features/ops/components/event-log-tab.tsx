@@ -1,11 +1,11 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { Button, Flex, Select, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { Button, Checkbox, Flex, Select, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { EmptyState } from '@/components/empty-state';
 import { QueryError } from '@/components/query-error';
 import { formatTime } from '@/lib/format';
 import { useCallbackLogs, type CallbackLog } from '../api/events';
-import { CALLBACK_STATUS, EVENT_TYPE } from '../api/labels';
+import { CALLBACK_STATUS, EVENT_TYPE, unrecognizedReasonLabel } from '../api/labels';
 import { EventDrawer, EventType } from './event-drawer';
 
 const TYPE_OPTIONS = Object.entries(EVENT_TYPE).map(([value, label]) => ({ value, label: `${label}` }));
@@ -13,8 +13,9 @@ const TYPE_OPTIONS = Object.entries(EVENT_TYPE).map(([value, label]) => ({ value
 /** 企业微信事件日志: every decrypted WeCom event, its processing, and 重新处理. */
 export function EventLogTab() {
   const [eventType, setEventType] = useState<string | undefined>();
+  const [unrecognizedOnly, setUnrecognizedOnly] = useState(false);
   const [open, setOpen] = useState<CallbackLog | null>(null);
-  const logs = useCallbackLogs(eventType);
+  const logs = useCallbackLogs(eventType, unrecognizedOnly);
 
   const columns: TableColumnsType<CallbackLog> = [
     { title: '接收时间', dataIndex: 'received_at_ms', width: 150, render: (ms: number) => formatTime(ms) },
@@ -36,7 +37,13 @@ export function EventLogTab() {
       key: 'result',
       ellipsis: true,
       render: (_, e) =>
-        e.error ? <Typography.Text type="danger">{e.error}</Typography.Text> : (e.outcome ?? '—'),
+        e.status === 'unrecognized' ? (
+          <Typography.Text type="secondary">{unrecognizedReasonLabel(e.unrecognized_reason)}</Typography.Text>
+        ) : e.error ? (
+          <Typography.Text type="danger">{e.error}</Typography.Text>
+        ) : (
+          (e.outcome ?? '—')
+        ),
     },
     {
       title: '操作',
@@ -63,8 +70,12 @@ export function EventLogTab() {
           style={{ width: 280 }}
           options={TYPE_OPTIONS}
           value={eventType}
+          disabled={unrecognizedOnly}
           onChange={(v?: string) => setEventType(v)}
         />
+        <Checkbox checked={unrecognizedOnly} onChange={(e) => setUnrecognizedOnly(e.target.checked)}>
+          只看无法识别的消息
+        </Checkbox>
         <Button icon={<ReloadOutlined />} onClick={() => void logs.refetch()} loading={logs.isRefetching}>
           刷新
         </Button>
@@ -85,7 +96,9 @@ export function EventLogTab() {
           emptyText: (
             <EmptyState
               description={
-                eventType
+                unrecognizedOnly
+                  ? '没有无法识别的消息。企业微信发来的消息都已按已知格式读取。'
+                  : eventType
                   ? '没有这种类型的事件。换一个事件类型，或清除筛选查看全部事件。'
                   : '还没有收到企业微信事件。请在「企业微信配置」页设置接收消息服务器，客户添加成员后事件会出现在这里。'
               }
