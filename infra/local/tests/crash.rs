@@ -351,6 +351,16 @@ impl Rig {
     }
 }
 
+/// A failing test must not leave its server running.
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// The text between `<Tag><![CDATA[` … `]]>` (or `<Tag>` … `<`) in the simulator's inner XML.
 fn xml_field(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
