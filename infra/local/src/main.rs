@@ -307,6 +307,7 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 /// `wecom-crm token …`.
 fn token(command: TokenCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write;
     let now_ms = SystemClock.now_ms();
     match command {
         TokenCommand::Create {
@@ -328,12 +329,15 @@ fn token(command: TokenCommand) -> Result<(), Box<dyn std::error::Error>> {
                     .map(|u| format!(", {u}"))
                     .unwrap_or_default()
             );
-            println!("{token}");
+            // The token alone on stdout (for a script); the rest on stderr.
+            writeln!(std::io::stdout().lock(), "{token}")?;
         }
         TokenCommand::List { data_dir } => {
-            println!("id\trole\tuserid\tname\tcreated\tstatus");
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "id\trole\tuserid\tname\tcreated\tstatus")?;
             for t in tokens::Tokens::in_dir(&data_dir).list()? {
-                println!(
+                writeln!(
+                    out,
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.role,
@@ -345,7 +349,7 @@ fn token(command: TokenCommand) -> Result<(), Box<dyn std::error::Error>> {
                     } else {
                         "active"
                     }
-                );
+                )?;
             }
         }
         TokenCommand::Revoke { id, data_dir } => {

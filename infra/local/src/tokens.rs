@@ -180,10 +180,13 @@ impl Tokens {
     }
 }
 
+/// When and how big the file was (`None`: absent or unreadable).
+type Stamp = Option<(SystemTime, u64)>;
+
 /// The tokens as `serve` checks them: cached, re-read when the file changes.
 pub struct FileTokenDirectory {
     tokens: Tokens,
-    cache: RwLock<(Option<(SystemTime, u64)>, Vec<StoredToken>)>,
+    cache: RwLock<(Stamp, Vec<StoredToken>)>,
 }
 
 impl FileTokenDirectory {
@@ -194,7 +197,7 @@ impl FileTokenDirectory {
         }
     }
 
-    fn stamp(&self) -> Option<(SystemTime, u64)> {
+    fn stamp(&self) -> Stamp {
         let meta = std::fs::metadata(&self.tokens.path).ok()?;
         Some((meta.modified().ok()?, meta.len()))
     }
@@ -241,6 +244,7 @@ impl TokenDirectory for FileTokenDirectory {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -164,9 +164,14 @@ impl RetentionStore {
 
     fn stamp(&self, mut item: Item) -> Item {
         if item.expires_at.is_none() {
-            item.expires_at = self
-                .retention
-                .expires_at(&item.pk, &item.sk, self.clock.now_ms());
+            // An audit entry expires from its own time, which the chain keeps monotone (a
+            // Lambda whose clock lags must not expire an entry before the one before it:
+            // verification would see a gap in the middle).
+            let written_ms = match item.data.get("at_ms").and_then(serde_json::Value::as_i64) {
+                Some(at_ms) if item.pk == AUDIT_PK => at_ms,
+                _ => self.clock.now_ms(),
+            };
+            item.expires_at = self.retention.expires_at(&item.pk, &item.sk, written_ms);
         }
         item
     }

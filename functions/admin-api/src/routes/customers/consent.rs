@@ -55,12 +55,18 @@ async fn view(state: &AdminState, customer: &Customer) -> ApiResult<ConsentsView
     responses((status = 200, body = ConsentsView), (status = 404, body = ErrorBody)))]
 pub async fn consents(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     ApiPath(external_userid): ApiPath<String>,
 ) -> ApiResult<Json<ConsentsView>> {
     let Some(customer) = state.customers().get(&external_userid).await? else {
         return Err(ApiError::not_found("该客户"));
     };
-    Ok(Json(view(&state, &customer).await?))
+    let answer = view(&state, &customer).await?;
+    // One customer's consent history is their personal data: a read of it is audited.
+    state
+        .audited_read(&caller, &external_userid, &["consents"])
+        .await?;
+    Ok(Json(answer))
 }
 
 /// Records a grant or a withdrawal (append-only) and makes it the purpose's current state, in
