@@ -91,19 +91,26 @@ impl Ingestor {
         }
     }
 
-    async fn record(&self, entry: CallbackLogEntry, now: i64) -> Result<IngestOutcome, CrmError> {
+    async fn record(
+        &self,
+        mut entry: CallbackLogEntry,
+        now: i64,
+    ) -> Result<IngestOutcome, CrmError> {
         let key = entry.dedupe_key.clone();
+        let ingest_id = format!("{:032x}", rand::random::<u128>());
+        entry.ingest_id = Some(ingest_id.clone());
         let outcome = match self.log.record_delivery(&entry, now).await? {
             Delivery::First => IngestOutcome::Queued,
+            // Our own write, applied, and a retry of it refused as a duplicate: the first.
+            Delivery::Repeat(existing) if existing.ingest_id.as_deref() == Some(&ingest_id) => {
+                IngestOutcome::Queued
+            }
             Delivery::Repeat(existing)
                 if matches!(
                     existing.status,
                     CallbackStatus::Received | CallbackStatus::Retrying
                 ) && (now - existing.received_at_ms >= REQUEUE_AFTER_MS
-                    || not_queued(&existing)
-                    // Our own write, answered `ConditionFailed` by a retry of it whose first
-                    // answer was lost: this delivery is the first.
-                    || existing.received_at_ms == now) =>
+                    || not_queued(&existing)) =>
             {
                 IngestOutcome::Requeued
             }

@@ -207,6 +207,11 @@ pub enum CallbackStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CallbackLogEntry {
     pub dedupe_key: String,
+    /// A random id of the delivery that first stored the entry: a store client that retried
+    /// that very write (its first answer lost, the retry refused as a duplicate) finds its own
+    /// id and takes the delivery for the first, which queues the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingest_id: Option<String>,
     /// `change_external_contact/add_external_contact`, `text`, …
     pub event_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

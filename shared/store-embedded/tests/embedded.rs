@@ -553,7 +553,10 @@ async fn a_restart_releases_what_a_killed_process_held_in_flight() {
         let db = EmbeddedDb::open(&path).expect("open");
         let queue = EmbeddedQueue::new(db, "sync", 8);
         queue
-            .send_batch(vec![OutgoingMessage::now("held"), OutgoingMessage::now("waiting")])
+            .send_batch(vec![
+                OutgoingMessage::now("held"),
+                OutgoingMessage::now("waiting"),
+            ])
             .await
             .expect("send");
         let got = queue.receive(1, 900, 0).await.expect("receive");
@@ -570,14 +573,24 @@ async fn a_restart_releases_what_a_killed_process_held_in_flight() {
     other.receive(1, 900, 0).await.expect("receive");
     assert_eq!(queue.release_in_flight().await.expect("release"), 1);
     assert_eq!(queue.in_flight().await.expect("in flight"), 0);
-    assert_eq!(other.in_flight().await.expect("in flight"), 1, "only its own queue");
+    assert_eq!(
+        other.in_flight().await.expect("in flight"),
+        1,
+        "only its own queue"
+    );
     assert!(
-        matches!(queue.ack(&held_receipt).await, Err(QueueError::StaleReceipt)),
+        matches!(
+            queue.ack(&held_receipt).await,
+            Err(QueueError::StaleReceipt)
+        ),
         "the dead process's receipt is void"
     );
     let mut again = queue.receive(10, 30, 0).await.expect("receive");
     again.sort_by(|a, b| a.body.cmp(&b.body));
-    let bodies: Vec<_> = again.iter().map(|d| (d.body.as_str(), d.receive_count)).collect();
+    let bodies: Vec<_> = again
+        .iter()
+        .map(|d| (d.body.as_str(), d.receive_count))
+        .collect();
     assert_eq!(
         bodies,
         [("held", 2), ("waiting", 1)],

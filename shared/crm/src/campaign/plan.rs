@@ -202,6 +202,21 @@ impl Campaigns {
                 }
             }
             self.create_chunks(&mut campaign, version).await?;
+        } else if campaign.status == CampaignStatus::Resolving {
+            // Resolved, but the run failed creating the chunks (a store error part-way): this
+            // run creates them (each insert is idempotent) and moves the campaign on. Without
+            // it the campaign stayed `resolving`, its missing chunks never sent.
+            campaign.runs += 1;
+            campaign.updated_at_ms = now;
+            if !self.repo().checkpoint(&campaign, version).await? {
+                info!(
+                    campaign_id,
+                    "another run is creating this campaign's chunks"
+                );
+                return Ok(());
+            }
+            version += 1;
+            self.create_chunks(&mut campaign, version).await?;
         } else {
             campaign.runs += 1;
             let _ = self.repo().checkpoint(&campaign, version).await?;

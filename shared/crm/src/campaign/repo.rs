@@ -131,13 +131,26 @@ impl CampaignRepo {
         }
     }
 
-    /// Writes the campaign only if it is still at `version` (a checkpoint).
+    /// Writes the campaign only if it is still at `version` (a checkpoint). `false`: another
+    /// run moved it on.
+    ///
+    /// A refused condition may also be this very write, applied and then reported refused (a
+    /// store client retrying a request whose first attempt landed, e.g. after a timeout):
+    /// the stored campaign is then exactly this one at `version + 1`, and that is a success —
+    /// taken for another run's, the run would stop and leave the campaign unfinished.
     pub async fn checkpoint(&self, c: &Campaign, version: u64) -> Result<bool, CrmError> {
         let mut item = campaign_item(c)?;
         item.version = version + 1;
         match self.store.put(item, Condition::VersionIs(version)).await {
             Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(StoreError::ConditionFailed) => {
+                Ok(self
+                    .get_versioned(&c.id)
+                    .await?
+                    .is_some_and(|(stored, stored_version)| {
+                        stored_version == version + 1 && stored == *c
+                    }))
+            }
             Err(e) => Err(e.into()),
         }
     }
