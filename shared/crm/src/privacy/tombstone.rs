@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use ports::{Condition, Item, ItemStore, StoreError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::CrmError;
@@ -171,26 +170,8 @@ fn decode_key(hex_key: &str) -> Result<[u8; 32], CrmError> {
         .ok_or_else(|| CrmError::unreadable("privacy key", "not 32 hex-encoded bytes"))
 }
 
-/// HMAC-SHA-256 (RFC 2104) of `message` under a key of at most one block.
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    let outer = Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize();
-    outer.into()
-}
+/// HMAC-SHA-256, the one the link tokens use.
+pub use crate::campaign::link_key::hmac_sha256;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
