@@ -305,7 +305,7 @@ async fn correct(
             .iter()
             .map(|(k, n)| (k.clone(), Value::from(*n)))
             .collect::<Map<_, _>>();
-        item.version = have.map_or(1, |i| i.version + 1);
+        item.version = have.map_or_else(super::store::fresh_version, |i| i.version + 1);
         WriteOp::Put { item, condition }
     };
     match store.transact(vec![op]).await {
