@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -104,7 +104,10 @@ impl Rig {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .current_dir(self.dir.path())
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("CRASH_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .env("WEWORK_ADMIN_TOKEN", TOKEN)
             .env("WEWORK_API_BASE", &self.sim.base_url)
             .env("WEWORK_CORP_ID", &c.corp_id)
@@ -133,7 +136,8 @@ impl Rig {
                 "--data-dir",
                 self.data_dir().to_str().unwrap(),
             ])
-            .stdout(Stdio::null())
+            // Logs (tracing writes to stdout) and the banner (stderr), for a failure's tail.
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .expect("spawn wecom-crm serve");
@@ -179,11 +183,65 @@ impl Rig {
         self.kills -= 1;
     }
 
+    /// What a stuck campaign looks like inside: its stored items (chunks, recipients) and the
+    /// queues' depths, read from the running server's database (a failure's diagnosis).
+    async fn campaign_state(&self, campaign_id: &str) -> String {
+        use ports::ItemStore;
+        let db = store_embedded::EmbeddedDb::open(&self.data_dir().join("wecom-crm.db")).unwrap();
+        let store = store_embedded::SqliteStore::new(db.clone());
+        let mut out = String::new();
+        let mut cursor = None;
+        loop {
+            let mut q = ports::Query::partition(
+                ports::IndexName::Primary,
+                crm::keys::campaign_pk(campaign_id),
+            );
+            q.cursor = cursor;
+            let page = store.query(q).await.unwrap();
+            for item in &page.items {
+                let pick = |k: &str| item.data.get(k).cloned().unwrap_or(Value::Null);
+                out.push_str(&format!(
+                    "{} v{} status={} chunk={} msgid={} attempts={}\n",
+                    item.sk,
+                    item.version,
+                    pick("status"),
+                    pick("chunk"),
+                    pick("msgid"),
+                    pick("attempts"),
+                ));
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        for name in ["events", "sync", "campaigns", "sends"] {
+            let q = store_embedded::EmbeddedQueue::new(db.clone(), name, 8);
+            out.push_str(&format!(
+                "queue {name}: {} messages, {} in flight, dead letters {:?}\n",
+                q.len().await.unwrap(),
+                q.in_flight().await.unwrap(),
+                q.list_dead_letters(20)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.body.clone())
+                    .collect::<Vec<_>>()
+            ));
+        }
+        out
+    }
+
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default();
         log.lines()
             .rev()
-            .take(30)
+            .take(
+                std::env::var("CRASH_LOG_LINES")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(30),
+            )
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
@@ -616,8 +674,8 @@ async fn no_group_send_task_is_created_twice_across_kills() {
             replayed += rig.replay_dead_letters().await;
             assert!(
                 Instant::now() < deadline,
-                "campaign {id}: {}\n{}",
-                c["progress"],
+                "campaign {id}: {c}\n{}\n{}",
+                rig.campaign_state(id).await,
                 rig.log_tail()
             );
             tokio::time::sleep(Duration::from_millis(250)).await;
