@@ -73,6 +73,10 @@
 //! | `POST /sim/control/edit` | `{userid, external_userid, remark?, description?, remark_mobiles?, add_tags?[], remove_tags?[], deliveries?}` → `{fired, deliveries}` (`edit_external_contact`; a mobiles-only edit fires nothing) |
 //! | `POST /sim/control/delete` | `{userid, external_userid, by: "staff"\|"customer", source?, deliveries?}` → `{fired, deliveries}` (`del_external_contact` + `Source` / `del_follow_user`) |
 //! | `POST /sim/control/transfer-fail` | `{userid, external_userid, fail_reason?="customer_refused", deliveries?}` → `{fired, deliveries}` |
+//! | `POST /sim/control/staff/resign` | `{userid, dimission_time?}` → `{userid, dimission_time}`: the member leaves (loses customer contact; their customers show in `get_unassigned_list`) |
+//! | `POST /sim/control/transfer/refuse` | `{external_userid, deliveries?}` → `{fired, deliveries}`: the customer refuses their waiting transfer (status 3, `transfer_fail` `customer_refused`); 404 with none waiting |
+//! | `POST /sim/control/transfer/limit` | `{userid, over_limit?=true}`: the takeover member is at their customer limit (their transfers end with status 4, `transfer_fail` `customer_limit_exceed`) |
+//! | `GET /sim/control/transfers` | [`TransferView`]s, settled at the simulated time. Handover rules and the choices made where WeCom's docs are silent: `transfer.rs` |
 //! | `POST /sim/control/tag-event` | `{change_type: create\|update\|delete\|shuffle, id?, tag_type?: tag\|tag_group, name?, group_id?, order?, tags?[], strategy_id?, deliveries?}` → `{fired, id, deliveries}`; applied to the catalogue as a console change |
 //! | `POST /sim/control/app-message` | `{from_userid, content, deliveries?}` → `{fired, id: MsgId, deliveries}` |
 //! | `POST /sim/control/raw-callback` | `{xml, deliveries?}` → `{fired, deliveries}` |
@@ -144,6 +148,7 @@ mod router;
 mod server;
 mod sim;
 mod state;
+mod transfer;
 mod wx;
 
 pub use config::SimConfig;

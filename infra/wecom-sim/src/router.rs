@@ -74,6 +74,16 @@ impl Simulator {
                 get(control::callback::get_callback_url).put(control::callback::put_callback_url),
             )
             .route("/sim/control/staff", post(control::staff::add_staff))
+            .route("/sim/control/staff/resign", post(control::handover::resign))
+            .route(
+                "/sim/control/transfer/refuse",
+                post(control::handover::refuse),
+            )
+            .route(
+                "/sim/control/transfer/limit",
+                post(control::handover::limit),
+            )
+            .route("/sim/control/transfers", get(control::handover::list))
             .route(
                 "/sim/control/clock/advance",
                 post(control::clock::advance_clock),

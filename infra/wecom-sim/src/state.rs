@@ -125,6 +125,8 @@ pub(crate) struct State {
     pub media: BTreeMap<String, MediaRecord>,
     /// Permanent images (`media/uploadimg`).
     pub uploaded_images: Vec<UploadedImage>,
+    /// Customer handover (继承): departed members and transfers.
+    pub transfer: crate::transfer::TransferState,
 }
 
 /// Where a tag id points.

@@ -14,6 +14,7 @@
 //! | `contact_way` | `add/get/update/del/list_contact_way`, `close_temp_chat`, the QR image route |
 //! | `groupmsg` | `add_msg_template`, `get_groupmsg_list_v2`, `get_groupmsg_task`, `get_groupmsg_send_result`, `remind_groupmsg_send`, `cancel_groupmsg_send` |
 //! | `media` | `media/upload`, `media/uploadimg` |
+//! | `transfer` | `transfer_customer`, `transfer_result`, `get_unassigned_list`, `resigned/transfer_customer`, `resigned/transfer_result` |
 //! | `common` | checks several families share (query parameters, member, relationship, attachments, media ids) |
 
 mod common;
@@ -25,5 +26,6 @@ mod messages;
 mod pipeline;
 mod tags;
 mod token;
+mod transfer;
 
 pub(crate) use pipeline::handle;

@@ -13,10 +13,11 @@ use serde::de::DeserializeOwned;
 use super::common::{self, parse_body};
 use super::contact_way as cw;
 use super::groupmsg as gm;
-use super::{customers, media, messages, tags, token};
+use super::{customers, media, messages, tags, token, transfer};
 use crate::config::SimConfig;
 use crate::sim::Simulator;
 use crate::state::{State as SimState, normalize_path};
+use crate::transfer::TransferKind;
 use crate::wx::{self, WxError, WxResult};
 
 /// Largest request body read (WeCom bodies are small; 2 MiB is plenty).
@@ -53,6 +54,11 @@ pub(crate) enum Api {
     MediaUpload,
     MediaUploadImg,
     UserGet,
+    TransferCustomer,
+    TransferResult,
+    UnassignedList,
+    ResignedTransferCustomer,
+    ResignedTransferResult,
 }
 
 impl Api {
@@ -86,6 +92,11 @@ impl Api {
             "externalcontact/cancel_groupmsg_send" => Api::CancelGroupMsgSend,
             "media/upload" => Api::MediaUpload,
             "media/uploadimg" => Api::MediaUploadImg,
+            "externalcontact/transfer_customer" => Api::TransferCustomer,
+            "externalcontact/transfer_result" => Api::TransferResult,
+            "externalcontact/get_unassigned_list" => Api::UnassignedList,
+            "externalcontact/resigned/transfer_customer" => Api::ResignedTransferCustomer,
+            "externalcontact/resigned/transfer_result" => Api::ResignedTransferResult,
             _ => return None,
         })
     }
@@ -204,10 +215,21 @@ async fn respond(sim: Simulator, req: Request, fault: Option<crate::model::Fault
         now_ms,
         public_base: &base,
     };
-    let result = {
+    let (result, outbox) = {
         let mut st = sim.lock();
-        dispatch(&mut st, config, req.api, &call)
+        let result = dispatch(&mut st, config, req.api, &call);
+        (result, std::mem::take(&mut st.transfer.outbox))
     };
+    if !outbox.is_empty() {
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            for (kind, xml) in outbox {
+                if let Err(e) = crate::callbacks::emit(&sim, &kind, &xml, 1).await {
+                    tracing::warn!(kind, error = %e, "wecom-sim could not deliver a transfer event");
+                }
+            }
+        });
+    }
     match result {
         Ok(fields) => wx::ok_response(fields),
         Err(e) => {
@@ -255,6 +277,7 @@ fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) ->
         return token::get_token(st, config, params, now_ms);
     }
     token::check_token(st, params, now_ms)?;
+    st.settle_transfers(&config.corp_id, now_ms);
     if api.needs_post() && *method != Method::POST {
         return Err(WxError::detail(
             40058,
@@ -299,6 +322,19 @@ fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) ->
             now_ms,
         ),
         Api::MediaUploadImg => media::upload_image(st, content_type, body, now_ms),
+        Api::TransferCustomer => {
+            transfer::transfer_customer(st, parse_body(body)?, TransferKind::OnJob, now_ms)
+        }
+        Api::ResignedTransferCustomer => {
+            transfer::transfer_customer(st, parse_body(body)?, TransferKind::Resigned, now_ms)
+        }
+        Api::TransferResult => {
+            transfer::transfer_result(st, parse_body(body)?, TransferKind::OnJob)
+        }
+        Api::ResignedTransferResult => {
+            transfer::transfer_result(st, parse_body(body)?, TransferKind::Resigned)
+        }
+        Api::UnassignedList => transfer::get_unassigned_list(st, parse_body_or_default(body)?),
     }
 }
 

@@ -21,6 +21,7 @@
 //! | `silent` | `POST silent` |
 //! | `groupmsg` | `POST groupmsg/confirm`, `GET groupmsgs`, `GET\|POST groupmsg/quota`, `POST groupmsg/received` |
 //! | `media` | `GET media`, `POST media/expire` |
+//! | `handover` | `POST staff/resign`, `POST transfer/refuse`, `POST transfer/limit`, `GET transfers` |
 
 pub(crate) mod app_message;
 pub(crate) mod callback;
@@ -30,6 +31,7 @@ pub(crate) mod delete;
 pub(crate) mod edit;
 pub(crate) mod faults;
 pub(crate) mod groupmsg;
+pub(crate) mod handover;
 pub(crate) mod index;
 pub(crate) mod inspect;
 pub(crate) mod media;

@@ -16,6 +16,7 @@
 //! | `seed` | bulk seeding and silent changes |
 //! | `groupmsg` | 群发 tasks, confirmations and the quota |
 //! | `media` | uploaded media and images |
+//! | `handover` | departed members and customer transfers (继承) |
 
 mod contacts;
 mod defaults;
@@ -23,6 +24,7 @@ mod deliveries;
 mod events;
 mod faults;
 mod groupmsg;
+mod handover;
 mod media;
 mod messages;
 mod seed;
@@ -34,6 +36,7 @@ pub use deliveries::*;
 pub use events::*;
 pub use faults::*;
 pub use groupmsg::*;
+pub use handover::*;
 pub use media::*;
 pub use messages::*;
 pub use seed::*;

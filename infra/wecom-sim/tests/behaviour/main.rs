@@ -8,6 +8,7 @@ mod contact_ways;
 mod contacts;
 mod faults;
 mod groupmsg;
+mod handover;
 mod messages;
 mod sync;
 mod tags;
