@@ -134,6 +134,7 @@
 // 6. `router` (every route and its handler) and `server` (spawn, RunningSim).
 
 mod api;
+mod behavior;
 mod callbacks;
 mod clock;
 mod config;

@@ -74,6 +74,7 @@ impl Simulator {
                 get(control::callback::get_callback_url).put(control::callback::put_callback_url),
             )
             .route("/sim/control/staff", post(control::staff::add_staff))
+            .route("/sim/control/behavior", post(crate::behavior::seed))
             .route("/sim/control/staff/resign", post(control::handover::resign))
             .route(
                 "/sim/control/transfer/refuse",

@@ -127,6 +127,8 @@ pub(crate) struct State {
     pub uploaded_images: Vec<UploadedImage>,
     /// Customer handover (继承): departed members and transfers.
     pub transfer: crate::transfer::TransferState,
+    /// 联系客户统计 seeded per member and day (`get_user_behavior_data`).
+    pub behavior: crate::behavior::BehaviorState,
 }
 
 /// Where a tag id points.

@@ -15,6 +15,7 @@
 //! | `groupmsg` | `add_msg_template`, `get_groupmsg_list_v2`, `get_groupmsg_task`, `get_groupmsg_send_result`, `remind_groupmsg_send`, `cancel_groupmsg_send` |
 //! | `media` | `media/upload`, `media/uploadimg` |
 //! | `transfer` | `transfer_customer`, `transfer_result`, `get_unassigned_list`, `resigned/transfer_customer`, `resigned/transfer_result` |
+//! | `crate::behavior` | `get_user_behavior_data` (联系客户统计) |
 //! | `common` | checks several families share (query parameters, member, relationship, attachments, media ids) |
 
 mod common;

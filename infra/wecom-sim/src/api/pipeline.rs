@@ -59,6 +59,7 @@ pub(crate) enum Api {
     UnassignedList,
     ResignedTransferCustomer,
     ResignedTransferResult,
+    UserBehaviorData,
 }
 
 impl Api {
@@ -97,6 +98,7 @@ impl Api {
             "externalcontact/get_unassigned_list" => Api::UnassignedList,
             "externalcontact/resigned/transfer_customer" => Api::ResignedTransferCustomer,
             "externalcontact/resigned/transfer_result" => Api::ResignedTransferResult,
+            "externalcontact/get_user_behavior_data" => Api::UserBehaviorData,
             _ => return None,
         })
     }
@@ -322,6 +324,9 @@ fn dispatch(st: &mut SimState, config: &SimConfig, api: Api, call: &Call<'_>) ->
             now_ms,
         ),
         Api::MediaUploadImg => media::upload_image(st, content_type, body, now_ms),
+        Api::UserBehaviorData => {
+            crate::behavior::get_user_behavior_data(st, parse_body(body)?, now)
+        }
         Api::TransferCustomer => {
             transfer::transfer_customer(st, parse_body(body)?, TransferKind::OnJob, now_ms)
         }

@@ -31,6 +31,7 @@ pub(crate) async fn index() -> Response {
             "POST /sim/control/tokens/invalidate",
             "GET|PUT /sim/control/callback-url",
             "POST /sim/control/staff",
+            "POST /sim/control/behavior",
             "GET /sim/qr/{config_id}.png",
             "POST /sim/control/clock/advance",
             "POST /sim/control/seed",

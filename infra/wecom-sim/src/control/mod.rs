@@ -16,6 +16,7 @@
 //! | `faults` | `GET\|POST\|DELETE faults` |
 //! | `tokens` | `POST tokens/expire`, `POST tokens/invalidate` |
 //! | `staff` | `POST staff` |
+//! | `crate::behavior` | `POST behavior` (a member's chats, messages and replies on a day) |
 //! | `clock` | `POST clock/advance` |
 //! | `seed` | `POST seed` |
 //! | `silent` | `POST silent` |

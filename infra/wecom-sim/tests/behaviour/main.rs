@@ -2,6 +2,7 @@
 //!
 //! One test binary (modules below) to keep link time down.
 
+mod behavior_data;
 mod callbacks;
 mod common;
 mod contact_ways;
