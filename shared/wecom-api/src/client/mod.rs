@@ -27,6 +27,7 @@ mod access_token;
 mod contact_ways;
 mod customers;
 mod groupmsg;
+mod handover;
 mod media;
 mod messages;
 mod outcome;

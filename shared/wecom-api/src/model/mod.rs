@@ -17,6 +17,7 @@ mod attachments;
 mod contact_ways;
 mod customers;
 mod groupmsg;
+mod handover;
 mod media;
 mod messages;
 mod rules;
@@ -44,6 +45,13 @@ pub use groupmsg::{
     GroupMsgListPage, GroupMsgSendResult, GroupMsgSendResultPage, GroupMsgSummary, GroupMsgTask,
     GroupMsgTaskPage, MAX_GROUPMSG_LIST_LIMIT, MAX_GROUPMSG_LIST_SPAN_SECS,
     MAX_GROUPMSG_RECIPIENTS, MAX_GROUPMSG_TASK_LIMIT, MsgTemplate, MsgTemplateCreated,
+};
+pub use handover::{
+    ERR_TRANSFER_IN_PROGRESS, ERR_TRANSFER_NOT_FOLLOWER, ERR_TRANSFER_SAME_MEMBER,
+    ERR_TRANSFER_TOO_FREQUENT, MAX_TRANSFER_CUSTOMERS, MAX_TRANSFER_MSG_CHARS,
+    MAX_UNASSIGNED_PAGE_SIZE, TRANSFER_DONE, TRANSFER_NO_RECORD, TRANSFER_OVER_LIMIT,
+    TRANSFER_REFUSED, TRANSFER_WAITING, TransferCustomers, TransferCustomersResult,
+    TransferResultPage, TransferStarted, TransferStatus, UnassignedCustomer, UnassignedPage,
 };
 pub use media::{MAX_UPLOADIMG_BYTES, MIN_MEDIA_BYTES, MediaKind, UploadedMedia};
 pub use messages::{MAX_APP_MESSAGE_USERS, MAX_APP_TEXT_BYTES, WelcomeMessage};
