@@ -22,8 +22,10 @@
 //! | `groupmsg` | 企业群发: `add_msg_template`, `get_groupmsg_list_v2`, `get_groupmsg_task`, |
 //! | | `get_groupmsg_send_result`, `remind_groupmsg_send`, `cancel_groupmsg_send` |
 //! | `media` | `media/upload`, `media/uploadimg` |
+//! | `behavior` | 联系客户统计: `get_user_behavior_data` |
 
 mod access_token;
+mod behavior;
 mod contact_ways;
 mod customers;
 mod groupmsg;

@@ -14,6 +14,7 @@
 //! | `media` | `media/upload`, `media/uploadimg` |
 
 mod attachments;
+mod behavior;
 mod contact_ways;
 mod customers;
 mod groupmsg;
@@ -28,6 +29,9 @@ pub use attachments::{
     MAX_IMAGE_PIC_URL_BYTES, MAX_LINK_DESC_BYTES, MAX_LINK_PICURL_BYTES, MAX_LINK_TITLE_BYTES,
     MAX_LINK_URL_BYTES, MAX_MINIPROGRAM_TITLE_BYTES, MAX_TEXT_BYTES, MediaAttachment,
     MiniprogramAttachment, Text,
+};
+pub use behavior::{
+    BehaviorData, MAX_BEHAVIOR_AGE_DAYS, MAX_BEHAVIOR_RANGE_DAYS, UserBehaviorQuery,
 };
 pub use contact_ways::{
     AddContactWayResponse, Conclusions, ContactWay, ContactWayDetail, ContactWayPage,
