@@ -2,8 +2,11 @@
 //! WeCom simulator: the cancel is decided on the status it read, and written only if the
 //! campaign still has that status. Its scheduler is wrapped so that another function acts
 //! exactly between the cancel's read and its write (the schedule is deleted in between).
+//! Its store can fail one write of recipients, as a crash between two of the sender's writes
+//! would leave them.
 #![allow(clippy::unwrap_used)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -16,7 +19,10 @@ use crm::config::{ConsentMode, CorpConfig, SendRules};
 use crm::model::{Customer, Relationship, RelationshipStatus};
 use crm::repo::{ConfigRepo, CustomerRepo, StoreTokenStore};
 use ports::scheduler::{OneTimeSchedule, Scheduler, SchedulerError};
-use ports::{Clock, QueueConsumer, SequentialIds, SystemClock};
+use ports::{
+    Clock, Condition, Item, ItemStore, Page, Query, QueueConsumer, SequentialIds, StoreError,
+    SystemClock, WriteOp,
+};
 use store_embedded::{EmbeddedQueue, EmbeddedScheduler};
 use wecom_sim::{GroupMsgConfirmRequest, RunningSim, ScanRequest, SimConfig};
 
@@ -61,8 +67,61 @@ impl Scheduler for RacingScheduler {
     }
 }
 
+/// The store, except that once armed, the next write of recipients recording a created task
+/// fails before anything is written (what a process killed there leaves).
+struct FailRecipientsOnce {
+    inner: Arc<dyn ItemStore>,
+    armed: AtomicBool,
+}
+
+impl FailRecipientsOnce {
+    fn trips(&self, items: &[&Item]) -> Result<(), StoreError> {
+        let recording = items.iter().any(|i| {
+            i.sk.starts_with(crm::keys::RECIPIENT_PREFIX)
+                && i.data.get("status").and_then(|s| s.as_str()) == Some("awaiting_staff")
+        });
+        if recording && self.armed.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("injected: process died".into()));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ItemStore for FailRecipientsOnce {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        self.inner.get(pk, sk).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.trips(&[&item])?;
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, pk: &str, sk: &str, condition: Condition) -> Result<(), StoreError> {
+        self.inner.delete(pk, sk, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        let items: Vec<&Item> = ops
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::Put { item, .. } => Some(item),
+                _ => None,
+            })
+            .collect();
+        self.trips(&items)?;
+        self.inner.transact(ops).await
+    }
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        self.trips(&items.iter().collect::<Vec<_>>())?;
+        self.inner.batch_put(items).await
+    }
+}
+
 struct Fixture {
     sim: RunningSim,
+    faults: Arc<FailRecipientsOnce>,
     /// The admin API's engine (its scheduler races).
     admin: Campaigns,
     racing: Arc<RacingScheduler>,
@@ -78,7 +137,11 @@ async fn fixture() -> Fixture {
     };
     let sim = wecom_sim::spawn(sim_config.clone()).await.unwrap();
     let embedded = test_kit::Embedded::new();
-    let store = embedded.store.clone();
+    let faults = Arc::new(FailRecipientsOnce {
+        inner: embedded.store.clone(),
+        armed: AtomicBool::new(false),
+    });
+    let store: Arc<dyn ItemStore> = faults.clone();
     let campaign_queue = embedded.queue("campaigns");
     let send_queue = embedded.queue("sends");
     let scheduler = embedded.scheduler();
@@ -124,6 +187,7 @@ async fn fixture() -> Fixture {
     assert!(racing.others.set(others).is_ok());
     Fixture {
         sim,
+        faults,
         admin,
         racing,
         campaign_queue,
@@ -274,4 +338,38 @@ async fn a_campaign_that_moves_on_but_is_not_finished_during_a_cancel_is_still_c
         assert_eq!(r.status, RecipientStatus::Cancelled);
     }
     assert!(!f.admin.repo().has_open_chunk(id).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_died_after_recording_its_task_on_the_chunk_is_finished_by_the_redelivery() {
+    let f = fixture().await;
+    let audience = f.customers("zhangsan", 2).await;
+    let id = "01a2210383000c1d2e3f40516273";
+    let sends = f.ran(id, audience).await;
+    assert_eq!(sends.len(), 1);
+    // The task is created and recorded on the chunk; the process dies before its recipients.
+    f.faults.armed.store(true, Ordering::SeqCst);
+    assert!(f.admin.handle_send(&sends[0]).await.is_err());
+    assert!(
+        f.admin
+            .repo()
+            .all_recipients(id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.status == RecipientStatus::Queued)
+    );
+
+    // The message comes back (SQS redelivery, or a restart releasing it).
+    f.admin.handle_send(&sends[0]).await.unwrap();
+    let tasks = f.sim.sim.group_msgs();
+    assert_eq!(tasks.len(), 1, "no second task");
+    for r in f.admin.repo().all_recipients(id).await.unwrap() {
+        assert_eq!(r.status, RecipientStatus::AwaitingStaff, "{r:?}");
+        assert_eq!(r.msgid.as_deref(), Some(tasks[0].msgid.as_str()));
+    }
+    assert_eq!(f.status(id).await, CampaignStatus::Tracking);
+    // A further repeat changes nothing.
+    f.admin.handle_send(&sends[0]).await.unwrap();
+    assert_eq!(f.sim.sim.group_msgs().len(), 1);
 }

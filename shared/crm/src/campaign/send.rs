@@ -37,6 +37,13 @@ impl Campaigns {
         let Some((mut chunk, mut version)) = self.repo().chunk(campaign_id, key).await? else {
             return Err(CrmError::not_found("chunk", key));
         };
+        if let (ChunkStatus::Created, Some(msgid)) = (chunk.status, chunk.msgid.clone()) {
+            // The task is recorded on the chunk; a run that died (or whose store write failed)
+            // before its recipients were recorded left them queued: finish that now. Without
+            // it they stayed queued and the campaign `sending` (or `done` once another chunk
+            // finished), their task in WeCom unknown to the CRM.
+            return self.record_task(&campaign, &chunk, &msgid).await;
+        }
         if !matches!(chunk.status, ChunkStatus::Pending | ChunkStatus::Creating) {
             info!(
                 campaign_id,
@@ -320,19 +327,40 @@ impl Campaigns {
         if !self.repo().save_chunk(&chunk, version).await? {
             warn!(campaign_id = %campaign.id, chunk = %chunk.key, "chunk changed while its task was recorded");
         }
+        self.record_task(campaign, &chunk, &msgid).await
+    }
+
+    /// Records a created task on the chunk's recipients still queued (each once: a repeat
+    /// finds none queued), releases the quota of those WeCom could not take, and moves the
+    /// campaign on. Safe to repeat after a failure at any step.
+    async fn record_task(
+        &self,
+        campaign: &Campaign,
+        chunk: &Chunk,
+        msgid: &str,
+    ) -> Result<(), CrmError> {
+        let now = self.clock.now_ms();
         let mut recipients = self
             .repo()
             .chunk_recipients(&campaign.id, &chunk.key)
             .await?;
+        let queued = recipients
+            .iter()
+            .filter(|r| r.status == RecipientStatus::Queued)
+            .count();
         let released: Vec<LedgerEntry> = recipients
             .iter_mut()
-            .filter_map(|r| recipient_on_created(r, &msgid, &fail_list, now))
+            .filter_map(|r| recipient_on_created(r, msgid, &chunk.fail_list, now))
             .collect();
-        self.repo().put_recipients(&recipients).await?;
+        // Quota first: a failure before the recipients are written leaves them queued, and the
+        // repeat releases again (a release is idempotent).
         for entry in released {
             self.repo().release_ledger(&entry).await?;
         }
-        info!(campaign_id = %campaign.id, chunk = %chunk.key, failed = fail_list.len(), "group-send task created");
+        if queued > 0 {
+            self.repo().put_recipients(&recipients).await?;
+            info!(campaign_id = %campaign.id, chunk = %chunk.key, recipients = queued, failed = chunk.fail_list.len(), "group-send task recorded");
+        }
         // Cancelled while the task was being created: stop it in WeCom at once. If WeCom
         // refuses now, the chunk stays created and a repeated cancel stops it.
         if self
@@ -342,7 +370,7 @@ impl Campaigns {
             .is_some_and(|c| c.status == CampaignStatus::Cancelled)
             && let Some((chunk, version)) = self.repo().chunk(&campaign.id, &chunk.key).await?
         {
-            self.wecom.cancel_groupmsg_send(&msgid).await?;
+            self.wecom.cancel_groupmsg_send(msgid).await?;
             return self.cancel_unsent_chunk(chunk, version).await;
         }
         self.after_chunk(campaign).await
@@ -359,18 +387,21 @@ impl Campaigns {
         let now = self.clock.now_ms();
         let reason = failure_reason(error);
         warn!(campaign_id = %campaign.id, chunk = %chunk.key, %reason, "group-send task failed permanently");
-        chunk.status = ChunkStatus::Failed;
-        chunk.error = Some(crate::CrmError::WeCom(error.clone()).summary());
-        chunk.updated_at_ms = now;
-        self.repo().save_chunk(&chunk, version).await?;
+        // Recipients first, the chunk last: a failure in between leaves the chunk `creating`
+        // with nobody queued, which the repeat closes (no task, nobody to send to). The other
+        // order left the recipients queued under a failed chunk that no repeat looks at.
         for r in &mut recipients {
             r.set_status(RecipientStatus::Failed, now);
             r.reason = Some(reason.clone());
         }
-        self.repo().put_recipients(&recipients).await?;
         for entry in recipients.iter().filter_map(ledger_of) {
             self.repo().release_ledger(&entry).await?;
         }
+        self.repo().put_recipients(&recipients).await?;
+        chunk.status = ChunkStatus::Failed;
+        chunk.error = Some(crate::CrmError::WeCom(error.clone()).summary());
+        chunk.updated_at_ms = now;
+        self.repo().save_chunk(&chunk, version).await?;
         self.after_chunk(campaign).await
     }
 
