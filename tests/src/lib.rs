@@ -242,6 +242,7 @@ impl Harness {
             .console_dir
             .unwrap_or_else(|| dir.path().join("no-console-build"));
         options.automations_daily = false;
+        options.digest_daily = false;
         options.schedule_tick = Duration::from_millis(100);
         options.send_backoff = campaigns::queue::Backoff {
             retry: Duration::from_secs(1),

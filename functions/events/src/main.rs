@@ -19,7 +19,10 @@ async fn main() -> Result<(), Error> {
         aws.seed.clone(),
         Arc::new(aws.wecom()?),
         aws.clock.clone(),
-        ProcessorSettings::default(),
+        ProcessorSettings {
+            console_base: aws.env.console_url.clone(),
+            ..ProcessorSettings::default()
+        },
     );
     let processor = &processor;
     let queue = aws.events_queue.as_ref();

@@ -135,6 +135,8 @@ pub struct AppOptions {
     pub tracking_every: Option<std::time::Duration>,
     /// Run the automation rules daily at 01:00 Asia/Shanghai.
     pub automations_daily: bool,
+    /// Send the consultants' digest daily at 08:00 Asia/Shanghai (`crm::alerts`).
+    pub digest_daily: bool,
     /// How often due schedules are looked for.
     pub schedule_tick: std::time::Duration,
     /// Retry spacing of the campaign and send workers.
@@ -176,6 +178,7 @@ impl AppOptions {
             campaigns: CampaignSettings::default(),
             tracking_every: Some(std::time::Duration::from_secs(60)),
             automations_daily: true,
+            digest_daily: true,
             schedule_tick: std::time::Duration::from_secs(1),
             send_backoff: Backoff::default(),
             sync_retry: std::time::Duration::from_secs(30),
@@ -359,13 +362,18 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
             None => AuthMode::bearer(options.admin_token.clone()),
         },
     );
+    // The alerts link to the console this server serves.
+    let mut processor_settings = options.processor.clone();
+    if processor_settings.console_base.is_empty() {
+        processor_settings.console_base.clone_from(&public_base);
+    }
     let processor = Arc::new(Processor::new(
         adapters.store.clone(),
         log,
         seed,
         wecom,
         adapters.clock.clone(),
-        options.processor.clone(),
+        processor_settings.clone(),
     ));
 
     let mut router = Router::new()
@@ -510,6 +518,16 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
     if options.automations_daily {
         tasks.push(tokio::spawn(campaigns::automation::run_daily(
             Arc::new(Automations::new((*campaigns).clone())),
+            stop_rx.clone(),
+        )));
+    }
+    if options.digest_daily {
+        tasks.push(tokio::spawn(campaigns::digest::run_daily(
+            Arc::new(campaigns::digest::alerts(
+                &campaigns,
+                &processor_settings.console_base,
+            )),
+            adapters.clock.clone(),
             stop_rx.clone(),
         )));
     }

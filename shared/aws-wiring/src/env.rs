@@ -61,6 +61,8 @@ pub struct LambdaEnv {
     pub link_base: String,
     /// `CALLBACK_URL`: the callback URL to show in the console (admin API).
     pub callback_url: Option<String>,
+    /// `CONSOLE_URL`: the console's public base, linked from consultant alerts (empty: no link).
+    pub console_url: String,
     /// Every queue whose queue and dead-letter URLs are both set.
     pub dead_letters: Vec<DeadLetterEnv>,
     /// `CALLBACK_LOG_RETENTION_DAYS` (default 90; a value that is not a positive number too).
@@ -113,6 +115,7 @@ impl LambdaEnv {
             scheduler,
             link_base: var("LINK_BASE_URL").unwrap_or_default(),
             callback_url: var("CALLBACK_URL"),
+            console_url: var("CONSOLE_URL").unwrap_or_default(),
             dead_letters,
             callback_log_retention_days: var("CALLBACK_LOG_RETENTION_DAYS")
                 .and_then(|v| v.trim().parse().ok())

@@ -33,8 +33,70 @@ pub struct CorpConfig {
     /// The clinic's own sending rules, on top of WeCom's quotas.
     #[serde(default)]
     pub send_rules: SendRules,
+    /// Which app-message alerts consultants get (`crate::alerts`).
+    #[serde(default)]
+    pub alerts: AlertSettings,
+    /// Appointment confirmations and reminders (`crate::appointments`).
+    #[serde(default)]
+    pub appointments: AppointmentSettings,
     #[serde(default)]
     pub updated_at_ms: i64,
+}
+
+/// What a booking sets off (预约确认 on booking and on reschedule, 预约提醒 before the visit):
+/// each a single-customer group-send task for the consultant to confirm in WeCom, plus an app
+/// message telling them. On by default, and for a configuration stored before this existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentSettings {
+    /// A confirmation task when an appointment is booked or rescheduled.
+    #[serde(default = "on")]
+    pub confirmation: bool,
+    /// The reminder goes this many days before the visit (at the visit's time of day); 0: no
+    /// reminder.
+    #[serde(default = "default_reminder_days")]
+    pub reminder_days_before: u32,
+}
+
+fn default_reminder_days() -> u32 {
+    1
+}
+
+impl Default for AppointmentSettings {
+    fn default() -> Self {
+        Self {
+            confirmation: true,
+            reminder_days_before: default_reminder_days(),
+        }
+    }
+}
+
+/// The consultant alerts (app messages through the corp's app), each switchable; all on by
+/// default, and on for a stored configuration written before they existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSettings {
+    /// A new customer added the consultant: channel and a link to the customer's page.
+    #[serde(default = "on")]
+    pub new_customer: bool,
+    /// A customer deleted the consultant (流失提醒).
+    #[serde(default = "on")]
+    pub lost_customer: bool,
+    /// The morning digest of pending group-send tasks and tomorrow's appointments.
+    #[serde(default = "on")]
+    pub daily_digest: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            new_customer: true,
+            lost_customer: true,
+            daily_digest: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -220,6 +282,8 @@ impl CorpConfig {
                 attachments: Vec::new(),
             }),
             send_rules: SendRules::default(),
+            alerts: AlertSettings::default(),
+            appointments: AppointmentSettings::default(),
             updated_at_ms: 0,
         }
     }

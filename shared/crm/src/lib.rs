@@ -8,6 +8,7 @@
 //!   cache, welcome claims) over the [`ports::ItemStore`]; `docs/data-model.md` lists every key.
 
 pub mod aggregates;
+pub mod alerts;
 pub mod audience;
 pub mod automation;
 pub mod calendar;

@@ -72,6 +72,47 @@ pub struct SendRulesView {
     pub remind_after_minutes: Option<u32>,
 }
 
+/// The consultant alerts (app messages), each on or off.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsView {
+    /// 新客户提醒: a new customer added the consultant (channel and a link to the customer).
+    pub new_customer: bool,
+    /// 流失提醒: a customer deleted the consultant.
+    pub lost_customer: bool,
+    /// 每日提醒 at 08:00: pending group-send tasks and tomorrow's appointments.
+    pub daily_digest: bool,
+}
+
+impl From<crm::config::AlertSettings> for AlertsView {
+    fn from(a: crm::config::AlertSettings) -> Self {
+        Self {
+            new_customer: a.new_customer,
+            lost_customer: a.lost_customer,
+            daily_digest: a.daily_digest,
+        }
+    }
+}
+
+/// 预约确认 and 预约提醒 (single-customer tasks for the consultant, plus an app message).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentSettingsView {
+    /// 预约确认: a task on booking and on reschedule.
+    pub confirmation: bool,
+    /// 预约提醒 this many days before the visit (0–7; 0: none).
+    pub reminder_days_before: u32,
+}
+
+impl From<crm::config::AppointmentSettings> for AppointmentSettingsView {
+    fn from(a: crm::config::AppointmentSettings) -> Self {
+        Self {
+            confirmation: a.confirmation,
+            reminder_days_before: a.reminder_days_before,
+        }
+    }
+}
+
 /// The configuration as read: secrets are masked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfigView {
@@ -85,6 +126,8 @@ pub struct ConfigView {
     pub channels: BTreeMap<String, ChannelView>,
     pub default_welcome: Option<WelcomeView>,
     pub send_rules: SendRulesView,
+    pub alerts: AlertsView,
+    pub appointments: AppointmentSettingsView,
     pub updated_at_ms: i64,
     /// The URL to enter as the app's 接收消息 URL in the WeCom admin console, when known.
     pub callback_url: Option<String>,
@@ -104,6 +147,8 @@ pub struct ConfigUpdate {
     pub channels: Option<BTreeMap<String, ChannelView>>,
     pub default_welcome: Option<WelcomeView>,
     pub send_rules: Option<SendRulesView>,
+    pub alerts: Option<AlertsView>,
+    pub appointments: Option<AppointmentSettingsView>,
 }
 
 fn mask(secret: &str) -> String {
@@ -181,6 +226,8 @@ fn view(config: &CorpConfig, callback_url: Option<&str>) -> ConfigView {
             ),
             remind_after_minutes: Some(config.send_rules.remind_after_minutes),
         },
+        alerts: config.alerts.into(),
+        appointments: config.appointments.into(),
         updated_at_ms: config.updated_at_ms,
     }
 }
@@ -315,6 +362,25 @@ pub async fn put_config(
             remind_after_minutes,
         };
     }
+    if let Some(alerts) = update.alerts {
+        config.alerts = crm::config::AlertSettings {
+            new_customer: alerts.new_customer,
+            lost_customer: alerts.lost_customer,
+            daily_digest: alerts.daily_digest,
+        };
+    }
+    if let Some(a) = update.appointments {
+        if a.reminder_days_before > 7 {
+            return Err(ApiError::invalid_field(
+                "reminder_days_before",
+                "预约提醒最多提前 7 天",
+            ));
+        }
+        config.appointments = crm::config::AppointmentSettings {
+            confirmation: a.confirmation,
+            reminder_days_before: a.reminder_days_before,
+        };
+    }
     // The callback must still be able to verify and decrypt with the result.
     if let Err(e) =
         wecom_callback::MsgCrypt::new(&config.token, &config.encoding_aes_key, &config.corp_id)
@@ -345,6 +411,8 @@ pub async fn put_config(
             before.default_welcome != config.default_welcome,
         ),
         ("send_rules", before.send_rules != config.send_rules),
+        ("alerts", before.alerts != config.alerts),
+        ("appointments", before.appointments != config.appointments),
     ] {
         if differs {
             changed.push(name.to_owned());

@@ -46,6 +46,8 @@ pub struct ProcessorSettings {
     /// Retry backoff: base · 2^(receive_count-1), capped.
     pub retry_base: Duration,
     pub retry_max: Duration,
+    /// The console's public base, for the link in a new-customer alert (empty: no link).
+    pub console_base: String,
 }
 
 impl Default for ProcessorSettings {
@@ -57,6 +59,7 @@ impl Default for ProcessorSettings {
             rate_limit_backoff: Duration::from_secs(60),
             retry_base: Duration::from_secs(2),
             retry_max: Duration::from_secs(300),
+            console_base: String::new(),
         }
     }
 }
@@ -84,6 +87,7 @@ pub struct Processor {
     wecom: Arc<WeComClient>,
     clock: Arc<dyn Clock>,
     settings: ProcessorSettings,
+    alerts: crate::alerts::Alerts,
 }
 
 struct Outcome {
@@ -116,7 +120,14 @@ impl Processor {
         clock: Arc<dyn Clock>,
         settings: ProcessorSettings,
     ) -> Self {
+        let alerts = crate::alerts::Alerts::new(
+            store.clone(),
+            wecom.clone(),
+            clock.clone(),
+            &settings.console_base,
+        );
         Self {
+            alerts,
             customers: CustomerRepo::new(store.clone()),
             tags: TagCatalogue::new(store.clone()),
             welcome: WelcomeClaims::new(store.clone()),
@@ -295,12 +306,24 @@ impl Processor {
             }
             ExternalContactChange::Edit => self.on_edit(ev, event_id).await,
             ExternalContactChange::Delete => {
-                self.on_end(ev, create_time, event_id, EndCause::StaffDeletedCustomer)
-                    .await
+                self.on_end(
+                    config,
+                    ev,
+                    create_time,
+                    event_id,
+                    EndCause::StaffDeletedCustomer,
+                )
+                .await
             }
             ExternalContactChange::DeleteFollowUser => {
-                self.on_end(ev, create_time, event_id, EndCause::CustomerDeletedStaff)
-                    .await
+                self.on_end(
+                    config,
+                    ev,
+                    create_time,
+                    event_id,
+                    EndCause::CustomerDeletedStaff,
+                )
+                .await
             }
             ExternalContactChange::TransferFail => {
                 let reason = ev.fail_reason.clone().unwrap_or_default();
@@ -453,6 +476,15 @@ impl Processor {
                 self.apply_channel_tag(ev, channel).await?
             ));
         }
+        // The consultant's alert comes last: the customer is recorded whatever WeCom answers;
+        // a transient failure retries the (idempotent) job, the alert record keeps it single.
+        let alert = self
+            .alerts
+            .new_customer(config, event_id, &ev.user_id, &ev.external_user_id, &state)
+            .await?;
+        if alert != crate::alerts::AlertOutcome::Off {
+            summary.push(format!("alert:{}", alert.label()));
+        }
         info!(outcome = %summary.join(" "), "customer add processed");
         Ok(Outcome::processed(summary.join(" ")))
     }
@@ -493,6 +525,7 @@ impl Processor {
     /// The relationship ended; nothing is deleted.
     async fn on_end(
         &self,
+        config: &CorpConfig,
         ev: &ExternalContactEvent,
         create_time: i64,
         event_id: &str,
@@ -514,11 +547,21 @@ impl Processor {
             .await?;
         let kind = end_kind(cause);
         self.timeline(ev, event_id, kind, source.clone()).await?;
-        Ok(Outcome::processed(if changed.is_some() {
-            format!("relationship:ended:{kind}")
-        } else {
-            "relationship:stale event ignored".to_owned()
-        }))
+        let Some(_) = changed else {
+            return Ok(Outcome::processed("relationship:stale event ignored"));
+        };
+        let mut summary = format!("relationship:ended:{kind}");
+        // 流失提醒: the customer left the consultant (last, so it cannot hold up the record).
+        if cause == EndCause::CustomerDeletedStaff {
+            let alert = self
+                .alerts
+                .lost_customer(config, event_id, &ev.user_id, &ev.external_user_id)
+                .await?;
+            if alert != crate::alerts::AlertOutcome::Off {
+                summary.push_str(&format!(" alert:{}", alert.label()));
+            }
+        }
+        Ok(Outcome::processed(summary))
     }
 
     async fn timeline(

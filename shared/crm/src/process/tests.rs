@@ -22,6 +22,7 @@ fn settings() -> ProcessorSettings {
         rate_limit_backoff: Duration::from_secs(90),
         retry_base: Duration::from_secs(2),
         retry_max: Duration::from_secs(300),
+        console_base: String::new(),
     }
 }
 
