@@ -50,6 +50,11 @@ const ROUTES: &[(&str, &str, Min)] = &[
         Min::Consultant,
     ),
     (
+        "PATCH",
+        "/api/customers/{external_userid}/relationships/{userid}",
+        Min::Consultant,
+    ),
+    (
         "GET",
         "/api/customers/{external_userid}/appointments",
         Min::Consultant,

@@ -62,6 +62,7 @@ use routes::{
         customers::patch,
         customers::sync,
         customers::mark_tags,
+        customers::edit_remark,
         customers::export,
         customers::erase,
         customers::consents,
@@ -313,6 +314,10 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route(
             "/api/customers/{external_userid}/tags",
             post(customers::mark_tags),
+        )
+        .route(
+            "/api/customers/{external_userid}/relationships/{userid}",
+            patch(customers::edit_remark),
         )
         .route(
             "/api/customers/{external_userid}/export",

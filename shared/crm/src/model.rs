@@ -46,6 +46,72 @@ pub struct Customer {
     /// Sum of recorded purchases, in fen (0.01 CNY).
     #[serde(default)]
     pub total_spent_fen: i64,
+    /// The lead stage (`crate::pipeline`); a profile stored before stages existed reads as new.
+    #[serde(default, skip_serializing_if = "LeadStage::is_new")]
+    pub stage: LeadStage,
+    /// The consultant of the customer's first relationship: the one their conversion counts
+    /// for (empty when not known, e.g. customers stored before it was recorded).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub first_userid: String,
+}
+
+/// The customer's lead stage: 新线索 → 已咨询 → 已预约 → 已到店 → 已成交 → 复购. Events only move it
+/// forward; staff may set any stage.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStage {
+    #[default]
+    New,
+    Consulted,
+    Booked,
+    Arrived,
+    Purchased,
+    Repurchased,
+}
+
+impl LeadStage {
+    pub const ALL: [LeadStage; 6] = [
+        LeadStage::New,
+        LeadStage::Consulted,
+        LeadStage::Booked,
+        LeadStage::Arrived,
+        LeadStage::Purchased,
+        LeadStage::Repurchased,
+    ];
+
+    pub fn is_new(&self) -> bool {
+        *self == LeadStage::New
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStage::New => "new",
+            LeadStage::Consulted => "consulted",
+            LeadStage::Booked => "booked",
+            LeadStage::Arrived => "arrived",
+            LeadStage::Purchased => "purchased",
+            LeadStage::Repurchased => "repurchased",
+        }
+    }
+
+    /// The console's word for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LeadStage::New => "新线索",
+            LeadStage::Consulted => "已咨询",
+            LeadStage::Booked => "已预约",
+            LeadStage::Arrived => "已到店",
+            LeadStage::Purchased => "已成交",
+            LeadStage::Repurchased => "复购",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|stage| stage.as_str() == s)
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -116,6 +182,10 @@ pub struct Relationship {
     pub remark: String,
     #[serde(default)]
     pub description: String,
+    /// The member's remark phone numbers for the customer (WeCom's `remark_mobiles`): personal
+    /// data, never logged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remark_mobiles: Vec<String>,
     #[serde(default)]
     pub tags: Vec<FollowUserTag>,
     #[serde(default)]
@@ -162,6 +232,7 @@ impl Relationship {
     pub fn refresh_from(&mut self, follow: &FollowUser, now_ms: i64) {
         self.remark = follow.remark.clone();
         self.description = follow.description.clone();
+        self.remark_mobiles = follow.remark_mobiles.clone();
         self.tags = follow.tags.clone();
         self.add_way = follow.add_way;
         self.oper_userid = follow.oper_userid.clone();

@@ -220,6 +220,7 @@ fn relationship_from(
     rel.tags = tags;
     rel.remark = follow.remark.clone();
     rel.description = follow.description.clone();
+    rel.remark_mobiles = follow.remark_mobiles.clone();
     rel.add_way = follow.add_way;
     rel.oper_userid = follow.oper_userid.clone();
     if !follow.state.is_empty() || rel.state.is_empty() {

@@ -16,6 +16,7 @@ mod detail;
 mod fields;
 mod list;
 mod privacy;
+mod remark;
 mod sync;
 mod tags;
 mod views;
@@ -27,6 +28,7 @@ pub use detail::{__path_get_one, get_one};
 pub use fields::{__path_patch, CustomerPatch, patch};
 pub use list::{__path_list, CustomerListQuery, CustomerSort, list, parse_filters};
 pub use privacy::{__path_erase, __path_export, EraseRequest, erase, export};
+pub use remark::{__path_edit_remark, RemarkPatch, edit_remark};
 pub use sync::{__path_sync, sync};
 pub use tags::{__path_mark_tags, MarkTagsRequest, mark_tags};
 pub use views::{

@@ -32,6 +32,8 @@ pub struct RelationshipView {
     pub status: RelationshipStatus,
     pub remark: String,
     pub description: String,
+    /// The member's remark phone numbers for the customer.
+    pub remark_mobiles: Vec<String>,
     pub tags: Vec<RelationshipTagView>,
     pub add_way: i64,
     pub oper_userid: String,
@@ -54,6 +56,7 @@ impl From<&Relationship> for RelationshipView {
             status: r.status,
             remark: r.remark.clone(),
             description: r.description.clone(),
+            remark_mobiles: r.remark_mobiles.clone(),
             tags: r
                 .tags
                 .iter()
