@@ -1,5 +1,6 @@
 //! The result-tracking function (a schedule, every 15 minutes): send results of open
-//! campaigns, reminders to consultants, closing finished campaigns.
+//! campaigns, reminders to consultants, closing finished campaigns; and the customer handovers
+//! waiting on WeCom (`crm::handover`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,21 @@ use crm::campaign::track::TrackSummary;
 use tracing::{info, warn};
 
 pub async fn handle(campaigns: &Campaigns) -> Result<TrackSummary, CrmError> {
+    // Customer handovers (客户继承) waiting on WeCom: their results, like the campaigns'.
+    match crm::handover::Handovers::new(campaigns)
+        .check_running()
+        .await
+    {
+        Ok(check) if check.jobs > 0 => info!(
+            jobs = check.jobs,
+            updated = check.updated,
+            finished = check.finished,
+            errors = check.errors,
+            "handover check"
+        ),
+        Ok(_) => {}
+        Err(e) => warn!(error = %e.summary(), "handover check failed"),
+    }
     let summary = campaigns.track_open().await?;
     info!(
         campaigns = summary.campaigns,

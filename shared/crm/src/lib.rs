@@ -17,6 +17,7 @@ pub mod clinic_fields;
 pub mod config;
 pub mod consent;
 pub mod error;
+pub mod handover;
 pub mod ingest;
 pub mod jobs;
 pub mod keys;
