@@ -73,6 +73,10 @@ pub trait TokenDirectory: Send + Sync {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// 预约系统: a machine credential of the clinic's booking system or mini-program. Below
+    /// every staff role and outside their order: it reaches only `/api/booking/*` (books
+    /// appointments, finds a customer by phone or unionid) — see `authz::Access::Booking`.
+    Booking,
     /// 顾问: the customers they follow — lists, details, CRM fields, tags, records, messages.
     Consultant,
     /// 主管: every customer, campaigns, automations, 「联系我」, tags, statistics.
@@ -83,10 +87,11 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Consultant, Role::Manager, Role::Admin];
+    pub const ALL: [Role; 4] = [Role::Booking, Role::Consultant, Role::Manager, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Booking => "booking",
             Role::Consultant => "consultant",
             Role::Manager => "manager",
             Role::Admin => "admin",
@@ -146,6 +151,11 @@ impl Caller {
 
     pub fn has(&self, role: Role) -> bool {
         self.role.is_some_and(|r| r >= role)
+    }
+
+    /// A staff member (any role but the booking system's credential).
+    pub fn is_staff(&self) -> bool {
+        self.role.is_some_and(|r| r >= Role::Consultant)
     }
 
     pub fn customer_scope(&self) -> CustomerScope {
@@ -245,7 +255,17 @@ pub fn caller_from_claims<'a>(claim: impl Fn(&str) -> Option<&'a str>) -> Option
                 .filter_map(Role::parse)
                 .collect::<Vec<_>>()
         })
-        .max();
+        .max()
+        // A machine token (Cognito client credentials) carries scopes, not groups: the
+        // resource server's `booking` scope is the booking system's credential.
+        .or_else(|| {
+            present("scope").and_then(|scopes| {
+                scopes
+                    .split_whitespace()
+                    .any(|s| s.rsplit('/').next() == Some("booking") && s.contains('/'))
+                    .then_some(Role::Booking)
+            })
+        });
     let userid = ["custom:wecom_userid", "wecom_userid"]
         .iter()
         .find_map(|n| present(n))

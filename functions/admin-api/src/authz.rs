@@ -30,8 +30,11 @@ use crate::state::AdminState;
 pub enum Access {
     /// Any signed-in caller, even one without a role.
     SignedIn,
-    /// Any role; a `{external_userid}` in the path must be in the caller's customer scope.
+    /// Any staff role (not the booking system's credential); a `{external_userid}` in the path
+    /// must be in the caller's customer scope.
     Staff,
+    /// The booking system's credential (and admins): `/api/booking/*` only.
+    Booking,
     Manager,
     Admin,
 }
@@ -40,7 +43,8 @@ impl Access {
     pub fn allows(self, caller: &Caller) -> bool {
         match self {
             Access::SignedIn => true,
-            Access::Staff => caller.role.is_some(),
+            Access::Staff => caller.is_staff(),
+            Access::Booking => caller.role == Some(Role::Booking) || caller.has(Role::Admin),
             Access::Manager => caller.has(Role::Manager),
             Access::Admin => caller.has(Role::Admin),
         }
@@ -69,6 +73,13 @@ pub fn access(method: &Method, route: &str) -> Access {
             Admin
         }
         r if r.starts_with("/api/audit-logs") => Admin,
+
+        "/api/booking/customers"
+        | "/api/booking/appointments"
+        | "/api/booking/appointments/{booking_id}" => Booking,
+        "/api/appointments/{id}"
+        | "/api/appointments/{id}/status"
+        | "/api/appointments/{id}/reschedule" => Staff,
 
         "/api/staff" => Staff,
         "/api/customers" | "/api/appointments" | "/api/purchases" | "/api/messages"
@@ -103,6 +114,7 @@ fn refusal(access: Access) -> ApiError {
         Access::SignedIn | Access::Staff => {
             ApiError::forbidden("您的账号尚未分配角色，请联系管理员")
         }
+        Access::Booking => ApiError::forbidden("此接口仅供预约系统使用"),
         Access::Manager => ApiError::forbidden("此操作需要主管或管理员权限"),
         Access::Admin => ApiError::forbidden("此操作仅限管理员"),
     }
@@ -121,6 +133,10 @@ pub async fn authorize(State(state): State<AdminState>, request: Request, next: 
         .map_or("", MatchedPath::as_str);
     let access = access(&parts.method, route);
     if !access.allows(&caller) {
+        if caller.role == Some(Role::Booking) {
+            return ApiError::forbidden("预约系统凭证只能调用 /api/booking/ 下的接口")
+                .into_response();
+        }
         return refusal(access).into_response();
     }
     let customer = RawPathParams::from_request_parts(&mut parts, &state)

@@ -23,8 +23,8 @@ pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 pub use state::AdminState;
 
 use routes::{
-    audit, automations, callback_logs, campaigns, config, contact_ways, customers, dead_letters,
-    me, media, messages, overview, records, staff, stats, sync, tags,
+    appointments, audit, automations, callback_logs, campaigns, config, contact_ways, customers,
+    dead_letters, me, media, messages, overview, records, staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -67,9 +67,16 @@ use routes::{
         customers::erase,
         customers::consents,
         customers::record_consent,
-        records::appointments,
+        appointments::of_customer,
         records::purchases,
-        records::create_appointment,
+        appointments::create,
+        appointments::list,
+        appointments::get_one,
+        appointments::change_status,
+        appointments::reschedule,
+        appointments::booking_customers,
+        appointments::booking_create,
+        appointments::booking_get,
         records::create_purchase,
         tags::list,
         tags::create,
@@ -112,6 +119,8 @@ use routes::{
         (name = "customers", description = "客户"),
         (name = "tags", description = "企业客户标签"),
         (name = "records", description = "预约与消费记录"),
+        (name = "appointments", description = "预约（日历、状态、改期、预约确认与提醒）"),
+        (name = "booking", description = "预约系统 / 小程序接口（专用凭证）"),
         (name = "stats", description = "渠道统计"),
         (name = "contact-ways", description = "「联系我」二维码"),
         (name = "campaigns", description = "客户群发活动"),
@@ -333,13 +342,37 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         )
         .route(
             "/api/customers/{external_userid}/appointments",
-            get(records::appointments),
+            get(appointments::of_customer),
         )
         .route(
             "/api/customers/{external_userid}/purchases",
             get(records::purchases),
         )
-        .route("/api/appointments", post(records::create_appointment))
+        .route(
+            "/api/appointments",
+            get(appointments::list).post(appointments::create),
+        )
+        .route("/api/appointments/{id}", get(appointments::get_one))
+        .route(
+            "/api/appointments/{id}/status",
+            post(appointments::change_status),
+        )
+        .route(
+            "/api/appointments/{id}/reschedule",
+            post(appointments::reschedule),
+        )
+        .route(
+            "/api/booking/customers",
+            get(appointments::booking_customers),
+        )
+        .route(
+            "/api/booking/appointments",
+            post(appointments::booking_create),
+        )
+        .route(
+            "/api/booking/appointments/{booking_id}",
+            get(appointments::booking_get),
+        )
         .route("/api/purchases", post(records::create_purchase))
         .route("/api/tags", get(tags::list).post(tags::create))
         .route("/api/tags/{id}", patch(tags::edit).delete(tags::delete))

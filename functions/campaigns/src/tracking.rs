@@ -1,6 +1,7 @@
 //! The result-tracking function (a schedule, every 15 minutes): send results of open
-//! campaigns, reminders to consultants, closing finished campaigns; and the customer handovers
-//! waiting on WeCom (`crm::handover`).
+//! campaigns, reminders to consultants, closing finished campaigns; the customer handovers
+//! waiting on WeCom (`crm::handover`); and the appointment notices that are due (预约确认
+//! left over, 预约提醒 the day before: `crm::appointments`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,14 @@ use crm::campaign::track::TrackSummary;
 use tracing::{info, warn};
 
 pub async fn handle(campaigns: &Campaigns) -> Result<TrackSummary, CrmError> {
+    // The appointment notices do not wait on the tracking (nor fail it): each keeps its own
+    // state and the next round retries.
+    if let Err(e) = crm::appointments::AppointmentNotices::new(campaigns.clone())
+        .run_due()
+        .await
+    {
+        warn!(error = %e.summary(), "appointment notices round failed");
+    }
     // Customer handovers (客户继承) waiting on WeCom: their results, like the campaigns'.
     match crm::handover::Handovers::new(campaigns)
         .check_running()

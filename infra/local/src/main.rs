@@ -49,7 +49,8 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
-    /// Staff sign-in tokens with a role (admin, manager, consultant), stored hashed in the data
+    /// Staff sign-in tokens with a role (admin, manager, consultant; `booking` for the clinic's
+    /// booking system / mini-program: `/api/booking/*` only), stored hashed in the data
     /// directory that `serve` uses; `serve` sees changes at once.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -96,7 +97,7 @@ enum TokenCommand {
 
 fn parse_role(value: &str) -> Result<admin_api::Role, String> {
     admin_api::Role::parse(value)
-        .ok_or_else(|| format!("unknown role {value:?}: admin, manager or consultant"))
+        .ok_or_else(|| format!("unknown role {value:?}: admin, manager, consultant or booking"))
 }
 
 #[derive(clap::Args)]

@@ -9,6 +9,7 @@
 
 pub mod aggregates;
 pub mod alerts;
+pub mod appointments;
 pub mod audience;
 pub mod automation;
 pub mod calendar;

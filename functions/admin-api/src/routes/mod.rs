@@ -1,3 +1,4 @@
+pub mod appointments;
 pub mod audit;
 pub mod automations;
 pub mod callback_logs;

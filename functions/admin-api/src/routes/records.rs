@@ -1,6 +1,7 @@
-//! Appointments (预约) and purchases (消费) recorded by the clinic, kept under the customer's
-//! partition; a purchase moves the customer's last purchase time and total spent. Recording
-//! them, and listing one customer's.
+//! Purchases (消费) recorded by the clinic, kept under the customer's partition; a purchase
+//! moves the customer's last purchase time and total spent. Recording them, and listing one
+//! customer's. (Appointments: `routes::appointments`; [`AppointmentView`] is the customer
+//! detail's plain view of one.)
 
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -72,20 +73,6 @@ impl From<Purchase> for PurchaseView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewAppointment {
-    pub external_userid: String,
-    pub scheduled_at_ms: i64,
-    /// The treatment or service (项目), at most 50 characters.
-    pub item: String,
-    /// Default `staff`.
-    #[schema(value_type = Option<AppointmentSource>)]
-    pub source: Option<String>,
-    /// At most 500 characters.
-    pub notes: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct NewPurchase {
     pub external_userid: String,
     /// Amount in fen (0.01 CNY), ≥ 0.
@@ -126,64 +113,6 @@ async fn known_customer(
         Some(_) => Ok(()),
         None => Err(ApiError::not_found("该客户")),
     }
-}
-
-/// Records an appointment (also a line in the customer's history).
-#[utoipa::path(post, path = "/api/appointments", tag = "records", request_body = NewAppointment,
-    responses((status = 201, body = AppointmentView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn create_appointment(
-    State(state): State<AdminState>,
-    Extension(caller): Extension<Caller>,
-    ApiJson(req): ApiJson<NewAppointment>,
-) -> ApiResult<(StatusCode, Json<AppointmentView>)> {
-    if req.scheduled_at_ms <= 0 {
-        return Err(ApiError::invalid_field(
-            "scheduled_at_ms",
-            "预约时间必须是毫秒时间戳",
-        ));
-    }
-    let item = item_name(&req.item)?;
-    let source = match req.source.as_deref() {
-        Some(s) => AppointmentSource::parse(s)?,
-        None => AppointmentSource::Staff,
-    };
-    let notes = req
-        .notes
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    if notes.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::invalid_field("notes", "备注不能超过 500 个字"));
-    }
-    known_customer(&state, &caller, &req.external_userid).await?;
-    let now = state.clock.now_ms();
-    let appointment = Appointment {
-        id: state.ids.new_id(now),
-        external_userid: req.external_userid.clone(),
-        scheduled_at_ms: req.scheduled_at_ms,
-        item,
-        source,
-        notes,
-        created_at_ms: now,
-        created_by: caller.id.clone(),
-        channel: None,
-    };
-    CustomerAdmin::new(state.store.clone())
-        .add_appointment(&appointment)
-        .await?;
-    // The campaign funnels' "booked" follows the booking.
-    state
-        .campaigns
-        .credit_booking(&appointment.external_userid, appointment.created_at_ms)
-        .await?;
-    state
-        .audited(
-            &caller,
-            "appointment.create",
-            &appointment.external_userid,
-            vec!["scheduled_at_ms".into(), "item".into(), "source".into()],
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(appointment.into())))
 }
 
 /// Records a purchase: the customer's `last_purchase_at_ms` and `total_spent_fen` follow.
@@ -271,38 +200,10 @@ pub async fn create_purchase(
 // ---- appointments and purchases of one customer --------------------------------------------
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AppointmentList {
-    pub items: Vec<AppointmentView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct PurchaseList {
     pub items: Vec<PurchaseView>,
     pub total_spent_fen: i64,
     pub last_purchase_at_ms: Option<i64>,
-}
-
-/// The customer's appointments, by scheduled time (audited as `customer.read`).
-#[utoipa::path(get, path = "/api/customers/{external_userid}/appointments", tag = "customers",
-    params(("external_userid" = String, Path, description = "WeCom external_userid")),
-    responses((status = 200, body = AppointmentList), (status = 404, body = ErrorBody)))]
-pub async fn appointments(
-    State(state): State<AdminState>,
-    Extension(caller): Extension<Caller>,
-    ApiPath(external_userid): ApiPath<String>,
-) -> ApiResult<Json<AppointmentList>> {
-    if state.customers().get(&external_userid).await?.is_none() {
-        return Err(ApiError::not_found("该客户"));
-    }
-    let items = CustomerAdmin::new(state.store.clone())
-        .appointments(&external_userid)
-        .await?;
-    state
-        .audited_read(&caller, &external_userid, &["appointments"])
-        .await?;
-    Ok(Json(AppointmentList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
 }
 
 /// The customer's purchases, by purchase time, with the running total (audited as
