@@ -37,6 +37,11 @@ const ROUTES: &[(&str, &str, Min)] = &[
     ("GET", "/api/sync/runs", Min::Manager),
     ("GET", "/api/sync/runs/{id}", Min::Manager),
     ("GET", "/api/customers", Min::Consultant),
+    ("POST", "/api/customers/import", Min::Manager),
+    ("GET", "/api/customers/export", Min::Consultant),
+    ("GET", "/api/leads", Min::Manager),
+    ("GET", "/api/campaigns/{id}/recipients/export", Min::Manager),
+    ("GET", "/api/stats/channels/export", Min::Manager),
     ("GET", "/api/customers/{external_userid}", Min::Consultant),
     ("PATCH", "/api/customers/{external_userid}", Min::Consultant),
     (

@@ -81,6 +81,11 @@ pub fn access(method: &Method, route: &str) -> Access {
         | "/api/appointments/{id}/status"
         | "/api/appointments/{id}/reschedule" => Staff,
 
+        // Import writes many customers at once; leads hold people who are nobody's customer.
+        "/api/customers/import" | "/api/leads" => Manager,
+        // A consultant's export holds only their own customers (like the list).
+        "/api/customers/export" => Staff,
+
         "/api/staff" => Staff,
         "/api/customers" | "/api/appointments" | "/api/purchases" | "/api/messages"
         | "/api/media" => Staff,

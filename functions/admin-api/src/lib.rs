@@ -24,7 +24,7 @@ pub use state::AdminState;
 
 use routes::{
     appointments, audit, automations, callback_logs, campaigns, config, contact_ways, customers,
-    dead_letters, me, media, messages, overview, records, staff, stats, sync, tags,
+    dead_letters, exports, leads, me, media, messages, overview, records, staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -67,6 +67,11 @@ use routes::{
         customers::erase,
         customers::consents,
         customers::record_consent,
+        customers::import,
+        customers::export_list,
+        leads::list_leads,
+        exports::campaign_recipients,
+        exports::channel_report,
         appointments::of_customer,
         records::purchases,
         appointments::create,
@@ -312,6 +317,19 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/sync/runs", get(sync::runs))
         .route("/api/sync/runs/{id}", get(sync::run))
         .route("/api/customers", get(customers::list))
+        .route(
+            "/api/customers/import",
+            post(customers::import).layer(axum::extract::DefaultBodyLimit::max(
+                crm::import::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/api/customers/export", get(customers::export_list))
+        .route("/api/leads", get(leads::list_leads))
+        .route(
+            "/api/campaigns/{id}/recipients/export",
+            get(exports::campaign_recipients),
+        )
+        .route("/api/stats/channels/export", get(exports::channel_report))
         .route(
             "/api/customers/{external_userid}",
             get(customers::get_one).patch(customers::patch),

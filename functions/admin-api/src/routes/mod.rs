@@ -7,6 +7,8 @@ pub mod config;
 pub mod contact_ways;
 pub mod customers;
 pub mod dead_letters;
+pub mod exports;
+pub mod leads;
 pub mod me;
 pub mod media;
 pub mod messages;

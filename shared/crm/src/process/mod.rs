@@ -87,6 +87,7 @@ pub struct Processor {
     wecom: Arc<WeComClient>,
     clock: Arc<dyn Clock>,
     settings: ProcessorSettings,
+    leads: crate::leads::LeadRepo,
     alerts: crate::alerts::Alerts,
 }
 
@@ -128,6 +129,7 @@ impl Processor {
         );
         Self {
             alerts,
+            leads: crate::leads::LeadRepo::new(store.clone()),
             customers: CustomerRepo::new(store.clone()),
             tags: TagCatalogue::new(store.clone()),
             welcome: WelcomeClaims::new(store.clone()),
@@ -436,6 +438,18 @@ impl Processor {
                         .await?;
                     summary.push("merged".into());
                 }
+                // An imported lead who is this person (unionid or a remark phone) joins them.
+                let leads = crate::leads::merge_on_contact(
+                    &self.leads,
+                    &self.wecom,
+                    detail,
+                    &ev.user_id,
+                    now,
+                )
+                .await?;
+                if !leads.is_empty() {
+                    summary.push(format!("leads_merged:{}", leads.len()));
+                }
             }
             None => {
                 self.customers
@@ -517,6 +531,9 @@ impl Processor {
                 },
                 now,
             )
+            .await?;
+        // A remark phone recorded now may be an imported lead's.
+        crate::leads::merge_on_contact(&self.leads, &self.wecom, &detail, &ev.user_id, now)
             .await?;
         self.timeline(ev, event_id, "edited", None).await?;
         Ok(Outcome::processed("customer:refreshed"))

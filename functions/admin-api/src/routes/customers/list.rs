@@ -52,6 +52,9 @@ pub struct CustomerListQuery {
     pub no_purchase_days: Option<String>,
     /// Free text in the name or a remark.
     pub q: Option<String>,
+    /// The lead stage: `new`, `consulted`, `booked`, `arrived`, `purchased` or `repurchased`.
+    #[param(value_type = Option<crm::model::LeadStage>)]
+    pub stage: Option<String>,
     /// `added_desc` (default), `added_asc` or `last_purchase_desc`.
     #[param(value_type = Option<CustomerSort>)]
     pub sort: Option<String>,
@@ -179,6 +182,15 @@ pub fn parse_filters(q: CustomerListQuery) -> ApiResult<ListRequest> {
         birthday_month,
         no_purchase_days,
         q: text(q.q).map(|s| s.to_lowercase()),
+        stage: match text(q.stage) {
+            None => None,
+            Some(s) => Some(crm::model::LeadStage::parse(&s).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "stage",
+                    "客户阶段只能是 new、consulted、booked、arrived、purchased 或 repurchased",
+                )
+            })?),
+        },
     };
     if let (Some(from), Some(to)) = (filters.added_from, filters.added_to)
         && from > to
@@ -227,33 +239,13 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(mut q): ApiQuery<CustomerListQuery>,
 ) -> ApiResult<Json<CustomerPage>> {
-    // A consultant lists the customers they follow: the follow-user filter is theirs.
-    match caller.customer_scope() {
-        CustomerScope::All => {}
-        CustomerScope::FollowedBy(userid) => {
-            if text(q.userid.clone()).is_some_and(|asked| asked != userid) {
-                return Err(ApiError::forbidden("只能查看和处理自己跟进的客户"));
-            }
-            q.userid = Some(userid);
-            // Ended relationships are no longer theirs to see.
-            match text(q.status.clone()).as_deref() {
-                None => q.status = Some("active".to_owned()),
-                Some("ended") => {
-                    return Err(ApiError::forbidden(
-                        "已结束跟进的客户只有主管和管理员可以查看",
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        CustomerScope::Nobody => {
-            return Ok(Json(CustomerPage {
-                items: Vec::new(),
-                next_cursor: None,
-                scanned: 0,
-                budget_exhausted: false,
-            }));
-        }
+    if !scope_query(&caller, &mut q)? {
+        return Ok(Json(CustomerPage {
+            items: Vec::new(),
+            next_cursor: None,
+            scanned: 0,
+            budget_exhausted: false,
+        }));
     }
     let request = parse_filters(q)?;
     let page = CustomerList::new(state.store.clone(), state.clock.clone())
@@ -271,4 +263,31 @@ pub async fn list(
         scanned: page.scanned,
         budget_exhausted: page.budget_exhausted,
     }))
+}
+
+/// Narrows a list query to the caller's customers: a consultant's follow-user filter is
+/// theirs and their ended relationships are not listed. `false` when the caller may list
+/// nobody. Shared by the list and its export.
+pub(crate) fn scope_query(caller: &Caller, q: &mut CustomerListQuery) -> ApiResult<bool> {
+    match caller.customer_scope() {
+        CustomerScope::All => Ok(true),
+        CustomerScope::FollowedBy(userid) => {
+            if text(q.userid.clone()).is_some_and(|asked| asked != userid) {
+                return Err(ApiError::forbidden("只能查看和处理自己跟进的客户"));
+            }
+            q.userid = Some(userid);
+            // Ended relationships are no longer theirs to see.
+            match text(q.status.clone()).as_deref() {
+                None => q.status = Some("active".to_owned()),
+                Some("ended") => {
+                    return Err(ApiError::forbidden(
+                        "已结束跟进的客户只有主管和管理员可以查看",
+                    ));
+                }
+                Some(_) => {}
+            }
+            Ok(true)
+        }
+        CustomerScope::Nobody => Ok(false),
+    }
 }

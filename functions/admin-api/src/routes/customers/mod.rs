@@ -13,7 +13,9 @@
 
 mod consent;
 mod detail;
+mod export_list;
 mod fields;
+mod import;
 mod list;
 mod privacy;
 mod remark;
@@ -25,6 +27,10 @@ pub use consent::{
     __path_consents, __path_record_consent, ConsentsView, NewConsent, consents, record_consent,
 };
 pub use detail::{__path_get_one, get_one};
+pub use export_list::{
+    __path_export_list, ExportFormatQuery, beijing, download, export_list, sheet_format,
+};
+pub use import::{__path_import, ImportQuery, ImportUpload, import};
 pub use fields::{__path_patch, CustomerPatch, patch};
 pub use list::{__path_list, CustomerListQuery, CustomerSort, list, parse_filters};
 pub use privacy::{__path_erase, __path_export, EraseRequest, erase, export};

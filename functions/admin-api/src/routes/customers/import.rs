@@ -1,0 +1,132 @@
+//! `POST /api/customers/import?dry_run=true|false`: the customer list from an `.xlsx` or
+//! `.csv` file (multipart, the file in the field `file`). Reading, matching and writing belong
+//! to the domain (`crm::import`); this takes the upload, answers the summary and audits the
+//! counts (never values).
+//!
+//! Synchronous: the answer comes when every row is done. Within API Gateway's limits (10 MB,
+//! 29 s) a file of up to a few thousand rows imports in one request; see
+//! docs/import-export.md for the measured rates and how to import more.
+
+use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Extension, Multipart, State};
+use crm::import::{ImportFailure, ImportSummary, Importer, MAX_FILE_BYTES};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
+use crate::state::AdminState;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true` (default): check and count only, write nothing. `false`: import.
+    #[param(value_type = Option<bool>)]
+    pub dry_run: Option<String>,
+}
+
+/// The upload: one file in the field `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// `.xlsx`, or `.csv` in UTF-8 (with or without BOM) or GBK; headers in Chinese or
+    /// English (客户ID/external_userid, 手机号/phone, unionid, 姓名/name, 等级/tier,
+    /// 心理类型/psych_type, 生日/birthday, 营销授权/marketing_consent, 授权方式/consent_method,
+    /// 标签/tags, 备注/remark). At most 100 000 rows and 9 MB.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+fn dry_run(q: &ImportQuery) -> ApiResult<bool> {
+    match q.dry_run.as_deref().map(str::trim) {
+        None | Some("") | Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(_) => Err(ApiError::invalid_field(
+            "dry_run",
+            "dry_run 只能是 true（仅检查）或 false（导入）",
+        )),
+    }
+}
+
+/// Reads the file field of the upload: its name and bytes.
+async fn upload(mut multipart: Multipart) -> ApiResult<(String, Vec<u8>)> {
+    let unreadable = || ApiError::invalid_field("file", "无法读取上传的文件，请重新选择文件上传");
+    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field.file_name().unwrap_or("import.csv").to_owned();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::invalid_field(
+                    "file",
+                    format!(
+                        "文件超过 {} MB，请拆分后再导入",
+                        MAX_FILE_BYTES / 1024 / 1024
+                    ),
+                )
+            } else {
+                unreadable()
+            }
+        })?;
+        return Ok((filename, bytes.to_vec()));
+    }
+    Err(ApiError::invalid_field(
+        "file",
+        "请在 file 字段上传要导入的文件",
+    ))
+}
+
+/// Imports customers' clinic fields, consent and tags from a file, or (dry run, the default)
+/// lists what it would do and every row's problems. Rows are matched by external_userid, else
+/// phone, else unionid; rows matching no customer are kept as leads (线索). Re-importing the
+/// same file changes nothing. Manager or admin.
+#[utoipa::path(post, path = "/api/customers/import", tag = "customers", params(ImportQuery),
+    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = ImportSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Json<ImportSummary>> {
+    let dry_run = dry_run(&q)?;
+    let multipart = multipart.map_err(|_| {
+        ApiError::invalid_field("file", "请以 multipart/form-data 上传文件（字段名 file）")
+    })?;
+    let (filename, bytes) = upload(multipart).await?;
+    let summary = Importer::new(
+        state.store.clone(),
+        state.wecom.clone(),
+        state.clock.clone(),
+    )
+    .run(&filename, &bytes, dry_run)
+    .await
+    .map_err(|e| match e {
+        ImportFailure::File(e) => ApiError::invalid_field("file", e.message),
+        ImportFailure::Crm(e) => e.into(),
+    })?;
+    if !dry_run {
+        // Counts only: never a value from the file.
+        let counts = [
+            ("rows", summary.rows),
+            ("matched", summary.matched),
+            ("leads", summary.leads),
+            ("changed", summary.changed),
+            ("unchanged", summary.unchanged),
+            ("problem_rows", summary.problem_rows),
+            ("consents", summary.consents),
+            ("tags_marked", summary.tags_marked),
+        ];
+        state
+            .audited(
+                &caller,
+                "customer.import",
+                "customers",
+                counts.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            )
+            .await?;
+    }
+    Ok(Json(summary))
+}
