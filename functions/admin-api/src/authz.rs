@@ -102,6 +102,8 @@ pub fn access(method: &Method, route: &str) -> Access {
         "/api/tags" | "/api/tags/{id}" => Manager,
         "/api/overview" => Manager,
         "/api/contact-ways" | "/api/contact-ways/{config_id}" => Manager,
+        // Handing customers to another consultant moves them between consultants' scopes.
+        r if r.starts_with("/api/handovers") => Manager,
         r if r.starts_with("/api/stats/")
             || r.starts_with("/api/sync")
             || r.starts_with("/api/campaigns")

@@ -24,7 +24,8 @@ pub use state::AdminState;
 
 use routes::{
     appointments, audit, automations, callback_logs, campaigns, config, contact_ways, customers,
-    dead_letters, exports, leads, me, media, messages, overview, records, staff, stats, sync, tags,
+    dead_letters, exports, handovers, leads, me, media, messages, overview, records, staff, stats,
+    sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -51,6 +52,11 @@ use routes::{
         sync::start,
         sync::runs,
         sync::run,
+        handovers::create,
+        handovers::list,
+        handovers::get_one,
+        handovers::refresh,
+        handovers::unassigned,
         contact_ways::create,
         contact_ways::list,
         contact_ways::get_one,
@@ -128,6 +134,7 @@ use routes::{
         (name = "booking", description = "预约系统 / 小程序接口（专用凭证）"),
         (name = "stats", description = "渠道统计"),
         (name = "contact-ways", description = "「联系我」二维码"),
+        (name = "handovers", description = "客户继承（在职继承、离职继承）"),
         (name = "campaigns", description = "客户群发活动"),
         (name = "messages", description = "单独发送与消息记录"),
         (name = "automations", description = "自动化规则（生日、回访、唤醒）"),
@@ -392,6 +399,13 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             get(appointments::booking_get),
         )
         .route("/api/purchases", post(records::create_purchase))
+        .route(
+            "/api/handovers",
+            get(handovers::list).post(handovers::create),
+        )
+        .route("/api/handovers/unassigned", get(handovers::unassigned))
+        .route("/api/handovers/{id}", get(handovers::get_one))
+        .route("/api/handovers/{id}/refresh", post(handovers::refresh))
         .route("/api/tags", get(tags::list).post(tags::create))
         .route("/api/tags/{id}", patch(tags::edit).delete(tags::delete))
         .route("/api/stats/channels", get(stats::channels))

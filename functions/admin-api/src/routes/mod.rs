@@ -8,6 +8,7 @@ pub mod contact_ways;
 pub mod customers;
 pub mod dead_letters;
 pub mod exports;
+pub mod handovers;
 pub mod leads;
 pub mod me;
 pub mod media;
