@@ -95,6 +95,8 @@ const ROUTES: &[(&str, &str, Min)] = &[
     ("DELETE", "/api/tags/{id}", Min::Manager),
     ("GET", "/api/stats/channels", Min::Manager),
     ("POST", "/api/stats/rebuild", Min::Admin),
+    ("GET", "/api/stats/consultants", Min::Consultant),
+    ("POST", "/api/stats/consultants/import", Min::Manager),
     ("GET", "/api/handovers", Min::Manager),
     ("POST", "/api/handovers", Min::Manager),
     ("GET", "/api/handovers/unassigned", Min::Manager),

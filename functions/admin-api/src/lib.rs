@@ -24,8 +24,8 @@ pub use state::AdminState;
 
 use routes::{
     appointments, audit, automations, callback_logs, campaigns, config, contact_ways, customers,
-    dead_letters, exports, handovers, leads, me, media, messages, overview, records, staff, stats,
-    sync, tags,
+    dead_letters, exports, handovers, leads, me, media, messages, overview, performance, records,
+    staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -95,6 +95,8 @@ use routes::{
         tags::delete,
         stats::channels,
         stats::rebuild,
+        performance::consultants,
+        performance::import,
         campaigns::create,
         campaigns::preview,
         campaigns::list,
@@ -410,6 +412,8 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/tags/{id}", patch(tags::edit).delete(tags::delete))
         .route("/api/stats/channels", get(stats::channels))
         .route("/api/stats/rebuild", post(stats::rebuild))
+        .route("/api/stats/consultants", get(performance::consultants))
+        .route("/api/stats/consultants/import", post(performance::import))
         .route(
             "/api/contact-ways",
             get(contact_ways::list).post(contact_ways::create),

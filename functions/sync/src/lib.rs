@@ -117,3 +117,76 @@ pub async fn run_schedule(
         }
     }
 }
+
+/// The hourly schedule's part for consultant performance: WeCom's behaviour data imported once
+/// a Shanghai day (`BehaviorImport::run_if_due`; later hours that day do nothing). A failure
+/// is logged; the next hour retries.
+pub async fn import_behavior(import: &crm::performance::BehaviorImport) {
+    match import.run_if_due().await {
+        Ok(report) if report.skipped => {}
+        Ok(report) => info!(
+            consultants = report.consultants,
+            days = report.days_written,
+            failed = report.failed.len(),
+            "behaviour data imported"
+        ),
+        Err(e) => warn!(error = %e.summary(), "behaviour import failed; the next hour retries"),
+    }
+}
+
+/// [`handle_event_with`], and on the schedule the daily behaviour import after the run started.
+pub async fn handle_event_full(
+    runner: &SyncRunner,
+    sweep: Option<&RetentionSweep>,
+    behavior: Option<&crm::performance::BehaviorImport>,
+    event: Value,
+) -> Result<Value, CrmError> {
+    let scheduled = event.get("Records").is_none();
+    let answer = handle_event_with(runner, sweep, event).await?;
+    if scheduled && let Some(import) = behavior {
+        import_behavior(import).await;
+    }
+    Ok(answer)
+}
+
+/// Milliseconds until the next 02:00 Asia/Shanghai.
+pub fn until_behavior_import(now_ms: i64) -> i64 {
+    // Asia/Shanghai has no daylight saving: every day is 24 hours.
+    let next = crm::calendar::day_start(now_ms) + 2 * 3_600_000;
+    if next > now_ms {
+        next - now_ms
+    } else {
+        next + crm::calendar::DAY_MS - now_ms
+    }
+}
+
+/// Local mode: the behaviour import every day at 02:00 Shanghai (the first run backfills the
+/// last `backfill_days`), until `stop` fires.
+pub async fn run_behavior_daily(
+    import: Arc<crm::performance::BehaviorImport>,
+    clock: Arc<dyn ports::Clock>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let wait = until_behavior_import(clock.now_ms());
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0))) => {}
+            _ = stop.changed() => return,
+        }
+        import_behavior(&import).await;
+    }
+}
+
+#[cfg(test)]
+mod behavior_schedule_tests {
+    use super::until_behavior_import;
+
+    #[test]
+    fn the_import_runs_at_two_in_the_morning_shanghai() {
+        // 2026-12-07 01:00 Shanghai = 2026-12-06T17:00Z → one hour to wait.
+        let one_am = 1_796_572_800_000 + 3_600_000;
+        assert_eq!(until_behavior_import(one_am), 3_600_000);
+        // 02:00 itself: the next day's.
+        assert_eq!(until_behavior_import(one_am + 3_600_000), 86_400_000);
+    }
+}

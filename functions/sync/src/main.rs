@@ -15,9 +15,13 @@ async fn main() -> Result<(), Error> {
     aws_wiring::init_logging();
     let aws = AwsRuntime::connect().await?;
     let queue: Arc<dyn JobQueue> = Arc::new(aws.sqs_queue(aws.env.sync_queue_url()?));
+    let wecom = Arc::new(aws.wecom()?);
+    // Consultant performance: WeCom's behaviour data, imported once a day from the hourly run.
+    let behavior =
+        crm::performance::BehaviorImport::new(aws.store.clone(), wecom.clone(), aws.clock.clone());
     let engine = SyncEngine::new(
         aws.store.clone(),
-        Arc::new(aws.wecom()?),
+        wecom,
         aws.clock.clone(),
         Arc::new(RandomIds),
         SyncConfig::default(),
@@ -34,9 +38,9 @@ async fn main() -> Result<(), Error> {
         aws.env.retention,
         aws.clock.clone(),
     );
-    let (runner, sweep) = (&runner, &sweep);
+    let (runner, sweep, behavior) = (&runner, &sweep, &behavior);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        sync::handle_event_with(runner, Some(sweep), event.payload)
+        sync::handle_event_full(runner, Some(sweep), Some(behavior), event.payload)
             .await
             .map_err(|e| aws_wiring::lambda_error(&e))
     }))

@@ -137,6 +137,8 @@ pub struct AppOptions {
     pub automations_daily: bool,
     /// Send the consultants' digest daily at 08:00 Asia/Shanghai (`crm::alerts`).
     pub digest_daily: bool,
+    /// Import WeCom's behaviour data (consultant performance) daily at 02:00 Asia/Shanghai.
+    pub behavior_daily: bool,
     /// How often due schedules are looked for.
     pub schedule_tick: std::time::Duration,
     /// Retry spacing of the campaign and send workers.
@@ -179,6 +181,7 @@ impl AppOptions {
             tracking_every: Some(std::time::Duration::from_secs(60)),
             automations_daily: true,
             digest_daily: true,
+            behavior_daily: true,
             schedule_tick: std::time::Duration::from_secs(1),
             send_backoff: Backoff::default(),
             sync_retry: std::time::Duration::from_secs(30),
@@ -371,7 +374,7 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
         adapters.store.clone(),
         log,
         seed,
-        wecom,
+        wecom.clone(),
         adapters.clock.clone(),
         processor_settings.clone(),
     ));
@@ -518,6 +521,17 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
     if options.automations_daily {
         tasks.push(tokio::spawn(campaigns::automation::run_daily(
             Arc::new(Automations::new((*campaigns).clone())),
+            stop_rx.clone(),
+        )));
+    }
+    if options.behavior_daily {
+        tasks.push(tokio::spawn(sync::run_behavior_daily(
+            Arc::new(crm::performance::BehaviorImport::new(
+                adapters.store.clone(),
+                wecom.clone(),
+                adapters.clock.clone(),
+            )),
+            adapters.clock.clone(),
             stop_rx.clone(),
         )));
     }

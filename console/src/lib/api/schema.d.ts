@@ -11,10 +11,75 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The appointments scheduled in a range (the calendar's day or week), by time. A consultant
+         *     sees the appointments of the customers they follow.
+         */
+        get: operations["appointments_list"];
+        put?: never;
+        /**
+         * Books an appointment (also a line in the customer's history); its confirmation task and
+         *     the consultant's app message go at once (outside quiet hours), the reminder before the
+         *     visit.
+         */
+        post: operations["appointments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/appointments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One appointment: its status, notices and history. */
+        get: operations["appointments_get_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/appointments/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         get?: never;
         put?: never;
-        /** Records an appointment (also a line in the customer's history). */
-        post: operations["records_create_appointment"];
+        /**
+         * Moves a booked or confirmed appointment to a new time (back to booked, with a new
+         *     confirmation and reminder); the change is kept in its history.
+         */
+        post: operations["appointments_reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/appointments/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves the status: booked → confirmed → arrived → completed, or (before arriving)
+         *     cancelled / no_show. Another move answers 409; the same status again changes nothing.
+         */
+        post: operations["appointments_change_status"];
         delete?: never;
         options?: never;
         head?: never;
@@ -121,6 +186,63 @@ export interface paths {
         };
         /** The rule's runs, newest first, with their counts. */
         get: operations["automations_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Books an appointment for the booking system (source `mini_program`), once per
+         *     `booking_id`.
+         */
+        post: operations["booking_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/appointments/{booking_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The booking system reads back one of its appointments by its own id. */
+        get: operations["booking_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds customers by phone or unionid (the booking system's credential): only the
+         *     external_userid and a masked name.
+         */
+        get: operations["booking_customers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -295,6 +417,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/recipients/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every recipient of a campaign with their status, as `.xlsx` or `.csv`. */
+        get: operations["campaigns_campaign_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/remind": {
         parameters: {
             query?: never;
@@ -428,6 +567,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customers matching the list's filters as `.xlsx` or `.csv` (at most 100 000 rows).
+         *     A consultant exports only the customers they follow.
+         */
+        get: operations["customers_export_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports customers' clinic fields, consent and tags from a file, or (dry run, the default)
+         *     lists what it would do and every row's problems. Rows are matched by external_userid, else
+         *     phone, else unionid; rows matching no customer are kept as leads (线索). Re-importing the
+         *     same file changes nothing. Manager or admin.
+         */
+        post: operations["customers_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{external_userid}": {
         parameters: {
             query?: never;
@@ -461,7 +642,7 @@ export interface paths {
             cookie?: never;
         };
         /** The customer's appointments, by scheduled time (audited as `customer.read`). */
-        get: operations["customers_appointments"];
+        get: operations["customers_of_customer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -556,6 +737,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{external_userid}/relationships/{userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edits the remark, description and remark phones of one relationship in WeCom, then stores
+         *     them on the relationship. A consultant may edit only their own relationships.
+         */
+        patch: operations["customers_edit_remark"];
+        trace?: never;
+    };
+    "/api/customers/{external_userid}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Staff set a customer's lead stage (any stage, backwards too); audited. */
+        put: operations["customers_set_stage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{external_userid}/sync": {
         parameters: {
             query?: never;
@@ -623,6 +841,101 @@ export interface paths {
         put?: never;
         /** Puts the message back on its queue (it is processed again, idempotently). */
         post: operations["operations_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Handovers, newest first, with their progress. */
+        get: operations["handovers_list"];
+        put?: never;
+        /**
+         * Starts a handover: the customers are handed over in WeCom in calls of 100; each result
+         *     arrives over the next 24 hours (the customer may refuse).
+         */
+        post: operations["handovers_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handovers/unassigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 离职待分配: the customers departed consultants left, by consultant, with their unfinished
+         *     campaign tasks.
+         */
+        get: operations["handovers_unassigned"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handovers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One handover: its progress and each customer's result. */
+        get: operations["handovers_get_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handovers/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reads WeCom's results now (the result-tracking round does it every 15 minutes) and
+         *     starts any transfer call that has not gone out.
+         */
+        post: operations["handovers_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads, newest first. Manager or admin; reading them is audited (they hold phone numbers). */
+        get: operations["customers_list_leads"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -783,6 +1096,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/channels/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channel report (`GET /api/stats/channels`) as `.xlsx` or `.csv`: one row per channel. */
+        get: operations["stats_channel_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/consultants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per consultant over a period of whole days (Asia/Shanghai): new and lost customers, WeCom's
+         *     chats, messages, reply rate and time (imported daily), appointments, purchases and revenue
+         *     of their customers, and group-send completion.
+         */
+        get: operations["stats_consultants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/consultants/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Imports WeCom's behaviour data now (the daily run does the same by itself). */
+        post: operations["stats_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lead pipeline of the customers first added in the period (whole Beijing days), by first
+         *     channel and by first consultant: read from the maintained counters (days × channels and
+         *     days × consultants items).
+         */
+        get: operations["stats_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats/rebuild": {
         parameters: {
             query?: never;
@@ -902,14 +1291,79 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        AppointmentList: {
-            items: components["schemas"]["AppointmentView"][];
+        /** @description The consultant alerts (app messages), each on or off. */
+        AlertsView: {
+            /** @description 新客户提醒: a new customer added the consultant (channel and a link to the customer). */
+            new_customer: boolean;
+            /** @description 流失提醒: a customer deleted the consultant. */
+            lost_customer: boolean;
+            /** @description 每日提醒 at 08:00: pending group-send tasks and tomorrow's appointments. */
+            daily_digest: boolean;
+        };
+        /** @description One change of an appointment, kept in its history. */
+        AppointmentChange: {
+            /** Format: int64 */
+            at_ms: number;
+            /**
+             * @description The caller (admin API subject, `booking:<token>` for the booking system, `system` for
+             *     the reminder job).
+             */
+            by: string;
+            /** @description `booked`, `status`, `reschedule`, `confirmation`, `reminder`. */
+            kind: string;
+            from?: string | null;
+            to?: string | null;
+            note?: string | null;
+        };
+        AppointmentEntry: {
+            id: string;
+            external_userid: string;
+            /** @description The customer's WeChat name (the calendar shows it). */
+            customer_name?: string | null;
+            /** Format: int64 */
+            scheduled_at_ms: number;
+            /** @description 项目. */
+            item: string;
+            source: components["schemas"]["AppointmentSource"];
+            notes?: string | null;
+            status: components["schemas"]["AppointmentStatus"];
+            /** @description The consultant's WeCom userid (sends the confirmation and reminder). */
+            userid?: string | null;
+            /** @description The booking system's id, when it booked. */
+            booking_ref?: string | null;
+            confirmation?: null | components["schemas"]["Notice"];
+            reminder?: null | components["schemas"]["Notice"];
+            /** @description Oldest first. */
+            history: components["schemas"]["AppointmentChange"][];
+            /** Format: int64 */
+            created_at_ms: number;
+            created_by: string;
+            /** Format: int64 */
+            updated_at_ms: number;
+        };
+        AppointmentEntryList: {
+            items: components["schemas"]["AppointmentEntry"][];
+        };
+        /** @description 预约确认 and 预约提醒 (single-customer tasks for the consultant, plus an app message). */
+        AppointmentSettingsView: {
+            /** @description 预约确认: a task on booking and on reschedule. */
+            confirmation: boolean;
+            /**
+             * Format: int32
+             * @description 预约提醒 this many days before the visit (0–7; 0: none).
+             */
+            reminder_days_before: number;
         };
         /**
          * @description Where a booking came from.
          * @enum {string}
          */
         AppointmentSource: "mini_program" | "staff" | "phone" | "walk_in" | "other";
+        /**
+         * @description Where an appointment stands. Stored appointments without a status read as `booked`.
+         * @enum {string}
+         */
+        AppointmentStatus: "booked" | "confirmed" | "arrived" | "completed" | "cancelled" | "no_show";
         AppointmentView: {
             id: string;
             external_userid: string;
@@ -1046,6 +1500,42 @@ export interface components {
         };
         AutomationRunView: components["schemas"]["AutomationRun"];
         AutomationView: components["schemas"]["AutomationRule"];
+        /** @description A customer as the booking system sees them: the id and a masked name, nothing else. */
+        BookingCustomer: {
+            external_userid: string;
+            /** @description The first character, the rest masked (`张**`). */
+            masked_name: string;
+        };
+        BookingCustomerList: {
+            items: components["schemas"]["BookingCustomer"][];
+        };
+        BookingRequest: {
+            /**
+             * @description The booking system's id of the appointment (1–64 of A–Z a–z 0–9 _ -): the same id
+             *     books once (201 the first time, 200 with the same appointment after).
+             */
+            booking_id: string;
+            /** @description The customer: exactly one of `external_userid`, `unionid`, `phone`. */
+            external_userid?: string | null;
+            unionid?: string | null;
+            phone?: string | null;
+            /** Format: int64 */
+            scheduled_at_ms: number;
+            /** @description 项目, at most 50 characters. */
+            item: string;
+            /** @description At most 500 characters. */
+            notes?: string | null;
+        };
+        /** @description What the booking system sees of an appointment. */
+        BookingView: {
+            id: string;
+            booking_id?: string | null;
+            external_userid: string;
+            /** Format: int64 */
+            scheduled_at_ms: number;
+            item: string;
+            status: components["schemas"]["AppointmentStatus"];
+        };
         /**
          * @description Why the chain is broken.
          * @enum {string}
@@ -1217,6 +1707,12 @@ export interface components {
             /** Format: int64 */
             count: number;
         };
+        ChannelFunnel: components["schemas"]["FunnelView"] & {
+            /** @description The first channel's `state` (empty: none). */
+            state: string;
+            /** @description The configured label, when the channel is configured. */
+            label?: string | null;
+        };
         ChannelStats: {
             /** @description The channel's `state`. */
             state: string;
@@ -1301,6 +1797,8 @@ export interface components {
             } | null;
             default_welcome?: null | components["schemas"]["WelcomeView"];
             send_rules?: null | components["schemas"]["SendRulesView"];
+            alerts?: null | components["schemas"]["AlertsView"];
+            appointments?: null | components["schemas"]["AppointmentSettingsView"];
         };
         /** @description The configuration as read: secrets are masked. */
         ConfigView: {
@@ -1317,6 +1815,8 @@ export interface components {
             };
             default_welcome?: null | components["schemas"]["WelcomeView"];
             send_rules: components["schemas"]["SendRulesView"];
+            alerts: components["schemas"]["AlertsView"];
+            appointments: components["schemas"]["AppointmentSettingsView"];
             /** Format: int64 */
             updated_at_ms: number;
             /** @description The URL to enter as the app's 接收消息 URL in the WeCom admin console, when known. */
@@ -1366,6 +1866,108 @@ export interface components {
             current: components["schemas"]["CurrentConsent"][];
             /** @description Every grant and withdrawal, newest first. */
             history: components["schemas"]["ConsentRecord"][];
+        };
+        /** @description One day of a consultant's WeCom activity. */
+        ConsultantDay: {
+            /** @description `YYYY-MM-DD`. */
+            day: string;
+            /** Format: int64 */
+            chats: number;
+            /** Format: int64 */
+            messages: number;
+            /** Format: int64 */
+            new_contacts: number;
+        };
+        ConsultantFunnel: components["schemas"]["FunnelView"] & {
+            /** @description The first consultant's userid (empty: not known). */
+            userid: string;
+        };
+        /** @description One consultant's figures over the period. */
+        ConsultantStats: {
+            userid: string;
+            /** @description The console's name for the consultant (display name, WeCom name or userid). */
+            name: string;
+            /**
+             * Format: int64
+             * @description Relationships added in the period.
+             */
+            new_customers: number;
+            /**
+             * Format: int64
+             * @description Relationships that ended in the period (deleted either way or no longer in WeCom).
+             */
+            lost_customers: number;
+            /**
+             * Format: int64
+             * @description WeCom's 聊天总数 over the period.
+             */
+            chats: number;
+            /**
+             * Format: int64
+             * @description WeCom's 发送消息数.
+             */
+            messages: number;
+            /**
+             * Format: double
+             * @description 已回复聊天占比 (percent), weighted by chats; null without chats.
+             */
+            reply_rate?: number | null;
+            /**
+             * Format: double
+             * @description 平均首次回复时长 (minutes), weighted by chats; null without chats.
+             */
+            avg_reply_minutes?: number | null;
+            /**
+             * Format: int64
+             * @description Customers who deleted or blocked the consultant (WeCom).
+             */
+            negative_feedback: number;
+            /**
+             * Format: int64
+             * @description Friend requests the consultant sent (WeCom).
+             */
+            new_applies: number;
+            /**
+             * Format: int64
+             * @description Days of WeCom behaviour data imported in the period.
+             */
+            days_imported: number;
+            /**
+             * Format: int64
+             * @description Appointments recorded in the period for the consultant's customers.
+             */
+            appointments: number;
+            /** Format: int64 */
+            purchases: number;
+            /**
+             * Format: int64
+             * @description Revenue of the consultant's customers' purchases in the period (fen).
+             */
+            revenue_fen: number;
+            /**
+             * Format: int64
+             * @description Group-send recipients assigned to the consultant in campaigns sent in the period.
+             */
+            groupsend_assigned: number;
+            /** Format: int64 */
+            groupsend_sent: number;
+            /**
+             * Format: double
+             * @description Sent ÷ assigned (0–1); null when nothing was assigned.
+             */
+            groupsend_completion?: number | null;
+            daily: components["schemas"]["ConsultantDay"][];
+        };
+        ConsultantStatsReport: {
+            /** @description `YYYY-MM-DD`. */
+            from: string;
+            to: string;
+            /**
+             * Format: int64
+             * @description When WeCom's behaviour data was last imported (ms), if ever.
+             */
+            last_import_at_ms?: number | null;
+            consultants: components["schemas"]["ConsultantStats"][];
         };
         /** @description `get_contact_way` → `contact_way`. */
         ContactWayDetail: {
@@ -1650,6 +2252,8 @@ export interface components {
              * @default null
              */
             q: string | null;
+            /** @default null */
+            stage: null | components["schemas"]["LeadStage"];
         };
         CustomerPage: {
             items: components["schemas"]["CustomerSummary"][];
@@ -1679,6 +2283,11 @@ export interface components {
             /** @description At most 2 000 characters. */
             notes?: string | null;
         };
+        /**
+         * @description One customer's result.
+         * @enum {string}
+         */
+        CustomerResult: "pending" | "waiting" | "accepted" | "refused" | "over_limit" | "failed" | "rejected_by_rule";
         /**
          * @description The order of `GET /api/customers`.
          * @enum {string}
@@ -1713,6 +2322,8 @@ export interface components {
             last_purchase_at_ms?: number | null;
             /** Format: int64 */
             total_spent_fen: number;
+            /** @description The lead stage (新线索 `new` … 复购 `repurchased`). */
+            stage: components["schemas"]["LeadStage"];
             follow_users: components["schemas"]["RelationshipView"][];
         };
         DayCount: {
@@ -1738,6 +2349,18 @@ export interface components {
             receive_count: number;
             /** Format: int64 */
             failed_at_ms?: number | null;
+        };
+        /** @description One departed consultant's customers awaiting assignment. */
+        DepartedConsultant: {
+            handover_userid: string;
+            /**
+             * Format: int64
+             * @description Unix seconds the consultant left.
+             */
+            dimission_time: number;
+            customers: components["schemas"]["UnassignedCustomerView"][];
+            /** @description Their campaign tasks not finished (WeCom does not move them). */
+            pending_campaigns: components["schemas"]["PendingCampaignWork"][];
         };
         /** @description One counter whose maintained value differs from the records'. */
         Difference: {
@@ -1847,9 +2470,188 @@ export interface components {
                 [key: string]: components["schemas"]["Stage"];
             };
         };
+        /** @description Customers per stage, how many reached each stage, and the conversion rates. */
+        FunnelView: {
+            /** Format: int64 */
+            customers: number;
+            /** @description Customers at each stage now. */
+            at_stage: {
+                [key: string]: number;
+            };
+            /** @description Customers at this stage or a later one. */
+            reached: {
+                [key: string]: number;
+            };
+            /** @description `reached / customers`, 0–1. */
+            conversion: {
+                [key: string]: number;
+            };
+        };
+        /** @description One customer's result. */
+        HandoverCustomerView: {
+            external_userid: string;
+            /** @description The customer's WeChat name, when the CRM knows them. */
+            name?: string | null;
+            result: components["schemas"]["CustomerResult"];
+            /**
+             * Format: int64
+             * @description WeCom's errcode when it refused the customer (40128: reassigned twice in 90 days,
+             *     40129: already being transferred).
+             */
+            errcode?: number | null;
+            /**
+             * Format: int64
+             * @description Unix seconds of the takeover.
+             */
+            takeover_time?: number | null;
+        };
+        /** @description A handover with every customer's result. */
+        HandoverDetail: {
+            handover: components["schemas"]["HandoverJob"];
+            customers: components["schemas"]["HandoverCustomerView"][];
+        };
+        HandoverJob: {
+            id: string;
+            kind: components["schemas"]["HandoverKind"];
+            handover_userid: string;
+            takeover_userid: string;
+            /** @description 在职继承's `transfer_success_msg` (≤ 200 characters). */
+            message?: string | null;
+            status: components["schemas"]["HandoverStatus"];
+            /** Format: int32 */
+            total: number;
+            /** Format: int32 */
+            batches: number;
+            counts: components["schemas"]["ResultCounts"];
+            /** @description The handover consultant's unfinished campaign tasks when the handover was created. */
+            pending_campaigns?: components["schemas"]["PendingCampaignWork"][];
+            created_by: string;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            updated_at_ms: number;
+            /** Format: int64 */
+            done_at_ms?: number | null;
+        };
+        /**
+         * @description 在职继承 (`transfer_customer`) or 离职继承 (`resigned/transfer_customer`).
+         * @enum {string}
+         */
+        HandoverKind: "on_job" | "resigned";
+        HandoverPage: {
+            items: components["schemas"]["HandoverJob"][];
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        HandoverStatus: "running" | "done";
         ImageAttachment: {
             media_id?: string | null;
             pic_url?: string | null;
+        };
+        /** @description A problem with one row (or with the file, row 1 being the header). */
+        ImportProblem: {
+            /** @description The row in the file (the header is row 1). */
+            row: number;
+            /** @description The column, by the header the export writes (手机号, 等级…); absent for the whole row. */
+            column?: string | null;
+            /** @description What is wrong, in Chinese. */
+            message: string;
+        };
+        ImportRequest: {
+            /**
+             * Format: int64
+             * @description Import the last `days` days again (1–180); without it, the days not imported yet.
+             */
+            days?: number | null;
+        };
+        /** @description What an import run did. */
+        ImportResult: {
+            /** @description Consultants asked about (members with customer contact). */
+            consultants: number;
+            /** @description Day records written (a day imported again is overwritten, never duplicated). */
+            days_written: number;
+            /** @description WeCom calls made. */
+            calls: number;
+            /** @description Consultants whose import failed (the next run retries them). */
+            failed: string[];
+        };
+        /** @description What an import found (dry run) or did. */
+        ImportSummary: {
+            /** @description True when nothing was written. */
+            dry_run: boolean;
+            /** @description `UTF-8`, `GBK` or `xlsx`. */
+            encoding: string;
+            /** @description Data rows in the file (blank rows not counted). */
+            rows: number;
+            /** @description Rows matching a WeCom customer. */
+            matched: number;
+            /** @description Rows matching no customer, kept as leads (线索). */
+            leads: number;
+            /** @description Of `leads`, the rows that create a new lead. */
+            new_leads: number;
+            /** @description Rows that change something (a customer or a lead). */
+            changed: number;
+            /** @description Rows where everything is already as the file says. */
+            unchanged: number;
+            /** @description Rows not imported because of a problem. */
+            problem_rows: number;
+            /** @description Marketing consents recorded (method 导入). */
+            consents: number;
+            /** @description Corp tags marked on relationships. */
+            tags_marked: number;
+            /** @description The problems, in file order (at most 1 000 are listed). */
+            problems: components["schemas"]["ImportProblem"][];
+            /** @description Headers the import does not understand (their columns are ignored). */
+            ignored_columns: string[];
+        };
+        /** @description The upload: one file in the field `file`. */
+        ImportUpload: {
+            /**
+             * Format: binary
+             * @description `.xlsx`, or `.csv` in UTF-8 (with or without BOM) or GBK; headers in Chinese or
+             *     English (客户ID/external_userid, 手机号/phone, unionid, 姓名/name, 等级/tier,
+             *     心理类型/psych_type, 生日/birthday, 营销授权/marketing_consent, 授权方式/consent_method,
+             *     标签/tags, 备注/remark). At most 100 000 rows and 9 MB.
+             */
+            file: string;
+        };
+        /** @description The marketing consent a lead came with. */
+        LeadConsent: {
+            granted: boolean;
+            /** @description How it was originally given, as the file said (书面、口头…). */
+            how?: string | null;
+        };
+        LeadPage: {
+            items: components["schemas"]["LeadView"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description The customer's lead stage: 新线索 → 已咨询 → 已预约 → 已到店 → 已成交 → 复购. Events only move it
+         *     forward; staff may set any stage.
+         * @enum {string}
+         */
+        LeadStage: "new" | "consulted" | "booked" | "arrived" | "purchased" | "repurchased";
+        LeadView: {
+            id: string;
+            phone?: string | null;
+            unionid?: string | null;
+            name?: string | null;
+            tier?: string | null;
+            psych_type?: string | null;
+            birthday?: string | null;
+            notes?: string | null;
+            consent?: null | components["schemas"]["LeadConsent"];
+            tag_ids: string[];
+            /** @description `import`. */
+            source: string;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            updated_at_ms: number;
+            /** @description The customer it became (merged when they added a consultant). */
+            merged_into?: string | null;
+            /** Format: int64 */
+            merged_at_ms?: number | null;
         };
         LinkAttachment: {
             title: string;
@@ -1943,6 +2745,8 @@ export interface components {
             source?: null | components["schemas"]["AppointmentSource"];
             /** @description At most 500 characters. */
             notes?: string | null;
+            /** @description The consultant (WeCom userid); default: the customer's own consultant. */
+            userid?: string | null;
         };
         NewAutomation: {
             /** @description 1–60 characters. */
@@ -2033,6 +2837,23 @@ export interface components {
             unionid?: string | null;
             conclusions?: null | components["schemas"]["Conclusions"];
         };
+        /** @description A new handover. */
+        NewHandoverBody: {
+            kind?: null | components["schemas"]["HandoverKind"];
+            /** @description The consultant handing over (离职继承: the departed one). */
+            handover_userid?: string;
+            /** @description The consultant taking over. */
+            takeover_userid?: string;
+            /**
+             * @description 在职继承 only: what the customer is told (≤ 200 characters; WeCom's default text when
+             *     empty).
+             */
+            message?: string | null;
+            /** @description The customers (at most 10 000). */
+            external_userids?: string[] | null;
+            /** @description 离职继承 only: every customer the departed consultant left (instead of a list). */
+            all_unassigned?: boolean;
+        };
         NewMedia: {
             /** @description 1–100 characters, e.g. `double12.png`. */
             filename: string;
@@ -2070,6 +2891,48 @@ export interface components {
             /** Format: int32 */
             order?: number | null;
         };
+        /**
+         * @description A confirmation or reminder: a single-customer group-send task for the consultant, plus an
+         *     app message telling them.
+         */
+        Notice: {
+            state: components["schemas"]["NoticeState"];
+            /**
+             * Format: int64
+             * @description When it goes (or went) out.
+             */
+            due_at_ms: number;
+            /**
+             * Format: int64
+             * @description The visit time it speaks of (a reschedule makes new notices).
+             */
+            for_scheduled_at_ms: number;
+            /** Format: int32 */
+            attempts?: number;
+            /**
+             * @description Why it waits (`quiet_hours`, `wecom_quota`, `clinic_cap`, `retry`) or why it was
+             *     skipped / failed.
+             */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description Set while `creating`: when the claim was made.
+             */
+            claimed_at_ms?: number | null;
+            /** @description The group-send task's id, once created. */
+            msgid?: string | null;
+            /** Format: int64 */
+            created_at_ms?: number | null;
+            /** @description The text the customer receives once the consultant confirms it. */
+            text?: string;
+            /** @description The consultant was told by app message. */
+            consultant_notified?: boolean;
+        };
+        /**
+         * @description Where a notice stands.
+         * @enum {string}
+         */
+        NoticeState: "pending" | "creating" | "created" | "skipped" | "failed";
         OverviewChannel: {
             /** @description The channel (`state`); empty for customers without one. */
             state: string;
@@ -2132,6 +2995,35 @@ export interface components {
             /** Format: int64 */
             dead_letters: number;
             dead_letters_by_queue: components["schemas"]["QueueDeadLetters"][];
+        };
+        /**
+         * @description A campaign with group-send tasks still waiting on the handover consultant (reported, not
+         *     silently lost: WeCom does not move them to the takeover consultant).
+         */
+        PendingCampaignWork: {
+            campaign_id: string;
+            name: string;
+            /**
+             * Format: int32
+             * @description Tasks (chunks) not finished.
+             */
+            tasks: number;
+            /**
+             * Format: int32
+             * @description Their recipients.
+             */
+            recipients: number;
+        };
+        PipelineReport: {
+            /** Format: int64 */
+            from_ms: number;
+            /** Format: int64 */
+            to_ms: number;
+            /** @description The stages in order (`new` … `repurchased`). */
+            stages: components["schemas"]["LeadStage"][];
+            total: components["schemas"]["FunnelView"];
+            by_channel: components["schemas"]["ChannelFunnel"][];
+            by_consultant: components["schemas"]["ConsultantFunnel"][];
         };
         /** @description What a dry run found. */
         Preview: {
@@ -2312,6 +3204,8 @@ export interface components {
             status: components["schemas"]["RelationshipStatus"];
             remark: string;
             description: string;
+            /** @description The member's remark phone numbers for the customer. */
+            remark_mobiles: string[];
             tags: components["schemas"]["RelationshipTagView"][];
             /** Format: int64 */
             add_way: number;
@@ -2330,6 +3224,15 @@ export interface components {
             ended_at?: number | null;
             end_cause?: null | components["schemas"]["EndCause"];
             end_source?: string | null;
+        };
+        /** @description What to change; an absent field is left as it is in WeCom. */
+        RemarkPatch: {
+            /** @description The member's remark (name) for the customer, at most 20 characters. */
+            remark?: string | null;
+            /** @description Description, at most 150 characters. */
+            description?: string | null;
+            /** @description Remark phone numbers (at most 5); replaces the current list, `[]` clears it. */
+            remark_mobiles?: string[] | null;
         };
         RemindResult: {
             /**
@@ -2352,11 +3255,36 @@ export interface components {
             id: string;
             replayed: boolean;
         };
+        Reschedule: {
+            /** Format: int64 */
+            scheduled_at_ms: number;
+            /** @description A new consultant (WeCom userid); default: unchanged. */
+            userid?: string | null;
+            /** @description At most 200 characters, kept in the history. */
+            note?: string | null;
+        };
+        /** @description How many customers have each result. */
+        ResultCounts: {
+            /** Format: int32 */
+            pending: number;
+            /** Format: int32 */
+            waiting: number;
+            /** Format: int32 */
+            accepted: number;
+            /** Format: int32 */
+            refused: number;
+            /** Format: int32 */
+            over_limit: number;
+            /** Format: int32 */
+            failed: number;
+            /** Format: int32 */
+            rejected_by_rule: number;
+        };
         /**
          * @description What a caller may do. Ordered: each role may do what the ones before it may.
          * @enum {string}
          */
-        Role: "consultant" | "manager" | "admin";
+        Role: "booking" | "consultant" | "manager" | "admin";
         RuleKind: {
             /** Format: int32 */
             days_ahead: number;
@@ -2465,6 +3393,16 @@ export interface components {
              * @description Sent recipients with an appointment booked or a purchase made within the window.
              */
             booked: number;
+        };
+        StageUpdate: {
+            /** @description `new`, `consulted`, `booked`, `arrived`, `purchased` or `repurchased`. */
+            stage: components["schemas"]["LeadStage"];
+        };
+        StageView: {
+            external_userid: string;
+            stage: components["schemas"]["LeadStage"];
+            /** @description The stage before the change. */
+            previous: components["schemas"]["LeadStage"];
         };
         /** @description One status change, with its time. */
         StatusChange: {
@@ -2606,6 +3544,14 @@ export interface components {
             /** Format: int64 */
             created_at_ms: number;
         };
+        /** @description A customer a departed consultant left. */
+        UnassignedCustomerView: {
+            external_userid: string;
+            name?: string | null;
+        };
+        UnassignedList: {
+            consultants: components["schemas"]["DepartedConsultant"][];
+        };
         /** @description A welcome message as the console edits it. */
         WelcomeView: {
             /** @description ≤ 4000 bytes; `{name}` becomes the customer's name. */
@@ -2622,7 +3568,72 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    records_create_appointment: {
+    appointments_list: {
+        parameters: {
+            query: {
+                /** @description From (unix ms, inclusive). */
+                from: number;
+                /** @description To (unix ms, inclusive); at most 62 days after `from`. */
+                to: number;
+                /** @description Only this consultant's appointments. */
+                userid?: string;
+                /** @description Only these statuses (comma-separated, e.g. `booked,confirmed`). */
+                status?: string;
+                /** @description Only this customer's. */
+                external_userid?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentEntryList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    appointments_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2640,7 +3651,140 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AppointmentView"];
+                    "application/json": components["schemas"]["AppointmentEntry"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    appointments_get_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Appointment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentEntry"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    appointments_reschedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Appointment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reschedule"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentEntry"];
                 };
             };
             400: {
@@ -2670,6 +3814,91 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    appointments_change_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Appointment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentEntry"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3209,6 +4438,211 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    booking_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingRequest"];
+            };
+        };
+        responses: {
+            /** @description Booked before under this booking_id: that appointment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    booking_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking system's id */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingView"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    booking_customers: {
+        parameters: {
+            query?: {
+                /** @description A mainland mobile number (as recorded in the CRM's phone field). */
+                phone?: string;
+                /** @description The WeChat unionid. */
+                unionid?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingCustomerList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3829,6 +5263,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecipientPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_campaign_recipients: {
+        parameters: {
+            query?: {
+                /** @description `xlsx` (default) or `csv` (UTF-8 with BOM). */
+                format?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The spreadsheet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             400: {
@@ -4622,6 +6124,8 @@ export interface operations {
                 no_purchase_days?: number;
                 /** @description Free text in the name or a remark. */
                 q?: string;
+                /** @description The lead stage: `new`, `consulted`, `booked`, `arrived`, `purchased` or `repurchased`. */
+                stage?: components["schemas"]["LeadStage"];
                 /** @description `added_desc` (default), `added_asc` or `last_purchase_desc`. */
                 sort?: components["schemas"]["CustomerSort"];
                 /** @description 1–100, default 20. */
@@ -4661,6 +6165,168 @@ export interface operations {
             };
             /** @description The caller's role may not do this, or the customer is not theirs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_export_list: {
+        parameters: {
+            query?: {
+                /** @description `xlsx` (default) or `csv` (UTF-8 with BOM). */
+                format?: string;
+                /** @description Channel: a relationship came through the 「联系我」 with this `state`. */
+                state?: string;
+                /** @description A corp tag on any of the customer's relationships. */
+                tag_id?: string;
+                /** @description 0 unknown, 1 male, 2 female. */
+                gender?: number;
+                tier?: components["schemas"]["Tier"];
+                psych_type?: string;
+                /** @description Follow-user (staff member). */
+                userid?: string;
+                /**
+                 * @description `active` / `ended` (the customer; with `userid`, that relationship) or `pending` (a
+                 *     half-added relationship).
+                 */
+                status?: components["schemas"]["StatusFilter"];
+                /** @description First added at or after (ms). */
+                added_from?: number;
+                /** @description First added at or before (ms). */
+                added_to?: number;
+                /** @description Last purchase strictly before (ms); customers without purchases do not match. */
+                last_purchase_before?: number;
+                /** @description Last purchase strictly after (ms). */
+                last_purchase_after?: number;
+                /** @description 1–12. */
+                birthday_month?: number;
+                /** @description No purchase in the last N days (customers who never purchased match). */
+                no_purchase_days?: number;
+                /** @description Free text in the name or a remark. */
+                q?: string;
+                /** @description The lead stage: `new`, `consulted`, `booked`, `arrived`, `purchased` or `repurchased`. */
+                stage?: components["schemas"]["LeadStage"];
+                /** @description `added_desc` (default), `added_asc` or `last_purchase_desc`. */
+                sort?: components["schemas"]["CustomerSort"];
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The spreadsheet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_import: {
+        parameters: {
+            query?: {
+                /** @description `true` (default): check and count only, write nothing. `false`: import. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUpload"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4813,7 +6479,7 @@ export interface operations {
             };
         };
     };
-    customers_appointments: {
+    customers_of_customer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4830,7 +6496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AppointmentList"];
+                    "application/json": components["schemas"]["AppointmentEntryList"];
                 };
             };
             /** @description Invalid request */
@@ -5214,6 +6880,168 @@ export interface operations {
             };
         };
     };
+    customers_edit_remark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description WeCom external_userid */
+                external_userid: string;
+                /** @description The follow-member's WeCom userid */
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemarkPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationshipView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_set_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     customers_sync: {
         parameters: {
             query?: never;
@@ -5478,6 +7306,385 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handovers_list: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handovers_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewHandoverBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverDetail"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handovers_unassigned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnassignedList"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handovers_get_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverDetail"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handovers_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverDetail"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_list_leads: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6028,6 +8235,251 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChannelStatsReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_channel_report: {
+        parameters: {
+            query?: {
+                /** @description Start (ms, inclusive). Default: 30 days before `to_ms`. */
+                from_ms?: number;
+                /** @description End (ms, inclusive). Default: now. */
+                to_ms?: number;
+                /** @description `xlsx` (default) or `csv` (UTF-8 with BOM). */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The spreadsheet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_consultants: {
+        parameters: {
+            query?: {
+                /** @description First day, `YYYY-MM-DD` (Asia/Shanghai). Default: 29 days before `to`. */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (Asia/Shanghai), included. Default: today. */
+                to?: string;
+                /** @description Only this consultant (a consultant may name only themselves). */
+                userid?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultantStatsReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_stats: {
+        parameters: {
+            query?: {
+                /** @description Customers first added from (ms, inclusive). Default: 30 days before `to`. */
+                from?: number;
+                /** @description … to (ms, inclusive). Default: now. Widened to whole Beijing days. */
+                to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineReport"];
                 };
             };
             400: {

@@ -14,6 +14,7 @@ pub mod me;
 pub mod media;
 pub mod messages;
 pub mod overview;
+pub mod performance;
 pub mod records;
 pub mod staff;
 pub mod stats;
