@@ -95,6 +95,12 @@ const ROUTES: &[(&str, &str, Min)] = &[
     ("DELETE", "/api/tags/{id}", Min::Manager),
     ("GET", "/api/stats/channels", Min::Manager),
     ("POST", "/api/stats/rebuild", Min::Admin),
+    ("GET", "/api/stats/pipeline", Min::Manager),
+    (
+        "PUT",
+        "/api/customers/{external_userid}/stage",
+        Min::Consultant,
+    ),
     ("GET", "/api/stats/consultants", Min::Consultant),
     ("POST", "/api/stats/consultants/import", Min::Manager),
     ("GET", "/api/handovers", Min::Manager),

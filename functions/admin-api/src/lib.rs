@@ -14,7 +14,7 @@ pub mod state;
 use axum::Router;
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -24,8 +24,8 @@ pub use state::AdminState;
 
 use routes::{
     appointments, audit, automations, callback_logs, campaigns, config, contact_ways, customers,
-    dead_letters, exports, handovers, leads, me, media, messages, overview, performance, records,
-    staff, stats, sync, tags,
+    dead_letters, exports, handovers, leads, me, media, messages, overview, performance, pipeline,
+    records, staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -95,6 +95,8 @@ use routes::{
         tags::delete,
         stats::channels,
         stats::rebuild,
+        pipeline::stats,
+        pipeline::set_stage,
         performance::consultants,
         performance::import,
         campaigns::create,
@@ -412,6 +414,11 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/tags/{id}", patch(tags::edit).delete(tags::delete))
         .route("/api/stats/channels", get(stats::channels))
         .route("/api/stats/rebuild", post(stats::rebuild))
+        .route("/api/stats/pipeline", get(pipeline::stats))
+        .route(
+            "/api/customers/{external_userid}/stage",
+            put(pipeline::set_stage),
+        )
         .route("/api/stats/consultants", get(performance::consultants))
         .route("/api/stats/consultants/import", post(performance::import))
         .route(

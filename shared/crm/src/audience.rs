@@ -60,6 +60,9 @@ pub struct CustomerFilter {
     /// Lower-case free text in the name or a remark.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// The lead stage (`crate::pipeline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<crate::model::LeadStage>,
 }
 
 /// A customer that passed the filters, with the relationships when they were read.
@@ -109,6 +112,9 @@ impl CustomerFilter {
         if let Some(p) = &self.psych_type
             && c.crm.psych_type.as_ref().map(|t| t.as_str()) != Some(p.as_str())
         {
+            return false;
+        }
+        if self.stage.is_some_and(|s| s != c.stage) {
             return false;
         }
         if self.added_from.is_some_and(|t| c.first_added_at_ms < t)

@@ -242,6 +242,15 @@ pub fn channel_day_sk(day: &str, state: &str) -> String {
 pub fn channel_day_end(day: &str) -> String {
     format!("DAY#{day}$")
 }
+/// The lead pipeline (`crate::pipeline`): customers by stage, per Beijing day they were first
+/// added, by first channel (`CH#<day>#<state>`) and by first consultant (`US#<day>#<userid>`).
+pub const PIPELINE_COUNTS_PK: &str = "AGG#PIPELINE";
+pub fn pipeline_channel_sk(day: &str, state: &str) -> String {
+    format!("CH#{day}#{state}")
+}
+pub fn pipeline_consultant_sk(day: &str, userid: &str) -> String {
+    format!("US#{day}#{userid}")
+}
 /// Per 「联系我」: one partition, sort key the `config_id`.
 pub const CONTACT_WAY_COUNTS_PK: &str = "AGG#CWAY";
 /// Per campaign: one counter item per chunk (`SHARD#<chunk>`, `SHARD#-` for recipients

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod keys;
 pub mod leads;
 pub mod model;
+pub mod pipeline;
 pub mod performance;
 pub mod privacy;
 pub mod process;

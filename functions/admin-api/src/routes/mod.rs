@@ -15,6 +15,7 @@ pub mod media;
 pub mod messages;
 pub mod overview;
 pub mod performance;
+pub mod pipeline;
 pub mod records;
 pub mod staff;
 pub mod stats;

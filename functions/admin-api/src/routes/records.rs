@@ -170,6 +170,14 @@ pub async fn create_purchase(
                 .campaigns
                 .credit_booking(&purchase.external_userid, purchase.purchased_at_ms)
                 .await?;
+            // 已成交, or 复购 from the second purchase on.
+            crm::pipeline::advance_on(
+                &state.store,
+                &purchase.external_userid,
+                crm::pipeline::PipelineEvent::Purchased,
+                now,
+            )
+            .await?;
         }
         PurchaseOutcome::AlreadyRecorded(first) => {
             if first.external_userid != purchase.external_userid
@@ -182,6 +190,13 @@ pub async fn create_purchase(
                 .campaigns
                 .credit_booking(&first.external_userid, first.purchased_at_ms)
                 .await?;
+            crm::pipeline::advance_on(
+                &state.store,
+                &first.external_userid,
+                crm::pipeline::PipelineEvent::Purchased,
+                now,
+            )
+            .await?;
             return Ok((StatusCode::OK, Json((*first).into())));
         }
         PurchaseOutcome::UnknownCustomer => return Err(ApiError::not_found("该客户")),

@@ -9,8 +9,8 @@ use crate::calendar::day_string;
 use crate::campaign::model::{Click, Recipient, RecipientStatus};
 use crate::keys::{
     CAMPAIGN_CLICKS_SK, CHANNEL_DAYS_PK, CLICK_PREFIX, CLICKER_PREFIX, CONTACT_WAY_COUNTS_PK,
-    LINK_COUNTS_SK, PROFILE_SK, RECIPIENT_PREFIX, campaign_counts_pk, campaign_shard_sk,
-    channel_day_sk,
+    LINK_COUNTS_SK, PIPELINE_COUNTS_PK, PROFILE_SK, RECIPIENT_PREFIX, campaign_counts_pk,
+    campaign_shard_sk, channel_day_sk, pipeline_channel_sk, pipeline_consultant_sk,
 };
 use crate::model::{
     Appointment, Customer, CustomerStatus, Purchase, Relationship, RelationshipStatus,
@@ -34,6 +34,14 @@ pub mod channel {
     /// Purchases made that day by customers of the channel, and their amount.
     pub const PURCHASES: &str = "purchases";
     pub const REVENUE_FEN: &str = "revenue_fen";
+}
+
+/// Counter names of a pipeline item: `stage:<stage>`, customers at that stage now.
+pub mod pipeline {
+    pub const PREFIX: &str = "stage:";
+    pub fn field(stage: crate::model::LeadStage) -> String {
+        format!("{PREFIX}{}", stage.as_str())
+    }
 }
 
 /// Counter names of a 「联系我」 item.
@@ -146,6 +154,21 @@ pub fn contribute(item: &Item, sign: i64, tally: &mut Tally) -> Result<(), Store
                 if c.status == CustomerStatus::Active {
                     t(CHANNEL_DAYS_PK.into(), key, channel::CUSTOMERS_CONNECTED, 1);
                 }
+                // The lead pipeline: the customer's stage now, by first channel and consultant.
+                let day = day_string(c.first_added_at_ms);
+                let stage = pipeline::field(c.stage);
+                t(
+                    PIPELINE_COUNTS_PK.into(),
+                    pipeline_channel_sk(&day, &c.first_channel),
+                    &stage,
+                    1,
+                );
+                t(
+                    PIPELINE_COUNTS_PK.into(),
+                    pipeline_consultant_sk(&day, &c.first_userid),
+                    &stage,
+                    1,
+                );
             }
         } else if sk.starts_with("REL#") {
             let r: Relationship = item.doc()?;

@@ -59,6 +59,21 @@ async fn actual(raw: &Arc<dyn ItemStore>) -> Tally {
             );
         }
     }
+    // The lead pipeline's items (`crate::pipeline`).
+    for item in crate::repo::query_all_items(
+        raw.as_ref(),
+        ports::Query::partition(ports::IndexName::Primary, crate::keys::PIPELINE_COUNTS_PK)
+            .limit(1000),
+    )
+    .await
+    .unwrap()
+    {
+        for (field, n) in &item.data {
+            if let Some(n) = n.as_i64() {
+                tally.add(item.pk.clone(), item.sk.clone(), field, n);
+            }
+        }
+    }
     tally.compact()
 }
 
@@ -326,7 +341,8 @@ async fn data_written_before_the_aggregates_gets_its_counters_once() {
         .unwrap();
     assert_eq!(actual(&raw).await, Tally::default());
     let first = super::ensure_initialized(&store, 1).await.unwrap().unwrap();
-    assert_eq!(first.corrected, 1, "{first:?}");
+    // The channel-day, and the pipeline's channel and consultant items.
+    assert_eq!(first.corrected, 3, "{first:?}");
     let keys: Vec<(String, String)> = (0..3)
         .flat_map(|i| {
             let pk = customer_pk(&format!("wm{i}"));
@@ -337,7 +353,11 @@ async fn data_written_before_the_aggregates_gets_its_counters_once() {
         })
         .collect();
     let want = expected(&raw, &keys).await;
-    assert_eq!(want.0.len(), 1, "one channel-day: {want:?}");
+    assert_eq!(
+        want.0.len(),
+        3,
+        "one channel-day, two pipeline items: {want:?}"
+    );
     assert_eq!(actual(&raw).await, want);
     assert_eq!(
         super::ensure_initialized(&store, 2).await.unwrap(),

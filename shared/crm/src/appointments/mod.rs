@@ -156,7 +156,18 @@ impl Appointments {
             .await?
             .unwrap_or_default();
         notify::plan_notices(&mut record, &config.appointments, now);
-        self.repo().create(&record).await
+        let booked = self.repo().create(&record).await?;
+        // The lead pipeline: 已预约 (forward only; a repeat booking changes nothing).
+        if booked.is_some() {
+            crate::pipeline::advance_on(
+                &self.store,
+                &record.base.external_userid,
+                crate::pipeline::PipelineEvent::AppointmentBooked,
+                now,
+            )
+            .await?;
+        }
+        Ok(booked)
     }
 
     /// Moves the status (checked against the lifecycle; the same status again changes nothing).
@@ -168,7 +179,8 @@ impl Appointments {
         note: Option<String>,
     ) -> Result<Updated<Refusal>, CrmError> {
         let now = self.clock.now_ms();
-        self.repo()
+        let updated = self
+            .repo()
             .update(id, |record| {
                 let from = record.status;
                 if from == to {
@@ -200,7 +212,20 @@ impl Appointments {
                 }
                 Ok(true)
             })
-            .await
+            .await?;
+        // The lead pipeline: 已到店 when the customer arrived (forward only).
+        if let Updated::Done(record) = &updated
+            && record.status == AppointmentStatus::Arrived
+        {
+            crate::pipeline::advance_on(
+                &self.store,
+                &record.base.external_userid,
+                crate::pipeline::PipelineEvent::Arrived,
+                now,
+            )
+            .await?;
+        }
+        Ok(updated)
     }
 
     /// Moves the visit to `scheduled_at_ms` (and the consultant, when given): back to booked,

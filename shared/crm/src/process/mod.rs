@@ -87,8 +87,10 @@ pub struct Processor {
     wecom: Arc<WeComClient>,
     clock: Arc<dyn Clock>,
     settings: ProcessorSettings,
-    leads: crate::leads::LeadRepo,
     alerts: crate::alerts::Alerts,
+    /// The store, for the lead pipeline (`crate::pipeline`).
+    store: Arc<dyn ItemStore>,
+    leads: crate::leads::LeadRepo,
 }
 
 struct Outcome {
@@ -129,6 +131,7 @@ impl Processor {
         );
         Self {
             alerts,
+            store: store.clone(),
             leads: crate::leads::LeadRepo::new(store.clone()),
             customers: CustomerRepo::new(store.clone()),
             tags: TagCatalogue::new(store.clone()),
@@ -490,6 +493,9 @@ impl Processor {
                 self.apply_channel_tag(ev, channel).await?
             ));
         }
+        // The consultant the customer's conversion counts for: the first one they added.
+        crate::pipeline::note_first_consultant(&self.store, &ev.external_user_id, &ev.user_id)
+            .await?;
         // The consultant's alert comes last: the customer is recorded whatever WeCom answers;
         // a transient failure retries the (idempotent) job, the alert record keeps it single.
         let alert = self
@@ -533,8 +539,7 @@ impl Processor {
             )
             .await?;
         // A remark phone recorded now may be an imported lead's.
-        crate::leads::merge_on_contact(&self.leads, &self.wecom, &detail, &ev.user_id, now)
-            .await?;
+        crate::leads::merge_on_contact(&self.leads, &self.wecom, &detail, &ev.user_id, now).await?;
         self.timeline(ev, event_id, "edited", None).await?;
         Ok(Outcome::processed("customer:refreshed"))
     }

@@ -98,6 +98,8 @@ pub struct CustomerSummary {
     pub psych_type: Option<String>,
     pub last_purchase_at_ms: Option<i64>,
     pub total_spent_fen: i64,
+    /// The lead stage (新线索 `new` … 复购 `repurchased`).
+    pub stage: crm::model::LeadStage,
     pub follow_users: Vec<RelationshipView>,
 }
 
@@ -115,6 +117,7 @@ pub(super) fn summary(c: &Customer, rels: &[Relationship]) -> CustomerSummary {
         psych_type: c.crm.psych_type.as_ref().map(|p| p.as_str().to_owned()),
         last_purchase_at_ms: c.last_purchase_at_ms,
         total_spent_fen: c.total_spent_fen,
+        stage: c.stage,
         follow_users: rels.iter().map(Into::into).collect(),
     }
 }
