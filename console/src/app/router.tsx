@@ -23,6 +23,7 @@ export const routes: RouteObject[] = [
       { path: 'wework/messages/new', lazy: () => import('./routes/campaign-new') },
       { path: 'wework/messages/:id', lazy: () => import('./routes/campaign-detail') },
       { path: 'automations', lazy: () => import('./routes/automations') },
+      { path: 'handover', lazy: () => import('./routes/handover') },
       { path: 'ops', lazy: () => import('./routes/ops') },
       { path: '*', lazy: () => import('./routes/not-found') },
     ],

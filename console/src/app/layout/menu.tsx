@@ -4,6 +4,7 @@ import {
   QrcodeOutlined,
   SendOutlined,
   SettingOutlined,
+  SwapOutlined,
   TeamOutlined,
   ThunderboltOutlined,
 } from '@ant-design/icons';
@@ -20,6 +21,7 @@ export const MENU: { key: string; icon: ReactNode; label: string; min: Role }[] 
   { key: '/dashboard/wework/contact-ways', icon: <QrcodeOutlined />, label: '「联系我」', min: 'consultant' },
   { key: '/dashboard/wework/messages', icon: <SendOutlined />, label: '消息推送', min: 'manager' },
   { key: '/dashboard/automations', icon: <ThunderboltOutlined />, label: '自动化', min: 'manager' },
+  { key: '/dashboard/handover', icon: <SwapOutlined />, label: '客户继承', min: 'manager' },
   { key: '/dashboard/wework/config', icon: <SettingOutlined />, label: '企业微信配置', min: 'admin' },
   { key: '/dashboard/ops', icon: <ApiOutlined />, label: '运维', min: 'admin' },
 ];

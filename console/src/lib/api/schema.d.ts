@@ -1344,6 +1344,14 @@ export interface components {
         AppointmentEntryList: {
             items: components["schemas"]["AppointmentEntry"][];
         };
+        AppointmentReschedule: {
+            /** Format: int64 */
+            scheduled_at_ms: number;
+            /** @description A new consultant (WeCom userid); default: unchanged. */
+            userid?: string | null;
+            /** @description At most 200 characters, kept in the history. */
+            note?: string | null;
+        };
         /** @description 预约确认 and 预约提醒 (single-customer tasks for the consultant, plus an app message). */
         AppointmentSettingsView: {
             /** @description 预约确认: a task on booking and on reschedule. */
@@ -1364,6 +1372,11 @@ export interface components {
          * @enum {string}
          */
         AppointmentStatus: "booked" | "confirmed" | "arrived" | "completed" | "cancelled" | "no_show";
+        AppointmentStatusChange: {
+            status: components["schemas"]["AppointmentStatus"];
+            /** @description At most 200 characters, kept in the history. */
+            note?: string | null;
+        };
         AppointmentView: {
             id: string;
             external_userid: string;
@@ -3255,14 +3268,6 @@ export interface components {
             id: string;
             replayed: boolean;
         };
-        Reschedule: {
-            /** Format: int64 */
-            scheduled_at_ms: number;
-            /** @description A new consultant (WeCom userid); default: unchanged. */
-            userid?: string | null;
-            /** @description At most 200 characters, kept in the history. */
-            note?: string | null;
-        };
         /** @description How many customers have each result. */
         ResultCounts: {
             /** Format: int32 */
@@ -3775,7 +3780,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Reschedule"];
+                "application/json": components["schemas"]["AppointmentReschedule"];
             };
         };
         responses: {
@@ -3852,7 +3857,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["StatusChange"];
+                "application/json": components["schemas"]["AppointmentStatusChange"];
             };
         };
         responses: {

@@ -1,0 +1,1 @@
+export { HandoverPage as Component } from '@/features/handover';

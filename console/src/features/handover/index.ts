@@ -1,0 +1,1 @@
+export { HandoverPage } from './components/handover-page';
