@@ -21,6 +21,7 @@ function rel(partial: Partial<RelationshipView>): RelationshipView {
     status: 'active',
     remark: '',
     description: '',
+    remark_mobiles: [],
     tags: [],
     add_way: 1,
     oper_userid: 'zhangsan',

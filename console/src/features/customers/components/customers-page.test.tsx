@@ -37,6 +37,7 @@ function customer(id: string, name: string): Schemas['CustomerSummary'] {
         status: 'active',
         remark: '',
         description: '',
+        remark_mobiles: [],
         tags: [{ group_name: '来源渠道', tag_name: '来源:小红书', tag_id: 'etXHS', type: 1 }],
         add_way: 1,
         oper_userid: id,

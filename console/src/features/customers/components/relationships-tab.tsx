@@ -1,4 +1,4 @@
-import { SyncOutlined } from '@ant-design/icons';
+import { EditOutlined, SyncOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Divider, Empty, Flex, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { errorMessage } from '@/lib/api/errors';
@@ -15,6 +15,8 @@ import {
 } from '../api/customer-view';
 import { useMarkTags, useRefreshTags, useTagCatalogue } from '../api/customers';
 import { useStaffLabel } from '@/components/staff-select';
+import { useAccess } from '@/lib/access';
+import { RemarkDrawer } from './remark-drawer';
 import { StatusBadge } from './status-badge';
 
 interface Props {
@@ -53,9 +55,20 @@ function RelationshipCard({
   const staffLabel = useStaffLabel();
   const status = labelOf(RELATIONSHIP_STATUS, r.status);
   const personal = r.tags.filter((t) => t.type !== 1);
+  const access = useAccess();
+  const [editing, setEditing] = useState(false);
+  // A consultant edits only their own remark; the API refuses the rest anyway.
+  const mayEdit = r.status !== 'ended' && (access.can('manager') || access.userid === r.userid);
   return (
     <Card
       size="small"
+      extra={
+        mayEdit && (
+          <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(true)}>
+            修改备注
+          </Button>
+        )
+      }
       title={
         <Space>
           <span>跟进成员：{staffLabel(r.userid)}</span>
@@ -75,6 +88,9 @@ function RelationshipCard({
             : []),
           ...(r.remark ? [{ key: 'remark', label: '备注', children: r.remark }] : []),
           ...(r.description ? [{ key: 'desc', label: '描述', children: r.description }] : []),
+          ...(r.remark_mobiles.length > 0
+            ? [{ key: 'mobiles', label: '备注手机号', children: r.remark_mobiles.join('、') }]
+            : []),
           ...(r.status === 'ended'
             ? [
                 {
@@ -87,6 +103,7 @@ function RelationshipCard({
         ]}
       />
       <TagEditor externalUserid={externalUserid} relationship={r} />
+      <RemarkDrawer externalUserid={externalUserid} relationship={r} open={editing} onClose={() => setEditing(false)} />
       {personal.length > 0 && (
         <Flex gap={4} wrap align="center" style={{ marginTop: 8 }}>
           <Typography.Text type="secondary">个人标签：</Typography.Text>
