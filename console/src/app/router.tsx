@@ -17,6 +17,7 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, lazy: () => import('./routes/overview') },
       { path: 'customers', lazy: () => import('./routes/customers') },
+      { path: 'leads', lazy: () => import('./routes/leads') },
       { path: 'wework/config', lazy: () => import('./routes/wework-config') },
       { path: 'wework/contact-ways', lazy: () => import('./routes/contact-ways') },
       { path: 'wework/messages', lazy: () => import('./routes/campaigns') },

@@ -7,6 +7,7 @@ import {
   SwapOutlined,
   TeamOutlined,
   ThunderboltOutlined,
+  UserAddOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type { Role } from '@/lib/access';
@@ -18,6 +19,7 @@ import type { Role } from '@/lib/access';
 export const MENU: { key: string; icon: ReactNode; label: string; min: Role }[] = [
   { key: '/dashboard', icon: <DashboardOutlined />, label: '概览', min: 'manager' },
   { key: '/dashboard/customers', icon: <TeamOutlined />, label: '客户', min: 'consultant' },
+  { key: '/dashboard/leads', icon: <UserAddOutlined />, label: '线索', min: 'manager' },
   { key: '/dashboard/wework/contact-ways', icon: <QrcodeOutlined />, label: '「联系我」', min: 'consultant' },
   { key: '/dashboard/wework/messages', icon: <SendOutlined />, label: '消息推送', min: 'manager' },
   { key: '/dashboard/automations', icon: <ThunderboltOutlined />, label: '自动化', min: 'manager' },

@@ -3,6 +3,7 @@ import { Button, Card, Flex, Select, Table, Timeline, Typography, type TableColu
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { EmptyState } from '@/components/empty-state';
+import { ExportButton } from '@/components/export-button';
 import { QueryError } from '@/components/query-error';
 import { useStaffLabel } from '@/components/staff-select';
 import { formatTime } from '@/lib/format';
@@ -57,7 +58,17 @@ export function RecipientsTable({
   ];
 
   return (
-    <Card title="客户明细" id="recipients">
+    <Card
+      title="客户明细"
+      id="recipients"
+      extra={
+        <ExportButton
+          size="small"
+          fallbackName={`campaign-${campaignId}-recipients`}
+          path={(format) => `/api/campaigns/${encodeURIComponent(campaignId)}/recipients/export?format=${format}`}
+        />
+      }
+    >
       <Flex gap={12} wrap align="center" style={{ marginBottom: 12 }}>
         <Select
           allowClear

@@ -1,11 +1,14 @@
-import { ReloadOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Flex, Typography } from 'antd';
-import { useCallback, useMemo } from 'react';
+import { ReloadOutlined, UploadOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Flex, Space, Typography } from 'antd';
+import { useCallback, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { EmptyState } from '@/components/empty-state';
+import { ExportButton } from '@/components/export-button';
 import { PageContainer } from '@/components/page-container';
 import { QueryError } from '@/components/query-error';
+import { useAccess } from '@/lib/access';
 import { useChannels, useCustomerList } from '../api/customers';
+import { exportPath } from '../api/import-export';
 import {
   CUSTOMER_PARAM,
   activeFilterCount,
@@ -16,6 +19,7 @@ import {
 import { CustomerDrawer } from './customer-drawer';
 import { CustomerFilterBar } from './customer-filters';
 import { CustomersTable } from './customers-table';
+import { ImportDrawer } from './import-drawer';
 
 /** 客户: the filtered customer list (filters in the URL) and one customer's drawer. */
 export function CustomersPage() {
@@ -25,6 +29,8 @@ export function CustomersPage() {
   const openId = params.get(CUSTOMER_PARAM);
   const list = useCustomerList(filters);
   const channels = useChannels();
+  const access = useAccess();
+  const [importing, setImporting] = useState(false);
 
   const setFilters = useCallback(
     (next: CustomerFilters) => {
@@ -84,9 +90,17 @@ export function CustomersPage() {
       title="客户"
       description="通过「联系我」添加的企业微信客户：来源渠道、跟进人、标签，以及诊所维护的客户分层、心理类型、预约与消费。"
       extra={
-        <Button icon={<ReloadOutlined />} onClick={() => void list.refetch()} loading={list.isRefetching && !list.isFetchingNextPage}>
-          刷新
-        </Button>
+        <Space wrap>
+          {access.can('manager') && (
+            <Button icon={<UploadOutlined />} onClick={() => setImporting(true)}>
+              导入
+            </Button>
+          )}
+          <ExportButton path={(format) => exportPath(filters, format)} fallbackName="customers" />
+          <Button icon={<ReloadOutlined />} onClick={() => void list.refetch()} loading={list.isRefetching && !list.isFetchingNextPage}>
+            刷新
+          </Button>
+        </Space>
       }
     >
       <Card style={{ marginBottom: 16 }} styles={{ body: { paddingBottom: 0 } }}>
@@ -111,6 +125,7 @@ export function CustomersPage() {
         footer={footer}
       />
       <CustomerDrawer externalUserid={openId} channels={channels.data} onClose={closeCustomer} />
+      <ImportDrawer open={importing} onClose={() => setImporting(false)} />
     </PageContainer>
   );
 }

@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { Chart } from '@/components/chart';
 import { EmptyState } from '@/components/empty-state';
+import { ExportButton } from '@/components/export-button';
 import { SummaryTable, type SummaryColumn } from '@/components/summary-table';
 import { formatFen, formatPercent } from '@/lib/format';
 import {
@@ -96,7 +97,18 @@ export function ChannelCharts({ view }: { view: Overview }) {
         </Card>
       </Col>
       <Col xs={24}>
-        <Card title="渠道效果" size="small">
+        <Card
+          title="渠道效果"
+          size="small"
+          extra={
+            <ExportButton
+              size="small"
+              label="导出渠道报表"
+              fallbackName="channels"
+              path={(format) => `/api/stats/channels/export?format=${format}&from_ms=${view.from_ms}&to_ms=${view.to_ms}`}
+            />
+          }
+        >
           <SummaryTable<OverviewChannel>
             caption="渠道效果"
             rowKey={(c) => c.state || '(none)'}
