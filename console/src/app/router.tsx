@@ -17,6 +17,7 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, lazy: () => import('./routes/overview') },
       { path: 'customers', lazy: () => import('./routes/customers') },
+      { path: 'performance', lazy: () => import('./routes/performance') },
       { path: 'leads', lazy: () => import('./routes/leads') },
       { path: 'wework/config', lazy: () => import('./routes/wework-config') },
       { path: 'wework/contact-ways', lazy: () => import('./routes/contact-ways') },

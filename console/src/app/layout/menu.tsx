@@ -1,5 +1,6 @@
 import {
   ApiOutlined,
+  BarChartOutlined,
   DashboardOutlined,
   QrcodeOutlined,
   SendOutlined,
@@ -22,6 +23,7 @@ export const MENU: { key: string; icon: ReactNode; label: string; min: Role }[] 
   { key: '/dashboard/leads', icon: <UserAddOutlined />, label: '线索', min: 'manager' },
   { key: '/dashboard/wework/contact-ways', icon: <QrcodeOutlined />, label: '「联系我」', min: 'consultant' },
   { key: '/dashboard/wework/messages', icon: <SendOutlined />, label: '消息推送', min: 'manager' },
+  { key: '/dashboard/performance', icon: <BarChartOutlined />, label: '员工绩效', min: 'manager' },
   { key: '/dashboard/automations', icon: <ThunderboltOutlined />, label: '自动化', min: 'manager' },
   { key: '/dashboard/handover', icon: <SwapOutlined />, label: '客户继承', min: 'manager' },
   { key: '/dashboard/wework/config', icon: <SettingOutlined />, label: '企业微信配置', min: 'admin' },
@@ -33,4 +35,3 @@ export function selectedMenuKey(pathname: string): string {
   const matches = MENU.filter((item) => pathname === item.key || pathname.startsWith(`${item.key}/`));
   return matches.sort((a, b) => b.key.length - a.key.length)[0]?.key ?? '/dashboard';
 }
-
