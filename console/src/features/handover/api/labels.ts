@@ -13,12 +13,12 @@ export const RESULT_LABELS: Record<CustomerResult, string> = {
 
 export const RESULT_COLORS: Record<CustomerResult, string> = {
   pending: 'default',
-  waiting: 'processing',
-  accepted: 'success',
-  refused: 'warning',
-  over_limit: 'error',
-  failed: 'error',
-  rejected_by_rule: 'error',
+  waiting: 'blue',
+  accepted: 'green',
+  refused: 'orange',
+  over_limit: 'red',
+  failed: 'red',
+  rejected_by_rule: 'red',
 };
 
 export const KIND_LABELS: Record<HandoverJob['kind'], string> = {

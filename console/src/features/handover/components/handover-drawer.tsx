@@ -81,7 +81,7 @@ export function HandoverDrawer({ id, onClose }: Props) {
           <Descriptions size="small" column={2} style={{ marginBottom: 12 }}>
             <Descriptions.Item label="继承方式">{KIND_LABELS[job.kind]}</Descriptions.Item>
             <Descriptions.Item label="状态">
-              {job.status === 'done' ? <Tag color="success">已完成</Tag> : <Tag color="processing">进行中</Tag>}
+              {job.status === 'done' ? <Tag color="green">已完成</Tag> : <Tag color="blue">进行中</Tag>}
             </Descriptions.Item>
             <Descriptions.Item label="原跟进成员">{staffLabel(job.handover_userid)}</Descriptions.Item>
             <Descriptions.Item label="接替成员">{staffLabel(job.takeover_userid)}</Descriptions.Item>
@@ -93,7 +93,7 @@ export function HandoverDrawer({ id, onClose }: Props) {
               </Descriptions.Item>
             )}
             <Descriptions.Item label="进度" span={2}>
-              <Progress percent={progressPercent(job)} size="small" />
+              <Progress percent={progressPercent(job)} size="small" aria-label="交接进度" />
               <span data-testid="handover-counts">
                 接替完毕 {job.counts.accepted} · 等待接替 {job.counts.waiting + job.counts.pending} · 客户拒绝{' '}
                 {job.counts.refused} · 达到上限 {job.counts.over_limit} · 失败 {job.counts.failed + job.counts.rejected_by_rule}

@@ -28,7 +28,7 @@ export function HandoversTable({ onOpen }: { onOpen: (id: string) => void }) {
         <Tooltip
           title={`接替完毕 ${j.counts.accepted}，等待接替 ${j.counts.waiting + j.counts.pending}，客户拒绝 ${j.counts.refused}，达到上限 ${j.counts.over_limit}，失败 ${j.counts.failed + j.counts.rejected_by_rule}`}
         >
-          <Progress percent={progressPercent(j)} size="small" />
+          <Progress percent={progressPercent(j)} size="small" aria-label="交接进度" />
         </Tooltip>
       ),
     },
@@ -38,7 +38,7 @@ export function HandoversTable({ onOpen }: { onOpen: (id: string) => void }) {
       width: 150,
       render: (_, j) => (
         <>
-          {j.status === 'done' ? <Tag color="success">已完成</Tag> : <Tag color="processing">进行中</Tag>}
+          {j.status === 'done' ? <Tag color="green">已完成</Tag> : <Tag color="blue">进行中</Tag>}
           {(j.pending_campaigns ?? []).length > 0 && (
             <Tooltip title="原跟进成员有未发送的群发任务">
               <WarningOutlined style={{ color: '#faad14' }} aria-label="有未发送的群发任务" />

@@ -1,4 +1,4 @@
-import { App, Button, Form, Input, Table, type TableColumnsType } from 'antd';
+import { App, type CheckboxProps, Button, Form, Input, Table, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { StaffSelect } from '@/components/staff-select';
 import { errorField, errorMessage } from '@/lib/api/errors';
@@ -76,7 +76,11 @@ export function OnJobForm({ onCreated }: { onCreated: (id: string) => void }) {
             loading={customers.isLoading}
             columns={columns}
             dataSource={customers.data?.items ?? []}
-            rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) }}
+            rowSelection={{
+              selectedRowKeys: selected,
+              onChange: (keys) => setSelected(keys.map(String)),
+              getCheckboxProps: (c) => ({ 'aria-label': `选择客户 ${c.name || c.external_userid}` }) as CheckboxProps,
+            }}
             pagination={{ pageSize: 10, hideOnSinglePage: true }}
           />
         </Form.Item>

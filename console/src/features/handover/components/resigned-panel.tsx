@@ -1,4 +1,4 @@
-import { App, Button, Card, Empty, Flex, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { App, type CheckboxProps, Button, Card, Empty, Flex, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { QueryError } from '@/components/query-error';
 import { StaffSelect, useStaffLabel } from '@/components/staff-select';
@@ -67,7 +67,11 @@ function DepartedCard({ departed, onCreated }: { departed: DepartedConsultant; o
         size="small"
         columns={columns}
         dataSource={departed.customers}
-        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) }}
+        rowSelection={{
+          selectedRowKeys: selected,
+          onChange: (keys) => setSelected(keys.map(String)),
+          getCheckboxProps: (c) => ({ 'aria-label': `选择客户 ${c.name ?? c.external_userid}` }) as CheckboxProps,
+        }}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
       />
       <Flex gap={8} wrap align="center" style={{ marginTop: 12 }}>
