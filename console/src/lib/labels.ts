@@ -118,3 +118,19 @@ export function labelOf(
 ): { label: string; color: string } {
   return table[code] ?? { label: code, color: 'default' };
 }
+
+/** The lead pipeline's stages in order (新线索 → … → 复购), with their tag colours. */
+export const LEAD_STAGES = [
+  { value: 'new', label: '新线索', color: 'default' },
+  { value: 'consulted', label: '已咨询', color: 'cyan' },
+  { value: 'booked', label: '已预约', color: 'blue' },
+  { value: 'arrived', label: '已到店', color: 'purple' },
+  { value: 'purchased', label: '已成交', color: 'green' },
+  { value: 'repurchased', label: '复购', color: 'gold' },
+] as const;
+
+export type LeadStageValue = (typeof LEAD_STAGES)[number]['value'];
+
+export function leadStage(value: string | null | undefined): { value: string; label: string; color: string } {
+  return LEAD_STAGES.find((s) => s.value === value) ?? LEAD_STAGES[0];
+}

@@ -34,6 +34,7 @@ describe('the audience builder → the API', () => {
         no_purchase_days: 30,
         birthday_month: null,
         q: null,
+        stage: null,
       },
     });
   });

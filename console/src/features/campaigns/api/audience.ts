@@ -71,6 +71,7 @@ export function filterBody(values: FilterValues | undefined): CustomerFilter {
     no_purchase_days: f.no_purchase_days ?? null,
     birthday_month: f.birthday_month ?? null,
     q: null,
+    stage: null,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Schemas } from '@/lib/api/client';
 export type Tier = Schemas['Tier'];
 export type StatusFilter = Schemas['StatusFilter'];
 export type CustomerSort = Schemas['CustomerSort'];
+export type LeadStage = Schemas['LeadStage'];
 export type CustomerListQuery = NonNullable<paths['/api/customers']['get']['parameters']['query']>;
 
 export interface CustomerFilters {
@@ -32,6 +33,8 @@ export interface CustomerFilters {
   /** Free text in the name or a remark. */
   q?: string;
   status?: StatusFilter;
+  /** 客户阶段 (the lead pipeline). */
+  stage?: LeadStage;
   /** Absent: newest first. */
   sort?: Exclude<CustomerSort, 'added_desc'>;
 }
@@ -48,6 +51,7 @@ export const URL_PARAM: Record<keyof CustomerFilters, string> = {
   no_purchase_days: 'idle_days',
   q: 'q',
   status: 'status',
+  stage: 'stage',
   sort: 'sort',
 };
 
@@ -56,6 +60,7 @@ export const CUSTOMER_PARAM = 'customer';
 
 const TIERS: readonly Tier[] = ['A', 'B', 'C'];
 const STATUSES: readonly StatusFilter[] = ['active', 'pending', 'ended'];
+const STAGES: readonly LeadStage[] = ['new', 'consulted', 'booked', 'arrived', 'purchased', 'repurchased'];
 const SORTS: readonly CustomerFilters['sort'][] = ['added_asc', 'last_purchase_desc'];
 
 function text(value: string | null | undefined, max = 100): string | undefined {
@@ -99,6 +104,7 @@ export function filtersFromSearchParams(params: URLSearchParams): CustomerFilter
     no_purchase_days: integer(get('no_purchase_days'), 1, 3650),
     q: text(get('q')),
     status: oneOf(get('status'), STATUSES),
+    stage: oneOf(get('stage'), STAGES),
     sort: oneOf(get('sort'), SORTS),
   });
 }
@@ -149,6 +155,7 @@ export function listQuery(filters: CustomerFilters, limit = PAGE_SIZE): Customer
   if (clean.no_purchase_days) query.no_purchase_days = clean.no_purchase_days;
   if (clean.q) query.q = clean.q;
   if (clean.status) query.status = clean.status;
+  if (clean.stage) query.stage = clean.stage;
   if (clean.sort) query.sort = clean.sort;
   return query;
 }

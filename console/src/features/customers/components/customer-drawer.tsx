@@ -16,6 +16,7 @@ import { ProfileTab } from './profile-tab';
 import { RecordsTab } from './records-tab';
 import { RelationshipsTab } from './relationships-tab';
 import { SendMessageDrawer } from './send-message-drawer';
+import { StageSelect } from './stage-tag';
 import { StatusBadge } from './status-badge';
 
 interface Props {
@@ -69,6 +70,7 @@ function DrawerTitle({ customer }: { customer: CustomerDetail }) {
           </Typography.Text>
           <StatusBadge label={status.label} color={status.color} />
           {customer.tier && <TierTag tier={customer.tier} />}
+          <StageSelect externalUserid={customer.external_userid} stage={customer.stage} />
         </Space>
       </div>
     </Flex>

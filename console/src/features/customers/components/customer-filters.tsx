@@ -6,6 +6,7 @@ import { normalise, type CustomerFilters } from '../api/filters';
 import { useTagCatalogue } from '../api/customers';
 import { StaffSelect } from '@/components/staff-select';
 import { useAccess } from '@/lib/access';
+import { LEAD_STAGES } from '@/lib/labels';
 
 interface Props {
   filters: CustomerFilters;
@@ -16,7 +17,7 @@ interface Props {
 /** Fields under 「展开」 (the first row is always visible). */
 const MORE: (keyof CustomerFilters)[] = ['gender', 'psych_type', 'tag_id', 'birthday_month', 'no_purchase_days', 'status'];
 /** Choices apply at once; typed fields on Enter or 查询. */
-const APPLY_AT_ONCE: (keyof CustomerFilters)[] = ['state', 'userid', 'tier', 'gender', 'tag_id', 'birthday_month', 'status', 'sort'];
+const APPLY_AT_ONCE: (keyof CustomerFilters)[] = ['state', 'userid', 'tier', 'stage', 'gender', 'tag_id', 'birthday_month', 'status', 'sort'];
 
 type FormValues = Omit<CustomerFilters, 'sort'> & { sort: NonNullable<CustomerFilters['sort']> | 'added_desc' };
 
@@ -108,6 +109,15 @@ export function CustomerFilterBar({ filters, channels, onChange }: Props) {
                 { value: 'B', label: 'B 级' },
                 { value: 'C', label: 'C 级' },
               ]}
+            />
+          </Form.Item>
+        </Col>
+        <Col xs={24} sm={12} lg={8} xl={6}>
+          <Form.Item label="客户阶段" name="stage">
+            <Select
+              allowClear
+              placeholder="全部阶段"
+              options={LEAD_STAGES.map((s) => ({ value: s.value, label: s.label }))}
             />
           </Form.Item>
         </Col>

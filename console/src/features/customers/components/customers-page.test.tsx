@@ -31,6 +31,7 @@ function customer(id: string, name: string): Schemas['CustomerSummary'] {
     first_added_at_ms: Date.UTC(2025, 2, 1, 2, 0),
     tier: 'A',
     total_spent_fen: 160000,
+    stage: 'new',
     follow_users: [
       {
         userid: 'zhangsan',

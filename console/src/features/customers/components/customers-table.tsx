@@ -13,6 +13,7 @@ import {
   type RelationshipView,
 } from '../api/customer-view';
 import { useStaffLabel } from '@/components/staff-select';
+import { StageTag } from './stage-tag';
 import { StatusBadge } from './status-badge';
 
 interface Props {
@@ -149,6 +150,7 @@ export function CustomersTable({ customers, channels, loading, onOpen, empty, fo
       width: 240,
       render: (_, c) => <Tags relationships={c.follow_users} />,
     },
+    { title: '客户阶段', key: 'stage', width: 100, render: (_, c) => <StageTag stage={c.stage} /> },
     { title: '客户分层', key: 'tier', width: 90, render: (_, c) => <TierTag tier={c.tier} /> },
     { title: '心理类型', key: 'psych_type', width: 100, render: (_, c) => c.psych_type || '—' },
     {
@@ -194,7 +196,7 @@ export function CustomersTable({ customers, channels, loading, onOpen, empty, fo
       dataSource={customers}
       loading={loading}
       pagination={false}
-      scroll={{ x: 1560 }}
+      scroll={{ x: 1660 }}
       size="middle"
       locale={{ emptyText: empty }}
       footer={footer ? () => footer : undefined}

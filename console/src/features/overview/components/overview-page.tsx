@@ -7,6 +7,7 @@ import { useOverview, windowOf, WINDOWS, type Window } from '../api/overview';
 import { CampaignsCard } from './campaigns-card';
 import { ChannelCharts } from './channel-charts';
 import { DeadLetterAlert } from './dead-letter-alert';
+import { PipelineFunnelCard } from './pipeline-funnel';
 import { StatisticCards } from './statistic-cards';
 
 /** 概览: the clinic's numbers for the last 7, 30 or 90 days (`?days=`), in one answer of the API. */
@@ -44,6 +45,7 @@ export function OverviewPage() {
           <DeadLetterAlert view={view} />
           <StatisticCards view={view} />
           <ChannelCharts view={view} />
+          <PipelineFunnelCard days={days} />
           <Row gutter={[16, 16]}>
             <Col xs={24}>
               <CampaignsCard view={view} />

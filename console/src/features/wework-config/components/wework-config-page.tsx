@@ -2,6 +2,7 @@ import { Col, Row, Skeleton } from 'antd';
 import { PageContainer } from '@/components/page-container';
 import { QueryError } from '@/components/query-error';
 import { useConfig } from '../api/config';
+import { AlertsCard } from './alerts-card';
 import { CallbackCard } from './callback-card';
 import { ChannelsCard } from './channels-card';
 import { ConnectionTestCard } from './connection-test-card';
@@ -19,7 +20,7 @@ export function WeworkConfigPage() {
   return (
     <PageContainer
       title="企业微信配置"
-      description="连接企业微信自建应用：应用凭证、接收消息服务器、渠道与欢迎语、推送规则。"
+      description="连接企业微信自建应用：应用凭证、接收消息服务器、渠道与欢迎语、推送规则、成员提醒。"
     >
       {config.isError && <QueryError error={config.error} onRetry={() => void config.refetch()} />}
       {config.isPending && <Skeleton active paragraph={{ rows: 10 }} />}
@@ -42,6 +43,9 @@ export function WeworkConfigPage() {
           </Col>
           <Col xs={24}>
             <SendRulesCard config={config.data} />
+          </Col>
+          <Col xs={24}>
+            <AlertsCard config={config.data} />
           </Col>
         </Row>
       )}
