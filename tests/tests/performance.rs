@@ -181,6 +181,22 @@ async fn the_stats_sum_a_period_and_a_consultant_sees_only_themselves() {
         )
         .await;
     assert_eq!(status, 201, "{answer}");
+    // Customer a also adds lisi; an appointment that names lisi counts for lisi only.
+    let both = h
+        .control(
+            "scan",
+            json!({ "userid": "lisi", "state": "douyin", "external_userid": a }),
+        )
+        .await;
+    h.processed(&scan_key(&both)).await;
+    let (status, answer) = h
+        .api(
+            Method::POST,
+            "/api/appointments",
+            Some(json!({ "external_userid": a, "scheduled_at_ms": h.now_ms() + 3 * DAY_MS, "item": "复诊", "userid": "lisi" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
     let (status, answer) = h
         .api(
             Method::POST,
@@ -223,7 +239,8 @@ async fn the_stats_sum_a_period_and_a_consultant_sees_only_themselves() {
     assert_eq!(z["daily"].as_array().unwrap().len(), 2);
     let l = line(&report, "lisi");
     assert_eq!(l["chats"], 5);
-    assert_eq!(l["new_customers"], 1);
+    assert_eq!(l["new_customers"], 2);
+    assert_eq!(l["appointments"], 1);
     assert_eq!(l["revenue_fen"], 0);
     assert!(line(&report, "wangwu")["reply_rate"].is_null());
 

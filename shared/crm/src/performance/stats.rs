@@ -4,8 +4,9 @@
 //! the period's keys only) and one for their relationships (GSI1 `STAFF#<userid>`: new
 //! customers by add time, lost ones by end time, and which customers are theirs); one index
 //! query per day of the period for its appointments and purchases; the campaigns whose send
-//! time falls in the period and their recipients. Appointments and purchases count for every
-//! consultant who follows (or followed) the customer.
+//! time falls in the period and their recipients. An appointment counts for its own consultant
+//! when it names one; purchases (and older appointments) count for every consultant who
+//! follows (or followed) the customer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,9 +21,9 @@ use crate::CrmError;
 use crate::calendar::{DAY_MS, start_of_day};
 use crate::campaign::model::RecipientStatus;
 use crate::campaign::repo::CampaignRepo;
-use crate::keys::staff_gsi_pk;
-use crate::model::{Relationship, RelationshipStatus};
-use crate::repo::{CustomerAdmin, query_all};
+use crate::keys::{APPOINTMENT_PREFIX, PURCHASE_PREFIX, bookings_gsi_pk, staff_gsi_pk};
+use crate::model::{Purchase, Relationship, RelationshipStatus};
+use crate::repo::{query_all, query_all_items};
 
 /// A period of whole Shanghai days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +104,25 @@ pub struct PerformanceStats {
     store: Arc<dyn ItemStore>,
 }
 
+/// An appointment or purchase of the period.
+struct Activity {
+    external_userid: String,
+    /// The appointment's own consultant, when it names one.
+    consultant: Option<String>,
+    /// The amount, when it is a purchase.
+    purchase_fen: Option<i64>,
+}
+
+/// What the statistics read of a stored appointment (its consultant is recorded with it since
+/// appointments have a lifecycle; older ones have none).
+#[derive(serde::Deserialize)]
+struct BookedAppointment {
+    external_userid: String,
+    created_at_ms: i64,
+    #[serde(default)]
+    userid: Option<String>,
+}
+
 /// At most this many consultants are read at once.
 const PARALLEL: usize = 8;
 
@@ -142,14 +162,16 @@ impl PerformanceStats {
                 .try_collect()
                 .await?;
         // Appointments and purchases of the period, once for everyone.
-        let activity = CustomerAdmin::new(self.store.clone())
-            .activity_between(period.start_ms(), period.end_ms())
-            .await?;
+        let activity = self.activity(period).await?;
         let sends = self.group_sends(period).await?;
         let mut out = Vec::with_capacity(per_consultant.len());
         for (mut f, customers) in per_consultant {
             for a in &activity {
-                if !customers.contains(&a.external_userid) {
+                let theirs = match &a.consultant {
+                    Some(userid) => *userid == f.userid,
+                    None => customers.contains(&a.external_userid),
+                };
+                if !theirs {
                     continue;
                 }
                 match a.purchase_fen {
@@ -221,6 +243,50 @@ impl PerformanceStats {
             customers.insert(r.external_userid.clone());
         }
         Ok((f, customers))
+    }
+
+    /// The appointments recorded and purchases made in the period: one query of the bookings
+    /// index per day. An appointment names its consultant when one was recorded with it.
+    async fn activity(&self, period: StatsPeriod) -> Result<Vec<Activity>, CrmError> {
+        let mut out = Vec::new();
+        let mut day = period.from;
+        while day <= period.to {
+            let items = query_all_items(
+                self.store.as_ref(),
+                Query::partition(
+                    IndexName::Gsi3,
+                    bookings_gsi_pk(&day.format("%Y-%m-%d").to_string()),
+                )
+                .limit(1000),
+            )
+            .await?;
+            for item in &items {
+                if item.sk.starts_with(PURCHASE_PREFIX) {
+                    let p: Purchase = item.doc()?;
+                    if period.contains_ms(p.purchased_at_ms) {
+                        out.push(Activity {
+                            external_userid: p.external_userid,
+                            consultant: None,
+                            purchase_fen: Some(p.amount_fen),
+                        });
+                    }
+                } else if item.sk.starts_with(APPOINTMENT_PREFIX) {
+                    let a: BookedAppointment = item.doc()?;
+                    if period.contains_ms(a.created_at_ms) {
+                        out.push(Activity {
+                            external_userid: a.external_userid,
+                            consultant: a.userid.filter(|u| !u.is_empty()),
+                            purchase_fen: None,
+                        });
+                    }
+                }
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        Ok(out)
     }
 
     /// userid → (assigned, sent) over the campaigns whose send time is in the period.
