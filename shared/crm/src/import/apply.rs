@@ -21,49 +21,44 @@ pub async fn apply(
     let row = &planned.row;
     let mut effect = Effect::default();
     match &planned.target {
-        Target::Lead { next, .. } => {
-            let leads = LeadRepo::new(importer.store.clone());
-            // Read again: an earlier row of the same file may have written this lead.
-            let stored = leads.get(&next.id).await?;
-            let mut lead =
-                super::plan::lead_from_row(stored.as_ref(), next.id.clone(), row, &next.tag_ids);
-            if stored.as_ref() == Some(&lead) {
+        Target::Lead { existing, next } => {
+            // Planned from a fresh read just before: unchanged means no write.
+            if !planned.effect.lead {
                 return Ok(effect);
             }
-            if stored.is_none() {
+            let mut lead = (**next).clone();
+            if existing.is_none() {
                 lead.created_at_ms = now_ms;
             }
             lead.updated_at_ms = now_ms;
-            let unchanged = stored.as_ref().is_some_and(|s| {
-                let mut s = s.clone();
-                s.updated_at_ms = now_ms;
-                s == lead
-            });
-            if unchanged {
-                return Ok(effect);
-            }
-            leads.put(&lead).await?;
+            LeadRepo::new(importer.store.clone()).put(&lead).await?;
             effect.lead = true;
         }
         Target::Customer(customer) => {
             let id = customer.external_userid.as_str();
-            let mut changed = Vec::new();
-            let updated = CustomerAdmin::new(importer.store.clone())
-                .update_profile(id, |c| {
-                    changed = apply_fields(&mut c.crm, row);
-                    if changed.is_empty() {
-                        return false;
-                    }
-                    c.updated_at_ms = c.updated_at_ms.max(now_ms);
-                    true
-                })
-                .await?;
-            effect.fields = changed;
-            let current = match updated {
-                Some(c) => Some(c),
-                None => CustomerRepo::new(importer.store.clone()).get(id).await?,
-            };
-            if let (Some(consent), Some(current)) = (&row.consent, &current)
+            // The plan was made from a fresh read just before (rows are planned and applied
+            // one after the other): nothing to change there means no write here.
+            let mut current = Some((**customer).clone());
+            if !planned.effect.fields.is_empty() {
+                let mut changed = Vec::new();
+                let updated = CustomerAdmin::new(importer.store.clone())
+                    .update_profile(id, |c| {
+                        changed = apply_fields(&mut c.crm, row);
+                        if changed.is_empty() {
+                            return false;
+                        }
+                        c.updated_at_ms = c.updated_at_ms.max(now_ms);
+                        true
+                    })
+                    .await?;
+                effect.fields = changed;
+                current = match updated {
+                    Some(c) => Some(c),
+                    None => CustomerRepo::new(importer.store.clone()).get(id).await?,
+                };
+            }
+            if planned.effect.consent
+                && let (Some(consent), Some(current)) = (&row.consent, &current)
                 && marketing(current) != Some(consent.granted)
             {
                 let record = ConsentRecord {
