@@ -14,6 +14,7 @@ on_both_backends!(
     on_job_handover_waits_24_hours_then_the_crm_shows_the_new_consultant,
     a_refusal_and_a_third_transfer_in_90_days_are_reported,
     more_than_100_customers_go_out_in_calls_of_100,
+    a_transfer_whose_answer_is_lost_is_reconciled_not_started_twice,
     a_departed_consultants_customers_and_pending_campaign_task_are_handed_over,
     bad_requests_name_the_field_in_chinese_and_consultants_are_refused,
 );
@@ -242,6 +243,75 @@ async fn more_than_100_customers_go_out_in_calls_of_100(backend: Backend) {
     // Every customer's transfer started exactly once in WeCom.
     let transfers = h.control_get("transfers").await;
     assert_eq!(transfers.as_array().unwrap().len(), 150);
+    h.shutdown().await;
+}
+
+async fn a_transfer_whose_answer_is_lost_is_reconciled_not_started_twice(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let mut ids = Vec::new();
+    for _ in 0..120 {
+        let scan = h.scan("zhangsan", "xhs_post_1").await;
+        ids.push(scan["external_userid"].as_str().unwrap().to_owned());
+    }
+    // WeCom applies the first call but answers after the client gave up (5 s).
+    h.control(
+        "faults",
+        json!([{"path": "externalcontact/transfer_customer", "delay_ms": 6000, "times": 1}]),
+    )
+    .await;
+    let created = create(
+        &h,
+        json!({"kind": "on_job", "handover_userid": "zhangsan", "takeover_userid": "lisi",
+               "external_userids": ids}),
+    )
+    .await;
+    let id = created["handover"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["handover"]["status"], "running");
+    assert!(
+        created["handover"]["counts"]["pending"].as_u64().unwrap() >= 100,
+        "the first batch's outcome is unknown: {}",
+        created["handover"]
+    );
+    // The second batch goes out in the next check; the first waits until its call is surely over.
+    eventually_every(
+        "the second batch started",
+        Duration::from_secs(60),
+        Duration::from_millis(300),
+        || async {
+            let d = detail(&h, &id).await;
+            (d["handover"]["counts"]["waiting"] == 20).then_some(())
+        },
+    )
+    .await;
+    // WeCom applied the late call (the client had given up on it long before).
+    eventually_every(
+        "the late call applied in WeCom",
+        Duration::from_secs(30),
+        Duration::from_millis(200),
+        || async {
+            (h.control_get("transfers").await.as_array().unwrap().len() == 120).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(h.calls("externalcontact/transfer_customer").await, 2);
+    h.advance_clock_to_ms(h.now_ms() + 3 * 60_000);
+    let d = eventually_every(
+        "the first batch reconciled",
+        Duration::from_secs(60),
+        Duration::from_millis(300),
+        || async {
+            let d = detail(&h, &id).await;
+            (d["handover"]["counts"]["waiting"] == 120).then_some(d)
+        },
+    )
+    .await;
+    assert_eq!(d["handover"]["counts"]["pending"], 0);
+    // WeCom got each customer exactly once: two calls, 120 transfers.
+    assert_eq!(h.calls("externalcontact/transfer_customer").await, 2);
+    assert_eq!(
+        h.control_get("transfers").await.as_array().unwrap().len(),
+        120
+    );
     h.shutdown().await;
 }
 
