@@ -19,6 +19,7 @@ export const routes: RouteObject[] = [
       { path: 'customers', lazy: () => import('./routes/customers') },
       { path: 'performance', lazy: () => import('./routes/performance') },
       { path: 'leads', lazy: () => import('./routes/leads') },
+      { path: 'appointments', lazy: () => import('./routes/appointments') },
       { path: 'wework/config', lazy: () => import('./routes/wework-config') },
       { path: 'wework/contact-ways', lazy: () => import('./routes/contact-ways') },
       { path: 'wework/messages', lazy: () => import('./routes/campaigns') },

@@ -9,9 +9,11 @@ import type { components } from '@/lib/api/schema';
 
 export type Role = components['schemas']['Role'];
 
-const RANK: Record<Role, number> = { consultant: 1, manager: 2, admin: 3 };
+// `booking` is the booking system's machine credential: no console page is for it.
+const RANK: Record<Role, number> = { booking: 0, consultant: 1, manager: 2, admin: 3 };
 
 export const ROLE_LABELS: Record<Role, string> = {
+  booking: '预约系统',
   consultant: '顾问',
   manager: '主管',
   admin: '管理员',

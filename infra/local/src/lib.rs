@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use callback::{CallbackHandler, CallbackRequest, CallbackSettings};
 use campaigns::queue::Backoff;
 use crm::automation::Automations;
@@ -153,6 +153,9 @@ pub struct AppOptions {
     /// ICP-filed domain, e.g. `https://crm.clinic.example`): the callback URL and tracked links
     /// use it. `None`: the listener's own URL.
     pub public_url: Option<String>,
+    /// With the simulator: the app's own clock, which `POST /sim/control/app-clock/advance`
+    /// (`{"seconds": n}` or `{"to_ms": t}`) moves forward — the app and WeCom together.
+    pub app_clock: Option<ports::AdvancingClock>,
 }
 
 impl AppOptions {
@@ -188,6 +191,7 @@ impl AppOptions {
             console_dir: std::path::PathBuf::from("console/dist"),
             public_url: None,
             redirect_rate_per_sec: 200,
+            app_clock: None,
         }
     }
 }
@@ -398,6 +402,12 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
         );
     if let Some(sim) = &sim {
         router = router.merge(sim.router());
+        if let Some(clock) = options.app_clock.clone() {
+            router = router.route(
+                "/sim/control/app-clock/advance",
+                post(move |body: Bytes| advance_app_clock(clock.clone(), body)),
+            );
+        }
     }
     let router = router.fallback_service(
         Router::new()
@@ -557,6 +567,31 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
         stop,
         tasks,
     })
+}
+
+/// `POST /sim/control/app-clock/advance` (simulator only): `{"seconds": n}` moves the app's
+/// (and WeCom's) time forward by n seconds, `{"to_ms": t}` to t if ahead; answers `now_ms`.
+async fn advance_app_clock(clock: ports::AdvancingClock, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Advance {
+        #[serde(default)]
+        seconds: u64,
+        #[serde(default)]
+        to_ms: Option<i64>,
+    }
+    let Ok(advance) = serde_json::from_slice::<Advance>(&body) else {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"error": "expected {\"seconds\": n} or {\"to_ms\": t}"})),
+        )
+            .into_response();
+    };
+    clock.advance(std::time::Duration::from_secs(advance.seconds));
+    if let Some(to) = advance.to_ms {
+        clock.advance_to_ms(to);
+    }
+    axum::Json(serde_json::json!({ "now_ms": ports::Clock::now_ms(&clock) })).into_response()
 }
 
 /// The public redirect's state: the links (their key loaded once) and the rate limit.

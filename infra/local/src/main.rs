@@ -215,7 +215,13 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let exposed = exposure::is_exposed(listen, public_url.as_deref());
     exposure::secure_data_dir(&data_dir)?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // With the simulator, the app's time can be moved forward like WeCom's (a demo or a browser
+    // test reaching tomorrow's reminders: POST /sim/control/app-clock/advance).
+    let app_clock = simulate.then(ports::AdvancingClock::new);
+    let clock: Arc<dyn Clock> = match &app_clock {
+        Some(c) => Arc::new(c.clone()),
+        None => Arc::new(SystemClock),
+    };
     let db = EmbeddedDb::open(&data_dir.join(DB_FILE))?;
     // This process is the queues' only consumer: what they hold in flight belonged to a
     // previous one that died (kill -9, power loss), and is redone now rather than after its
@@ -241,6 +247,7 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     options.public_url = public_url;
     if simulate {
         options.simulate = Some(wecom_sim::SimConfig::demo());
+        options.app_clock = app_clock;
     }
     let app = wecom_crm::start(adapters, options).await?;
 

@@ -1,6 +1,7 @@
 import {
   ApiOutlined,
   BarChartOutlined,
+  CalendarOutlined,
   DashboardOutlined,
   QrcodeOutlined,
   SendOutlined,
@@ -21,6 +22,7 @@ export const MENU: { key: string; icon: ReactNode; label: string; min: Role }[] 
   { key: '/dashboard', icon: <DashboardOutlined />, label: '概览', min: 'manager' },
   { key: '/dashboard/customers', icon: <TeamOutlined />, label: '客户', min: 'consultant' },
   { key: '/dashboard/leads', icon: <UserAddOutlined />, label: '线索', min: 'manager' },
+  { key: '/dashboard/appointments', icon: <CalendarOutlined />, label: '预约', min: 'consultant' },
   { key: '/dashboard/wework/contact-ways', icon: <QrcodeOutlined />, label: '「联系我」', min: 'consultant' },
   { key: '/dashboard/wework/messages', icon: <SendOutlined />, label: '消息推送', min: 'manager' },
   { key: '/dashboard/performance', icon: <BarChartOutlined />, label: '员工绩效', min: 'manager' },
@@ -35,3 +37,4 @@ export function selectedMenuKey(pathname: string): string {
   const matches = MENU.filter((item) => pathname === item.key || pathname.startsWith(`${item.key}/`));
   return matches.sort((a, b) => b.key.length - a.key.length)[0]?.key ?? '/dashboard';
 }
+

@@ -350,7 +350,7 @@ pub async fn get_one(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatusChange {
+pub struct AppointmentStatusChange {
     #[schema(value_type = AppointmentStatus)]
     pub status: String,
     /// At most 200 characters, kept in the history.
@@ -376,14 +376,14 @@ fn updated(outcome: Updated<crm::appointments::Refusal>) -> ApiResult<(Appointme
 
 /// Moves the status: booked → confirmed → arrived → completed, or (before arriving)
 /// cancelled / no_show. Another move answers 409; the same status again changes nothing.
-#[utoipa::path(post, path = "/api/appointments/{id}/status", tag = "appointments", request_body = StatusChange,
+#[utoipa::path(post, path = "/api/appointments/{id}/status", tag = "appointments", request_body = AppointmentStatusChange,
     params(("id" = String, Path, description = "Appointment id")),
     responses((status = 200, body = AppointmentEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn change_status(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
-    ApiJson(req): ApiJson<StatusChange>,
+    ApiJson(req): ApiJson<AppointmentStatusChange>,
 ) -> ApiResult<Json<AppointmentEntry>> {
     let to = AppointmentStatus::parse(&req.status)?;
     let note = change_note(req.note)?;
@@ -408,7 +408,7 @@ pub async fn change_status(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Reschedule {
+pub struct AppointmentReschedule {
     pub scheduled_at_ms: i64,
     /// A new consultant (WeCom userid); default: unchanged.
     pub userid: Option<String>,
@@ -418,14 +418,14 @@ pub struct Reschedule {
 
 /// Moves a booked or confirmed appointment to a new time (back to booked, with a new
 /// confirmation and reminder); the change is kept in its history.
-#[utoipa::path(post, path = "/api/appointments/{id}/reschedule", tag = "appointments", request_body = Reschedule,
+#[utoipa::path(post, path = "/api/appointments/{id}/reschedule", tag = "appointments", request_body = AppointmentReschedule,
     params(("id" = String, Path, description = "Appointment id")),
     responses((status = 200, body = AppointmentEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reschedule(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
-    ApiJson(req): ApiJson<Reschedule>,
+    ApiJson(req): ApiJson<AppointmentReschedule>,
 ) -> ApiResult<Json<AppointmentEntry>> {
     let at = scheduled(req.scheduled_at_ms)?;
     let userid = userid_field(req.userid)?;

@@ -7,7 +7,8 @@
 //!   record type added there later);
 //! - the raw WeCom events about them (`gsi3 CBLOG#CUST#<id>`) and the welcome claims those
 //!   events name (`WELCOME#<code>`);
-//! - the send ledger `LEDGER#<id>`; the order numbers of their purchases (`ORDER#<order_id>`);
+//! - the send ledger `LEDGER#<id>`; the order numbers of their purchases (`ORDER#<order_id>`)
+//!   and the booking system's ids of their appointments (`BOOKINGREF#<booking_id>`);
 //!   their automation claims (`gsi3 AUTOCLAIMS#<id>`);
 //! - for every campaign (`gsi1 CAMPAIGNS`): their recipient row (`RCPT#<id>`: status history,
 //!   personalised text — the message log), an explicit audience naming them, and in campaigns
@@ -191,6 +192,24 @@ pub async fn collect(
     {
         if let Some(order) = purchase.data.get("order_id").and_then(Value::as_str)
             && let Some(item) = store.get(&order_pk(order), ORDER_SK).await?
+            && names(&item, "external_userid", id)
+        {
+            h.orders.push(item);
+        }
+    }
+    // The booking system's ids of their appointments (`BOOKINGREF#<id>`, crate::appointments).
+    for appointment in h
+        .partition
+        .iter()
+        .filter(|i| i.sk.starts_with(crate::keys::APPOINTMENT_PREFIX))
+    {
+        if let Some(booking_ref) = appointment.data.get("booking_ref").and_then(Value::as_str)
+            && let Some(item) = store
+                .get(
+                    &crate::appointments::repo::booking_ref_pk(booking_ref),
+                    crate::appointments::repo::BOOKING_REF_SK,
+                )
+                .await?
             && names(&item, "external_userid", id)
         {
             h.orders.push(item);

@@ -1,0 +1,1 @@
+export { AppointmentsPage as Component } from '@/features/appointments';
