@@ -49,6 +49,8 @@ describe('客户继承', () => {
       body: { name: '双十二光子嫩肤', audience: { type: 'customers', external_userids: ids }, content: { text: '双十二光子嫩肤特惠' } },
     });
     await until('the group-send task exists', async () => (await server.sim<unknown[]>('groupmsgs')).length > 0);
+    // The console knew 王五 while he worked there (names are kept once WeCom gave them).
+    await server.api('/api/staff');
     await server.sim('staff/resign', { userid: 'wangwu' });
 
     const { page, errors, context } = await newTab(browser);
@@ -57,6 +59,7 @@ describe('客户继承', () => {
     await page.getByRole('tab', { name: '离职继承' }).click();
     const card = page.getByTestId('departed-wangwu');
     await card.waitFor();
+    await card.getByText('王五').waitFor();
     await card.getByText('待分配 2 位客户').waitFor();
     await card.getByText('有 1 个群发任务（2 位客户）仍待原跟进成员发送').waitFor();
     await card.getByText('「双十二光子嫩肤」1 个任务', { exact: false }).waitFor();
