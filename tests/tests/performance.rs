@@ -400,3 +400,55 @@ async fn the_route_is_fast_with_ten_consultants_and_ninety_days() {
     );
     h.shutdown().await;
 }
+
+/// Group-send completion: of the recipients assigned to each consultant in a campaign sent in
+/// the period, how many the consultant sent (confirmed in WeCom).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_send_completion_counts_what_each_consultant_sent() {
+    let h = Harness::start(Backend::Embedded).await;
+    h.without_quiet_hours().await;
+    let z1 = h.consenting_customer("zhangsan", "douyin").await;
+    let z2 = h.consenting_customer("zhangsan", "xiaohongshu").await;
+    let l1 = h.consenting_customer("lisi", "douyin").await;
+    let (status, created) = h
+        .api(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "绩效测试", "audience": {"type": "customers", "external_userids": [z1, z2, l1]},
+                        "content": {"text": "您好，本周有活动"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    h.funnel_reaches(&id, "task_created", 3).await;
+    // zhangsan confirms his task; lisi does not (yet).
+    h.control("groupmsg/confirm", json!({"userid": "zhangsan"}))
+        .await;
+    h.funnel_reaches(&id, "sent", 2).await;
+
+    let path = format!(
+        "/api/stats/consultants?from={}&to={}",
+        ymd(day(&h, 0)),
+        ymd(day(&h, 0))
+    );
+    let (status, report) = h.api(Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{report}");
+    let z = line(&report, "zhangsan");
+    assert_eq!(z["groupsend_assigned"], 2, "{z}");
+    assert_eq!(z["groupsend_sent"], 2);
+    assert_eq!(z["groupsend_completion"], 1.0);
+    let l = line(&report, "lisi");
+    assert_eq!(l["groupsend_assigned"], 1, "{l}");
+    assert_eq!(l["groupsend_sent"], 0);
+    assert_eq!(l["groupsend_completion"], 0.0);
+    assert!(line(&report, "wangwu")["groupsend_completion"].is_null());
+    // A period before the campaign counts none of it.
+    let before = format!(
+        "/api/stats/consultants?from={}&to={}&userid=zhangsan",
+        ymd(day(&h, 5)),
+        ymd(day(&h, 1))
+    );
+    let (_, report) = h.api(Method::GET, &before, None).await;
+    assert_eq!(line(&report, "zhangsan")["groupsend_assigned"], 0);
+    h.shutdown().await;
+}

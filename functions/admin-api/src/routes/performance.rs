@@ -179,9 +179,18 @@ pub async fn consultants(
     } else if let Some(w) = wanted {
         vec![w.to_owned()]
     } else {
-        let all: BTreeSet<String> = staff
-            .members
-            .keys()
+        // Members with customer contact now (WeCom), those the clinic named, and those with
+        // imported data (a departed consultant's past still shows).
+        let follow = match state.wecom.get_follow_user_list().await {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::warn!(error = %e, "follow-user list unavailable; performance lists known consultants only");
+                Vec::new()
+            }
+        };
+        let all: BTreeSet<String> = follow
+            .iter()
+            .chain(staff.members.keys())
             .chain(import.last_day.keys())
             .cloned()
             .collect();
