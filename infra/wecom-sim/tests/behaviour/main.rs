@@ -11,6 +11,7 @@ mod faults;
 mod groupmsg;
 mod handover;
 mod messages;
+mod remark;
 mod sync;
 mod tags;
 mod tokens;
