@@ -115,8 +115,8 @@ fn notes(notes: Option<String>) -> ApiResult<Option<String>> {
 }
 
 fn scheduled(ms: i64) -> ApiResult<i64> {
-    // 2000-01-01 .. 2100-01-01
-    if !(946_684_800_000..4_102_444_800_000).contains(&ms) {
+    // Up to 2100-01-01.
+    if !(1..4_102_444_800_000).contains(&ms) {
         return Err(ApiError::invalid_field(
             "scheduled_at_ms",
             "预约时间必须是毫秒时间戳",
