@@ -299,3 +299,13 @@ pub const ERASED_TALLIES_GSI_PK: &str = "ERASED";
 pub fn automation_claims_gsi_pk(external_userid: &str) -> String {
     format!("AUTOCLAIMS#{external_userid}")
 }
+/// Consultant performance (`crate::performance`): one consultant's imported behaviour days.
+pub fn performance_pk(userid: &str) -> String {
+    format!("PERF#{userid}")
+}
+pub fn performance_day_sk(day: &str) -> String {
+    format!("DAY#{day}")
+}
+/// Where the behaviour import is (last day per consultant, last run).
+pub const PERFORMANCE_META_PK: &str = "PERF#META";
+pub const PERFORMANCE_IMPORT_SK: &str = "IMPORT";

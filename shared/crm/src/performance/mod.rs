@@ -52,14 +52,7 @@ pub struct ImportState {
     pub last_run_at_ms: Option<i64>,
 }
 
-pub(crate) const META_PK: &str = "PERF#META";
-pub(crate) const META_SK: &str = "IMPORT";
-pub(crate) const DAY_PREFIX: &str = "DAY#";
-
-pub(crate) fn perf_pk(userid: &str) -> String {
-    format!("PERF#{userid}")
-}
-
-pub(crate) fn day_sk(day: &str) -> String {
-    format!("{DAY_PREFIX}{day}")
-}
+pub(crate) use crate::keys::{
+    PERFORMANCE_IMPORT_SK as META_SK, PERFORMANCE_META_PK as META_PK, performance_day_sk as day_sk,
+    performance_pk as perf_pk,
+};
