@@ -151,8 +151,17 @@ async fn on_job_handover_waits_24_hours_then_the_crm_shows_the_new_consultant(ba
 
 async fn a_refusal_and_a_third_transfer_in_90_days_are_reported(backend: Backend) {
     let h = Harness::start(backend).await;
-    let ids = customers_of(&h, "zhangsan", 2).await;
-    let (refuser, hopper) = (ids[0].clone(), ids[1].clone());
+    let ids = customers_of(&h, "zhangsan", 3).await;
+    let (refuser, hopper, limited) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+    // wangwu is at WeCom's customer limit: a transfer to him ends 接替成员客户达到上限.
+    h.control("transfer/limit", json!({"userid": "wangwu"}))
+        .await;
+    let to_full = create(
+        &h,
+        json!({"kind": "on_job", "handover_userid": "zhangsan", "takeover_userid": "wangwu",
+               "external_userids": [limited]}),
+    )
+    .await;
     let first = create(
         &h,
         json!({"kind": "on_job", "handover_userid": "zhangsan", "takeover_userid": "lisi",
@@ -184,6 +193,14 @@ async fn a_refusal_and_a_third_transfer_in_90_days_are_reported(backend: Backend
         "{d}"
     );
     assert_eq!(d["handover"]["counts"]["refused"], 1);
+    let full = done(&h, to_full["handover"]["id"].as_str().unwrap()).await;
+    assert_eq!(results(&full), vec!["over_limit"]);
+    assert_eq!(full["handover"]["counts"]["over_limit"], 1);
+    h.control(
+        "transfer/limit",
+        json!({"userid": "wangwu", "over_limit": false}),
+    )
+    .await;
     h.settled().await;
     // The refuser stays with zhangsan.
     assert_eq!(
