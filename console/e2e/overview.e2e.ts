@@ -56,7 +56,8 @@ describe('概览', () => {
     expect(await perDay.getAttribute('aria-label')).toContain('抖音');
     const revenue = page.getByRole('img', { name: /^近 7 天预约/ });
     expect(await revenue.getAttribute('aria-label')).toContain('抖音 预约 1 次、消费 ¥1,280.00');
-    const douyin = page.getByRole('row').filter({ hasText: '抖音' });
+    // The 渠道效果 table (the 转化漏斗 below has a row per channel too).
+    const douyin = page.getByRole('table', { name: '渠道效果' }).getByRole('row').filter({ hasText: '抖音' });
     expect(await douyin.textContent()).toContain('¥1,280.00');
     expect(await page.getByTestId('dead-letter-alert').count()).toBe(0);
     await page.waitForLoadState('networkidle');

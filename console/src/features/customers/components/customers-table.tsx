@@ -150,8 +150,8 @@ export function CustomersTable({ customers, channels, loading, onOpen, empty, fo
       width: 240,
       render: (_, c) => <Tags relationships={c.follow_users} />,
     },
-    { title: '客户阶段', key: 'stage', width: 100, render: (_, c) => <StageTag stage={c.stage} /> },
     { title: '客户分层', key: 'tier', width: 90, render: (_, c) => <TierTag tier={c.tier} /> },
+    { title: '客户阶段', key: 'stage', width: 100, render: (_, c) => <StageTag stage={c.stage} /> },
     { title: '心理类型', key: 'psych_type', width: 100, render: (_, c) => c.psych_type || '—' },
     {
       title: '最近消费',
