@@ -55,7 +55,7 @@ describe('roles', () => {
     expect(await page.getByLabel('跟进人', { exact: true }).count()).toBe(0);
 
     const menu = await page.getByRole('navigation', { name: '主菜单' }).locator('.ant-menu-item').allInnerTexts();
-    expect(menu.map((m) => m.trim())).toEqual(['客户', '「联系我」']);
+    expect(menu.map((m) => m.trim())).toEqual(['客户', '预约', '「联系我」']);
     await screenshot(page, 'roles-consultant-customers');
 
     // 「联系我」: they use the codes; creating, editing and deleting is a manager's.

@@ -14,7 +14,8 @@ interface Props {
 export function WeekGrid({ days, items, today, onOpen }: Props) {
   const grouped = byDay(items, days);
   return (
-    <div className="appointments-week" style={{ display: 'grid', gridTemplateColumns: `repeat(${days.length}, minmax(140px, 1fr))`, gap: 8, overflowX: 'auto' }}>
+    // Scrolls sideways on a narrow screen: focusable, so the keyboard can scroll it too.
+    <div className="appointments-week" role="region" aria-label="一周预约" tabIndex={0} style={{ display: 'grid', gridTemplateColumns: `repeat(${days.length}, minmax(140px, 1fr))`, gap: 8, overflowX: 'auto' }}>
       {days.map((day) => {
         const list = grouped.get(day) ?? [];
         return (
