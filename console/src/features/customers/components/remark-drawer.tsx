@@ -100,14 +100,14 @@ export function RemarkDrawer({ externalUserid, relationship, open, onClose }: Pr
           label="备注名"
           rules={[{ max: REMARK_MAX, message: `备注名最多 ${REMARK_MAX} 个字` }]}
         >
-          <Input placeholder="例如：王女士-水光针" showCount maxLength={REMARK_MAX + 10} />
+          <Input placeholder="例如：王女士-水光针" count={{ show: true, max: REMARK_MAX }} />
         </Form.Item>
         <Form.Item
           name="description"
           label="描述"
           rules={[{ max: DESCRIPTION_MAX, message: `描述最多 ${DESCRIPTION_MAX} 个字` }]}
         >
-          <Input.TextArea rows={4} showCount maxLength={DESCRIPTION_MAX + 20} placeholder="客户的需求、偏好等" />
+          <Input.TextArea rows={4} count={{ show: true, max: DESCRIPTION_MAX }} placeholder="客户的需求、偏好等" />
         </Form.Item>
         <Form.Item
           name="remark_mobiles"
@@ -122,7 +122,7 @@ export function RemarkDrawer({ externalUserid, relationship, open, onClose }: Pr
             },
           ]}
         >
-          <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={[',', '，', ' ']} placeholder="例如：13800138000" aria-label="备注手机号" />
+          <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={[',', '，', ' ']} placeholder="例如：13800138000" />
         </Form.Item>
       </Form>
       {error && <Alert type="error" showIcon role="alert" message={error} />}
