@@ -122,6 +122,8 @@ pub struct Alerts {
     clock: Arc<dyn Clock>,
     /// The console's public base (links to a customer's page); empty: no link.
     console_base: String,
+    /// The deployment's keyed hash: an event id names the customer, its alert record must not.
+    keyed: crate::privacy::Tombstones,
 }
 
 impl Alerts {
@@ -132,11 +134,21 @@ impl Alerts {
         console_base: &str,
     ) -> Self {
         Self {
+            keyed: crate::privacy::Tombstones::new(store.clone()),
             store,
             wecom,
             clock,
             console_base: console_base.trim_end_matches('/').to_owned(),
         }
+    }
+
+    /// The alert record's key of an event: a keyed hash (the event id holds the customer's id,
+    /// which an erasure must leave nowhere).
+    async fn event_key(&self, event_id: &str) -> Result<String, CrmError> {
+        Ok(format!(
+            "event:{}",
+            self.keyed.subject(&format!("alert:{event_id}")).await?
+        ))
     }
 
     /// The console page of one customer (the customer list with their drawer open).
@@ -179,7 +191,7 @@ impl Alerts {
         }
         self.send_once(
             config,
-            &format!("event:{event_id}"),
+            &self.event_key(event_id).await?,
             AlertKind::NewCustomer,
             userid,
             &text,
@@ -206,7 +218,7 @@ impl Alerts {
         }
         self.send_once(
             config,
-            &format!("event:{event_id}"),
+            &self.event_key(event_id).await?,
             AlertKind::LostCustomer,
             userid,
             &text,
