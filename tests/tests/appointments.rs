@@ -18,6 +18,7 @@ on_both_backends!(
     a_booking_makes_one_confirmation_task_and_tells_the_consultant,
     the_reminder_fires_once_when_the_clock_reaches_it_and_waits_out_quiet_hours,
     the_booking_credential_books_once_finds_customers_and_reaches_nothing_else,
+    a_confirmation_over_the_customers_quota_waits_for_the_next_allowed_time,
 );
 
 /// 2027-03-01 10:00 Asia/Shanghai: outside quiet hours (22:00–08:00).
@@ -586,5 +587,47 @@ async fn the_booking_credential_books_once_finds_customers_and_reaches_nothing_e
         )
         .await;
     assert_eq!(status, 403);
+    h.shutdown().await;
+}
+
+async fn a_confirmation_over_the_customers_quota_waits_for_the_next_allowed_time(backend: Backend) {
+    let h = Harness::start(backend).await;
+    h.advance_clock_to_ms(T0);
+    // WeCom's per-customer rule set to one group message a day (群发助手 → 群发规则).
+    let (status, body) = h
+        .api(
+            Method::PUT,
+            "/api/config",
+            Some(
+                json!({"send_rules": {"daily_cap_per_customer": 3, "quiet_start": "22:00",
+                "quiet_end": "08:00", "wecom_quota": "day"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ext = customer_of(&h, "zhangsan").await;
+    let first = book(&h, &ext, VISIT_A, "水光针").await;
+    assert_eq!(first["confirmation"]["state"], "created", "{first}");
+    // A second booking the same day: its confirmation would be the customer's second group
+    // message today — it waits for tomorrow, after quiet hours (08:00).
+    let second = book(&h, &ext, VISIT_B, "光子嫩肤").await;
+    let waiting = &second["confirmation"];
+    assert_eq!(waiting["state"], "pending", "{second}");
+    assert_eq!(waiting["reason"], "wecom_quota");
+    let tomorrow_8am = T0 + 22 * 3_600_000;
+    assert_eq!(waiting["due_at_ms"], tomorrow_8am);
+    assert_eq!(tasks_for(&h, &ext).await.len(), 1);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(tasks_for(&h, &ext).await.len(), 1, "still waiting");
+
+    h.advance_clock_to_ms(tomorrow_8am + 30_000);
+    let id = second["id"].as_str().unwrap();
+    eventually("the second confirmation", || async {
+        (appointment(&h, id).await["confirmation"]["state"] == "created").then_some(())
+    })
+    .await;
+    let tasks = tasks_for(&h, &ext).await;
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert!(tasks[1]["text"].as_str().unwrap().contains("「光子嫩肤」"));
     h.shutdown().await;
 }
