@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &str, Min)] = &[
     ("GET", "/api/sync/runs/{id}", Min::Manager),
     ("GET", "/api/customers", Min::Consultant),
     ("POST", "/api/customers/import", Min::Manager),
+    ("GET", "/api/customers/imports/{id}", Min::Manager),
     ("GET", "/api/customers/export", Min::Consultant),
     ("GET", "/api/leads", Min::Manager),
     ("GET", "/api/campaigns/{id}/recipients/export", Min::Manager),

@@ -219,7 +219,52 @@ async fn a_gbk_csv_with_chinese_headers_imports_and_importing_it_again_changes_n
     );
     assert_eq!(dry["problems"], json!([]));
 
-    let done = import(&h, "客户.csv", gbk.to_vec(), false).await;
+    // The real run, followed under a progress id.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(gbk.to_vec()).file_name("客户.csv"),
+    );
+    let response = h
+        .http
+        .post(h.url("/api/customers/import?dry_run=false&progress_id=run-0001-abcd"))
+        .bearer_auth(&h.app.admin_token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let done: Value = response.json().await.unwrap();
+    let (status, progress) = h
+        .api(Method::GET, "/api/customers/imports/run-0001-abcd", None)
+        .await;
+    assert_eq!(status, 200, "{progress}");
+    assert_eq!(
+        (
+            &progress["rows"],
+            &progress["done"],
+            &progress["finished"],
+            &progress["dry_run"]
+        ),
+        (&json!(1), &json!(1), &json!(true), &json!(false))
+    );
+    let (status, _) = h
+        .api(Method::GET, "/api/customers/imports/run-9999-none", None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = upload_as(&h, &h.app.admin_token, "x.csv", gbk.to_vec(), true).await;
+    assert_eq!(status, 200, "{body}");
+    let bad = h
+        .http
+        .post(h.url("/api/customers/import?progress_id=a%20b"))
+        .bearer_auth(&h.app.admin_token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(gbk.to_vec()).file_name("x.csv"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
     assert_eq!(done["dry_run"], false);
     assert_eq!(done["changed"], 1, "{done}");
     assert_eq!(done["consents"], 1);

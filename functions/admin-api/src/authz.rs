@@ -84,7 +84,7 @@ pub fn access(method: &Method, route: &str) -> Access {
         | "/api/appointments/{id}/reschedule" => Staff,
 
         // Import writes many customers at once; leads hold people who are nobody's customer.
-        "/api/customers/import" | "/api/leads" => Manager,
+        "/api/customers/import" | "/api/customers/imports/{id}" | "/api/leads" => Manager,
         // A consultant's export holds only their own customers (like the list).
         "/api/customers/export" => Staff,
 

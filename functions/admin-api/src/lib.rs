@@ -74,6 +74,7 @@ use routes::{
         customers::consents,
         customers::record_consent,
         customers::import,
+        customers::import_progress,
         customers::export_list,
         leads::list_leads,
         exports::campaign_recipients,
@@ -335,6 +336,10 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             )),
         )
         .route("/api/customers/export", get(customers::export_list))
+        .route(
+            "/api/customers/imports/{id}",
+            get(customers::import_progress),
+        )
         .route("/api/leads", get(leads::list_leads))
         .route(
             "/api/campaigns/{id}/recipients/export",

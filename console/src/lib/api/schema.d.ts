@@ -609,6 +609,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How far the import started with `progress_id` has got (rows done of rows), while it runs
+         *     and for a day after. Manager or admin.
+         */
+        get: operations["customers_import_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{external_userid}": {
         parameters: {
             query?: never;
@@ -2569,6 +2589,21 @@ export interface components {
             column?: string | null;
             /** @description What is wrong, in Chinese. */
             message: string;
+        };
+        /** @description How far an import has got. */
+        ImportProgress: {
+            id: string;
+            dry_run: boolean;
+            /** @description Data rows in the file. */
+            rows: number;
+            /** @description Rows checked (and, unless a dry run, applied) so far. */
+            done: number;
+            /** @description The import has answered (or failed). */
+            finished: boolean;
+            /** Format: int64 */
+            started_at_ms: number;
+            /** Format: int64 */
+            updated_at_ms: number;
         };
         ImportRequest: {
             /**
@@ -6287,6 +6322,11 @@ export interface operations {
             query?: {
                 /** @description `true` (default): check and count only, write nothing. `false`: import. */
                 dry_run?: boolean;
+                /**
+                 * @description A name the client chooses (8–64 letters, digits or `-`) to follow the import's progress
+                 *     at `GET /api/customers/imports/{progress_id}` while this request runs.
+                 */
+                progress_id?: string;
             };
             header?: never;
             path?: never;
@@ -6332,6 +6372,71 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    customers_import_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The import's progress_id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportProgress"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

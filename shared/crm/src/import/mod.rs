@@ -21,6 +21,7 @@
 pub mod apply;
 pub mod parse;
 pub mod plan;
+pub mod progress;
 pub mod rows;
 
 use std::sync::Arc;
@@ -145,12 +146,74 @@ impl Importer {
         }
     }
 
+    /// Records that the import named `progress_id` has started (before its file is read, so a
+    /// client polling right away finds it).
+    pub async fn start_progress(&self, progress_id: &str, dry_run: bool) -> Result<(), CrmError> {
+        let now = self.clock.now_ms();
+        progress::ProgressRepo::new(self.store.clone())
+            .put(&progress::ImportProgress {
+                id: progress_id.to_owned(),
+                dry_run,
+                rows: 0,
+                done: 0,
+                finished: false,
+                started_at_ms: now,
+                updated_at_ms: now,
+            })
+            .await
+    }
+
     /// Reads the file and imports it (`dry_run`: plans only, writes nothing).
     pub async fn run(
         &self,
         filename: &str,
         bytes: &[u8],
         dry_run: bool,
+    ) -> Result<ImportSummary, ImportFailure> {
+        self.run_with_progress(filename, bytes, dry_run, None).await
+    }
+
+    /// [`Importer::run`], recording its progress under `progress_id` after each batch (see
+    /// [`progress`]).
+    pub async fn run_with_progress(
+        &self,
+        filename: &str,
+        bytes: &[u8],
+        dry_run: bool,
+        progress_id: Option<&str>,
+    ) -> Result<ImportSummary, ImportFailure> {
+        let started_at_ms = self.clock.now_ms();
+        let repo = progress::ProgressRepo::new(self.store.clone());
+        let mut progress = progress_id.map(|id| progress::ImportProgress {
+            id: id.to_owned(),
+            dry_run,
+            rows: 0,
+            done: 0,
+            finished: false,
+            started_at_ms,
+            updated_at_ms: started_at_ms,
+        });
+        if let Some(p) = &progress {
+            repo.put(p).await?;
+        }
+        let result = self
+            .import(filename, bytes, dry_run, &repo, &mut progress)
+            .await;
+        if let Some(p) = progress.as_mut() {
+            p.finished = true;
+            p.updated_at_ms = self.clock.now_ms();
+            repo.put(p).await?;
+        }
+        result
+    }
+
+    async fn import(
+        &self,
+        filename: &str,
+        bytes: &[u8],
+        dry_run: bool,
+        repo: &progress::ProgressRepo,
+        progress: &mut Option<progress::ImportProgress>,
     ) -> Result<ImportSummary, ImportFailure> {
         if bytes.len() > MAX_FILE_BYTES {
             return Err(ImportError::file(format!(
@@ -170,6 +233,12 @@ impl Importer {
             ignored_columns: layout.ignored.clone(),
             ..ImportSummary::default()
         };
+        if let Some(p) = progress.as_mut() {
+            p.rows = table.rows.len();
+            p.done = table.rows.len() - valid.len();
+            p.updated_at_ms = self.clock.now_ms();
+            repo.put(p).await?;
+        }
         let mut planner = plan::Planner::new(self, &valid).await?;
         let now = self.clock.now_ms();
         for batch in valid.chunks(BATCH_ROWS) {
@@ -202,6 +271,11 @@ impl Importer {
                 }
                 summary.consents += usize::from(effect.consent);
                 summary.tags_marked += effect.tags_marked;
+            }
+            if let Some(p) = progress.as_mut() {
+                p.done += batch.len();
+                p.updated_at_ms = self.clock.now_ms();
+                repo.put(p).await?;
             }
             tracing::info!(
                 rows = summary.matched + summary.leads,

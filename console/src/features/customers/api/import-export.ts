@@ -1,10 +1,12 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { authedFetch, type Schemas } from '@/lib/api/client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, authedFetch, type Schemas } from '@/lib/api/client';
 import { errorMessage } from '@/lib/api/errors';
 import { listQuery, type CustomerFilters } from './filters';
 
 export type ImportSummary = Schemas['ImportSummary'];
 export type ImportProblem = Schemas['ImportProblem'];
+export type ImportProgress = Schemas['ImportProgress'];
 
 /** The API's refusal as an Error that keeps the body's `error` (for `errorMessage`). */
 class Refusal extends Error {
@@ -30,14 +32,22 @@ export const IMPORT_COLUMNS: { header: string; english: string; note: string }[]
   { header: '备注', english: 'remark', note: '诊所备注，不超过 2000 个字' },
 ];
 
-/** `POST /api/customers/import`: the file as multipart; `dryRun` checks only. */
+/**
+ * `POST /api/customers/import`: the file as multipart; `dryRun` checks only. Each run is named
+ * (`progressId`) so its progress can be read while the request runs.
+ */
 export function useImportCustomers() {
   const queryClient = useQueryClient();
-  return useMutation({
+  const [progressId, setProgressId] = useState<string | null>(null);
+  const mutation = useMutation({
     mutationFn: async ({ file, dryRun }: { file: File; dryRun: boolean }): Promise<ImportSummary> => {
       const form = new FormData();
       form.append('file', file, file.name);
-      const response = await authedFetch(`/api/customers/import?dry_run=${dryRun ? 'true' : 'false'}`, {
+      // randomUUID needs a secure context; plain http on a LAN address falls back.
+      const id =
+        typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `imp-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+      setProgressId(id);
+      const response = await authedFetch(`/api/customers/import?dry_run=${dryRun ? 'true' : 'false'}&progress_id=${id}`, {
         method: 'POST',
         body: form,
       });
@@ -50,6 +60,28 @@ export function useImportCustomers() {
       void queryClient.invalidateQueries({ queryKey: ['customers', 'list'] });
       void queryClient.invalidateQueries({ queryKey: ['get', '/api/customers/{external_userid}'] });
       void queryClient.invalidateQueries({ queryKey: ['get', '/api/leads'] });
+    },
+  });
+  return { ...mutation, progressId };
+}
+
+/** `GET /api/customers/imports/{id}` every second while the import runs. */
+export function useImportProgress(progressId: string | null, running: boolean) {
+  return useQuery({
+    queryKey: ['customers', 'import-progress', progressId],
+    enabled: Boolean(progressId) && running,
+    refetchInterval: running ? 1000 : false,
+    retry: false,
+    queryFn: async ({ signal }) => {
+      // The server records the import as soon as the request arrives: give it that moment.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const { data, error } = await api.GET('/api/customers/imports/{id}', {
+        params: { path: { id: progressId ?? '' } },
+        signal,
+      });
+      // Not recorded yet (the file is still being read): no progress to show.
+      if (error) return null;
+      return data;
     },
   });
 }

@@ -6,6 +6,7 @@ import {
   Descriptions,
   Drawer,
   Flex,
+  Progress,
   Space,
   Table,
   Typography,
@@ -14,7 +15,13 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { errorMessage } from '@/lib/api/errors';
-import { IMPORT_COLUMNS, useImportCustomers, type ImportProblem, type ImportSummary } from '../api/import-export';
+import {
+  IMPORT_COLUMNS,
+  useImportCustomers,
+  useImportProgress,
+  type ImportProblem,
+  type ImportSummary,
+} from '../api/import-export';
 
 const PROBLEM_COLUMNS: TableColumnsType<ImportProblem> = [
   { title: '行', dataIndex: 'row', key: 'row', width: 70 },
@@ -57,6 +64,8 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
   const [checked, setChecked] = useState<ImportSummary | null>(null);
   const [done, setDone] = useState<ImportSummary | null>(null);
   const importer = useImportCustomers();
+  const progress = useImportProgress(importer.progressId, importer.isPending);
+  const running = progress.data && importer.isPending ? progress.data : null;
 
   const reset = () => {
     setFile(null);
@@ -152,6 +161,14 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
           <Button onClick={check} disabled={!file} loading={importer.isPending && importer.variables?.dryRun === true}>
             检查文件
           </Button>
+        )}
+        {running && running.rows > 0 && (
+          <div role="status">
+            <Typography.Text type="secondary">
+              {running.dry_run ? '正在检查' : '正在导入'}：已处理 {running.done} / {running.rows} 行
+            </Typography.Text>
+            <Progress percent={Math.floor((running.done * 100) / running.rows)} size="small" />
+          </div>
         )}
         {importer.isError && <Alert type="error" showIcon message="无法导入" description={errorMessage(importer.error)} />}
         {done && (

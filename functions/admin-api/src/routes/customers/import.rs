@@ -10,12 +10,13 @@
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Extension, Multipart, State};
+use crm::import::progress::{ImportProgress, ProgressRepo, progress_id};
 use crm::import::{ImportFailure, ImportSummary, Importer, MAX_FILE_BYTES};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -24,6 +25,9 @@ pub struct ImportQuery {
     /// `true` (default): check and count only, write nothing. `false`: import.
     #[param(value_type = Option<bool>)]
     pub dry_run: Option<String>,
+    /// A name the client chooses (8–64 letters, digits or `-`) to follow the import's progress
+    /// at `GET /api/customers/imports/{progress_id}` while this request runs.
+    pub progress_id: Option<String>,
 }
 
 /// The upload: one file in the field `file`.
@@ -92,21 +96,29 @@ pub async fn import(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<ImportSummary>> {
     let dry_run = dry_run(&q)?;
+    let progress_id = match q.progress_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(id) => Some(progress_id(id)?),
+    };
+    let importer = Importer::new(
+        state.store.clone(),
+        state.wecom.clone(),
+        state.clock.clone(),
+    );
+    if let Some(id) = &progress_id {
+        importer.start_progress(id, dry_run).await?;
+    }
     let multipart = multipart.map_err(|_| {
         ApiError::invalid_field("file", "请以 multipart/form-data 上传文件（字段名 file）")
     })?;
     let (filename, bytes) = upload(multipart).await?;
-    let summary = Importer::new(
-        state.store.clone(),
-        state.wecom.clone(),
-        state.clock.clone(),
-    )
-    .run(&filename, &bytes, dry_run)
-    .await
-    .map_err(|e| match e {
-        ImportFailure::File(e) => ApiError::invalid_field("file", e.message),
-        ImportFailure::Crm(e) => e.into(),
-    })?;
+    let summary = importer
+        .run_with_progress(&filename, &bytes, dry_run, progress_id.as_deref())
+        .await
+        .map_err(|e| match e {
+            ImportFailure::File(e) => ApiError::invalid_field("file", e.message),
+            ImportFailure::Crm(e) => e.into(),
+        })?;
     if !dry_run {
         // Counts only: never a value from the file.
         let counts = [
@@ -129,4 +141,22 @@ pub async fn import(
             .await?;
     }
     Ok(Json(summary))
+}
+
+/// How far the import started with `progress_id` has got (rows done of rows), while it runs
+/// and for a day after. Manager or admin.
+#[utoipa::path(get, path = "/api/customers/imports/{id}", tag = "customers",
+    params(("id" = String, Path, description = "The import's progress_id")),
+    responses((status = 200, body = ImportProgress), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn import_progress(
+    State(state): State<AdminState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ImportProgress>> {
+    let Ok(id) = progress_id(&id) else {
+        return Err(ApiError::not_found("该导入"));
+    };
+    match ProgressRepo::new(state.store.clone()).get(&id).await? {
+        Some(progress) => Ok(Json(progress)),
+        None => Err(ApiError::not_found("该导入")),
+    }
 }
