@@ -30,10 +30,10 @@ pub use detail::{__path_get_one, get_one};
 pub use export_list::{
     __path_export_list, ExportFormatQuery, beijing, download, export_list, sheet_format,
 };
+pub use fields::{__path_patch, CustomerPatch, patch};
 pub use import::{
     __path_import, __path_import_progress, ImportQuery, ImportUpload, import, import_progress,
 };
-pub use fields::{__path_patch, CustomerPatch, patch};
 pub use list::{__path_list, CustomerListQuery, CustomerSort, list, parse_filters};
 pub use privacy::{__path_erase, __path_export, EraseRequest, erase, export};
 pub use remark::{__path_edit_remark, RemarkPatch, edit_remark};
