@@ -152,6 +152,7 @@ mod state;
 mod transfer;
 mod wx;
 
+pub use behavior::{BehaviorDay, SeedBehavior, SeedBehaviorRequest};
 pub use config::SimConfig;
 pub use control_error::ControlError;
 pub use model::*;
