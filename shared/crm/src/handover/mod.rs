@@ -47,6 +47,9 @@ use crate::{CrmError, FieldError};
 
 /// Most customers one handover takes.
 pub const MAX_HANDOVER_CUSTOMERS: usize = 10_000;
+/// How long creating a handover spends starting its batches before answering (the rest start
+/// in the next scheduled check).
+const INLINE_START_BUDGET: std::time::Duration = std::time::Duration::from_secs(15);
 /// A batch left `calling` this long is reconciled (its call is over, one way or the other).
 const CALLING_STALE_MS: i64 = 2 * 60 * 1000;
 /// `Source` recorded on a relationship ended by a 离职继承 (WeCom's own for 在职继承 is
@@ -279,8 +282,10 @@ impl Handovers {
         self.repo().insert(&job, &batches).await?;
         info!(handover = %id, customers = job.total, batches = job.batches, "handover created");
         // The transfers start now; whatever does not (WeCom busy, a crash) the scheduled check
-        // picks up.
-        match self.run(&id).await {
+        // picks up. Started inline within a budget (the request must answer); the scheduled
+        // check starts what is left.
+        let budget = std::time::Instant::now() + INLINE_START_BUDGET;
+        match self.run_until(&id, Some(budget)).await {
             Ok(Some(j)) => Ok(j),
             Ok(None) => Ok(job),
             Err(e) => {
@@ -311,6 +316,15 @@ impl Handovers {
     /// Starts the batches not started, reads WeCom's results of the started ones, records
     /// them and the job's counts. `None` when there is no such job.
     pub async fn run(&self, id: &str) -> Result<Option<HandoverJob>, CrmError> {
+        self.run_until(id, None).await
+    }
+
+    /// [`Handovers::run`], starting no new batch after `deadline`.
+    async fn run_until(
+        &self,
+        id: &str,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Option<HandoverJob>, CrmError> {
         let Some((job, _)) = self.repo().get(id).await? else {
             return Ok(None);
         };
@@ -319,6 +333,9 @@ impl Handovers {
         }
         let mut results: Option<BTreeMap<String, TransferStatus>> = None;
         for (batch, version) in self.repo().batches(id).await? {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                break;
+            }
             self.start_batch(&job, batch, version, &mut results).await?;
         }
         // Everything started: read WeCom's results for the waiting customers.
