@@ -83,6 +83,7 @@ describe('预约', () => {
     await dialog.getByLabel('项目').fill('水光针');
     await dialog.getByRole('button', { name: /^保\s?存$/ }).click();
     await page.getByText('预约已记录').waitFor();
+    await drawer.locator('.ant-tabs-tabpane-active .ant-table-row').filter({ hasText: '水光针' }).getByText('已预约').waitFor();
 
     // WeCom holds one task for zhangsan to confirm, to this customer only, and zhangsan was told.
     const tasks = (await server.sim<GroupMsg[]>('groupmsgs')).filter((m) =>
@@ -144,6 +145,10 @@ describe('预约', () => {
     await card.getByText('已到店').waitFor();
     const stored = await server.api<AppointmentView>(`/api/appointments/${appointment.id}`);
     expect(stored.status).toBe('arrived');
+    // The customer drawer's list follows.
+    await page.goto(`${server.base}/dashboard/customers?customer=${ext}`);
+    await drawer.getByRole('tab', { name: '预约与消费' }).click();
+    await drawer.locator('.ant-tabs-tabpane-active .ant-table-row').filter({ hasText: '水光针' }).getByText('已到店').waitFor();
 
     expect(errors).toEqual([]);
   });

@@ -128,6 +128,16 @@ export const APPOINTMENT_SOURCE: Record<string, string> = {
   other: '其他',
 };
 
+/** An appointment's status (the 预约 page changes it). */
+export const APPOINTMENT_STATUS: Record<string, { label: string; color: string }> = {
+  booked: { label: '已预约', color: 'blue' },
+  confirmed: { label: '已确认', color: 'cyan' },
+  arrived: { label: '已到店', color: 'green' },
+  completed: { label: '已完成', color: 'default' },
+  cancelled: { label: '已取消', color: 'red' },
+  no_show: { label: '未到店', color: 'orange' },
+};
+
 export const GENDER_OPTIONS = [
   { value: 2, label: '女' },
   { value: 1, label: '男' },

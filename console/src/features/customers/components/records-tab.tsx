@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, DatePicker, Form, Input, InputNumber, Modal, Select, Statistic, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Form, Input, InputNumber, Modal, Select, Statistic, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { QueryError } from '@/components/query-error';
@@ -7,10 +7,10 @@ import { errorMessage } from '@/lib/api/errors';
 import type { Schemas } from '@/lib/api/client';
 import { beijing, dayjs, formatFen, formatTime, fromBeijingWallClock } from '@/lib/format';
 import { applyFieldError } from '@/lib/form-errors';
-import { APPOINTMENT_SOURCE, yuanToFen } from '../api/customer-view';
+import { APPOINTMENT_SOURCE, APPOINTMENT_STATUS, yuanToFen } from '../api/customer-view';
 import { useAppointments, useCreateAppointment, useCreatePurchase, usePurchases } from '../api/customers';
 
-type AppointmentView = Schemas['AppointmentView'];
+type AppointmentView = Schemas['AppointmentEntry'];
 type PurchaseView = Schemas['PurchaseView'];
 
 /** The current Beijing wall-clock time, as the date pickers show it. */
@@ -49,6 +49,15 @@ export function RecordsTab({ externalUserid }: { externalUserid: string }) {
             { title: '预约时间', key: 'at', width: 140, render: (_, a) => formatTime(a.scheduled_at_ms) },
             { title: '项目', dataIndex: 'item', key: 'item' },
             { title: '来源', key: 'source', width: 90, render: (_, a) => APPOINTMENT_SOURCE[a.source] ?? a.source },
+            {
+              title: '状态',
+              key: 'status',
+              width: 80,
+              render: (_, a) => {
+                const s = APPOINTMENT_STATUS[a.status];
+                return s ? <Tag color={s.color}>{s.label}</Tag> : a.status;
+              },
+            },
             { title: '备注', key: 'notes', render: (_, a) => a.notes || '—' },
           ]}
         />
