@@ -2,7 +2,8 @@
  * 线索阶段 and 转化漏斗, through the UI: two customers scan (小红书 for zhangsan, 抖音 for lisi);
  * booking one moves them to 已预约, which the customer list shows as a chip and filters by
  * (客户阶段, kept in the URL); staff change the stage in the drawer; the dashboard's funnel counts
- * them by channel and by consultant.
+ * them by channel and by consultant. The consultant's 新客户提醒 (an app message) links to the
+ * customer's page, and the alerts are switched in 企业微信配置 → 成员提醒.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,11 @@ import { useFixture } from './lib/fixture';
 
 interface CustomerDetail {
   stage: string;
+}
+
+interface AppMessage {
+  touser: string[];
+  content: string | null;
 }
 
 interface LogPage {
@@ -55,6 +61,18 @@ describe('线索阶段与转化漏斗', () => {
     const { page, errors, context } = await newTab(browser);
     await signIn(page, server.base, server.token, '/dashboard/customers');
     await page.getByRole('heading', { level: 1, name: '客户' }).waitFor();
+
+    // zhangsan's 新客户提醒 names the channel and links to 周女士's page in the console.
+    const told = (await server.sim<AppMessage[]>('app-messages')).filter((m) => m.touser.includes('zhangsan'));
+    expect(told).toHaveLength(1);
+    const text = told[0]?.content ?? '';
+    expect(text).toContain('新客户提醒：客户「周女士」通过「小红书」添加了您');
+    const link = /查看客户：(\S+)/.exec(text)?.[1];
+    expect(link).toBe(`${server.base}/dashboard/customers?customer=${zhou.external_userid}`);
+    await page.goto(link ?? '');
+    await page.locator('.ant-drawer-content').getByRole('heading', { name: '周女士' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => !url.searchParams.has('customer'));
     await row(page, '周女士').locator('[data-stage="booked"]').waitFor();
     expect(await row(page, '周女士').locator('[data-stage]').innerText()).toBe('已预约');
     expect(await row(page, '吴先生').locator('[data-stage]').innerText()).toBe('新线索');
@@ -81,6 +99,17 @@ describe('线索阶段与转化漏斗', () => {
     await settled(page);
     await screenshot(page, 'customer-drawer-stage');
     await page.keyboard.press('Escape');
+
+    // 成员提醒: 流失提醒 switched off.
+    await page.goto(`${server.base}/dashboard/wework/config`);
+    const alerts = page.locator('#alerts');
+    await alerts.getByRole('switch', { name: '流失提醒' }).click();
+    await alerts.getByRole('button', { name: '保存成员提醒' }).click();
+    await alerts.getByText('已保存').waitFor();
+    const config = await server.api<{ alerts: Record<string, boolean> }>('/api/config');
+    expect(config.alerts).toEqual({ new_customer: true, lost_customer: false, daily_digest: true });
+    await settled(page);
+    await screenshot(page, 'config-alerts');
 
     // The dashboard's funnel: 2 new customers, 1 reached 已预约 and 已成交 (小红书, 张三).
     await page.goto(`${server.base}/dashboard?days=7`);

@@ -41,7 +41,7 @@ export function AlertsCard({ config }: { config: ConfigView }) {
       <Typography.Paragraph type="secondary">
         通过企业微信自建应用向成员发送应用消息。需先在「应用凭证」中填写 AgentId。
       </Typography.Paragraph>
-      <Form form={form} layout="horizontal" initialValues={config.alerts} onFinish={onFinish} style={{ maxWidth: 640 }}>
+      <Form form={form} layout="vertical" initialValues={config.alerts} onFinish={onFinish} style={{ maxWidth: 640 }}>
         {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} role="alert" />}
         <Form.Item
           label="新客户提醒"
