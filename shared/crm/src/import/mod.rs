@@ -15,7 +15,7 @@
 //! imported; the other rows are.
 //!
 //! Size: at most [`MAX_ROWS`] data rows and [`MAX_FILE_BYTES`] per file (API Gateway takes
-//! at most 10 MB per request and answers within 29 s; see docs/import-export.md). Rows are
+//! at most 10 MB per request; the admin API Lambda runs 15 s; see docs/import-export.md). Rows are
 //! processed in batches of [`BATCH_ROWS`].
 
 pub mod apply;

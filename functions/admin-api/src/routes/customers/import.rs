@@ -3,8 +3,9 @@
 //! to the domain (`crm::import`); this takes the upload, answers the summary and audits the
 //! counts (never values).
 //!
-//! Synchronous: the answer comes when every row is done. Within API Gateway's limits (10 MB,
-//! 29 s) a file of up to a few thousand rows imports in one request; see
+//! Synchronous: the answer comes when every row is done; `progress_id` lets the console follow
+//! it (`GET /api/customers/imports/{id}`). Within API Gateway's 10 MB and this stack's 15 s
+//! Lambda timeout a file of a few thousand rows imports in one request; see
 //! docs/import-export.md for the measured rates and how to import more.
 
 use axum::Json;
