@@ -162,3 +162,36 @@ fn the_role_is_the_highest_group_and_the_userid_comes_from_the_user_attribute() 
     assert_eq!(caller.role, None, "an unknown group grants nothing");
     assert!(caller_from_claims(claims(&[])).is_none());
 }
+
+#[test]
+fn a_client_credentials_token_with_the_booking_scope_is_the_booking_system() {
+    use admin_api::Role;
+    use admin_api::auth::caller_from_claims;
+    let claims = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    };
+    // Cognito's client-credentials access token: the client id as subject, scopes, no group.
+    let caller = caller_from_claims(claims(&[
+        ("sub", "7a1b2c3d4e5f"),
+        ("client_id", "7a1b2c3d4e5f"),
+        ("scope", "wecom-crm/booking"),
+        (
+            "iss",
+            "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_x",
+        ),
+    ]))
+    .unwrap();
+    assert_eq!(caller.role, Some(Role::Booking));
+    assert!(!caller.is_staff());
+    // A staff group wins over a scope; an unrelated scope grants nothing.
+    let caller = caller_from_claims(claims(&[
+        ("sub", "s-4"),
+        ("cognito:groups", "[consultant]"),
+        ("scope", "wecom-crm/booking"),
+    ]))
+    .unwrap();
+    assert_eq!(caller.role, Some(Role::Consultant));
+    let caller =
+        caller_from_claims(claims(&[("sub", "s-5"), ("scope", "openid email booking")])).unwrap();
+    assert_eq!(caller.role, None, "only a resource server's booking scope");
+}
