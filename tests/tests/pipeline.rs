@@ -12,6 +12,7 @@ use tests::{Backend, Harness, on_both_backends};
 on_both_backends!(
     events_move_the_stage_forward_and_staff_may_set_any_stage,
     pipeline_stats_report_conversion_by_channel_and_consultant_and_rebuild_agrees,
+    customers_found_by_the_sync_count_for_their_first_consultant,
 );
 
 async fn stage_of(h: &Harness, id: &str) -> String {
@@ -226,6 +227,37 @@ async fn pipeline_stats_report_conversion_by_channel_and_consultant_and_rebuild_
     assert_eq!(status, 403);
 
     // The counters are what the records add up to.
+    let (status, rebuilt) = h
+        .api(
+            Method::POST,
+            "/api/stats/rebuild",
+            Some(json!({"apply": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{rebuilt}");
+    assert_eq!(rebuilt["differences"], json!([]), "{rebuilt}");
+    h.shutdown().await;
+}
+
+async fn customers_found_by_the_sync_count_for_their_first_consultant(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let seeded = h
+        .control("seed", json!({"staff": 3, "customers": 30, "seed": 11}))
+        .await;
+    assert_eq!(seeded["customers"], 30, "{seeded}");
+    let run = h.sync_to_completion().await;
+    assert_eq!(run["status"], "done", "{run}");
+    let customers = h.all_customers("").await;
+    assert_eq!(customers.len(), 30);
+    for c in &customers {
+        assert_eq!(c["stage"], "new", "{c}");
+        let id = c["external_userid"].as_str().unwrap();
+        let profile = h.customers.get(id).await.unwrap().unwrap();
+        let rels = h.customers.relationships(id).await.unwrap();
+        let first = rels.iter().min_by_key(|r| r.createtime).unwrap();
+        assert_eq!(profile.first_userid, first.userid, "{c}");
+    }
+    // The pipeline counters agree with the records the sync wrote.
     let (status, rebuilt) = h
         .api(
             Method::POST,

@@ -112,8 +112,11 @@ impl SyncEngine {
                     {
                         customer.first_added_at_ms = first.createtime.saturating_mul(1000);
                         customer.first_channel = first.state.clone();
+                        // The consultant their conversion counts for (`crate::pipeline`).
+                        customer.first_userid = first.userid.clone();
                     } else if let Some(first) = follows.first() {
                         customer.first_channel = first.state.clone();
+                        customer.first_userid = first.userid.clone();
                     }
                     if !any_active {
                         customer.status = CustomerStatus::Ended;
