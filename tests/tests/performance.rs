@@ -70,12 +70,13 @@ async fn the_import_writes_one_record_per_consultant_day_and_reruns_do_not_dupli
     )
     .await;
 
-    // First run: the last 30 days (yesterday included) of each of the 3 consultants.
+    // First run (even when asked for the last 3 days only): the last 30 days (yesterday
+    // included) of each of the 3 consultants.
     let (status, first) = h
         .api(
             Method::POST,
             "/api/stats/consultants/import",
-            Some(json!({})),
+            Some(json!({ "days": 3 })),
         )
         .await;
     assert_eq!(status, 200, "{first}");

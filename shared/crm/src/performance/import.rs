@@ -75,7 +75,8 @@ impl BehaviorImport {
 
     /// Imports, for every consultant, the days after the last one imported (the last
     /// `backfill_days` the first time) up to yesterday; with `redo_days`, the last `redo_days`
-    /// days again whatever was imported before.
+    /// days again whatever was imported before (and at least the backfill for a consultant
+    /// never imported).
     pub async fn run(&self, redo_days: Option<i64>) -> Result<ImportReport, CrmError> {
         let now = self.clock.now_ms();
         let today = date(now);
@@ -89,14 +90,17 @@ impl BehaviorImport {
             ..ImportReport::default()
         };
         for userid in &userids {
+            let backfill = self.backfill_days.clamp(1, MAX_BEHAVIOR_AGE_DAYS);
             let from = match (redo_days, state.last_day.get(userid)) {
-                (Some(n), _) => today - Duration::days(n.clamp(1, MAX_BEHAVIOR_AGE_DAYS)),
+                (Some(n), Some(_)) => today - Duration::days(n.clamp(1, MAX_BEHAVIOR_AGE_DAYS)),
+                // Never imported: at least the backfill.
+                (Some(n), None) => {
+                    today - Duration::days(n.clamp(1, MAX_BEHAVIOR_AGE_DAYS).max(backfill))
+                }
                 (None, Some(last)) => NaiveDate::parse_from_str(last, "%Y-%m-%d")
                     .map(|d| d + Duration::days(1))
                     .unwrap_or(oldest),
-                (None, None) => {
-                    today - Duration::days(self.backfill_days.clamp(1, MAX_BEHAVIOR_AGE_DAYS))
-                }
+                (None, None) => today - Duration::days(backfill),
             }
             .max(oldest);
             if from > yesterday {
