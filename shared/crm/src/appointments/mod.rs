@@ -56,6 +56,8 @@ pub enum Refusal {
     },
     /// Only a booked or confirmed appointment can be rescheduled.
     NotOpen(AppointmentStatus),
+    /// A notice's task is being created in WeCom right now (it names the current time).
+    NoticeInFlight,
 }
 
 impl Refusal {
@@ -67,6 +69,9 @@ impl Refusal {
             }
             Refusal::NotOpen(status) => {
                 format!("预约当前为「{}」，不能改期", status.label())
+            }
+            Refusal::NoticeInFlight => {
+                "正在为这条预约创建预约确认或提醒任务，请稍后再改期".to_owned()
             }
         }
     }
@@ -248,6 +253,14 @@ impl Appointments {
                 if !record.status.is_open() {
                     return Err(Refusal::NotOpen(record.status));
                 }
+                // Replanning now would lose the task being created (exactly once).
+                if [&record.confirmation, &record.reminder]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n.state == NoticeState::Creating)
+                {
+                    return Err(Refusal::NoticeInFlight);
+                }
                 let new_user = userid.clone().filter(|u| !u.is_empty());
                 if record.base.scheduled_at_ms == scheduled_at_ms
                     && (new_user.is_none() || new_user == record.userid)
@@ -289,8 +302,105 @@ impl Appointments {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// An in-memory store holding one customer; the service at `now`.
+    async fn service(now: i64) -> Appointments {
+        let store: Arc<dyn ItemStore> = Arc::new(store_embedded::SqliteStore::new(
+            store_embedded::EmbeddedDb::open_in_memory().unwrap(),
+        ));
+        let customer = crate::model::Customer {
+            external_userid: "wm1".into(),
+            first_channel: "xiaohongshu".into(),
+            ..crate::model::Customer::default()
+        };
+        store
+            .put(
+                ports::Item::with_doc(customer_pk("wm1"), crate::keys::PROFILE_SK, &customer)
+                    .unwrap(),
+                ports::Condition::Always,
+            )
+            .await
+            .unwrap();
+        Appointments::new(
+            store,
+            Arc::new(ports::FixedClock::at_ms(now)),
+            Arc::new(ports::RandomIds),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_reschedule_waits_while_a_notice_is_being_created() {
+        let now = 1_803_866_400_000;
+        let s = service(now).await;
+        let booked = s
+            .book(NewBooking {
+                external_userid: "wm1".into(),
+                scheduled_at_ms: now + 3 * crate::calendar::DAY_MS,
+                item: "水光针".into(),
+                source: AppointmentSource::Staff,
+                notes: None,
+                userid: Some("zhangsan".into()),
+                booking_ref: None,
+                by: "test".into(),
+            })
+            .await
+            .unwrap();
+        let Some(Booked::Created(record)) = booked else {
+            panic!("not booked: {booked:?}");
+        };
+        assert_eq!(record.base.channel.as_deref(), Some("xiaohongshu"));
+        // The notice job has claimed the confirmation.
+        let id = record.id().to_owned();
+        let claimed = s
+            .repo()
+            .update::<(), _>(&id, |r| {
+                let n = r.confirmation.as_mut().unwrap();
+                n.state = NoticeState::Creating;
+                n.claimed_at_ms = Some(now);
+                Ok(true)
+            })
+            .await
+            .unwrap();
+        assert!(matches!(claimed, Updated::Done(_)));
+        let refused = s
+            .reschedule(&id, now + 4 * crate::calendar::DAY_MS, None, "test", None)
+            .await
+            .unwrap();
+        assert_eq!(refused, Updated::Refused(Refusal::NoticeInFlight));
+        // Once it is created, the reschedule goes, with a new confirmation for the new time.
+        s.repo()
+            .update::<(), _>(&id, |r| {
+                let n = r.confirmation.as_mut().unwrap();
+                n.state = NoticeState::Created;
+                n.msgid = Some("msg1".into());
+                Ok(true)
+            })
+            .await
+            .unwrap();
+        let moved = s
+            .reschedule(&id, now + 4 * crate::calendar::DAY_MS, None, "test", None)
+            .await
+            .unwrap();
+        let Updated::Done(moved) = moved else {
+            panic!("not moved: {moved:?}");
+        };
+        let c = moved.confirmation.unwrap();
+        assert_eq!(c.state, NoticeState::Pending);
+        assert_eq!(c.for_scheduled_at_ms, now + 4 * crate::calendar::DAY_MS);
+        // The item is found by id and by its (new) visit day.
+        let day = s
+            .repo()
+            .between(
+                now + 4 * crate::calendar::DAY_MS - 1,
+                now + 4 * crate::calendar::DAY_MS + 1,
+            )
+            .await
+            .unwrap();
+        assert_eq!(day.len(), 1);
+    }
 
     #[test]
     fn signals_for_the_pipeline() {
