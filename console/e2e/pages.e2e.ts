@@ -21,6 +21,7 @@ const PAGES: { path: string; heading: string; name: string }[] = [
   { path: '/dashboard/wework/messages', heading: '消息推送', name: 'messages' },
   { path: '/dashboard/wework/messages/new', heading: '新建推送任务', name: 'messages-new' },
   { path: '/dashboard/automations', heading: '自动化', name: 'automations' },
+  { path: '/dashboard/performance', heading: '员工绩效', name: 'performance' },
   { path: '/dashboard/handover', heading: '客户继承', name: 'handover' },
   { path: '/dashboard/ops', heading: '运维', name: 'ops' },
 ];
