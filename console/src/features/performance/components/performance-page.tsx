@@ -152,7 +152,11 @@ export function PerformancePage() {
           </Card>
           {rows.length > 0 && (
             <Card title="聊天与发送消息（按顾问）">
-              <Chart option={option} label={summary} height={300} />
+              {rows.some((r) => r.chats > 0 || r.messages > 0) ? (
+                <Chart option={option} label={summary} height={300} />
+              ) : (
+                <EmptyState description="所选期间没有企业微信聊天数据（每天凌晨导入前一天的数据）。" />
+              )}
             </Card>
           )}
         </Flex>
