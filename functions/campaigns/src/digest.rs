@@ -13,6 +13,12 @@ use tracing::{info, warn};
 /// otherwise).
 pub const DIGEST_JOB: &str = "consultant-digest";
 
+/// Whether a schedule's payload asks for the digest (the automation function's other schedule
+/// runs the rules).
+pub fn is_digest(payload: &serde_json::Value) -> bool {
+    payload.get("job").and_then(serde_json::Value::as_str) == Some(DIGEST_JOB)
+}
+
 /// The alerts over the campaign engine's store, WeCom client and clock.
 pub fn alerts(campaigns: &Campaigns, console_base: &str) -> Alerts {
     Alerts::new(
@@ -49,5 +55,27 @@ pub async fn run_daily(
         if let Err(e) = handle(&alerts).await {
             warn!(error = %e.summary(), "consultant digest failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_schedule_names_its_job_in_template_yaml() {
+        let template = include_str!("../../../template.yaml");
+        let inputs: Vec<serde_json::Value> = template
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Input: '")?.strip_suffix('\''))
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect();
+        assert!(inputs.iter().any(is_digest), "{inputs:?}");
+        assert!(
+            inputs
+                .iter()
+                .any(|i| i["job"] == "automation-daily" && !is_digest(i))
+        );
+        assert!(!is_digest(&serde_json::json!({})));
     }
 }

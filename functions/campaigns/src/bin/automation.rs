@@ -14,9 +14,7 @@ async fn main() -> Result<(), Error> {
     let automations = Automations::new(campaigns);
     let (automations, alerts) = (&automations, &alerts);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let serialized = if event.payload.get("job").and_then(Value::as_str)
-            == Some(campaigns::digest::DIGEST_JOB)
-        {
+        let serialized = if campaigns::digest::is_digest(&event.payload) {
             let summary = campaigns::digest::handle(alerts)
                 .await
                 .map_err(|e| aws_wiring::lambda_error(&e))?;
