@@ -165,8 +165,38 @@ async fn bad_input_is_refused_with_nothing_sent_to_wecom() {
         )
         .await;
     assert_eq!(status, 404);
-    // 20 characters exactly is allowed by WeCom and here.
+    // None of the refused requests reached WeCom.
     assert_eq!(h.calls("externalcontact/remark").await, 0);
+    // A relationship WeCom no longer has (the member deleted the customer while the callback
+    // was lost): WeCom refuses, the CRM keeps its record and says why.
+    let gone = scanned(&h, "wangwu", "douyin").await;
+    h.control(
+        "silent",
+        json!({ "op": "remove_relationship", "userid": "wangwu", "external_userid": gone }),
+    )
+    .await;
+    let (status, answer) = h
+        .api(
+            Method::PATCH,
+            &format!("/api/customers/{gone}/relationships/wangwu"),
+            Some(json!({ "remark": "x" })),
+        )
+        .await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("无法修改备注"),
+        "{answer}"
+    );
+    let (_, detail) = h
+        .api(Method::GET, &format!("/api/customers/{gone}"), None)
+        .await;
+    assert_eq!(relationship(&detail, "wangwu")["remark"], "");
+    assert_eq!(h.calls("externalcontact/remark").await, 1);
+    h.control("calls/reset", json!({})).await;
+    // 20 characters exactly is allowed by WeCom and here.
     let (status, body) = h
         .api(
             Method::PATCH,

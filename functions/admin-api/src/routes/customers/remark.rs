@@ -12,11 +12,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use wecom_api::model::{MAX_DESCRIPTION_CHARS, MAX_REMARK_CHARS, Remark};
 
-use super::sync::gone;
 use super::views::RelationshipView;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::state::AdminState;
+use wecom_api::{WeComError, errcode};
 
 /// How many remark phones the console accepts for one relationship (the WeCom client shows at
 /// most five).
@@ -157,7 +157,7 @@ pub async fn edit_remark(
             ..Remark::default()
         })
         .await
-        .map_err(|e| gone(&e).unwrap_or_else(|| ApiError::wecom(&e)))?;
+        .map_err(|e| refused(&e))?;
     let now = state.clock.now_ms();
     let updated = repo
         .update_relationship(&external_userid, &userid, |current| {
@@ -195,6 +195,19 @@ pub async fn edit_remark(
         )
         .await?;
     Ok(Json((&updated).into()))
+}
+
+/// WeCom's refusal in the remark's words: not (or no longer) a friend, an unknown customer.
+fn refused(e: &WeComError) -> ApiError {
+    match e.errcode() {
+        Some(errcode::NOT_A_FRIEND) => ApiError::conflict(
+            "企业微信中该客户已不是该成员的好友（已删除或尚未通过验证），无法修改备注",
+        ),
+        Some(errcode::INVALID_EXTERNAL_USERID) => {
+            ApiError::conflict("企业微信不认识该客户 ID，或该成员不在应用可见范围内，无法修改备注")
+        }
+        _ => ApiError::wecom(e),
+    }
 }
 
 #[cfg(test)]
