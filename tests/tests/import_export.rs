@@ -15,6 +15,7 @@ on_both_backends!(
     a_gbk_csv_with_chinese_headers_imports_and_importing_it_again_changes_nothing,
     an_xlsx_with_english_headers_imports,
     unmatched_rows_become_leads_that_merge_when_the_person_adds_a_consultant,
+    a_lead_the_hourly_sync_finds_as_a_new_customer_is_merged,
     the_export_holds_the_lists_rows_and_a_consultant_exports_only_their_own,
 );
 
@@ -582,5 +583,38 @@ async fn the_export_holds_the_lists_rows_and_a_consultant_exports_only_their_own
     assert_eq!(xhs.1[3], "3", "{:?}", xhs.1);
     let (status, _, _) = download(&h, &admin, "/api/campaigns/nope/recipients/export").await;
     assert_eq!(status, 404);
+    h.shutdown().await;
+}
+
+async fn a_lead_the_hourly_sync_finds_as_a_new_customer_is_merged(backend: Backend) {
+    let h = Harness::start(backend).await;
+    let csv =
+        "unionid,姓名,等级,心理类型,营销授权,标签\nou_sync_lead_51,赵小姐,A,理性型,是,A类客户\n";
+    let done = import(&h, "leads.csv", csv.as_bytes().to_vec(), false).await;
+    assert_eq!(done["new_leads"], 1, "{done}");
+    // The friendship happens behind the product's back (no callback); the sync finds it.
+    let added = h
+        .control(
+            "silent",
+            json!({"op": "add_relationship", "userid": "wangwu", "unionid": "ou_sync_lead_51",
+                   "name": "赵小姐", "state": "douyin"}),
+        )
+        .await;
+    let id = added["external_userid"].as_str().unwrap().to_owned();
+    h.sync_to_completion().await;
+    let merged = detail(&h, &id).await;
+    assert_eq!(merged["crm"]["tier"], "A", "{merged}");
+    assert_eq!(merged["crm"]["psych_type"], "理性型");
+    let history = consent_history(&h, &id).await;
+    assert_eq!(
+        (history.len(), &history[0]["method"]),
+        (1, &json!("import"))
+    );
+    assert!(sim_tags(&h.sim_relationship("wangwu", &id).await).contains(&TAG_A.to_owned()));
+    let listed = leads(&h).await;
+    assert_eq!(listed[0]["merged_into"], id.as_str());
+    // A second sync changes nothing more.
+    h.sync_to_completion().await;
+    assert_eq!(consent_history(&h, &id).await.len(), 1);
     h.shutdown().await;
 }

@@ -322,19 +322,37 @@ pub async fn merge_on_contact(
     userid: &str,
     now_ms: i64,
 ) -> Result<Vec<MergedLead>, CrmError> {
-    let external_userid = detail.external_contact.external_userid.as_str();
     let phones: Vec<String> = detail
         .follow_user
         .iter()
         .flat_map(|f| f.remark_mobiles.iter().cloned())
         .collect();
+    merge_and_tag(
+        leads,
+        wecom,
+        &detail.external_contact.external_userid,
+        detail.external_contact.unionid.as_deref(),
+        &phones,
+        userid,
+        now_ms,
+    )
+    .await
+}
+
+/// Merges the leads that are this customer (their unionid, or one of `phones`) and marks the
+/// leads' live corp tags on the relationship with `userid` (WeCom, then locally). Used by the
+/// event processor ([`merge_on_contact`]) and by the hourly sync for a customer it finds first.
+pub async fn merge_and_tag(
+    leads: &LeadRepo,
+    wecom: &wecom_api::WeComClient,
+    external_userid: &str,
+    unionid: Option<&str>,
+    phones: &[String],
+    userid: &str,
+    now_ms: i64,
+) -> Result<Vec<MergedLead>, CrmError> {
     let merged = leads
-        .merge_into_customer(
-            external_userid,
-            detail.external_contact.unionid.as_deref(),
-            &phones,
-            now_ms,
-        )
+        .merge_into_customer(external_userid, unionid, phones, now_ms)
         .await?;
     let mut tag_ids: Vec<String> = Vec::new();
     for m in &merged {

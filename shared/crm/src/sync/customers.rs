@@ -70,6 +70,8 @@ impl SyncEngine {
 
         let mut customers_out = Vec::new();
         let mut relationships_out = Vec::new();
+        // Customers seen for the first time: an imported lead may be one of them.
+        let mut first_seen: Vec<(String, Option<String>, Vec<String>, String)> = Vec::new();
         let mut seen = SeenPage::default();
         let (mut added, mut changed, mut rels_added, mut rels_changed) = (0, 0, 0, 0);
         for id in order {
@@ -104,6 +106,18 @@ impl SyncEngine {
             }
             match stored {
                 None => {
+                    first_seen.push((
+                        id.to_owned(),
+                        contact.unionid.clone().filter(|u| !u.is_empty()),
+                        follows
+                            .iter()
+                            .flat_map(|f| f.remark_mobiles.iter().cloned())
+                            .collect(),
+                        follows
+                            .first()
+                            .map(|f| f.userid.clone())
+                            .unwrap_or_default(),
+                    ));
                     let mut customer = Customer::from_wecom(contact, now);
                     if let Some(first) = follows
                         .iter()
@@ -153,6 +167,19 @@ impl SyncEngine {
             self.customers
                 .import(&customers_out, &relationships_out)
                 .await?;
+        }
+        let leads = crate::leads::LeadRepo::new(self.store.clone());
+        for (id, unionid, phones, userid) in &first_seen {
+            crate::leads::merge_and_tag(
+                &leads,
+                &self.wecom,
+                id,
+                unionid.as_deref(),
+                phones,
+                userid,
+                now,
+            )
+            .await?;
         }
 
         run.relationships_seen += seen.pairs.len() as u64;
