@@ -115,13 +115,12 @@ async fn rebuild_campaigns_since(
         Query::partition(IndexName::Gsi1, CAMPAIGNS_GSI_PK).limit(1000),
     )
     .await?;
-    let mut counter_partitions: BTreeSet<String> =
-        [
-            CHANNEL_DAYS_PK.to_owned(),
-            CONTACT_WAY_COUNTS_PK.to_owned(),
-            crate::keys::PIPELINE_COUNTS_PK.to_owned(),
-        ]
-        .into();
+    let mut counter_partitions: BTreeSet<String> = [
+        CHANNEL_DAYS_PK.to_owned(),
+        CONTACT_WAY_COUNTS_PK.to_owned(),
+        crate::keys::PIPELINE_COUNTS_PK.to_owned(),
+    ]
+    .into();
     let mut campaign_links: Vec<(String, Vec<Item>)> = Vec::new();
     let mut frozen: BTreeSet<String> = BTreeSet::new();
     for campaign in &campaigns {
