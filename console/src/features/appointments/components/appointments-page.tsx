@@ -44,7 +44,7 @@ export function AppointmentsPage() {
     );
 
   return (
-    <PageContainer title="预约" description="按日或按周查看预约；点开一条预约可登记到店、改期，查看预约确认、预约提醒与变更记录。">
+    <PageContainer title="预约" description="按日或按周查看预约；点开一条预约可登记到店、改期，查看预约确认、预约提醒与变更记录。新预约在客户详情的「预约与消费」中登记，或由小程序、预约系统创建。">
       <Card size="small" style={{ marginBottom: 12 }}>
         <Flex gap={12} wrap align="center">
           <Segmented<CalendarView>
