@@ -259,6 +259,17 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(q): ApiQuery<CalendarQuery>,
 ) -> ApiResult<Json<AppointmentEntryList>> {
+    // 2000-01-01 .. 2100-01-01: a calendar's range, and far from i64's ends (no overflow).
+    const EARLIEST_MS: i64 = 946_684_800_000;
+    const LATEST_MS: i64 = 4_102_444_800_000;
+    for (field, at) in [("from", q.from), ("to", q.to)] {
+        if !(EARLIEST_MS..=LATEST_MS).contains(&at) {
+            return Err(ApiError::invalid_field(
+                field,
+                "时间超出范围（2000 年至 2100 年）",
+            ));
+        }
+    }
     if q.to < q.from {
         return Err(ApiError::invalid_field("to", "结束时间不能早于开始时间"));
     }

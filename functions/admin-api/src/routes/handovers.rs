@@ -224,7 +224,7 @@ pub async fn refresh(
 /// 离职待分配: the customers departed consultants left, by consultant, with their unfinished
 /// campaign tasks.
 #[utoipa::path(get, path = "/api/handovers/unassigned", tag = "handovers",
-    responses((status = 200, body = UnassignedList), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = UnassignedList), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn unassigned(State(state): State<AdminState>) -> ApiResult<Json<UnassignedList>> {
     let h = handovers(&state);
     let mut by_consultant: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
