@@ -102,12 +102,9 @@ describe('客户导入与导出', () => {
     await expect.poll(() => zhouRow.innerText(), { timeout: 10_000 }).toContain('A 级');
     expect(await zhouRow.innerText()).toContain('理性型');
 
-    // 导出 → CSV: the file holds the list's customer with the tier and phone.
-    await page.getByRole('button', { name: /导\s?出/ }).click();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('menuitem', { name: /CSV/ }).click(),
-    ]);
+    // 导出 CSV: the file holds the list's customer with the tier and phone.
+    expect(await page.getByRole('button', { name: /导出 Excel/ }).count()).toBe(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV', exact: true }).click()]);
     expect(download.suggestedFilename()).toMatch(/^customers-\d{8}\.csv$/);
     const bytes = readFileSync(await download.path());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

@@ -17,6 +17,7 @@ const PAGES: { path: string; heading: string; name: string }[] = [
   { path: '/dashboard/wework/config', heading: '企业微信配置', name: 'wework-config' },
   { path: '/dashboard/wework/contact-ways', heading: '「联系我」', name: 'contact-ways' },
   { path: '/dashboard/customers', heading: '客户', name: 'customers' },
+  { path: '/dashboard/leads', heading: '线索', name: 'leads' },
   { path: '/dashboard/appointments', heading: '预约', name: 'appointments' },
   { path: '/dashboard/wework/messages', heading: '消息推送', name: 'messages' },
   { path: '/dashboard/wework/messages/new', heading: '新建推送任务', name: 'messages-new' },
