@@ -78,7 +78,8 @@ describe('线索阶段与转化漏斗', () => {
     expect(await row(page, '吴先生').locator('[data-stage]').innerText()).toBe('新线索');
 
     // The stage filter narrows the list and lives in the URL.
-    await page.getByLabel('客户阶段', { exact: true }).click();
+    // The list's filter (the closed drawer keeps its own 客户阶段 selector in the page).
+    await page.getByRole('search', { name: '筛选客户' }).getByRole('combobox', { name: '客户阶段' }).click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '已预约' }).click();
     await page.waitForURL((url) => url.searchParams.get('stage') === 'booked');
     await expect.poll(() => row(page, '吴先生').count()).toBe(0);

@@ -1,12 +1,15 @@
 import { LogoutOutlined, UserOutlined } from '@ant-design/icons';
-import { Button, Layout, Menu, Result, Space, Spin, Tag, type MenuProps } from 'antd';
-import { Suspense, useState, type ReactNode } from 'react';
+import { Button, Layout, Menu, Space, Spin, Tag, type MenuProps } from 'antd';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Link, Navigate, Outlet, useLocation } from 'react-router';
 import { logout } from '@/features/auth/api/logout';
 import { ROLE_LABELS, reaches, useAccess, type Access } from '@/lib/access';
 import { MENU, selectedMenuKey } from './menu';
 
 const { Header, Sider, Content } = Layout;
+
+/** Out of every page's first load: few ever see it. */
+const Forbidden = lazy(() => import('./forbidden'));
 
 /** Ant Design's `lg` breakpoint: below it the menu shows icons only. */
 const NARROW = '(max-width: 991.98px)';
@@ -25,18 +28,23 @@ function Who({ access }: { access: Access }) {
 function Page({ access, pathname }: { access: Access; pathname: string }): ReactNode {
   if (access.loading) return <Spin size="large" className="page-spin" />;
   if (access.role === null) {
-    return <Result status="403" title="账号尚未分配角色" subTitle="请联系管理员为您分配角色（管理员、主管或顾问）后重新登录。" />;
+    return (
+      <Suspense fallback={null}>
+        <Forbidden title="账号尚未分配角色" subTitle="请联系管理员为您分配角色（管理员、主管或顾问）后重新登录。" />
+      </Suspense>
+    );
   }
   const page = MENU.find((item) => item.key === selectedMenuKey(pathname));
   if (page && !reaches(access.role, page.min)) {
     // A consultant's home is their customers.
     if (pathname === '/dashboard' || pathname === '/dashboard/') return <Navigate to="/dashboard/customers" replace />;
     return (
-      <Result
-        status="403"
-        title="无权访问此页面"
-        subTitle={`「${page.label}」需要${ROLE_LABELS[page.min]}${page.min === 'admin' ? '' : '或以上'}权限，请联系管理员。`}
-      />
+      <Suspense fallback={null}>
+        <Forbidden
+          title="无权访问此页面"
+          subTitle={`「${page.label}」需要${ROLE_LABELS[page.min]}${page.min === 'admin' ? '' : '或以上'}权限，请联系管理员。`}
+        />
+      </Suspense>
     );
   }
   return <Outlet />;
