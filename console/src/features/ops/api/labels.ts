@@ -107,6 +107,20 @@ export const AUDIT_ACTION: Record<string, string> = {
   'automation.update': '修改自动化',
   'automation.delete': '删除自动化',
   'automation.run': '立即运行自动化',
+  'appointment.reschedule': '预约改期',
+  'appointment.status': '修改预约状态',
+  'campaign.remind': '提醒成员发送',
+  'campaign.recipients.export': '导出推送对象',
+  'customer.consent': '记录授权',
+  'customer.erase': '删除个人信息',
+  'customer.export': '导出客户',
+  'customer.import': '导入客户',
+  'customer.remark': '修改备注',
+  'customer.stage': '修改客户阶段',
+  'handover.create': '发起客户继承',
+  'lead.list': '查看线索',
+  'staff.update': '修改成员信息',
+  'stats.behavior_import': '更新员工绩效数据',
 };
 
 export function auditActionLabel(action: string): string {
@@ -158,6 +172,8 @@ export const AUDIT_FIELD: Record<string, string> = {
   purchases: '消费记录',
   messages: '消息记录',
   consents: '授权记录',
+  // 修正统计: whether the differences were written.
+  apply: '写入修正',
 };
 
 export function auditFieldLabel(field: string): string {
