@@ -50,9 +50,12 @@ async function tokenRequest(settings: OidcSettings, body: URLSearchParams): Prom
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body,
   });
-  if (!response.ok) throw new Error('登录凭证无效或已过期，请重新登录');
+  if (!response.ok) throw new RefusedByProvider('登录凭证无效或已过期，请重新登录');
   return (await response.json()) as TokenAnswer;
 }
+
+/** The provider answered and refused (not a network failure or an aborted request). */
+class RefusedByProvider extends Error {}
 
 /**
  * The bearer the API gets: the ID token where the settings say so (Cognito: it carries the
@@ -123,9 +126,15 @@ export function renewIfNeeded(settings: OidcSettings): Promise<string | null> {
       saveSession(next);
       return next.token;
     })
-    .catch(() => {
-      clearSession('expired');
-      return null;
+    .catch((e: unknown) => {
+      // Only the provider's refusal ends the session. A renewal that did not get through (the
+      // network, or the page navigating away mid-request) keeps it: the token still works until
+      // it expires, and the next call renews again. Clearing it there signed staff out.
+      if (e instanceof RefusedByProvider || (session.expiresAt ?? 0) <= Date.now()) {
+        clearSession('expired');
+        return null;
+      }
+      return session.token;
     })
     .finally(() => {
       renewing = null;
