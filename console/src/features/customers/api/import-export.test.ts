@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportPath } from './import-export';
+import { exportPath, newProgressId } from './import-export';
 
 describe('exportPath', () => {
   it('carries the list filters but no page size or cursor', () => {
@@ -15,5 +15,15 @@ describe('exportPath', () => {
 
   it('asks for xlsx with no filters', () => {
     expect(exportPath({}, 'xlsx')).toBe('/api/customers/export?format=xlsx');
+  });
+});
+
+describe('newProgressId', () => {
+  it('names each import with 32 random hex characters, as the API accepts (8–64 of [A-Za-z0-9-])', () => {
+    const a = newProgressId();
+    const b = newProgressId();
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(b).toMatch(/^[0-9a-f]{32}$/);
+    expect(a).not.toBe(b);
   });
 });

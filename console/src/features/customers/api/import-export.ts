@@ -33,6 +33,15 @@ export const IMPORT_COLUMNS: { header: string; english: string; note: string }[]
 ];
 
 /**
+ * A random name for one import's progress: 16 bytes from the browser's CSPRNG, hex
+ * (`getRandomValues` works on plain http too, where `randomUUID` does not).
+ */
+export function newProgressId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
  * `POST /api/customers/import`: the file as multipart; `dryRun` checks only. Each run is named
  * (`progressId`) so its progress can be read while the request runs.
  */
@@ -43,9 +52,7 @@ export function useImportCustomers() {
     mutationFn: async ({ file, dryRun }: { file: File; dryRun: boolean }): Promise<ImportSummary> => {
       const form = new FormData();
       form.append('file', file, file.name);
-      // randomUUID needs a secure context; plain http on a LAN address falls back.
-      const id =
-        typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `imp-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+      const id = newProgressId();
       setProgressId(id);
       const response = await authedFetch(`/api/customers/import?dry_run=${dryRun ? 'true' : 'false'}&progress_id=${id}`, {
         method: 'POST',
