@@ -34,7 +34,7 @@ const COLUMNS: TableColumnsType<ConsultantStats> = [
   { key: 'new', title: '新增客户', dataIndex: 'new_customers', align: 'right', sorter: num('new_customers'), defaultSortOrder: 'descend' },
   { key: 'lost', title: '流失客户', dataIndex: 'lost_customers', align: 'right', sorter: num('lost_customers') },
   { key: 'chats', title: '聊天数', dataIndex: 'chats', align: 'right', sorter: num('chats') },
-  { key: 'messages', title: '发送消息数', dataIndex: 'messages', align: 'right', sorter: num('messages') },
+  { key: 'messages', title: '发送消息数', dataIndex: 'messages', align: 'right', width: 130, sorter: num('messages') },
   {
     key: 'reply',
     title: <Tooltip title="已回复的聊天占比（企业微信联系客户统计）">回复率</Tooltip>,
@@ -48,6 +48,8 @@ const COLUMNS: TableColumnsType<ConsultantStats> = [
     title: <Tooltip title="平均首次回复时长（企业微信联系客户统计）">平均回复时长</Tooltip>,
     dataIndex: 'avg_reply_minutes',
     align: 'right',
+    // Wide enough that the headings stay on one line (they wrapped: 平均回复时 / 长).
+    width: 150,
     sorter: num('avg_reply_minutes'),
     render: (v: number | null) => formatMinutes(v),
   },
@@ -64,6 +66,7 @@ const COLUMNS: TableColumnsType<ConsultantStats> = [
     key: 'groupsend',
     title: <Tooltip title="分配给顾问的群发客户中，顾问已确认发送的数量">群发完成率</Tooltip>,
     align: 'right',
+    width: 130,
     sorter: num('groupsend_completion'),
     render: (_, r) => formatCompletion(r),
   },
