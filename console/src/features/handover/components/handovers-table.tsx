@@ -17,6 +17,7 @@ export function HandoversTable({ onOpen }: { onOpen: (id: string) => void }) {
     {
       title: '原跟进成员 → 接替成员',
       key: 'who',
+      width: 200,
       render: (_, j) => `${staffLabel(j.handover_userid)} → ${staffLabel(j.takeover_userid)}`,
     },
     { title: '客户数', key: 'total', width: 80, align: 'right', render: (_, j) => j.total },
@@ -68,6 +69,8 @@ export function HandoversTable({ onOpen }: { onOpen: (id: string) => void }) {
       dataSource={list.data?.items ?? []}
       locale={{ emptyText: <EmptyState description="还没有客户交接记录" /> }}
       pagination={false}
+      // A tablet scrolls the table sideways instead of squeezing a column to one character.
+      scroll={{ x: 980 }}
       onRow={(j) => ({ onDoubleClick: () => onOpen(j.id) })}
     />
   );
