@@ -95,7 +95,8 @@ pub struct NewAppointment {
     pub userid: Option<String>,
 }
 
-fn item_name(item: &str) -> ApiResult<String> {
+/// A treatment or product name (appointments and purchases): 1–50 characters.
+pub(super) fn item_name(item: &str) -> ApiResult<String> {
     let item = item.trim();
     if item.is_empty() || item.chars().count() > 50 {
         return Err(ApiError::invalid_field(
@@ -143,8 +144,8 @@ fn userid_field(userid: Option<String>) -> ApiResult<Option<String>> {
     Ok(userid)
 }
 
-/// The customer exists and is in the caller's scope.
-async fn known_customer(
+/// The customer exists and is in the caller's scope (a consultant records only for theirs).
+pub(super) async fn known_customer(
     state: &AdminState,
     caller: &Caller,
     external_userid: &str,

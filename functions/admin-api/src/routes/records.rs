@@ -15,6 +15,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::state::AdminState;
 
+use super::appointments::{item_name, known_customer};
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppointmentView {
     pub id: String,
@@ -83,36 +85,6 @@ pub struct NewPurchase {
     /// The clinic's or mini-program's order number (1–64 of A–Z a–z 0–9 _ -). With it, a retried
     /// request records the purchase once: the repeat answers 200 with the first record.
     pub order_id: Option<String>,
-}
-
-fn item_name(item: &str) -> ApiResult<String> {
-    let item = item.trim();
-    if item.is_empty() || item.chars().count() > 50 {
-        return Err(ApiError::invalid_field(
-            "item",
-            "项目名称不能为空，且不能超过 50 个字",
-        ));
-    }
-    Ok(item.to_owned())
-}
-
-/// The customer exists and is in the caller's scope (a consultant records only for theirs).
-async fn known_customer(
-    state: &AdminState,
-    caller: &Caller,
-    external_userid: &str,
-) -> ApiResult<()> {
-    if external_userid.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "external_userid",
-            "请填写客户的 external_userid",
-        ));
-    }
-    crate::authz::ensure_in_scope(state, caller, external_userid).await?;
-    match state.customers().get(external_userid).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::not_found("该客户")),
-    }
 }
 
 /// Records a purchase: the customer's `last_purchase_at_ms` and `total_spent_fen` follow.
