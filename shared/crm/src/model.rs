@@ -559,6 +559,20 @@ pub struct SyncRun {
     /// A short, non-personal description of the latest error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Customers this run could not read or write (the store still refusing after the sync's
+    /// retries); the run went on without them and the next run tries them again.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub customers_unwritten: u64,
+    /// The first of them (`external_userid`, at most 100).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub unwritten_customers: Vec<String>,
+    /// Store operations retried after a retryable refusal (throttling, a conflict) in the
+    /// customers phase.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub store_retries: u64,
 }
 
 /// The lease that keeps sync runs one at a time.

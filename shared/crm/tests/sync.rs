@@ -23,9 +23,15 @@ const BATCH: &str = "externalcontact/batch/get_by_user";
 struct CountingStore {
     inner: Arc<dyn ItemStore>,
     writes: Mutex<BTreeMap<String, u64>>,
-    /// Fails the n-th checkpoint write from now (a crash after a page's writes).
+    /// Fails the n-th checkpoint write from now, and each retry of it (a crash after a
+    /// page's writes).
     crash_at_checkpoint: Mutex<Option<u32>>,
+    /// Retries of the crashed checkpoint write still to fail.
+    crash_retries: Mutex<u32>,
 }
+
+/// The sync's attempts of one store operation in these tests.
+const STORE_ATTEMPTS: u32 = 4;
 
 impl CountingStore {
     fn count(&self, pk: &str) {
@@ -54,11 +60,17 @@ impl ItemStore for CountingStore {
     }
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         if item.sk == "RUN" {
+            let mut retries = self.crash_retries.lock().unwrap();
+            if *retries > 0 {
+                *retries -= 1;
+                return Err(StoreError::Unavailable("crashed".into()));
+            }
             let mut crash = self.crash_at_checkpoint.lock().unwrap();
             if let Some(n) = crash.as_mut() {
                 *n -= 1;
                 if *n == 0 {
                     *crash = None;
+                    *retries = STORE_ATTEMPTS - 1;
                     return Err(StoreError::Unavailable("crashed".into()));
                 }
             }
@@ -114,6 +126,7 @@ fn new_store() -> Arc<CountingStore> {
         inner: test_kit::Embedded::new().store,
         writes: Mutex::new(BTreeMap::new()),
         crash_at_checkpoint: Mutex::new(None),
+        crash_retries: Mutex::new(0),
     })
 }
 
@@ -131,6 +144,8 @@ fn engine(sim: &RunningSim, store: &Arc<CountingStore>) -> SyncEngine {
         Arc::new(RandomIds),
         SyncConfig {
             min_call_interval: Duration::ZERO,
+            store_attempts: STORE_ATTEMPTS,
+            store_backoff: Duration::from_millis(1),
             ..SyncConfig::default()
         },
     )

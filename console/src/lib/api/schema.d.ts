@@ -3506,6 +3506,20 @@ export interface components {
             errors: number;
             /** @description A short, non-personal description of the latest error. */
             last_error?: string | null;
+            /**
+             * Format: int64
+             * @description Customers this run could not read or write (the store still refusing after the sync's
+             *     retries); the run went on without them and the next run tries them again.
+             */
+            customers_unwritten: number;
+            /** @description The first of them (`external_userid`, at most 100). */
+            unwritten_customers: string[];
+            /**
+             * Format: int64
+             * @description Store operations retried after a retryable refusal (throttling, a conflict) in the
+             *     customers phase.
+             */
+            store_retries: number;
         };
         SyncRunPage: {
             items: components["schemas"]["SyncRunView"][];

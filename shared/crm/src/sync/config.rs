@@ -27,6 +27,13 @@ pub struct SyncConfig {
     pub end_guard_count: u64,
     /// See `end_guard_count`.
     pub end_guard_percent: u64,
+    /// Attempts of one store operation of a page (a read, a customer's write, the checkpoint)
+    /// while the store refuses it retryably (throttling, a conflict); a customer whose
+    /// operation still fails is recorded on the run (`customers_unwritten`) and the page goes
+    /// on.
+    pub store_attempts: u32,
+    /// The pause before the second attempt; it doubles with each further one.
+    pub store_backoff: Duration,
 }
 
 impl SyncConfig {
@@ -49,6 +56,9 @@ impl Default for SyncConfig {
             rate_limit_backoff: Duration::from_secs(60),
             end_guard_count: 20,
             end_guard_percent: 50,
+            // 50 + 100 + 200 + 400 + 800 ms: about 1.5 s of throttling waited out per operation.
+            store_attempts: 6,
+            store_backoff: Duration::from_millis(50),
         }
     }
 }

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use ports::{Condition, Item};
+use tracing::warn;
 use wecom_api::model::{BatchContact, ExternalContact, FollowInfo, FollowUserTag};
 
 use super::engine::{SyncEngine, TagNames};
+use super::retry::Retry;
 use super::seen::SeenPage;
 use crate::CrmError;
 use crate::keys::{sync_run_pk, sync_seen_sk};
@@ -16,6 +18,32 @@ use crate::model::{
 
 /// Most staff userids per `batch/get_by_user` call (WeCom's limit).
 pub const STAFF_PER_BATCH: usize = 100;
+
+/// How many unwritten customers a run lists by id (all are counted).
+const UNWRITTEN_LISTED: usize = 100;
+
+/// One customer of a page: what changed, to be written.
+#[derive(Debug, Default)]
+struct Plan {
+    id: String,
+    /// The profile, when new or changed.
+    customer: Option<Customer>,
+    /// The relationships new or changed.
+    relationships: Vec<Relationship>,
+    changed: bool,
+    relationships_added: u64,
+    relationships_changed: u64,
+    /// Set for a customer not stored before.
+    first_seen: Option<FirstSeen>,
+}
+
+/// What matches a customer seen for the first time to an imported lead.
+#[derive(Debug)]
+struct FirstSeen {
+    unionid: Option<String>,
+    phones: Vec<String>,
+    userid: String,
+}
 
 impl SyncEngine {
     /// One `batch/get_by_user` page: upsert what changed, record what was seen, advance.
@@ -68,90 +96,30 @@ impl SyncEngine {
                 .push(follow_info);
         }
 
-        let mut customers_out = Vec::new();
-        let mut relationships_out = Vec::new();
-        // Customers seen for the first time: an imported lead may be one of them.
-        let mut first_seen: Vec<(String, Option<String>, Vec<String>, String)> = Vec::new();
+        let mut retry = self.retry();
         let mut seen = SeenPage::default();
-        let (mut added, mut changed, mut rels_added, mut rels_changed) = (0, 0, 0, 0);
+        let mut plans: Vec<Plan> = Vec::with_capacity(order.len());
+        let mut unwritten: Vec<(&str, CrmError)> = Vec::new();
         for id in order {
             let Some((contact, follows)) = grouped.get(id) else {
                 continue;
             };
-            // The profile first: a customer without one may have been erased, and an erased
-            // customer is neither written nor recorded as seen (crate::privacy).
-            let stored = self.customers.get(id).await?;
-            if stored.is_none() && self.tombstones.is_erased(id).await? {
-                continue;
+            match self
+                .plan(&mut retry, id, contact, follows, tag_names, now)
+                .await
+            {
+                // Erased (crate::privacy): neither written nor recorded as seen.
+                Ok(None) => continue,
+                Ok(Some(plan)) => plans.push(plan),
+                // Its relationships count as seen all the same: nothing is ended for a
+                // customer the run could not read.
+                Err(e) => unwritten.push((id, e)),
             }
-            let mut any_active = false;
-            for follow in follows {
-                seen.pairs.push((id.to_owned(), follow.userid.clone()));
-                let stored = self.customers.get_relationship(id, &follow.userid).await?;
-                let next = relationship_from(stored.as_ref(), id, follow, tag_names, now);
-                any_active |= next.status != RelationshipStatus::Ended;
-                match stored {
-                    None => {
-                        rels_added += 1;
-                        relationships_out.push(next);
-                    }
-                    Some(old) if old != next => {
-                        let mut next = next;
-                        next.updated_at_ms = now;
-                        rels_changed += 1;
-                        relationships_out.push(next);
-                    }
-                    Some(_) => {}
-                }
-            }
-            match stored {
-                None => {
-                    first_seen.push((
-                        id.to_owned(),
-                        contact.unionid.clone().filter(|u| !u.is_empty()),
-                        follows
-                            .iter()
-                            .flat_map(|f| f.remark_mobiles.iter().cloned())
-                            .collect(),
-                        follows
-                            .first()
-                            .map(|f| f.userid.clone())
-                            .unwrap_or_default(),
-                    ));
-                    let mut customer = Customer::from_wecom(contact, now);
-                    if let Some(first) = follows
-                        .iter()
-                        .filter(|f| f.createtime > 0)
-                        .min_by_key(|f| f.createtime)
-                    {
-                        customer.first_added_at_ms = first.createtime.saturating_mul(1000);
-                        customer.first_channel = first.state.clone();
-                        // The consultant their conversion counts for (`crate::pipeline`).
-                        customer.first_userid = first.userid.clone();
-                    } else if let Some(first) = follows.first() {
-                        customer.first_channel = first.state.clone();
-                        customer.first_userid = first.userid.clone();
-                    }
-                    if !any_active {
-                        customer.status = CustomerStatus::Ended;
-                    }
-                    added += 1;
-                    customers_out.push(customer);
-                }
-                Some(old) => {
-                    let mut customer = old.clone();
-                    customer.refresh_from(contact, now);
-                    customer.updated_at_ms = old.updated_at_ms;
-                    if any_active {
-                        customer.status = CustomerStatus::Active;
-                    }
-                    if customer != old {
-                        customer.updated_at_ms = now;
-                        changed += 1;
-                        customers_out.push(customer);
-                    }
-                }
-            }
+            seen.pairs.extend(
+                follows
+                    .iter()
+                    .map(|follow| (id.to_owned(), follow.userid.clone())),
+            );
         }
 
         // What was seen first (the end phase relies on it), then the changes; the checkpoint
@@ -162,39 +130,203 @@ impl SyncEngine {
             now.div_euclid(1000)
                 .saturating_add(i64::try_from(self.config.seen_ttl.as_secs()).unwrap_or(i64::MAX)),
         );
-        self.store.put(seen_item, Condition::Always).await?;
-        if !customers_out.is_empty() || !relationships_out.is_empty() {
-            self.customers
-                .import(&customers_out, &relationships_out)
-                .await?;
-        }
-        let leads = crate::leads::LeadRepo::new(self.store.clone());
-        for (id, unionid, phones, userid) in &first_seen {
-            crate::leads::merge_and_tag(
-                &leads,
-                &self.wecom,
-                id,
-                unionid.as_deref(),
-                phones,
-                userid,
-                now,
-            )
+        retry
+            .run(|| async { Ok(self.store.put(seen_item.clone(), Condition::Always).await?) })
             .await?;
+        let written = self.write(&mut retry, &plans, &mut unwritten).await;
+        let leads = crate::leads::LeadRepo::new(self.store.clone());
+        for plan in written {
+            if let Some(new) = &plan.first_seen {
+                let merged = retry
+                    .run(|| {
+                        crate::leads::merge_and_tag(
+                            &leads,
+                            &self.wecom,
+                            &plan.id,
+                            new.unionid.as_deref(),
+                            &new.phones,
+                            &new.userid,
+                            now,
+                        )
+                    })
+                    .await;
+                if let Err(e) = merged {
+                    unwritten.push((plan.id.as_str(), e));
+                    // Its records are written: counted as such below.
+                }
+            }
+            run.customers_added += u64::from(plan.first_seen.is_some());
+            run.customers_changed += u64::from(plan.changed);
+            run.relationships_added += plan.relationships_added;
+            run.relationships_changed += plan.relationships_changed;
         }
 
+        let attempts = retry.attempts();
+        for (id, e) in unwritten {
+            warn!(
+                run_id = %run.run_id,
+                error = %e.summary(),
+                "sync: a customer could not be read or written; the page goes on"
+            );
+            run.customers_unwritten += 1;
+            if run.unwritten_customers.len() < UNWRITTEN_LISTED
+                && !run.unwritten_customers.iter().any(|u| u == id)
+            {
+                run.unwritten_customers.push(id.to_owned());
+            }
+            run.last_error = Some(format!(
+                "a customer could not be written after {attempts} attempts: {}",
+                e.summary()
+            ));
+        }
+        run.store_retries += retry.retried;
         run.relationships_seen += seen.pairs.len() as u64;
-        run.customers_added += added;
-        run.customers_changed += changed;
-        run.relationships_added += rels_added;
-        run.relationships_changed += rels_changed;
         run.pages += 1;
         advance(run, start, page.next_cursor);
         Ok(())
     }
 
+    /// What one customer of the page needs written, from what is stored (read with retries);
+    /// `None` for an erased customer.
+    async fn plan(
+        &self,
+        retry: &mut Retry,
+        id: &str,
+        contact: &ExternalContact,
+        follows: &[&FollowInfo],
+        tag_names: &TagNames,
+        now: i64,
+    ) -> Result<Option<Plan>, CrmError> {
+        // The profile first: a customer without one may have been erased, and an erased
+        // customer is neither written nor recorded as seen (crate::privacy).
+        let stored = retry.run(|| self.customers.get(id)).await?;
+        if stored.is_none() && retry.run(|| self.tombstones.is_erased(id)).await? {
+            return Ok(None);
+        }
+        let mut plan = Plan {
+            id: id.to_owned(),
+            ..Plan::default()
+        };
+        let mut any_active = false;
+        for follow in follows {
+            let stored = retry
+                .run(|| self.customers.get_relationship(id, &follow.userid))
+                .await?;
+            let next = relationship_from(stored.as_ref(), id, follow, tag_names, now);
+            any_active |= next.status != RelationshipStatus::Ended;
+            match stored {
+                None => {
+                    plan.relationships_added += 1;
+                    plan.relationships.push(next);
+                }
+                Some(old) if old != next => {
+                    let mut next = next;
+                    next.updated_at_ms = now;
+                    plan.relationships_changed += 1;
+                    plan.relationships.push(next);
+                }
+                Some(_) => {}
+            }
+        }
+        match stored {
+            None => {
+                // Seen for the first time: an imported lead may be this customer.
+                plan.first_seen = Some(FirstSeen {
+                    unionid: contact.unionid.clone().filter(|u| !u.is_empty()),
+                    phones: follows
+                        .iter()
+                        .flat_map(|f| f.remark_mobiles.iter().cloned())
+                        .collect(),
+                    userid: follows
+                        .first()
+                        .map(|f| f.userid.clone())
+                        .unwrap_or_default(),
+                });
+                let mut customer = Customer::from_wecom(contact, now);
+                if let Some(first) = follows
+                    .iter()
+                    .filter(|f| f.createtime > 0)
+                    .min_by_key(|f| f.createtime)
+                {
+                    customer.first_added_at_ms = first.createtime.saturating_mul(1000);
+                    customer.first_channel = first.state.clone();
+                    // The consultant their conversion counts for (`crate::pipeline`).
+                    customer.first_userid = first.userid.clone();
+                } else if let Some(first) = follows.first() {
+                    customer.first_channel = first.state.clone();
+                    customer.first_userid = first.userid.clone();
+                }
+                if !any_active {
+                    customer.status = CustomerStatus::Ended;
+                }
+                plan.customer = Some(customer);
+            }
+            Some(old) => {
+                let mut customer = old.clone();
+                customer.refresh_from(contact, now);
+                customer.updated_at_ms = old.updated_at_ms;
+                if any_active {
+                    customer.status = CustomerStatus::Active;
+                }
+                if customer != old {
+                    customer.updated_at_ms = now;
+                    plan.changed = true;
+                    plan.customer = Some(customer);
+                }
+            }
+        }
+        Ok(Some(plan))
+    }
+
+    /// Writes the page's changes: in one go when the store takes them, else customer by
+    /// customer, each retried; a customer whose write still fails goes to `unwritten`. The
+    /// plans written.
+    async fn write<'a>(
+        &self,
+        retry: &mut Retry,
+        plans: &'a [Plan],
+        unwritten: &mut Vec<(&'a str, CrmError)>,
+    ) -> Vec<&'a Plan> {
+        let customers: Vec<Customer> = plans.iter().filter_map(|p| p.customer.clone()).collect();
+        let relationships: Vec<Relationship> = plans
+            .iter()
+            .flat_map(|p| p.relationships.iter().cloned())
+            .collect();
+        if customers.is_empty() && relationships.is_empty() {
+            return plans.iter().collect();
+        }
+        // Every write is a whole-item put: whatever part of a failed attempt was applied is
+        // written again, the same.
+        if self
+            .customers
+            .import(&customers, &relationships)
+            .await
+            .is_ok()
+        {
+            return plans.iter().collect();
+        }
+        let mut written = Vec::with_capacity(plans.len());
+        for plan in plans {
+            if plan.customer.is_none() && plan.relationships.is_empty() {
+                written.push(plan);
+                continue;
+            }
+            let customer: Vec<Customer> = plan.customer.iter().cloned().collect();
+            match retry
+                .run(|| self.customers.import(&customer, &plan.relationships))
+                .await
+            {
+                Ok(()) => written.push(plan),
+                Err(e) => unwritten.push((plan.id.as_str(), e)),
+            }
+        }
+        written
+    }
+
     pub(super) async fn tag_names(&self) -> Result<TagNames, CrmError> {
         let mut names = HashMap::new();
-        for group in self.tags.groups().await? {
+        let groups = self.retry().run(|| self.tags.groups()).await?;
+        for group in groups {
             for tag in &group.tag {
                 names.insert(tag.id.clone(), (group.group_name.clone(), tag.name.clone()));
             }

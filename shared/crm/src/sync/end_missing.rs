@@ -16,13 +16,16 @@ impl SyncEngine {
         run: &mut SyncRun,
         seen: &HashSet<(String, String)>,
     ) -> Result<(), CrmError> {
-        let (customers, next) = self.customers.list(100, run.end_cursor.clone()).await?;
+        let mut retry = self.retry();
+        let (customers, next) = retry
+            .run(|| self.customers.list(100, run.end_cursor.clone()))
+            .await?;
         let now = self.clock.now_ms();
         let mut seen_customers = 0;
         let mut ended = 0;
         for customer in customers {
             let id = customer.external_userid.as_str();
-            let relationships = self.customers.relationships(id).await?;
+            let relationships = retry.run(|| self.customers.relationships(id)).await?;
             if relationships.iter().any(|r| was_seen(seen, id, r)) {
                 seen_customers += 1;
             }
@@ -35,14 +38,18 @@ impl SyncEngine {
                     continue;
                 }
                 if erased.is_none() {
-                    erased = Some(self.tombstones.is_erased(id).await?);
+                    erased = Some(retry.run(|| self.tombstones.is_erased(id)).await?);
                 }
                 if erased == Some(true) {
                     break;
                 }
-                let written = self
-                    .customers
-                    .update_relationship(id, &rel.userid, |current| ended_as_missing(current, now))
+                let written = retry
+                    .run(|| {
+                        self.customers
+                            .update_relationship(id, &rel.userid, |current| {
+                                ended_as_missing(current, now)
+                            })
+                    })
                     .await?;
                 if written.is_some() {
                     ended += 1;
@@ -53,13 +60,14 @@ impl SyncEngine {
                         userid: Some(rel.userid.clone()),
                         detail: Some("missing_in_sync".into()),
                     };
-                    self.customers
-                        .add_timeline(id, &format!("sync-{}-{}", run.run_id, rel.userid), &event)
+                    let event_id = format!("sync-{}-{}", run.run_id, rel.userid);
+                    retry
+                        .run(|| self.customers.add_timeline(id, &event_id, &event))
                         .await?;
                 }
             }
             if ended_here {
-                self.customers.refresh_status(id, now).await?;
+                retry.run(|| self.customers.refresh_status(id, now)).await?;
             }
         }
         run.customers_seen += seen_customers;

@@ -11,6 +11,7 @@ use wecom_api::WeComClient;
 
 use super::census::{Census, CensusCheckpoint, refusal};
 use super::config::{StepBudget, SyncConfig};
+use super::retry::Retry;
 use crate::CrmError;
 use crate::keys::{SYNC_LEASE_PK, SYNC_LEASE_SK, SYNC_RUN_SK, SYNC_RUNS_GSI_PK, sync_run_pk, ts};
 use crate::model::{SyncLease, SyncPhase, SyncRun, SyncRunStatus};
@@ -82,34 +83,69 @@ impl SyncEngine {
         let now = self.clock.now_ms();
         let run_id = self.ids.new_id(now);
         let lease = self.lease_item(&run_id, now, 1)?;
+        let mut retry = self.retry();
         // Two attempts: the holder's lease may expire between our put and our read.
         for _ in 0..2 {
-            match self.store.put(lease.clone(), Condition::NotExists).await {
-                Ok(()) => {
-                    let run = SyncRun {
-                        run_id: run_id.clone(),
-                        started_at_ms: now,
-                        updated_at_ms: now,
-                        ..SyncRun::default()
-                    };
-                    self.store
-                        .put(run_item(&run, 1)?, Condition::NotExists)
-                        .await?;
-                    info!(run_id = %run_id, "sync run started");
-                    return Ok(StartOutcome::Started { run_id });
-                }
+            let put = retry
+                .run(|| async {
+                    retryable_as_error(self.store.put(lease.clone(), Condition::NotExists).await)
+                })
+                .await?;
+            let holder = match put {
+                Ok(()) => None,
                 Err(StoreError::ConditionFailed) => {
-                    if let Some(item) = self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? {
-                        let holder: SyncLease = item.doc()?;
-                        return Ok(StartOutcome::AlreadyRunning {
-                            run_id: holder.run_id,
-                        });
+                    let item = retry
+                        .run(|| async { Ok(self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await?) })
+                        .await?;
+                    match item {
+                        Some(item) => Some(item.doc::<SyncLease>()?.run_id),
+                        // Expired in between: try again.
+                        None => continue,
                     }
                 }
                 Err(e) => return Err(e.into()),
+            };
+            // Our own lease when the put was applied but answered as failed (a retry of it).
+            if let Some(holder) = holder
+                && holder != run_id
+            {
+                return Ok(StartOutcome::AlreadyRunning { run_id: holder });
             }
+            let run = SyncRun {
+                run_id: run_id.clone(),
+                started_at_ms: now,
+                updated_at_ms: now,
+                ..SyncRun::default()
+            };
+            let item = run_item(&run, 1)?;
+            retry
+                .run(|| self.put_own(&item, Condition::NotExists))
+                .await?;
+            info!(run_id = %run_id, "sync run started");
+            return Ok(StartOutcome::Started { run_id });
         }
         Err(CrmError::Contention(SYNC_LEASE_PK.to_owned()))
+    }
+
+    /// A fresh retry budget for store operations ([`SyncConfig::store_attempts`]).
+    pub(super) fn retry(&self) -> Retry {
+        Retry::new(&self.config)
+    }
+
+    /// Writes `item` under `condition`; a `ConditionFailed` answer is success when the stored
+    /// item is this very write (it was applied and its answer lost, then retried), else
+    /// contention.
+    pub(super) async fn put_own(&self, item: &Item, condition: Condition) -> Result<(), CrmError> {
+        match self.store.put(item.clone(), condition).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed) => match self.store.get(&item.pk, &item.sk).await? {
+                Some(stored) if stored.version == item.version && stored.data == item.data => {
+                    Ok(())
+                }
+                _ => Err(CrmError::Contention(format!("{}/{}", item.pk, item.sk))),
+            },
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The run's record.
@@ -142,7 +178,12 @@ impl SyncEngine {
         run_id: &str,
         budget: StepBudget,
     ) -> Result<StepOutcome, CrmError> {
-        let Some(item) = self.store.get(&sync_run_pk(run_id), SYNC_RUN_SK).await? else {
+        let pk = sync_run_pk(run_id);
+        let mut retry = self.retry();
+        let item = retry
+            .run(|| async { Ok(self.store.get(&pk, SYNC_RUN_SK).await?) })
+            .await?;
+        let Some(item) = item else {
             return Err(CrmError::not_found("sync run", run_id));
         };
         let mut version = item.version;
@@ -150,7 +191,7 @@ impl SyncEngine {
         if run.status != SyncRunStatus::Running {
             return Ok(StepOutcome::Done(Box::new(run)));
         }
-        if !self.renew_lease(run_id).await? {
+        if !retry.run(|| self.renew_lease(run_id)).await? {
             warn!(run_id = %run_id, "sync run lost its lease; abandoned");
             run.status = SyncRunStatus::Abandoned;
             run.finished_at_ms = Some(self.clock.now_ms());
@@ -297,18 +338,16 @@ impl SyncEngine {
         }
     }
 
-    /// Writes the checkpoint; a concurrent writer of the same run is contention.
+    /// Writes the checkpoint (retried while the store refuses it); a concurrent writer of the
+    /// same run is contention.
     async fn save(&self, run: &mut SyncRun, version: &mut u64) -> Result<(), CrmError> {
         run.updated_at_ms = self.clock.now_ms();
         let item = run_item(run, *version + 1)?;
-        match self.store.put(item, Condition::VersionIs(*version)).await {
-            Ok(()) => {
-                *version += 1;
-                Ok(())
-            }
-            Err(StoreError::ConditionFailed) => Err(CrmError::Contention(sync_run_pk(&run.run_id))),
-            Err(e) => Err(e.into()),
-        }
+        self.retry()
+            .run(|| self.put_own(&item, Condition::VersionIs(*version)))
+            .await?;
+        *version += 1;
+        Ok(())
     }
 
     /// Waits until `min_call_interval` has passed since this engine's previous WeCom call.
@@ -321,6 +360,15 @@ impl SyncEngine {
             }
         }
         *last = Some(tokio::time::Instant::now());
+    }
+}
+
+/// A put's outcome with its retryable errors as the error (to be retried) and the others,
+/// `ConditionFailed` included, as the answer.
+fn retryable_as_error(result: Result<(), StoreError>) -> Result<Result<(), StoreError>, CrmError> {
+    match result {
+        Err(e) if e.is_retryable() => Err(e.into()),
+        other => Ok(other),
     }
 }
 

@@ -8,7 +8,8 @@ use crate::keys::{SYNC_LEASE_PK, SYNC_LEASE_SK};
 use crate::model::SyncLease;
 
 impl SyncEngine {
-    /// Extends the lease for this run; false when another run holds it.
+    /// Extends the lease for this run; false when another run holds it (or none does: it
+    /// lapsed, and another run may have started meanwhile).
     pub(super) async fn renew_lease(&self, run_id: &str) -> Result<bool, CrmError> {
         let now = self.clock.now_ms();
         let current = match self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? {
@@ -27,7 +28,14 @@ impl SyncEngine {
             .await
         {
             Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
+            // Lost to another run, or our own write applied and its answer lost (then
+            // retried): the lease says which.
+            Err(StoreError::ConditionFailed) => {
+                match self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? {
+                    Some(item) => Ok(item.doc::<SyncLease>()?.run_id == run_id),
+                    None => Ok(false),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -19,6 +19,12 @@
 //! - One run at a time: a lease item (`SYNC_LEASE` / `LEASE`, with a TTL).
 //! - Only what changed is written, in batches ([`CustomerRepo::import`]).
 //! - Polite: calls are spaced by `min_call_interval`; a 45009 stops the step with a delay.
+//! - Patient with the store: each read and write of a page is retried with backoff while the
+//!   store refuses it retryably (throttling, a conflict; `SyncConfig::store_attempts`). A
+//!   customer whose read or write still fails is recorded on the run (`customers_unwritten`,
+//!   `unwritten_customers`, `last_error`) and the page goes on; the next run tries it again.
+//!   A checkpoint, lease or census write applied but answered as failed is recognised by
+//!   reading it back.
 //!
 //! The parts: `config` holds the tunables and the step budget; `engine` the engine, its run
 //! record and the step loop over the phases; one file a phase (`prepare`, `customers`,
@@ -37,6 +43,7 @@ mod engine;
 mod guard;
 mod lease;
 mod prepare;
+mod retry;
 mod runner;
 mod seen;
 #[cfg(test)]

@@ -24,15 +24,14 @@ impl SyncEngine {
     ) -> Result<HashSet<(String, String)>, CrmError> {
         let mut seen = HashSet::new();
         let mut cursor = None;
+        let mut retry = self.retry();
         loop {
-            let page = self
-                .store
-                .query(
-                    Query::partition(IndexName::Primary, sync_run_pk(run_id))
-                        .sk(SkCondition::BeginsWith(SYNC_SEEN_PREFIX.into()))
-                        .limit(100)
-                        .after(cursor),
-                )
+            let query = Query::partition(IndexName::Primary, sync_run_pk(run_id))
+                .sk(SkCondition::BeginsWith(SYNC_SEEN_PREFIX.into()))
+                .limit(100)
+                .after(cursor);
+            let page = retry
+                .run(|| async { Ok(self.store.query(query.clone()).await?) })
                 .await?;
             for item in &page.items {
                 let doc: SeenPage = item.doc()?;

@@ -170,6 +170,17 @@ function RunProgress({ id, fallback }: { id: string; fallback?: SyncRun }) {
             description="企业微信返回的成员或客户明显少于系统中的记录（例如应用的可见范围或客户联系权限被改动），为避免误判，本次没有结束任何客户关系。请在企业微信管理后台检查后重新同步。"
           />
         )}
+        {run.customers_unwritten > 0 && (
+          <Alert
+            type="warning"
+            showIcon
+            message={`${run.customers_unwritten} 位客户未能写入`}
+            description={`存储服务多次重试后仍拒绝写入，这些客户的资料本次没有更新（其余客户已同步），下次同步会再试。${
+              run.unwritten_customers.length > 0 ? `客户 ID：${run.unwritten_customers.join('、')}` : ''
+            }`}
+            style={{ marginTop: 8 }}
+          />
+        )}
         {run.last_error && (
           <Alert type="error" showIcon role="alert" message={`最近的错误：${run.last_error}`} style={{ marginTop: 8 }} />
         )}
@@ -195,6 +206,8 @@ function RunProgress({ id, fallback }: { id: string; fallback?: SyncRun }) {
           { key: 'started', label: '开始时间', children: formatTime(run.started_at_ms) },
           { key: 'finished', label: '结束时间', children: formatTime(run.finished_at_ms) },
           { key: 'errors', label: '错误次数', children: run.errors },
+          { key: 'unwritten', label: '未能写入的客户', children: run.customers_unwritten },
+          { key: 'retries', label: '存储重试次数', children: run.store_retries },
         ]}
       />
     </Flex>
