@@ -137,6 +137,8 @@ const ROUTES: &[(&str, &str, Min)] = &[
     ("DELETE", "/api/automations/{id}", Min::Manager),
     ("GET", "/api/automations/{id}/runs", Min::Manager),
     ("POST", "/api/automations/{id}/run", Min::Manager),
+    ("GET", "/api/privacy/retention", Min::Admin),
+    ("PUT", "/api/privacy/retention", Min::Admin),
     ("GET", "/api/dead-letters", Min::Admin),
     ("POST", "/api/dead-letters/{id}/replay", Min::Admin),
     // Data-subject requests last: an allowed erase removes the customer the others use.

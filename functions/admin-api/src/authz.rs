@@ -68,6 +68,8 @@ pub fn access(method: &Method, route: &str) -> Access {
         }
         "/api/dead-letters" | "/api/dead-letters/{id}/replay" => Admin,
         "/api/stats/rebuild" => Admin,
+        // The retention periods (数据保留): reading and changing them.
+        "/api/privacy/retention" => Admin,
         // A consultant sees their own performance line (the handler narrows it).
         "/api/stats/consultants" if get => Staff,
         "/api/staff/{userid}" => Admin,

@@ -25,7 +25,7 @@ pub use state::AdminState;
 use routes::{
     appointments, audit, automations, callback_logs, campaigns, config, contact_ways, customers,
     dead_letters, exports, handovers, leads, me, media, messages, overview, performance, pipeline,
-    records, staff, stats, sync, tags,
+    privacy, records, staff, stats, sync, tags,
 };
 
 /// The OpenAPI document, generated from the handlers and types.
@@ -76,6 +76,8 @@ use routes::{
         customers::import,
         customers::import_progress,
         customers::export_list,
+        privacy::get_retention,
+        privacy::put_retention,
         leads::list_leads,
         exports::campaign_recipients,
         exports::channel_report,
@@ -133,6 +135,7 @@ use routes::{
         (name = "audit", description = "操作审计"),
         (name = "sync", description = "与企业微信同步"),
         (name = "customers", description = "客户"),
+        (name = "privacy", description = "数据保留（个人信息保留期限）"),
         (name = "tags", description = "企业客户标签"),
         (name = "records", description = "预约与消费记录"),
         (name = "appointments", description = "预约（日历、状态、改期、预约确认与提醒）"),
@@ -317,6 +320,10 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
             get(config::get_config).put(config::put_config),
         )
         .route("/api/config/test", post(config::test_config))
+        .route(
+            "/api/privacy/retention",
+            get(privacy::get_retention).put(privacy::put_retention),
+        )
         .route("/api/callback-logs", get(callback_logs::list))
         .route("/api/callback-logs/{id}", get(callback_logs::get_one))
         .route(

@@ -17,7 +17,7 @@
 //! the counters of campaigns created since ([`campaigns_frozen_before_ms`]); older campaigns'
 //! counters are frozen history.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use ports::{
@@ -28,10 +28,13 @@ use serde::Serialize;
 use crate::CrmError;
 use crate::calendar::DAY_MS;
 use crate::keys::{
-    AUDIT_PK, CLICK_PREFIX, CLICKER_PREFIX, CUSTOMERS_GSI_PK, RECIPIENT_PREFIX,
-    RELATIONSHIP_PREFIX, customer_pk,
+    AUDIT_PK, AUDIT_SEQ_PREFIX, CALLBACK_LOG_SK, CLICK_PREFIX, CLICKER_PREFIX, CONFIG_PK,
+    CUSTOMERS_GSI_PK, RECIPIENT_PREFIX, RELATIONSHIP_PREFIX, audit_seq_sk, customer_pk,
 };
 use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
+
+#[path = "retention_settings.rs"]
+pub mod settings;
 
 /// The shortest retention of campaign recipients and clicks (a shorter setting is raised to
 /// it): the window in which the aggregates rebuild checks a campaign's counters.
@@ -141,12 +144,25 @@ impl Retention {
 }
 
 /// The item store with retention: every write of a recipient, click, clicker marker or audit
-/// entry that carries no expiry gets the configured one. Wraps the store every function uses
-/// (outside the `AggregatingStore`, which passes the stamped items on).
+/// entry that carries no expiry gets the period in force (the console's over the deployment's,
+/// [`settings`]); a raw WeCom event gets the console's period when one is set (otherwise the
+/// callback log's own, from the deployment). Wraps the store every function uses (outside the
+/// `AggregatingStore`, which passes the stamped items on). The stored periods are read at most
+/// every [`settings::CACHE_MS`] per process, and at once after this store wrote them.
 pub struct RetentionStore {
     inner: Arc<dyn ItemStore>,
     retention: Retention,
     clock: Arc<dyn Clock>,
+    cache: Mutex<Option<InForce>>,
+}
+
+/// The periods in force as last read.
+#[derive(Debug, Clone, Copy)]
+struct InForce {
+    read_at_ms: i64,
+    retention: Retention,
+    /// The raw events' period, when the console set it.
+    raw_event_days: Option<u32>,
 }
 
 impl RetentionStore {
@@ -159,11 +175,55 @@ impl RetentionStore {
             inner,
             retention,
             clock,
+            cache: Mutex::new(None),
         })
     }
 
-    fn stamp(&self, mut item: Item) -> Item {
-        if item.expires_at.is_none() {
+    fn cached(&self) -> Option<InForce> {
+        *self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remember(&self, in_force: Option<InForce>) {
+        *self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = in_force;
+    }
+
+    async fn in_force(&self) -> Result<InForce, StoreError> {
+        let now = self.clock.now_ms();
+        if let Some(c) = self.cached()
+            && (c.read_at_ms..c.read_at_ms + settings::CACHE_MS).contains(&now)
+        {
+            return Ok(c);
+        }
+        let stored = settings::load(self.inner.as_ref())
+            .await
+            .map_err(|e| match e {
+                CrmError::Store(e) => e,
+                other => StoreError::Corrupt(other.to_string()),
+            })?;
+        let in_force = InForce {
+            read_at_ms: now,
+            retention: stored
+                .as_ref()
+                .map_or(self.retention, |s| s.over(self.retention)),
+            raw_event_days: stored.and_then(|s| {
+                s.days
+                    .get(&settings::RetentionField::RawEventDays)
+                    .map(|d| (*d).max(1))
+            }),
+        };
+        self.remember(Some(in_force));
+        Ok(in_force)
+    }
+
+    async fn stamp(&self, mut item: Item) -> Result<Item, StoreError> {
+        if item.expires_at.is_none() && expires_by_ttl(&item.pk, &item.sk) {
+            let in_force = self.in_force().await?;
             // An audit entry expires from its own time, which the chain keeps monotone (a
             // Lambda whose clock lags must not expire an entry before the one before it:
             // verification would see a gap in the middle).
@@ -171,10 +231,80 @@ impl RetentionStore {
                 Some(at_ms) if item.pk == AUDIT_PK => at_ms,
                 _ => self.clock.now_ms(),
             };
-            item.expires_at = self.retention.expires_at(&item.pk, &item.sk, written_ms);
+            item.expires_at = in_force
+                .retention
+                .expires_at(&item.pk, &item.sk, written_ms);
+            if item.pk == AUDIT_PK {
+                item.expires_at = self.not_before_previous(&item.sk, item.expires_at).await?;
+            }
+        } else if item.expires_at.is_some() && is_raw_event(&item.pk, &item.sk) {
+            // The callback log stamps the deployment's period; the console's replaces it.
+            if let Some(days) = self.in_force().await?.raw_event_days
+                && let Some(received_ms) = item
+                    .data
+                    .get("received_at_ms")
+                    .and_then(serde_json::Value::as_i64)
+            {
+                item.expires_at =
+                    Some(received_ms.div_euclid(1000) + i64::from(days) * DAY_MS / 1000);
+            }
         }
-        item
+        Ok(item)
     }
+
+    /// An audit entry never expires before the one before it (a shorter period takes effect
+    /// once the entries written under the longer one have expired): expiry removes the oldest
+    /// entries only, and verification starts at the oldest one left.
+    async fn not_before_previous(
+        &self,
+        sk: &str,
+        expires_at: Option<i64>,
+    ) -> Result<Option<i64>, StoreError> {
+        let Some(expires_at) = expires_at else {
+            return Ok(None);
+        };
+        let previous = sk
+            .strip_prefix(AUDIT_SEQ_PREFIX)
+            .and_then(|n| n.parse::<u64>().ok())
+            .and_then(|n| n.checked_sub(1))
+            .filter(|n| *n > 0);
+        let Some(previous) = previous else {
+            return Ok(Some(expires_at));
+        };
+        let before = self
+            .inner
+            .get(AUDIT_PK, &audit_seq_sk(previous))
+            .await?
+            .and_then(|i| i.expires_at);
+        Ok(Some(before.map_or(expires_at, |b| b.max(expires_at))))
+    }
+
+    async fn stamp_all(&self, items: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.stamp(item).await?);
+        }
+        Ok(out)
+    }
+
+    /// After a write: a change of the stored periods is read again before the next stamp.
+    fn written(&self, pk: &str, sk: &str) {
+        if pk == CONFIG_PK && sk == settings::RETENTION_SK {
+            self.remember(None);
+        }
+    }
+}
+
+/// Whether a record under (`pk`, `sk`) is one that [`Retention`] gives an expiry.
+fn expires_by_ttl(pk: &str, sk: &str) -> bool {
+    (pk.starts_with("CAMPAIGN#") && sk.starts_with(RECIPIENT_PREFIX))
+        || (pk.starts_with("LINK#")
+            && (sk.starts_with(CLICK_PREFIX) || sk.starts_with(CLICKER_PREFIX)))
+        || pk == AUDIT_PK
+}
+
+fn is_raw_event(pk: &str, sk: &str) -> bool {
+    pk.starts_with("CBLOG#") && sk == CALLBACK_LOG_SK
 }
 
 #[async_trait]
@@ -184,11 +314,16 @@ impl ItemStore for RetentionStore {
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.inner.put(self.stamp(item), condition).await
+        let (pk, sk) = (item.pk.clone(), item.sk.clone());
+        self.inner.put(self.stamp(item).await?, condition).await?;
+        self.written(&pk, &sk);
+        Ok(())
     }
 
     async fn delete(&self, pk: &str, sk: &str, condition: Condition) -> Result<(), StoreError> {
-        self.inner.delete(pk, sk, condition).await
+        self.inner.delete(pk, sk, condition).await?;
+        self.written(pk, sk);
+        Ok(())
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
@@ -196,23 +331,21 @@ impl ItemStore for RetentionStore {
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        let ops = ops
-            .into_iter()
-            .map(|op| match op {
+        let mut stamped = Vec::with_capacity(ops.len());
+        for op in ops {
+            stamped.push(match op {
                 WriteOp::Put { item, condition } => WriteOp::Put {
-                    item: self.stamp(item),
+                    item: self.stamp(item).await?,
                     condition,
                 },
                 other => other,
-            })
-            .collect();
-        self.inner.transact(ops).await
+            });
+        }
+        self.inner.transact(stamped).await
     }
 
     async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        self.inner
-            .batch_put(items.into_iter().map(|i| self.stamp(i)).collect())
-            .await
+        self.inner.batch_put(self.stamp_all(items).await?).await
     }
 }
 
@@ -306,7 +439,8 @@ pub struct SweepReport {
 }
 
 /// The hourly retention sweep (with the hourly sync): ended customers past
-/// [`Retention::ended_customer_days`] are erased through [`crate::privacy::erase`], as the
+/// [`Retention::ended_customer_days`] (the console's period when set, [`settings::in_force`])
+/// are erased through [`crate::privacy::erase`], as the
 /// erase endpoint would (actor `system:retention`).
 #[derive(Clone)]
 pub struct RetentionSweep {
@@ -330,8 +464,9 @@ impl RetentionSweep {
 
     pub async fn run(&self) -> Result<SweepReport, CrmError> {
         let now = self.clock.now_ms();
-        let due =
-            ended_customers_due(self.store.as_ref(), &self.retention, now, SWEEP_LIMIT).await?;
+        // The console's periods over the deployment's, as they are now.
+        let retention = settings::in_force(self.store.as_ref(), self.retention).await?;
+        let due = ended_customers_due(self.store.as_ref(), &retention, now, SWEEP_LIMIT).await?;
         let tombstones = crate::privacy::Tombstones::new(self.store.clone());
         let mut report = SweepReport::default();
         for external_userid in due {

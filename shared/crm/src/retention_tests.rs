@@ -401,3 +401,122 @@ async fn the_sweep_erases_customers_ended_longer_ago_than_the_retention_and_leav
     let report = crate::aggregates::rebuild(&f.store, false).await.unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
 }
+
+/// The stored item's expiry.
+async fn expiry_of(raw: &Arc<dyn ItemStore>, pk: &str, sk: &str) -> Option<i64> {
+    raw.get(pk, sk).await.unwrap().unwrap().expires_at
+}
+
+#[tokio::test]
+async fn periods_changed_in_the_console_apply_at_once_here_and_within_a_minute_elsewhere() {
+    let f = fixture(Retention::default());
+    // Another process (a Lambda) over the same table, which has read the periods already.
+    let other = RetentionStore::wrap(f.raw.clone(), Retention::default(), f.clock.clone());
+    let t0_s = T0_MS / 1000;
+    let day_s = 86_400;
+    other
+        .put(click_item("ab12", "CLICK#V#1"), Condition::Always)
+        .await
+        .unwrap();
+    assert_eq!(
+        expiry_of(&f.raw, "LINK#ab12", "CLICK#V#1").await,
+        Some(t0_s + 180 * day_s)
+    );
+
+    let stored = settings::StoredRetention {
+        days: [(settings::RetentionField::ClickDays, 45)].into(),
+        ..settings::StoredRetention::default()
+    };
+    settings::save(f.store.as_ref(), &stored).await.unwrap();
+    // This process: at once.
+    f.store
+        .put(click_item("ab12", "CLICK#V#2"), Condition::Always)
+        .await
+        .unwrap();
+    assert_eq!(
+        expiry_of(&f.raw, "LINK#ab12", "CLICK#V#2").await,
+        Some(t0_s + 45 * day_s)
+    );
+    // The other: the period it read until its cache runs out, then the new one.
+    other
+        .put(click_item("ab12", "CLICK#V#3"), Condition::Always)
+        .await
+        .unwrap();
+    assert_eq!(
+        expiry_of(&f.raw, "LINK#ab12", "CLICK#V#3").await,
+        Some(t0_s + 180 * day_s)
+    );
+    f.clock.advance_ms(settings::CACHE_MS);
+    other
+        .put(click_item("ab12", "CLICK#V#4"), Condition::Always)
+        .await
+        .unwrap();
+    assert_eq!(
+        expiry_of(&f.raw, "LINK#ab12", "CLICK#V#4").await,
+        Some((T0_MS + settings::CACHE_MS) / 1000 + 45 * day_s)
+    );
+    assert_eq!(
+        settings::in_force(f.raw.as_ref(), Retention::default())
+            .await
+            .unwrap()
+            .click_days,
+        45
+    );
+}
+
+#[tokio::test]
+async fn after_the_audit_period_is_shortened_no_entry_expires_before_the_one_before_it() {
+    let f = fixture(Retention::default());
+    let audit = |seq: u64| {
+        let mut entry = Item::new(AUDIT_PK, audit_seq_sk(seq));
+        entry.data.insert("at_ms".into(), T0_MS.into());
+        entry
+    };
+    f.store.put(audit(1), Condition::NotExists).await.unwrap();
+    let first = expiry_of(&f.raw, AUDIT_PK, &audit_seq_sk(1)).await.unwrap();
+    assert_eq!(first, T0_MS / 1000 + 1095 * 86_400);
+    let stored = settings::StoredRetention {
+        days: [(settings::RetentionField::AuditDays, 180)].into(),
+        ..settings::StoredRetention::default()
+    };
+    settings::save(f.store.as_ref(), &stored).await.unwrap();
+    f.store.put(audit(2), Condition::NotExists).await.unwrap();
+    assert_eq!(
+        expiry_of(&f.raw, AUDIT_PK, &audit_seq_sk(2)).await,
+        Some(first),
+        "kept as long as the entry before it"
+    );
+    // Recipients take the shorter period at once (no chain).
+    let stored = settings::StoredRetention {
+        days: [(settings::RetentionField::RecipientDays, 30)].into(),
+        ..settings::StoredRetention::default()
+    };
+    settings::save(f.store.as_ref(), &stored).await.unwrap();
+    CampaignRepo::new(f.store.clone())
+        .put_recipients(&[recipient("c1", "wm1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        expiry_of(&f.raw, "CAMPAIGN#c1", &crate::keys::recipient_sk("wm1")).await,
+        Some(T0_MS / 1000 + 30 * 86_400)
+    );
+}
+
+#[test]
+fn console_periods_are_checked_against_their_minimums_and_the_maximum() {
+    use settings::RetentionField::*;
+    assert!(RecipientDays.check(29).is_err());
+    assert!(RecipientDays.check(0).is_ok());
+    assert!(RecipientDays.check(30).is_ok());
+    assert!(AuditDays.check(0).is_err());
+    assert!(AuditDays.check(180).is_ok());
+    assert!(RawEventDays.check(0).is_err());
+    assert!(EndedCustomerDays.check(0).is_ok());
+    assert!(ClickDays.check(settings::MAX_DAYS + 1).is_err());
+    assert!(
+        ClickDays
+            .check(10)
+            .unwrap_err()
+            .contains("链接点击记录的保留天数不能少于 30 天")
+    );
+}

@@ -1040,6 +1040,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/privacy/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The retention periods in force, their minimums and where each comes from. */
+        get: operations["privacy_get_retention"];
+        /**
+         * Changes the retention periods (admin only). Each applies to records written from then on;
+         *     a period left out goes back to the deployment's value. Audited with the old and new values.
+         */
+        put: operations["privacy_put_retention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/purchases": {
         parameters: {
             query?: never;
@@ -2209,6 +2230,8 @@ export interface components {
             /** @description Automation rules that reached them (once per occasion), and welcome messages. */
             automation_claims: components["schemas"]["ExportedRecord"][];
             welcome_claims: components["schemas"]["ExportedRecord"][];
+            /** @description Leads merged into them (what an import said about them before they were a customer). */
+            leads: components["schemas"]["ExportedRecord"][];
             /**
              * @description Campaigns whose chosen audience names them, chunks that failed for them, and recent
              *     sync pages that saw them (named by key only: the records are about many customers).
@@ -3319,6 +3342,87 @@ export interface components {
             failed: number;
             /** Format: int32 */
             rejected_by_rule: number;
+        };
+        /**
+         * @description One retention period.
+         * @enum {string}
+         */
+        RetentionField: "ended_customer_days" | "raw_event_days" | "recipient_days" | "click_days" | "audit_days";
+        /** @description One retention period. */
+        RetentionPeriod: {
+            field: components["schemas"]["RetentionField"];
+            /** @description Its Chinese name. */
+            label: string;
+            /**
+             * Format: int32
+             * @description The period in force, in days (`0`: kept until erased).
+             */
+            days: number;
+            source: components["schemas"]["RetentionSource"];
+            /**
+             * Format: int32
+             * @description What the deployment (or the default) sets: the period without the console's change.
+             */
+            deployment_days: number;
+            /** @description The deployment's environment variable. */
+            env_var: string;
+            /**
+             * Format: int32
+             * @description The shortest period that can be set (besides `0` when `zero_keeps`).
+             */
+            min_days: number;
+            /** Format: int32 */
+            max_days: number;
+            /** @description Whether `0` (kept until erased) can be set. */
+            zero_keeps: boolean;
+        };
+        /**
+         * @description Where a period in force comes from.
+         * @enum {string}
+         */
+        RetentionSource: "default" | "deployment" | "console";
+        /** @description The periods to set. A period left out (or `null`) goes back to the deployment's value. */
+        RetentionUpdate: {
+            /**
+             * Format: int32
+             * @description After the last relationship ended, the customer is erased (1–3650, 0: never).
+             */
+            ended_customer_days?: number | null;
+            /**
+             * Format: int32
+             * @description Raw WeCom events (1–3650).
+             */
+            raw_event_days?: number | null;
+            /**
+             * Format: int32
+             * @description Campaign recipients, from their last change (30–3650, 0: kept).
+             */
+            recipient_days?: number | null;
+            /**
+             * Format: int32
+             * @description Clicks on tracked links (30–3650, 0: kept).
+             */
+            click_days?: number | null;
+            /**
+             * Format: int32
+             * @description Audit entries (180–3650).
+             */
+            audit_days?: number | null;
+        };
+        /** @description The retention periods in force. */
+        RetentionView: {
+            periods: components["schemas"]["RetentionPeriod"][];
+            /**
+             * Format: int64
+             * @description Last change in the console, if any.
+             */
+            updated_at_ms?: number | null;
+            updated_by?: string | null;
+            /**
+             * Format: int64
+             * @description How long a running process may still use the previous periods.
+             */
+            cache_seconds: number;
         };
         /**
          * @description What a caller may do. Ordered: each role may do what the ones before it may.
@@ -8081,6 +8185,109 @@ export interface operations {
                     "application/json": components["schemas"]["OverviewView"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    privacy_get_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this, or the customer is not theirs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Temporarily unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    privacy_put_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            /** @description a period below its minimum or above 3650 days (`field` names it) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -16,6 +16,7 @@ pub mod messages;
 pub mod overview;
 pub mod performance;
 pub mod pipeline;
+pub mod privacy;
 pub mod records;
 pub mod staff;
 pub mod stats;

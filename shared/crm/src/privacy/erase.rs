@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tracing::info;
 
-use super::holdings::{Holdings, audience_names, collect, seen_names};
+use super::holdings::{Holdings, audience_names, collect, merged_customers, seen_names};
 use super::tally::ErasedTally;
 use super::tombstone::{Tombstone, Tombstones};
 use crate::CrmError;
@@ -46,7 +46,33 @@ pub struct EraseReport {
 }
 
 /// Erases the customer; `None` when nothing is held about them and they were never erased.
+/// The earlier records of the same person merged into them ([`merged_customers`]) are erased
+/// first, each with its own tombstone (so a retry after a crash still finds them through the
+/// profile), then the customer with the leads merged into them.
 pub async fn erase(
+    store: &Arc<dyn ItemStore>,
+    tombstones: &Tombstones,
+    external_userid: &str,
+    actor: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<Option<EraseReport>, CrmError> {
+    let mut merged = EraseReport::default();
+    for old in merged_customers(store, external_userid).await? {
+        if let Some(r) = erase_one(store, tombstones, &old, actor, reason, now_ms).await? {
+            merged.deleted += r.deleted;
+            merged.redacted += r.redacted;
+        }
+    }
+    let report = erase_one(store, tombstones, external_userid, actor, reason, now_ms).await?;
+    Ok(report.map(|mut r| {
+        r.deleted += merged.deleted;
+        r.redacted += merged.redacted;
+        r
+    }))
+}
+
+async fn erase_one(
     store: &Arc<dyn ItemStore>,
     tombstones: &Tombstones,
     external_userid: &str,
@@ -142,6 +168,7 @@ async fn scrub_uncounted(
         .chain(&held.ledger)
         .chain(&held.orders)
         .chain(&held.automation_claims)
+        .chain(&held.leads)
         .chain(held.partition.iter().filter(|i| !is_counted(&i.pk, &i.sk)));
     for item in plain {
         store.delete(&item.pk, &item.sk, Condition::Always).await?;

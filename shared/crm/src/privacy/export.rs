@@ -8,7 +8,7 @@ use ports::{Item, ItemStore};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::holdings::{Holdings, collect};
+use super::holdings::{Holdings, collect, merged_customers};
 use crate::CrmError;
 use crate::keys::{
     APPOINTMENT_PREFIX, PROFILE_SK, PURCHASE_PREFIX, RELATIONSHIP_PREFIX, TIMELINE_PREFIX,
@@ -51,6 +51,8 @@ pub struct CustomerExport {
     /// Automation rules that reached them (once per occasion), and welcome messages.
     pub automation_claims: Vec<ExportedRecord>,
     pub welcome_claims: Vec<ExportedRecord>,
+    /// Leads merged into them (what an import said about them before they were a customer).
+    pub leads: Vec<ExportedRecord>,
     /// Campaigns whose chosen audience names them, chunks that failed for them, and recent
     /// sync pages that saw them (named by key only: the records are about many customers).
     pub mentions: Vec<ExportedRecord>,
@@ -98,15 +100,19 @@ fn mentions(items: &[Item], kind: &str) -> Vec<ExportedRecord> {
         .collect()
 }
 
-/// The export, or `None` when nothing is held about them.
+/// The export, or `None` when nothing is held about them. Earlier records of the same person
+/// merged into them are included, each record under its own key (`CUST#<earlier id>`).
 pub async fn export(
     store: &Arc<dyn ItemStore>,
     external_userid: &str,
     now_ms: i64,
 ) -> Result<Option<CustomerExport>, CrmError> {
-    let held: Holdings = collect(store, external_userid, now_ms).await?;
+    let mut held: Holdings = collect(store, external_userid, now_ms).await?;
     if !held.partition.iter().any(|i| i.sk == PROFILE_SK) {
         return Ok(None);
+    }
+    for old in merged_customers(store, external_userid).await? {
+        held.extend(collect(store, &old, now_ms).await?);
     }
     let mut mentioned = mentions(&held.audiences, "campaign_audience");
     mentioned.extend(mentions(&held.chunks, "campaign_chunk"));
@@ -123,6 +129,7 @@ pub async fn export(
         orders: records(&held.orders, Some("order")),
         automation_claims: records(&held.automation_claims, Some("automation_claim")),
         welcome_claims: records(&held.welcome_claims, Some("welcome_claim")),
+        leads: records(&held.leads, Some("lead")),
         mentions: mentioned,
     }))
 }

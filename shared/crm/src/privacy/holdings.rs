@@ -14,7 +14,13 @@
 //!   personalised text — the message log), an explicit audience naming them, and in campaigns
 //!   that reached them the chunks whose `fail_list` names them, the links that went to them
 //!   alone, their clicks and their clicker markers;
-//! - the recent sync runs' `SEEN#` pages (3-day TTL) naming them.
+//! - the recent sync runs' `SEEN#` pages (3-day TTL) naming them;
+//! - the leads merged into them (`LEAD#<id>` with `merged_into` naming them: found by the
+//!   `lead-<id>` history entries of the merge, their unionid and their phone numbers).
+//!
+//! Earlier records of the same person merged into them (same unionid, `merged_from`, each
+//! with `merged_into` naming them) are customers of their own: [`merged_customers`] finds them,
+//! and the export and the erasure treat each the same way.
 
 use std::sync::Arc;
 
@@ -29,6 +35,9 @@ use crate::keys::{
     callback_customer_gsi_pk, campaign_links_gsi_pk, campaign_pk, clicker_sk, customer_pk,
     ledger_pk, order_pk, recipient_sk, ts, welcome_claim_pk,
 };
+use crate::keys::{PROFILE_SK, TIMELINE_PREFIX};
+use crate::leads::{LEAD_SK, lead_pk};
+use crate::model::Customer;
 use crate::repo::query_all_items;
 
 /// Campaigns read at once while looking for the customer's recipient rows.
@@ -59,6 +68,8 @@ pub struct Holdings {
     pub automation_claims: Vec<Item>,
     /// Sync pages that saw them.
     pub sync_pages: Vec<Item>,
+    /// Leads merged into them (the imported phone, name, fields and consent).
+    pub leads: Vec<Item>,
 }
 
 impl Holdings {
@@ -82,10 +93,132 @@ impl Holdings {
             &self.orders,
             &self.automation_claims,
             &self.sync_pages,
+            &self.leads,
         ]
         .into_iter()
         .flatten()
     }
+
+    /// Adds what is held under another id of the same person.
+    pub fn extend(&mut self, other: Holdings) {
+        self.partition.extend(other.partition);
+        self.recipients.extend(other.recipients);
+        self.audiences.extend(other.audiences);
+        self.chunks.extend(other.chunks);
+        self.links.extend(other.links);
+        self.clicks.extend(other.clicks);
+        self.ledger.extend(other.ledger);
+        self.events.extend(other.events);
+        self.welcome_claims.extend(other.welcome_claims);
+        self.orders.extend(other.orders);
+        self.automation_claims.extend(other.automation_claims);
+        self.sync_pages.extend(other.sync_pages);
+        self.leads.extend(other.leads);
+    }
+}
+
+/// Most earlier records of one person followed (a person re-adding under new ids).
+const MAX_MERGED: usize = 100;
+
+/// The earlier records of the same person merged into `external_userid` (its `merged_from`,
+/// each of which names it in `merged_into`), and theirs in turn.
+pub async fn merged_customers(
+    store: &Arc<dyn ItemStore>,
+    external_userid: &str,
+) -> Result<Vec<String>, CrmError> {
+    let mut found: Vec<String> = Vec::new();
+    let mut next = vec![external_userid.to_owned()];
+    while let Some(into) = next.pop() {
+        let Some(profile) = store.get(&customer_pk(&into), PROFILE_SK).await? else {
+            continue;
+        };
+        let customer: Customer = profile.doc()?;
+        for old in customer.merged_from {
+            if old == external_userid || found.contains(&old) || found.len() >= MAX_MERGED {
+                continue;
+            }
+            let Some(item) = store.get(&customer_pk(&old), PROFILE_SK).await? else {
+                continue;
+            };
+            if names(&item, "merged_into", &into) {
+                found.push(old.clone());
+                next.push(old);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The leads merged into the customer whose partition is `partition`.
+async fn merged_leads(
+    store: &Arc<dyn ItemStore>,
+    partition: &[Item],
+    id: &str,
+) -> Result<Vec<Item>, CrmError> {
+    let mut lead_ids: Vec<String> = Vec::new();
+    let mut add = |lead_id: String| {
+        if !lead_id.is_empty() && !lead_ids.contains(&lead_id) {
+            lead_ids.push(lead_id);
+        }
+    };
+    let digits = |phone: &str| -> String { phone.chars().filter(char::is_ascii_digit).collect() };
+    for item in partition {
+        // The merge's history entry (`EVENT#<time>#lead-<id>`) and consent record.
+        if item.sk.starts_with(TIMELINE_PREFIX)
+            && let Some((_, lead_id)) = item.sk.split_once("#lead-")
+        {
+            add(lead_id.to_owned());
+        }
+        if let Some(lead_id) = item
+            .data
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|i| i.strip_prefix("lead-"))
+        {
+            add(lead_id.to_owned());
+        }
+        // A relationship's remark phones (a lead merged by phone).
+        for phone in item
+            .data
+            .get("remark_mobiles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            add(format!("p{}", digits(phone)));
+        }
+    }
+    let profile = partition.iter().find(|i| i.sk == PROFILE_SK);
+    if let Some(phone) = profile
+        .and_then(|p| p.data.get("crm"))
+        .and_then(|c| c.get("phone"))
+        .and_then(Value::as_str)
+    {
+        add(format!("p{}", digits(phone)));
+    }
+    let mut leads = Vec::new();
+    if let Some(unionid) = profile
+        .and_then(|p| p.data.get("unionid"))
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+    {
+        leads = all(
+            store,
+            Query::partition(IndexName::Gsi1, crate::leads::lead_unionid_gsi_pk(unionid)),
+        )
+        .await?;
+    }
+    for lead_id in lead_ids {
+        if leads.iter().any(|l| l.pk == lead_pk(&lead_id)) {
+            continue;
+        }
+        if let Some(lead) = store.get(&lead_pk(&lead_id), LEAD_SK).await? {
+            leads.push(lead);
+        }
+    }
+    leads.retain(|l| l.sk == LEAD_SK && names(l, "merged_into", id));
+    Ok(leads)
 }
 
 fn names(item: &Item, field: &str, id: &str) -> bool {
@@ -169,6 +302,7 @@ pub async fn collect(
         .await?,
         ..Holdings::default()
     };
+    h.leads = merged_leads(store, &h.partition, id).await?;
     // An index answers what the item held when indexed: keep only entries still naming them.
     h.events
         .retain(|e| e.sk == CALLBACK_LOG_SK && names(e, "external_userid", id));

@@ -1,4 +1,5 @@
 import { Col, Row, Skeleton } from 'antd';
+import { lazy, Suspense } from 'react';
 import { PageContainer } from '@/components/page-container';
 import { QueryError } from '@/components/query-error';
 import { useConfig } from '../api/config';
@@ -8,6 +9,9 @@ import { ChannelsCard } from './channels-card';
 import { ConnectionTestCard } from './connection-test-card';
 import { CredentialsCard } from './credentials-card';
 import { SendRulesCard } from './send-rules-card';
+
+/** 数据保留 (admin only, like this page): its own chunk. */
+const RetentionCard = lazy(() => import('./retention-card'));
 
 /** The callback URL WeCom must be given: this console's origin in local mode, the API's in AWS. */
 function callbackUrl(fromApi: string | null | undefined): string {
@@ -20,7 +24,7 @@ export function WeworkConfigPage() {
   return (
     <PageContainer
       title="企业微信配置"
-      description="连接企业微信自建应用：应用凭证、接收消息服务器、渠道与欢迎语、推送规则、成员提醒。"
+      description="连接企业微信自建应用：应用凭证、接收消息服务器、渠道与欢迎语、推送规则、成员提醒、数据保留。"
     >
       {config.isError && <QueryError error={config.error} onRetry={() => void config.refetch()} />}
       {config.isPending && <Skeleton active paragraph={{ rows: 10 }} />}
@@ -46,6 +50,11 @@ export function WeworkConfigPage() {
           </Col>
           <Col xs={24}>
             <AlertsCard config={config.data} />
+          </Col>
+          <Col xs={24}>
+            <Suspense fallback={<Skeleton active paragraph={{ rows: 5 }} />}>
+              <RetentionCard />
+            </Suspense>
           </Col>
         </Row>
       )}
