@@ -28,8 +28,8 @@ use serde::Serialize;
 use crate::CrmError;
 use crate::calendar::DAY_MS;
 use crate::keys::{
-    AUDIT_PK, AUDIT_SEQ_PREFIX, CALLBACK_LOG_SK, CLICK_PREFIX, CLICKER_PREFIX, CONFIG_PK,
-    CUSTOMERS_GSI_PK, RECIPIENT_PREFIX, RELATIONSHIP_PREFIX, audit_seq_sk, customer_pk,
+    AUDIT_PK, AUDIT_SEQ_PREFIX, CALLBACK_LOG_SK, CLICK_PREFIX, CLICKER_PREFIX, CUSTOMERS_GSI_PK,
+    RECIPIENT_PREFIX, RELATIONSHIP_PREFIX, audit_seq_sk, customer_pk,
 };
 use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
 
@@ -289,7 +289,7 @@ impl RetentionStore {
 
     /// After a write: a change of the stored periods is read again before the next stamp.
     fn written(&self, pk: &str, sk: &str) {
-        if pk == CONFIG_PK && sk == settings::RETENTION_SK {
+        if pk == settings::RETENTION_PK && sk == settings::RETENTION_SK {
             self.remember(None);
         }
     }

@@ -1,6 +1,8 @@
 //! Retention changed in the console (数据保留, `PUT /api/privacy/retention`): stored under
-//! `CONFIG` / `RETENTION`, each period taking precedence over the deployment's environment
-//! variable (`RETENTION_*_DAYS`, `CALLBACK_LOG_RETENTION_DAYS`) and the default.
+//! `CONFIG#RETENTION` / `RETENTION` (a partition of its own: the public redirect, which must
+//! not read the corp configuration under `CONFIG`, is allowed to read this one alone), each
+//! period taking precedence over the deployment's environment variable (`RETENTION_*_DAYS`,
+//! `CALLBACK_LOG_RETENTION_DAYS`) and the default.
 //!
 //! Every process reads the stored periods through [`super::RetentionStore`] (kept for
 //! [`CACHE_MS`] per process; a write of the setting through that store is seen at once by the
@@ -13,9 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{MIN_AUDIT_DAYS, MIN_CAMPAIGN_RECORD_DAYS, Retention};
 use crate::CrmError;
-use crate::keys::CONFIG_PK;
 
-/// The sort key of the stored periods (under [`CONFIG_PK`]).
+/// The key of the stored periods.
+pub const RETENTION_PK: &str = "CONFIG#RETENTION";
 pub const RETENTION_SK: &str = "RETENTION";
 /// The longest period that can be set (10 years); `0` keeps where it is allowed.
 pub const MAX_DAYS: u32 = 3650;
@@ -165,7 +167,7 @@ impl StoredRetention {
 /// The stored periods, if any were changed in the console. A stored document that no longer
 /// decodes is ignored (the deployment's periods apply) rather than stopping every write.
 pub async fn load(store: &dyn ItemStore) -> Result<Option<StoredRetention>, CrmError> {
-    let Some(item) = store.get(CONFIG_PK, RETENTION_SK).await? else {
+    let Some(item) = store.get(RETENTION_PK, RETENTION_SK).await? else {
         return Ok(None);
     };
     match item.doc() {
@@ -178,7 +180,7 @@ pub async fn load(store: &dyn ItemStore) -> Result<Option<StoredRetention>, CrmE
 }
 
 pub async fn save(store: &dyn ItemStore, stored: &StoredRetention) -> Result<(), CrmError> {
-    let item = Item::with_doc(CONFIG_PK, RETENTION_SK, stored)?;
+    let item = Item::with_doc(RETENTION_PK, RETENTION_SK, stored)?;
     store.put(item, Condition::Always).await?;
     Ok(())
 }
