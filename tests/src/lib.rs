@@ -71,6 +71,8 @@ pub struct Setup {
     /// Faults on every queue the app sends to and consumes (seed, rates); off until a test
     /// turns `Harness::queue_faults` on.
     pub queue_faults: Option<(u64, faults::QueueFaultRates)>,
+    /// How much of a file one customer-import request does (default: the whole file).
+    pub import_slice: crm::import::SliceBudget,
 }
 
 impl Default for Setup {
@@ -89,6 +91,7 @@ impl Default for Setup {
             store_faults: None,
             more_store_faults: faults::StoreFaultRates::default(),
             queue_faults: None,
+            import_slice: crm::import::SliceBudget::unlimited(),
         }
     }
 }
@@ -238,6 +241,7 @@ impl Harness {
         options.sync_every = None;
         options.sync.min_call_interval = Duration::ZERO;
         options.tracking_every = setup.tracking_every;
+        options.import_slice = setup.import_slice;
         options.console_dir = setup
             .console_dir
             .unwrap_or_else(|| dir.path().join("no-console-build"));

@@ -39,6 +39,7 @@ async fn main() -> Result<(), Error> {
         campaigns,
         dead_letters: Arc::new(aws.dead_letters()),
         callback_url: aws.env.callback_url.clone(),
+        import_slice: aws.env.import_slice,
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

@@ -34,6 +34,8 @@ pub struct AdminState {
     pub dead_letters: Arc<Vec<(String, Arc<dyn ports::DeadLetters>)>>,
     /// The public URL of the WeCom callback (shown on the configuration page).
     pub callback_url: Option<String>,
+    /// How much of a file one import request does (`IMPORT_SLICE_MS`; docs/import-export.md).
+    pub import_slice: crm::import::SliceBudget,
 }
 
 impl AdminState {

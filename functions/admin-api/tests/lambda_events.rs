@@ -61,6 +61,7 @@ fn state() -> AdminState {
         config_seed: seed,
         callback_log_retention_days: 90,
         http: reqwest::Client::new(),
+        import_slice: crm::import::SliceBudget::unlimited(),
     }
 }
 

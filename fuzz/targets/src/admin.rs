@@ -171,6 +171,7 @@ async fn state(sim: &RunningSim) -> AdminState {
         config_seed: seed,
         callback_log_retention_days: 90,
         http: reqwest::Client::new(),
+        import_slice: crm::import::SliceBudget::unlimited(),
     }
 }
 

@@ -156,6 +156,9 @@ pub struct AppOptions {
     /// With the simulator: the app's own clock, which `POST /sim/control/app-clock/advance`
     /// (`{"seconds": n}` or `{"to_ms": t}`) moves forward — the app and WeCom together.
     pub app_clock: Option<ports::AdvancingClock>,
+    /// How much of a file one customer-import request does (`IMPORT_SLICE_MS`; default: the
+    /// whole file).
+    pub import_slice: crm::import::SliceBudget,
 }
 
 impl AppOptions {
@@ -192,6 +195,10 @@ impl AppOptions {
             public_url: None,
             redirect_rate_per_sec: 200,
             app_clock: None,
+            import_slice: crm::import::SliceBudget::from_env_map(
+                |name| std::env::var(name).ok(),
+                crm::import::SliceBudget::unlimited(),
+            ),
         }
     }
 }
@@ -361,6 +368,7 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
             campaigns: (*campaigns).clone(),
             dead_letters: Arc::new(adapters.dead_letters.clone()),
             callback_url: Some(format!("{public_base}{CALLBACK_PATH}")),
+            import_slice: options.import_slice,
         },
         match &options.tokens {
             Some(directory) => {

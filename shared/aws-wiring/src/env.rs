@@ -73,6 +73,9 @@ pub struct LambdaEnv {
     pub wecom: wecom_api::Endpoint,
     /// The corp configuration the `WEWORK_*` variables give (seeds the store on first start).
     pub corp_seed: CorpConfig,
+    /// `IMPORT_SLICE_MS`: how long one customer-import request works (admin API; default 8 s,
+    /// under the function's 15 s timeout).
+    pub import_slice: crm::import::SliceBudget,
 }
 
 impl LambdaEnv {
@@ -124,6 +127,10 @@ impl LambdaEnv {
             retention: crm::retention::Retention::from_env_map(&get),
             wecom: wecom_api::Endpoint::from_env_map(&get),
             corp_seed: CorpConfig::from_env_map(&get),
+            import_slice: crm::import::SliceBudget::from_env_map(
+                &get,
+                crm::import::SliceBudget::time(crm::import::slice::AWS_SLICE),
+            ),
         })
     }
 
@@ -181,6 +188,10 @@ mod tests {
         assert_eq!(e.link_base, "");
         assert!(e.dead_letters.is_empty());
         assert_eq!(e.corp_seed, CorpConfig::from_env_map(|_| None));
+        assert_eq!(
+            e.import_slice,
+            crm::import::SliceBudget::time(crm::import::slice::AWS_SLICE)
+        );
     }
 
     #[test]

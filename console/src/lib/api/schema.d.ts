@@ -600,7 +600,10 @@ export interface paths {
          * Imports customers' clinic fields, consent and tags from a file, or (dry run, the default)
          *     lists what it would do and every row's problems. Rows are matched by external_userid, else
          *     phone, else unionid; rows matching no customer are kept as leads (线索). Re-importing the
-         *     same file changes nothing. Manager or admin.
+         *     same file changes nothing. One request does a slice of the file, from `start_row` until
+         *     the server's time budget is spent; while `finished` is false, send the same file again with
+         *     `start_row` = `next_row`. A real run's slice is audited (`customer.import`: its rows and
+         *     counts). Manager or admin.
          */
         post: operations["customers_import"];
         delete?: never;
@@ -617,8 +620,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * How far the import started with `progress_id` has got (rows done of rows), while it runs
-         *     and for a day after. Manager or admin.
+         * How far the import started with `progress_id` has got (rows done of rows, over all its
+         *     slices), while it runs and for a day after. Manager or admin.
          */
         get: operations["customers_import_progress"];
         put?: never;
@@ -2619,10 +2622,12 @@ export interface components {
             dry_run: boolean;
             /** @description Data rows in the file. */
             rows: number;
-            /** @description Rows checked (and, unless a dry run, applied) so far. */
+            /** @description Rows checked (and, unless a dry run, applied) so far, over all slices. */
             done: number;
-            /** @description The import has answered (or failed). */
+            /** @description Every row of the file is done. */
             finished: boolean;
+            /** @description Where the next slice starts (the file's row number), until the import is finished. */
+            next_row?: number | null;
             /** Format: int64 */
             started_at_ms: number;
             /** Format: int64 */
@@ -2646,7 +2651,11 @@ export interface components {
             /** @description Consultants whose import failed (the next run retries them). */
             failed: string[];
         };
-        /** @description What an import found (dry run) or did. */
+        /**
+         * @description What one slice of an import found (dry run) or did: the counts and problems are of the
+         *     slice's rows (from `start_row` up to `next_row`); a file imported in one request is one
+         *     slice.
+         */
         ImportSummary: {
             /** @description True when nothing was written. */
             dry_run: boolean;
@@ -2654,6 +2663,22 @@ export interface components {
             encoding: string;
             /** @description Data rows in the file (blank rows not counted). */
             rows: number;
+            /** @description The row this slice started from (the file's row number; the header is row 1). */
+            start_row: number;
+            /** @description True when this slice reached the end of the file. */
+            finished: boolean;
+            /**
+             * @description Where the next slice starts (send the same file with `start_row` set to it); null when
+             *     finished.
+             */
+            next_row?: number | null;
+            /**
+             * @description Data rows of the file before `next_row` (all of them when finished): with the slices
+             *     sent in order, the rows done so far.
+             */
+            done: number;
+            /** @description Data rows in this slice. */
+            slice_rows: number;
             /** @description Rows matching a WeCom customer. */
             matched: number;
             /** @description Rows matching no customer, kept as leads (线索). */
@@ -6442,9 +6467,15 @@ export interface operations {
                 dry_run?: boolean;
                 /**
                  * @description A name the client chooses (8–64 letters, digits or `-`) to follow the import's progress
-                 *     at `GET /api/customers/imports/{progress_id}` while this request runs.
+                 *     at `GET /api/customers/imports/{progress_id}` while this request runs; the same for
+                 *     every slice of one file.
                  */
                 progress_id?: string;
+                /**
+                 * @description The row to start from (the file's row number, the header being row 1; default 2): the
+                 *     previous answer's `next_row`.
+                 */
+                start_row?: number;
             };
             header?: never;
             path?: never;
@@ -6482,6 +6513,14 @@ export interface operations {
             };
             /** @description The caller's role may not do this, or the customer is not theirs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

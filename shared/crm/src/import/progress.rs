@@ -1,7 +1,8 @@
 //! Progress of a running import, for the console to show while the request is in flight: the
-//! client names the import (`progress_id`), the importer records the rows done after each
-//! batch, and `GET /api/customers/imports/{id}` reads it — from another request, so it works
-//! the same in local mode and on Lambda (no background job). Kept one day.
+//! client names the import (`progress_id`, the same for every slice of one file), the importer
+//! records the rows done after each batch and at the end of each slice, and
+//! `GET /api/customers/imports/{id}` reads it — from another request, so it works the same in
+//! local mode and on Lambda (no background job). Kept one day.
 
 use std::sync::Arc;
 
@@ -38,12 +39,31 @@ pub struct ImportProgress {
     pub dry_run: bool,
     /// Data rows in the file.
     pub rows: usize,
-    /// Rows checked (and, unless a dry run, applied) so far.
+    /// Rows checked (and, unless a dry run, applied) so far, over all slices.
     pub done: usize,
-    /// The import has answered (or failed).
+    /// Every row of the file is done.
     pub finished: bool,
+    /// Where the next slice starts (the file's row number), until the import is finished.
+    #[serde(default)]
+    pub next_row: Option<usize>,
     pub started_at_ms: i64,
     pub updated_at_ms: i64,
+}
+
+impl ImportProgress {
+    /// An import (or a slice from `start_row`) that has just started.
+    pub fn starting(id: &str, dry_run: bool, start_row: Option<usize>, now_ms: i64) -> Self {
+        Self {
+            id: id.to_owned(),
+            dry_run,
+            rows: 0,
+            done: 0,
+            finished: false,
+            next_row: start_row,
+            started_at_ms: now_ms,
+            updated_at_ms: now_ms,
+        }
+    }
 }
 
 #[derive(Clone)]

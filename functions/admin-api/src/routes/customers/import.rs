@@ -3,16 +3,18 @@
 //! to the domain (`crm::import`); this takes the upload, answers the summary and audits the
 //! counts (never values).
 //!
-//! Synchronous: the answer comes when every row is done; `progress_id` lets the console follow
-//! it (`GET /api/customers/imports/{id}`). Within API Gateway's 10 MB and this stack's 15 s
-//! Lambda timeout a file of a few thousand rows imports in one request; see
-//! docs/import-export.md for the measured rates and how to import more.
+//! Sliced: a request goes through the rows from `start_row` until every row is done or the
+//! slice budget (`IMPORT_SLICE_MS`, `AdminState::import_slice`) is spent, and answers where to
+//! continue (`next_row`); the client sends the same file again from there until `finished`.
+//! So a file of any size within API Gateway's 10 MB imports within the Lambda's timeout.
+//! `progress_id` lets the console follow it (`GET /api/customers/imports/{id}`); see
+//! docs/import-export.md.
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Extension, Multipart, State};
 use crm::import::progress::{ImportProgress, ProgressRepo, progress_id};
-use crm::import::{ImportFailure, ImportSummary, Importer, MAX_FILE_BYTES};
+use crm::import::{ImportFailure, ImportSummary, Importer, MAX_FILE_BYTES, slice};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,8 +29,13 @@ pub struct ImportQuery {
     #[param(value_type = Option<bool>)]
     pub dry_run: Option<String>,
     /// A name the client chooses (8–64 letters, digits or `-`) to follow the import's progress
-    /// at `GET /api/customers/imports/{progress_id}` while this request runs.
+    /// at `GET /api/customers/imports/{progress_id}` while this request runs; the same for
+    /// every slice of one file.
     pub progress_id: Option<String>,
+    /// The row to start from (the file's row number, the header being row 1; default 2): the
+    /// previous answer's `next_row`.
+    #[param(value_type = Option<u64>, minimum = 2)]
+    pub start_row: Option<String>,
 }
 
 /// The upload: one file in the field `file`.
@@ -86,10 +93,13 @@ async fn upload(mut multipart: Multipart) -> ApiResult<(String, Vec<u8>)> {
 /// Imports customers' clinic fields, consent and tags from a file, or (dry run, the default)
 /// lists what it would do and every row's problems. Rows are matched by external_userid, else
 /// phone, else unionid; rows matching no customer are kept as leads (线索). Re-importing the
-/// same file changes nothing. Manager or admin.
+/// same file changes nothing. One request does a slice of the file, from `start_row` until
+/// the server's time budget is spent; while `finished` is false, send the same file again with
+/// `start_row` = `next_row`. A real run's slice is audited (`customer.import`: its rows and
+/// counts). Manager or admin.
 #[utoipa::path(post, path = "/api/customers/import", tag = "customers", params(ImportQuery),
     request_body(content = ImportUpload, content_type = "multipart/form-data"),
-    responses((status = 200, body = ImportSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, body = ImportSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn import(
     State(state): State<AdminState>,
     Extension(caller): Extension<Caller>,
@@ -97,6 +107,10 @@ pub async fn import(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<ImportSummary>> {
     let dry_run = dry_run(&q)?;
+    let start_row = match q.start_row.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(slice::start_row(s)?),
+    };
     let progress_id = match q.progress_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(id) => Some(progress_id(id)?),
@@ -107,23 +121,36 @@ pub async fn import(
         state.clock.clone(),
     );
     if let Some(id) = &progress_id {
-        importer.start_progress(id, dry_run).await?;
+        importer.start_progress(id, dry_run, start_row).await?;
     }
     let multipart = multipart.map_err(|_| {
         ApiError::invalid_field("file", "请以 multipart/form-data 上传文件（字段名 file）")
     })?;
     let (filename, bytes) = upload(multipart).await?;
     let summary = importer
-        .run_with_progress(&filename, &bytes, dry_run, progress_id.as_deref())
+        .run_slice(
+            &filename,
+            &bytes,
+            dry_run,
+            progress_id.as_deref(),
+            start_row,
+            state.import_slice,
+        )
         .await
         .map_err(|e| match e {
             ImportFailure::File(e) => ApiError::invalid_field("file", e.message),
             ImportFailure::Crm(e) => e.into(),
         })?;
     if !dry_run {
-        // Counts only: never a value from the file.
+        // One entry per slice: its rows (from_row up to next_row, `end` when finished) and
+        // counts, never a value from the file.
+        let next_row = summary
+            .next_row
+            .map_or_else(|| "end".to_owned(), |r| r.to_string());
         let counts = [
             ("rows", summary.rows),
+            ("from_row", summary.start_row),
+            ("slice_rows", summary.slice_rows),
             ("matched", summary.matched),
             ("leads", summary.leads),
             ("changed", summary.changed),
@@ -137,15 +164,19 @@ pub async fn import(
                 &caller,
                 "customer.import",
                 "customers",
-                counts.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+                counts
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .chain([format!("next_row={next_row}")])
+                    .collect(),
             )
             .await?;
     }
     Ok(Json(summary))
 }
 
-/// How far the import started with `progress_id` has got (rows done of rows), while it runs
-/// and for a day after. Manager or admin.
+/// How far the import started with `progress_id` has got (rows done of rows, over all its
+/// slices), while it runs and for a day after. Manager or admin.
 #[utoipa::path(get, path = "/api/customers/imports/{id}", tag = "customers",
     params(("id" = String, Path, description = "The import's progress_id")),
     responses((status = 200, body = ImportProgress), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
