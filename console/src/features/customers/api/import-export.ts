@@ -1,7 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
 import { api, authedFetch, type Schemas } from '@/lib/api/client';
-import { errorMessage } from '@/lib/api/errors';
+import { apiErrorDetail, errorMessage } from '@/lib/api/errors';
 import { listQuery, type CustomerFilters } from './filters';
 
 export type ImportSummary = Schemas['ImportSummary'];
@@ -11,9 +11,12 @@ export type ImportProgress = Schemas['ImportProgress'];
 /** The API's refusal as an Error that keeps the body's `error` (for `errorMessage`). */
 class Refusal extends Error {
   readonly error: unknown;
-  constructor(body: unknown) {
-    super(errorMessage(body));
+  readonly status: number;
+  constructor(body: unknown, status: number) {
+    // An answer that is not the API's (a gateway's timeout page) still says what to do.
+    super(apiErrorDetail(body) || status < 500 ? errorMessage(body) : `服务器暂时无法处理（HTTP ${status}），请重试`);
     this.error = (body as { error?: unknown } | null)?.error;
+    this.status = status;
   }
 }
 
@@ -41,35 +44,147 @@ export function newProgressId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Most problems kept over all slices (the server lists at most 1 000 a slice). */
+const MAX_PROBLEMS = 1000;
+
+/** One slice's answer added to what the earlier slices answered. */
+export function addSlice(total: ImportSummary | null, slice: ImportSummary): ImportSummary {
+  if (!total) return slice;
+  return {
+    ...slice,
+    start_row: total.start_row,
+    matched: total.matched + slice.matched,
+    leads: total.leads + slice.leads,
+    new_leads: total.new_leads + slice.new_leads,
+    changed: total.changed + slice.changed,
+    unchanged: total.unchanged + slice.unchanged,
+    problem_rows: total.problem_rows + slice.problem_rows,
+    consents: total.consents + slice.consents,
+    tags_marked: total.tags_marked + slice.tags_marked,
+    slice_rows: total.slice_rows + slice.slice_rows,
+    problems: [...total.problems, ...slice.problems].slice(0, MAX_PROBLEMS),
+  };
+}
+
+/** Whether the slice reached the end of the file (an answer without the slice fields did). */
+function finished(slice: ImportSummary): boolean {
+  return slice.finished !== false || slice.next_row == null;
+}
+
+/** An import of one file, slice after slice. */
+export interface ImportRun {
+  dryRun: boolean;
+  status: 'running' | 'finished' | 'cancelled' | 'failed';
+  /** The slices answered so far, added up. */
+  summary: ImportSummary | null;
+  /** Where the next slice starts (继续 after 取消, 重试 after a failure); null: the first row. */
+  nextRow: number | null;
+  /** Data rows done of the file's rows (0 of 0 until the first slice answers). */
+  done: number;
+  rows: number;
+  error: Error | null;
+  /** The failure may pass when the slice is sent again (not a refusal of the file). */
+  retryable: boolean;
+}
+
+/** `POST /api/customers/import` for one slice: the file as multipart, from `startRow`. */
+async function sendSlice(file: File, dryRun: boolean, progressId: string, startRow: number | null): Promise<ImportSummary> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const from = startRow === null ? '' : `&start_row=${startRow}`;
+  const response = await authedFetch(`/api/customers/import?dry_run=${dryRun ? 'true' : 'false'}&progress_id=${progressId}${from}`, {
+    method: 'POST',
+    body: form,
+  });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw new Refusal(body, response.status);
+  return body as ImportSummary;
+}
+
 /**
- * `POST /api/customers/import`: the file as multipart; `dryRun` checks only. Each run is named
- * (`progressId`) so its progress can be read while the request runs.
+ * Imports (or with `dryRun` checks) a file slice after slice: the server works on a slice
+ * until its time budget is spent and answers where to go on (`next_row`); the same file is
+ * sent again from there until it is finished. Each run is named (`progressId`) so its
+ * progress can be read while a slice runs. `cancel` stops after the slice in flight; `resume`
+ * goes on from where a cancelled or failed run stopped (a slice sent again changes nothing
+ * more).
  */
 export function useImportCustomers() {
   const queryClient = useQueryClient();
+  const [run, setRun] = useState<ImportRun | null>(null);
   const [progressId, setProgressId] = useState<string | null>(null);
-  const mutation = useMutation({
-    mutationFn: async ({ file, dryRun }: { file: File; dryRun: boolean }): Promise<ImportSummary> => {
-      const form = new FormData();
-      form.append('file', file, file.name);
-      const id = newProgressId();
-      setProgressId(id);
-      const response = await authedFetch(`/api/customers/import?dry_run=${dryRun ? 'true' : 'false'}&progress_id=${id}`, {
-        method: 'POST',
-        body: form,
-      });
-      const body: unknown = await response.json().catch(() => null);
-      if (!response.ok) throw new Refusal(body);
-      return body as ImportSummary;
+  // The run the loop belongs to: a reset, a new run or closing the drawer ends the old loop.
+  const current = useRef(0);
+  const cancelled = useRef(false);
+  const started = useRef<{ file: File; dryRun: boolean; progressId: string; onFinished?: (s: ImportSummary) => void } | null>(null);
+  useEffect(
+    () => () => {
+      current.current += 1;
     },
-    onSuccess: (summary) => {
-      if (summary.dry_run) return;
-      void queryClient.invalidateQueries({ queryKey: ['customers', 'list'] });
-      void queryClient.invalidateQueries({ queryKey: ['get', '/api/customers/{external_userid}'] });
-      void queryClient.invalidateQueries({ queryKey: ['get', '/api/leads'] });
-    },
-  });
-  return { ...mutation, progressId };
+    [],
+  );
+
+  const loop = async (from: ImportRun) => {
+    const me = ++current.current;
+    const job = started.current;
+    if (!job) return;
+    cancelled.current = false;
+    let state: ImportRun = { ...from, status: 'running', error: null };
+    setRun(state);
+    for (;;) {
+      let slice: ImportSummary;
+      try {
+        slice = await sendSlice(job.file, job.dryRun, job.progressId, state.nextRow);
+      } catch (error) {
+        if (me !== current.current) return;
+        const status = error instanceof Refusal ? error.status : 0;
+        setRun({ ...state, status: 'failed', error: error as Error, retryable: status === 0 || status >= 500 });
+        return;
+      }
+      if (me !== current.current) return;
+      const summary = addSlice(state.summary, slice);
+      if (finished(slice)) {
+        setRun({ ...state, summary, status: 'finished', nextRow: null, done: slice.rows, rows: slice.rows });
+        if (!job.dryRun) {
+          void queryClient.invalidateQueries({ queryKey: ['customers', 'list'] });
+          void queryClient.invalidateQueries({ queryKey: ['get', '/api/customers/{external_userid}'] });
+          void queryClient.invalidateQueries({ queryKey: ['get', '/api/leads'] });
+        }
+        job.onFinished?.(summary);
+        return;
+      }
+      state = { ...state, summary, nextRow: slice.next_row ?? null, done: slice.done, rows: slice.rows };
+      if (cancelled.current) {
+        setRun({ ...state, status: 'cancelled' });
+        if (!job.dryRun) void queryClient.invalidateQueries({ queryKey: ['customers', 'list'] });
+        return;
+      }
+      setRun(state);
+    }
+  };
+
+  const start = (file: File, dryRun: boolean, onFinished?: (summary: ImportSummary) => void) => {
+    const id = newProgressId();
+    started.current = { file, dryRun, progressId: id, onFinished };
+    setProgressId(id);
+    void loop({ dryRun, status: 'running', summary: null, nextRow: null, done: 0, rows: 0, error: null, retryable: false });
+  };
+  /** Goes on from where the run stopped (the failed slice is sent again). */
+  const resume = () => {
+    if (run && (run.status === 'failed' || run.status === 'cancelled')) void loop(run);
+  };
+  /** Stops after the slice in flight. */
+  const cancel = () => {
+    cancelled.current = true;
+  };
+  const reset = () => {
+    current.current += 1;
+    started.current = null;
+    setRun(null);
+    setProgressId(null);
+  };
+  const isPending = run?.status === 'running';
+  return { run, progressId, isPending, start, resume, cancel, reset };
 }
 
 /** `GET /api/customers/imports/{id}` every second while the import runs. */

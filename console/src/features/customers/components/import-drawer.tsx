@@ -58,14 +58,27 @@ function SummaryView({ summary }: { summary: ImportSummary }) {
 /**
  * 导入客户: pick an .xlsx or .csv file, check it (a dry run listing each problem by row and
  * column), then 确认导入. Rows with problems are left out; rows matching no customer become 线索.
+ * Both runs go slice after slice (each request within the server's time limit), showing rows
+ * done of rows; 取消 stops after the slice in flight, 重试 goes on from a failed slice.
  */
 export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [checked, setChecked] = useState<ImportSummary | null>(null);
   const [done, setDone] = useState<ImportSummary | null>(null);
   const importer = useImportCustomers();
+  const run = importer.run;
   const progress = useImportProgress(importer.progressId, importer.isPending);
-  const running = progress.data && importer.isPending ? progress.data : null;
+  const polled = progress.data && importer.isPending ? progress.data : null;
+  // Rows done of rows: the last slice's answer, or the server's record of the slice in flight.
+  const running =
+    run && importer.isPending
+      ? {
+          dry_run: run.dryRun,
+          rows: Math.max(run.rows, polled?.rows ?? 0),
+          done: Math.max(run.done, polled?.done ?? 0),
+        }
+      : null;
+  const stopped = run && (run.status === 'cancelled' || run.status === 'failed') ? run : null;
 
   const reset = () => {
     setFile(null);
@@ -80,13 +93,17 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
   const check = () => {
     if (!file) return;
     setDone(null);
-    importer.mutate({ file, dryRun: true }, { onSuccess: (summary) => setChecked(summary) });
+    setChecked(null);
+    importer.start(file, true, (summary) => setChecked(summary));
   };
   const confirm = () => {
     if (!file) return;
-    importer.mutate({ file, dryRun: false }, { onSuccess: (summary) => setDone(summary) });
+    importer.start(file, false, (summary) => setDone(summary));
   };
-  const shown = done ?? checked;
+  // A real run that stopped part-way shows what its slices did.
+  const partial = stopped && !stopped.dryRun ? stopped.summary : null;
+  const shown = done ?? partial ?? checked;
+  const what = run?.dryRun ? '检查' : '导入';
 
   return (
     <Drawer
@@ -97,12 +114,16 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
       destroyOnHidden
       extra={
         <Space>
-          <Button onClick={close}>{done ? '完成' : '取消'}</Button>
+          {importer.isPending ? (
+            <Button onClick={importer.cancel}>取消</Button>
+          ) : (
+            <Button onClick={close}>{done ? '完成' : '取消'}</Button>
+          )}
           {!done && (
             <Button
               type="primary"
-              disabled={!checked || checked.rows === checked.problem_rows}
-              loading={importer.isPending && importer.variables?.dryRun === false}
+              disabled={!checked || checked.rows === checked.problem_rows || (importer.isPending && run?.dryRun === true)}
+              loading={importer.isPending && run?.dryRun === false}
               onClick={confirm}
             >
               确认导入
@@ -158,7 +179,7 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
           <p className="ant-upload-hint">单个文件不超过 9 MB、10 万行</p>
         </Upload.Dragger>
         {!done && (
-          <Button onClick={check} disabled={!file} loading={importer.isPending && importer.variables?.dryRun === true}>
+          <Button onClick={check} disabled={!file || (importer.isPending && run?.dryRun === false)} loading={importer.isPending && run?.dryRun === true}>
             检查文件
           </Button>
         )}
@@ -168,9 +189,39 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
               {running.dry_run ? '正在检查' : '正在导入'}：已处理 {running.done} / {running.rows} 行
             </Typography.Text>
             <Progress percent={Math.floor((running.done * 100) / running.rows)} size="small" />
+            <Typography.Text type="secondary">点「取消」在当前这批处理完后停止。</Typography.Text>
           </div>
         )}
-        {importer.isError && <Alert type="error" showIcon message="无法导入" description={errorMessage(importer.error)} />}
+        {stopped?.status === 'failed' &&
+          (stopped.rows === 0 ? (
+            // The first slice failed: nothing done yet (a file refused, or the server unreachable).
+            <Alert
+              type="error"
+              showIcon
+              message="无法导入"
+              description={errorMessage(stopped.error)}
+              action={stopped.retryable ? <Button onClick={importer.resume}>重试</Button> : undefined}
+            />
+          ) : (
+            <Alert
+              type="error"
+              showIcon
+              message={`${what}在第 ${stopped.nextRow ?? 2} 行处中断：已处理 ${stopped.done} / ${stopped.rows} 行`}
+              description={`${errorMessage(stopped.error)}。点「重试」从第 ${stopped.nextRow ?? 2} 行继续${
+                stopped.dryRun ? '' : '，已导入的行不会重复修改'
+              }。`}
+              action={<Button onClick={importer.resume}>重试</Button>}
+            />
+          ))}
+        {stopped?.status === 'cancelled' && (
+          <Alert
+            type="info"
+            showIcon
+            message={`已取消${what}：已处理 ${stopped.done} / ${stopped.rows} 行`}
+            description={stopped.dryRun ? '检查未完成，完成检查后才能导入。' : '已导入的行保持不变；继续导入会从未处理的行开始。'}
+            action={<Button onClick={importer.resume}>继续{what}</Button>}
+          />
+        )}
         {done && (
           <Alert
             type="success"
