@@ -13,8 +13,16 @@ class Refusal extends Error {
   readonly error: unknown;
   readonly status: number;
   constructor(body: unknown, status: number) {
-    // An answer that is not the API's (a gateway's timeout page) still says what to do.
-    super(apiErrorDetail(body) || status < 500 ? errorMessage(body) : `服务器暂时无法处理（HTTP ${status}），请重试`);
+    // An answer that is not the API's (a gateway's refusal or timeout page) still says what to do.
+    super(
+      apiErrorDetail(body)
+        ? errorMessage(body)
+        : status === 413
+          ? '文件太大，服务器拒收：请拆分成几个较小的文件分别导入'
+          : status >= 500
+            ? `服务器暂时无法处理（HTTP ${status}），请重试`
+            : errorMessage(body),
+    );
     this.error = (body as { error?: unknown } | null)?.error;
     this.status = status;
   }

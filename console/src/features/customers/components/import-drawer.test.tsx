@@ -171,5 +171,20 @@ describe('ImportDrawer', () => {
     await user.click(screen.getByRole('button', { name: '继续导入' }));
     expect(await screen.findByText('导入完成', undefined, SLOW)).toBeInTheDocument();
     expect(sent.filter((s) => s.startsWith('import'))).toEqual(['import:2', 'import:4', 'import:6']);
-  }, 60_000);
+  }, 120_000);
+
+  it('says a file the gateway refuses as too large must be split, without 重试', async () => {
+    fetchMock.mockImplementation((input) => {
+      if (urlOf(input).includes('/api/customers/imports/')) return Promise.resolve(noProgress());
+      return Promise.resolve(json({ message: 'Request Entity Too Large' }, 413));
+    });
+    const user = userEvent.setup();
+    renderDrawer();
+    const input = document.querySelector<HTMLInputElement>('input[type=file]')!;
+    await user.upload(input, new File(['手机号\n'], '大名单.csv', { type: 'text/csv' }));
+    await user.click(screen.getByRole('button', { name: '检查文件' }));
+    expect(await screen.findByText('文件太大，服务器拒收：请拆分成几个较小的文件分别导入', undefined, SLOW)).toBeInTheDocument();
+    expect(screen.getByText('无法导入')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /^重\s?试$/ })).toBeNull();
+  });
 });
