@@ -462,6 +462,12 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
                 Ok(None) => {}
                 Err(e) => warn!(error = %e.summary(), "aggregates could not be rebuilt; run `wecom-crm aggregates --apply`"),
             }
+            // Likewise the phone index of records stored before it existed (the same rebuild).
+            match crm::phone_index::ensure_initialized(&store).await {
+                Ok(Some(report)) => info!(records = report.records, "phone index filled from the records"),
+                Ok(None) => {}
+                Err(e) => warn!(error = %e.summary(), "phone index could not be filled; run `wecom-crm aggregates --apply`"),
+            }
         }));
     }
     tasks.push(tokio::spawn(sync::run_worker(

@@ -309,3 +309,15 @@ pub fn performance_day_sk(day: &str) -> String {
 /// Where the behaviour import is (last day per consultant, last run).
 pub const PERFORMANCE_META_PK: &str = "PERF#META";
 pub const PERFORMANCE_IMPORT_SK: &str = "IMPORT";
+
+// ---- the phone index (crate::phone_index, docs/data-model.md "Phone index") ---------------
+
+/// The records holding one mainland mobile number, by the keyed hash of the number (hex): sort
+/// key `<record pk>#<record sk>`. The number itself is in no key and no index item.
+pub fn phone_index_pk(hash: &str) -> String {
+    format!("PHONE#{hash}")
+}
+/// Written once every record was indexed (a store with records from before the index gets
+/// its entries then).
+pub const PHONE_INDEX_META_PK: &str = "PHONES#META";
+pub const PHONE_INDEX_INITIALIZED_SK: &str = "INITIALIZED";

@@ -26,6 +26,7 @@ pub mod keys;
 pub mod leads;
 pub mod model;
 pub mod performance;
+pub mod phone_index;
 pub mod pipeline;
 pub mod privacy;
 pub mod process;

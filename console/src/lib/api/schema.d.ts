@@ -4789,7 +4789,10 @@ export interface operations {
     booking_customers: {
         parameters: {
             query?: {
-                /** @description A mainland mobile number (as recorded in the CRM's phone field). */
+                /**
+                 * @description A mainland mobile number (11 digits): the customers whose CRM phone field or a
+                 *     consultant's remark phone (备注手机号) is this number.
+                 */
                 phone?: string;
                 /** @description The WeChat unionid. */
                 unionid?: string;

@@ -506,7 +506,8 @@ pub struct BookingCustomerList {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BookingLookup {
-    /// A mainland mobile number (as recorded in the CRM's phone field).
+    /// A mainland mobile number (11 digits): the customers whose CRM phone field or a
+    /// consultant's remark phone (备注手机号) is this number.
     pub phone: Option<String>,
     /// The WeChat unionid.
     pub unionid: Option<String>,
@@ -529,8 +530,7 @@ async fn lookup(
     phone: Option<&str>,
     unionid: Option<&str>,
 ) -> ApiResult<Vec<Customer>> {
-    let mut found: Vec<Customer> = Vec::new();
-    match (phone, unionid) {
+    let mut found: Vec<Customer> = match (phone, unionid) {
         (Some(phone), None) => {
             let phone = phone.trim();
             if !crm::clinic_fields::valid_phone(phone) {
@@ -539,33 +539,23 @@ async fn lookup(
                     "请填写 11 位中国大陆手机号",
                 ));
             }
-            // No phone index yet: one walk of the customers.
-            let customers = state.customers();
-            let mut cursor = None;
-            loop {
-                let (page, next) = customers.list(1000, cursor).await?;
-                found.extend(page.into_iter().filter(|c| {
-                    c.merged_into.is_none()
-                        && c.crm.phone.as_ref().is_some_and(|p| p.as_str() == phone)
-                }));
-                match next {
-                    Some(n) if found.len() < 20 => cursor = Some(n),
-                    _ => break,
-                }
-            }
+            // The phone index: one query and a read of each record it names.
+            crm::phone_index::PhoneIndex::new(state.store.clone())
+                .customers(phone, crm::phone_index::PhoneMatch::ClinicFieldOrRemark)
+                .await?
         }
         (None, Some(unionid)) => {
             let unionid = unionid.trim();
             if unionid.is_empty() || unionid.len() > 128 {
                 return Err(ApiError::invalid_field("unionid", "请填写 unionid"));
             }
-            found = state
+            state
                 .customers()
                 .find_by_unionid(unionid)
                 .await?
                 .into_iter()
                 .filter(|c| c.merged_into.is_none())
-                .collect();
+                .collect()
         }
         _ => {
             return Err(ApiError::invalid_field(
@@ -573,7 +563,7 @@ async fn lookup(
                 "请只填写 phone 或 unionid 其中之一",
             ));
         }
-    }
+    };
     found.truncate(20);
     Ok(found)
 }

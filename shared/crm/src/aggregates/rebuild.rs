@@ -181,7 +181,13 @@ async fn rebuild_campaigns_since(
         }
         Ok(())
     };
-    // Customers: the index holds every profile; each partition holds the rest.
+    // Customers: the index holds every profile; each partition holds the rest. With `apply`,
+    // the phone index gets every record's items too (`crate::phone_index`).
+    let phone_key = match apply {
+        true => Some(crate::privacy::tombstone::privacy_key(store.as_ref()).await?),
+        false => None,
+    };
+    let mut phone_entries = 0u64;
     let mut cursor = None;
     loop {
         let page = store
@@ -202,6 +208,12 @@ async fn rebuild_campaigns_since(
             .await?;
         for items in &partitions {
             count(items, &mut expected)?;
+        }
+        if let Some(key) = &phone_key {
+            phone_entries += crate::phone_index::fill(store.as_ref(), key, &page.items).await?;
+            for items in &partitions {
+                phone_entries += crate::phone_index::fill(store.as_ref(), key, items).await?;
+            }
         }
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -239,6 +251,11 @@ async fn rebuild_campaigns_since(
     .await?;
     count(&erased, &mut expected)?;
     let expected = expected.compact();
+    if apply {
+        crate::phone_index::mark_initialized(store.as_ref(), chrono::Utc::now().timestamp_millis())
+            .await?;
+        tracing::info!(phone_entries, "phone index filled");
+    }
 
     let keys: BTreeSet<(String, String)> = expected
         .0

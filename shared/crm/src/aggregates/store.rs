@@ -21,6 +21,8 @@ use ports::{Condition, Item, ItemStore, Page, Query, StoreError, WriteOp};
 use serde_json::{Map, Value};
 
 use super::contribution::{Tally, contribute, is_counted};
+use crate::phone_index;
+use crate::privacy::tombstone::privacy_key;
 
 /// Attempts of one counted write before answering `Conflict` (retryable).
 const MAX_ATTEMPTS: u32 = 24;
@@ -30,11 +32,16 @@ const BATCH_RECORDS: usize = 24;
 /// Wraps the item store every function uses (see `aws_wiring` and local mode).
 pub struct AggregatingStore {
     inner: Arc<dyn ItemStore>,
+    /// The key of the phone index (`crate::phone_index`), read on the first write that needs it.
+    phone_key: tokio::sync::OnceCell<[u8; 32]>,
 }
 
 impl AggregatingStore {
     pub fn new(inner: Arc<dyn ItemStore>) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            phone_key: tokio::sync::OnceCell::new(),
+        }
     }
 
     /// `inner` wrapped, as the trait object the repositories take.
@@ -64,7 +71,8 @@ impl AggregatingStore {
     }
 
     /// One attempt's transaction: the caller's operations on the records as read, plus the
-    /// counter items. `ConditionFailed` when the caller's own condition does not hold.
+    /// counter items and the phone index items the records add or drop
+    /// (`crate::phone_index`). `ConditionFailed` when the caller's own condition does not hold.
     pub(super) async fn plan(&self, ops: &[WriteOp]) -> Result<Vec<WriteOp>, StoreError> {
         let stored = try_join_all(ops.iter().map(|op| async move {
             let (pk, sk) = op.key();
@@ -76,6 +84,7 @@ impl AggregatingStore {
         }))
         .await?;
         let mut tally = Tally::default();
+        let mut phones = Vec::new();
         let mut out = Vec::with_capacity(ops.len() + 4);
         for (op, read) in ops.iter().zip(stored) {
             let Some(current) = read else {
@@ -89,6 +98,10 @@ impl AggregatingStore {
             };
             if !holds(condition, current.as_ref()) {
                 return Err(StoreError::ConditionFailed);
+            }
+            if let Some(moved) = phone_index::changes(current.as_ref(), next) {
+                let (pk, sk) = op.key();
+                phones.push((pk, sk, moved));
             }
             if let Some(old) = &current {
                 contribute(old, -1, &mut tally)?;
@@ -122,6 +135,15 @@ impl AggregatingStore {
                         condition: pinned,
                     });
                 }
+            }
+        }
+        if !phones.is_empty() {
+            let key = self
+                .phone_key
+                .get_or_try_init(|| privacy_key(self.inner.as_ref()))
+                .await?;
+            for (pk, sk, (removed, added)) in phones {
+                out.extend(phone_index::index_ops(key, pk, sk, &removed, &added)?);
             }
         }
         let moves = tally.compact();

@@ -1,7 +1,5 @@
 //! Matching each row and working out what it would change, without writing.
 
-use std::collections::HashMap;
-
 use wecom_api::model::CorpTagGroup;
 
 use crate::CrmError;
@@ -9,6 +7,7 @@ use crate::clinic_fields::ClinicFields;
 use crate::consent::Purpose;
 use crate::leads::{Lead, LeadConsent, LeadRepo, lead_id};
 use crate::model::{Customer, RelationshipStatus};
+use crate::phone_index::{PhoneIndex, PhoneMatch};
 use crate::repo::CustomerRepo;
 use crate::tags::TagService;
 
@@ -104,8 +103,8 @@ pub struct Planner {
     tags: TagService,
     groups: Vec<CorpTagGroup>,
     refreshed: bool,
-    /// Phone → customers with that phone (built once, when a row needs it).
-    by_phone: Option<HashMap<String, Vec<String>>>,
+    /// Customers by their phone field.
+    phones: PhoneIndex,
 }
 
 /// A live tag by `组名/标签名` or by its name alone: `Ok(id)`, or the problem.
@@ -149,7 +148,7 @@ impl Planner {
             tags,
             groups,
             refreshed: false,
-            by_phone: None,
+            phones: PhoneIndex::new(importer.store.clone()),
         })
     }
 
@@ -182,33 +181,6 @@ impl Planner {
         Ok(Ok(ids))
     }
 
-    async fn phone_index(&mut self) -> Result<&HashMap<String, Vec<String>>, CrmError> {
-        if self.by_phone.is_none() {
-            let mut index: HashMap<String, Vec<String>> = HashMap::new();
-            let mut cursor = None;
-            loop {
-                let (page, next) = self.customers.list(1000, cursor).await?;
-                for c in page {
-                    if c.merged_into.is_some() {
-                        continue;
-                    }
-                    if let Some(phone) = &c.crm.phone {
-                        index
-                            .entry(phone.as_str().to_owned())
-                            .or_default()
-                            .push(c.external_userid);
-                    }
-                }
-                match next {
-                    Some(n) => cursor = Some(n),
-                    None => break,
-                }
-            }
-            self.by_phone = Some(index);
-        }
-        Ok(self.by_phone.get_or_insert_with(HashMap::new))
-    }
-
     /// The live customer record (following a merge).
     async fn live(&self, external_userid: &str) -> Result<Option<Customer>, CrmError> {
         let Some(c) = self.customers.get(external_userid).await? else {
@@ -235,19 +207,13 @@ impl Planner {
             });
         }
         if let Some(phone) = &row.phone {
-            let ids = self
-                .phone_index()
-                .await?
-                .get(phone.as_str())
-                .cloned()
-                .unwrap_or_default();
-            match ids.as_slice() {
+            let found = self
+                .phones
+                .customers(phone.as_str(), PhoneMatch::ClinicField)
+                .await?;
+            match found.as_slice() {
                 [] => {}
-                [id] => {
-                    if let Some(c) = self.live(id).await? {
-                        return Ok(Ok(Some(c)));
-                    }
-                }
+                [c] => return Ok(Ok(Some(c.clone()))),
                 many => {
                     return Ok(Err(Problem::new(
                         row.row,

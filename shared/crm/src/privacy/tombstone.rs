@@ -61,33 +61,11 @@ impl Tombstones {
         }
     }
 
-    /// The deployment's key: read, or created once (two creators race on a conditional put;
-    /// the loser reads the winner's).
+    /// The deployment's key, cached for the life of the value.
     async fn key(&self) -> Result<[u8; 32], CrmError> {
         let key = self
             .key
-            .get_or_try_init(|| async {
-                for _ in 0..3 {
-                    if let Some(item) = self.store.get(PRIVACY_KEY_PK, PRIVACY_KEY_SK).await? {
-                        let doc: PrivacyKey = item.doc()?;
-                        return decode_key(&doc.key);
-                    }
-                    let key: [u8; 32] = rand::random();
-                    let doc = PrivacyKey {
-                        key: hex::encode(key),
-                        created_at_ms: chrono::Utc::now().timestamp_millis(),
-                    };
-                    let item = Item::with_doc(PRIVACY_KEY_PK, PRIVACY_KEY_SK, &doc)?;
-                    match self.store.put(item, Condition::NotExists).await {
-                        Ok(()) => return Ok(key),
-                        Err(StoreError::ConditionFailed) => continue,
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                Err(CrmError::Contention(format!(
-                    "{PRIVACY_KEY_PK}/{PRIVACY_KEY_SK}"
-                )))
-            })
+            .get_or_try_init(|| privacy_key(self.store.as_ref()))
             .await?;
         Ok(*key)
     }
@@ -163,11 +141,35 @@ impl Tombstones {
     }
 }
 
-fn decode_key(hex_key: &str) -> Result<[u8; 32], CrmError> {
+/// The deployment's privacy key (`SECRET#PRIVACY` / `HMAC`): read, or created once (two
+/// creators race on a conditional put; the loser reads the winner's). It keys the tombstones
+/// and the phone index (`crate::phone_index`).
+pub async fn privacy_key(store: &dyn ItemStore) -> Result<[u8; 32], StoreError> {
+    for _ in 0..3 {
+        if let Some(item) = store.get(PRIVACY_KEY_PK, PRIVACY_KEY_SK).await? {
+            let doc: PrivacyKey = item.doc()?;
+            return decode_key(&doc.key);
+        }
+        let key: [u8; 32] = rand::random();
+        let doc = PrivacyKey {
+            key: hex::encode(key),
+            created_at_ms: chrono::Utc::now().timestamp_millis(),
+        };
+        let item = Item::with_doc(PRIVACY_KEY_PK, PRIVACY_KEY_SK, &doc)?;
+        match store.put(item, Condition::NotExists).await {
+            Ok(()) => return Ok(key),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+fn decode_key(hex_key: &str) -> Result<[u8; 32], StoreError> {
     hex::decode(hex_key)
         .ok()
         .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-        .ok_or_else(|| CrmError::unreadable("privacy key", "not 32 hex-encoded bytes"))
+        .ok_or_else(|| StoreError::Corrupt("privacy key: not 32 hex-encoded bytes".into()))
 }
 
 /// HMAC-SHA-256, the one the link tokens use.
