@@ -30,10 +30,11 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let embedded = Embedded::new();
-    let queue = embedded.queue("events");
+    // The store's expiry (the queued mark's) follows the test's clock too.
     let fixed = Arc::new(FixedClock::at_ms(samples::SEALED_AT_MS));
     let clock: Arc<dyn Clock> = fixed.clone();
+    let embedded = Embedded::with_clock(clock.clone());
+    let queue = embedded.queue("events");
     let log = CallbackLog::new(embedded.store, 90);
     let handler = CallbackHandler::new(
         CallbackSettings::from_config(&sample_a()).unwrap(),

@@ -3,12 +3,13 @@
 
 use crate::jobs::QueueJob;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ports::{Clock, JobQueue, OutgoingMessage};
 use sha1::{Digest, Sha1};
-use tracing::info;
+use tracing::{info, warn};
 use wecom_callback::CallbackError;
 use wecom_callback::event::{
     CallbackMessage, CallbackMessageRef, MessageClass, MessageKind, parse_message,
@@ -24,6 +25,13 @@ use crate::repo::{CallbackLog, Delivery};
 /// therefore queues the job again (processing is idempotent, so a spare job is harmless);
 /// repeats arriving together (WeCom's concurrent retries) do not.
 const REQUEUE_AFTER_MS: i64 = 2_000;
+
+/// How long a quick repeat of an event still `received` waits for the first delivery's mark
+/// that its job is queued ([`CallbackLog::mark_queued`]) before queuing the job itself: the
+/// first delivery may be between its two writes, or may have died (or had its log write
+/// answered as failed) without queuing it. Well inside WeCom's 5 s.
+const REPEAT_WAIT: Duration = Duration::from_millis(1_000);
+const REPEAT_POLL: Duration = Duration::from_millis(25);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IngestOutcome {
@@ -46,11 +54,24 @@ pub struct Ingestor {
     log: CallbackLog,
     queue: Arc<dyn JobQueue>,
     clock: Arc<dyn Clock>,
+    repeat_wait: Duration,
 }
 
 impl Ingestor {
     pub fn new(log: CallbackLog, queue: Arc<dyn JobQueue>, clock: Arc<dyn Clock>) -> Self {
-        Self { log, queue, clock }
+        Self {
+            log,
+            queue,
+            clock,
+            repeat_wait: REPEAT_WAIT,
+        }
+    }
+
+    /// How long a quick repeat waits for the first delivery's queued mark (default 1 s).
+    #[must_use]
+    pub fn with_repeat_wait(mut self, wait: Duration) -> Self {
+        self.repeat_wait = wait;
+        self
     }
 
     /// Logs the decrypted event and queues its processing: two durable writes. Returns only
@@ -101,27 +122,17 @@ impl Ingestor {
         entry.ingest_id = Some(ingest_id.clone());
         let outcome = match self.log.record_delivery(&entry, now).await? {
             Delivery::First => IngestOutcome::Queued,
-            // Our own write, applied, and a retry of it refused as a duplicate: the first.
-            Delivery::Repeat(existing) if existing.ingest_id.as_deref() == Some(&ingest_id) => {
-                IngestOutcome::Queued
-            }
-            Delivery::Repeat(existing)
-                if matches!(
-                    existing.status,
-                    CallbackStatus::Received | CallbackStatus::Retrying
-                ) && (now - existing.received_at_ms >= REQUEUE_AFTER_MS
-                    || not_queued(&existing)) =>
-            {
-                IngestOutcome::Requeued
-            }
-            Delivery::Repeat(existing) => {
-                info!(
-                    event_type = %existing.event_type,
-                    deliveries = existing.delivery_count,
-                    "repeat delivery of a logged event"
-                );
-                return Ok(IngestOutcome::Duplicate);
-            }
+            Delivery::Repeat(existing) => match self.repeat(&existing, &ingest_id, now).await? {
+                Some(outcome) => outcome,
+                None => {
+                    info!(
+                        event_type = %existing.event_type,
+                        deliveries = existing.delivery_count,
+                        "repeat delivery of a logged event"
+                    );
+                    return Ok(IngestOutcome::Duplicate);
+                }
+            },
         };
         let job = Job::Callback { key: key.clone() };
         if let Err(e) = self
@@ -146,7 +157,57 @@ impl Ingestor {
                 .await;
             return Err(e.into());
         }
+        // WeCom gets its 200 once the job is queued; the mark only spares a quick repeat the
+        // wait (and the queue a spare job), so failing to write it fails nothing.
+        if let Err(e) = self.log.mark_queued(&key, self.clock.now_ms()).await {
+            warn!(error = %e.summary(), "queued mark not written");
+        }
         Ok(outcome)
+    }
+
+    /// What a repeat delivery of a logged event does: `Some` queues the job (again), `None`
+    /// acknowledges it as a duplicate — only when its job is known to be queued, or processing
+    /// has taken the event up.
+    async fn repeat(
+        &self,
+        existing: &CallbackLogEntry,
+        ingest_id: &str,
+        now: i64,
+    ) -> Result<Option<IngestOutcome>, CrmError> {
+        // Our own write, applied, and a retry of it refused as a duplicate: the first.
+        if existing.ingest_id.as_deref() == Some(ingest_id) {
+            return Ok(Some(IngestOutcome::Queued));
+        }
+        let waiting = matches!(
+            existing.status,
+            CallbackStatus::Received | CallbackStatus::Retrying
+        );
+        if waiting && (now - existing.received_at_ms >= REQUEUE_AFTER_MS || not_queued(existing)) {
+            return Ok(Some(IngestOutcome::Requeued));
+        }
+        if existing.status != CallbackStatus::Received
+            || self.queued_within(&existing.dedupe_key).await?
+        {
+            return Ok(None);
+        }
+        // No mark: the first delivery never queued the job (it died, or its log write was
+        // applied but answered as failed) — unless processing took the event up meanwhile.
+        let now_status = self.log.get(&existing.dedupe_key).await?.map(|e| e.status);
+        Ok((now_status == Some(CallbackStatus::Received)).then_some(IngestOutcome::Requeued))
+    }
+
+    /// Whether the event's queued mark is there, or appears within `repeat_wait`.
+    async fn queued_within(&self, dedupe_key: &str) -> Result<bool, CrmError> {
+        let deadline = Instant::now() + self.repeat_wait;
+        loop {
+            if self.log.is_queued(dedupe_key).await? {
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(REPEAT_POLL).await;
+        }
     }
 }
 

@@ -42,6 +42,13 @@ pub fn callback_log_pk(dedupe_key: &str) -> String {
     format!("CBLOG#{dedupe_key}")
 }
 pub const CALLBACK_LOG_SK: &str = "LOG";
+/// The mark that a logged event's processing job is queued: `CBQUEUED#{sha1 of the dedupe
+/// key}` (the key names the customer; its hash does not). Short-lived: only a repeat delivery
+/// within seconds asks for it.
+pub fn callback_queued_pk(dedupe_key_sha1_hex: &str) -> String {
+    format!("CBQUEUED#{dedupe_key_sha1_hex}")
+}
+pub const CALLBACK_QUEUED_SK: &str = "QUEUED";
 /// GSI1 of a callback log entry: every entry, newest first.
 pub const CALLBACK_LOG_GSI_PK: &str = "CBLOG";
 /// GSI3 of a callback log entry: the events about one customer.

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crm::ingest::{IngestOutcome, Ingestor};
 use crm::model::CallbackStatus;
 use crm::repo::CallbackLog;
-use ports::{FixedClock, JobQueue, OutgoingMessage, QueueError};
+use ports::{Clock, FixedClock, JobQueue, OutgoingMessage, QueueError};
 use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
 use wecom_callback::{builder, parse_message};
 
@@ -50,13 +50,14 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let db = EmbeddedDb::open_in_memory().unwrap();
+    let clock = FixedClock::at_ms(1_795_850_000_000);
+    // The store's expiry (the queued mark's) follows the test's clock too.
+    let db = EmbeddedDb::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
     let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 5));
     let flaky = Arc::new(Flaky {
         inner: queue.clone(),
         down: AtomicBool::new(false),
     });
-    let clock = FixedClock::at_ms(1_795_850_000_000);
     let log = CallbackLog::new(Arc::new(SqliteStore::new(db)), 90);
     Fixture {
         ingestor: Ingestor::new(log.clone(), flaky.clone(), Arc::new(clock.clone())),
@@ -139,4 +140,87 @@ async fn a_job_that_could_not_be_queued_is_queued_by_the_next_delivery() {
     assert_eq!(f.queue.len().await.unwrap(), 1);
     let entry = f.log.get(&message.dedupe_key()).await.unwrap().unwrap();
     assert_eq!(entry.delivery_count, 2);
+}
+
+/// The first delivery's log write was applied but answered as failed, or its process died
+/// before queuing the job: WeCom got no 200 and repeats at once. The repeat must not be taken
+/// for a concurrent duplicate (acknowledged, the event never processed): no job is marked
+/// queued, so it queues the job itself.
+#[tokio::test]
+async fn a_quick_repeat_of_an_event_whose_job_was_never_queued_queues_it() {
+    let f = fixture();
+    let xml = add_xml("wmD");
+    let message = parse_message(&xml).unwrap();
+    let logged_only = Ingestor::new(f.log.clone(), f.flaky.clone(), Arc::new(f.clock.clone()));
+    f.flaky.down.store(true, Ordering::SeqCst);
+    // The queue refused the job and the "not queued" note is lost with the process: a bare
+    // `received` entry, as a kill between the two writes leaves it.
+    assert!(logged_only.ingest(&message, &xml).await.is_err());
+    f.log
+        .update(&message.dedupe_key(), |e| {
+            e.error = None;
+            true
+        })
+        .await
+        .unwrap();
+    f.flaky.down.store(false, Ordering::SeqCst);
+
+    f.clock.advance_ms(100);
+    let quick = f
+        .ingestor
+        .with_repeat_wait(std::time::Duration::from_millis(50));
+    assert_eq!(
+        quick.ingest(&message, &xml).await.unwrap(),
+        IngestOutcome::Requeued
+    );
+    assert_eq!(f.queue.len().await.unwrap(), 1, "the job is queued");
+    // And now marked: a further quick repeat is a duplicate, with no spare job.
+    f.clock.advance_ms(100);
+    assert_eq!(
+        quick.ingest(&message, &xml).await.unwrap(),
+        IngestOutcome::Duplicate
+    );
+    assert_eq!(f.queue.len().await.unwrap(), 1);
+}
+
+/// WeCom's concurrent duplicate arrives while the first delivery is still queuing the job: it
+/// waits for the first one's mark and is acknowledged as a duplicate, with no spare job.
+#[tokio::test]
+async fn a_concurrent_repeat_waits_for_the_first_deliverys_job() {
+    let f = fixture();
+    let xml = add_xml("wmE");
+    let message = parse_message(&xml).unwrap();
+    // The first delivery has logged the event and not yet queued its job.
+    let entry = crm::model::CallbackLogEntry {
+        dedupe_key: message.dedupe_key(),
+        event_type: "change_external_contact/add_external_contact".to_owned(),
+        raw_xml: xml.clone(),
+        delivery_count: 1,
+        received_at_ms: f.clock.now_ms(),
+        last_delivery_at_ms: f.clock.now_ms(),
+        ..Default::default()
+    };
+    f.log
+        .record_delivery(&entry, f.clock.now_ms())
+        .await
+        .unwrap();
+    let log = f.log.clone();
+    let queue = f.queue.clone();
+    let key = message.dedupe_key();
+    let now = f.clock.now_ms();
+    let first = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        queue
+            .send_batch(vec![OutgoingMessage::now("job".to_owned())])
+            .await
+            .unwrap();
+        log.mark_queued(&key, now).await.unwrap();
+    });
+    f.clock.advance_ms(10);
+    assert_eq!(
+        f.ingestor.ingest(&message, &xml).await.unwrap(),
+        IngestOutcome::Duplicate
+    );
+    first.await.unwrap();
+    assert_eq!(f.queue.len().await.unwrap(), 1, "no spare job");
 }

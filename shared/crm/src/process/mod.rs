@@ -309,7 +309,7 @@ impl Processor {
             ExternalContactChange::AddHalf => {
                 self.on_add(config, ev, create_time, event_id, true).await
             }
-            ExternalContactChange::Edit => self.on_edit(ev, event_id).await,
+            ExternalContactChange::Edit => self.on_edit(ev, create_time, event_id).await,
             ExternalContactChange::Delete => {
                 self.on_end(
                     config,
@@ -342,8 +342,14 @@ impl Processor {
                         })
                     })
                     .await?;
-                self.timeline(ev, event_id, "transfer_failed", Some(reason.clone()))
-                    .await?;
+                self.timeline(
+                    ev,
+                    event_id,
+                    create_time,
+                    "transfer_failed",
+                    Some(reason.clone()),
+                )
+                .await?;
                 Ok(Outcome::processed(format!("transfer_fail:{reason}")))
             }
             ExternalContactChange::MsgAuditApproved => {
@@ -392,7 +398,7 @@ impl Processor {
                 self.customers
                     .ensure_placeholder(&ev.external_user_id, &state, now)
                     .await?;
-                self.timeline(ev, event_id, "added", Some(state.clone()))
+                self.timeline(ev, event_id, create_time, "added", Some(state.clone()))
                     .await?;
                 return Ok(Outcome::processed(format!(
                     "welcome:{} customer:no longer visible",
@@ -482,6 +488,7 @@ impl Processor {
         self.timeline(
             ev,
             event_id,
+            create_time,
             if half { "half_added" } else { "added" },
             plan.channel.as_ref().map(|c| c.state.clone()),
         )
@@ -513,6 +520,7 @@ impl Processor {
     async fn on_edit(
         &self,
         ev: &ExternalContactEvent,
+        create_time: i64,
         event_id: &str,
     ) -> Result<Outcome, CrmError> {
         let detail = match self.wecom.get_external_contact(&ev.external_user_id).await {
@@ -540,7 +548,8 @@ impl Processor {
             .await?;
         // A remark phone recorded now may be an imported lead's.
         crate::leads::merge_on_contact(&self.leads, &self.wecom, &detail, &ev.user_id, now).await?;
-        self.timeline(ev, event_id, "edited", None).await?;
+        self.timeline(ev, event_id, create_time, "edited", None)
+            .await?;
         Ok(Outcome::processed("customer:refreshed"))
     }
 
@@ -568,7 +577,8 @@ impl Processor {
             .refresh_status(&ev.external_user_id, now)
             .await?;
         let kind = end_kind(cause);
-        self.timeline(ev, event_id, kind, source.clone()).await?;
+        self.timeline(ev, event_id, create_time, kind, source.clone())
+            .await?;
         let Some(_) = changed else {
             return Ok(Outcome::processed("relationship:stale event ignored"));
         };
@@ -586,15 +596,18 @@ impl Processor {
         Ok(Outcome::processed(summary))
     }
 
+    /// The event's timeline entry, at WeCom's `CreateTime`: every processing of one event
+    /// (a spare job, SQS's duplicate, a replay) writes the same entry, never a second one.
     async fn timeline(
         &self,
         ev: &ExternalContactEvent,
         event_id: &str,
+        create_time: i64,
         kind: &str,
         detail: Option<String>,
     ) -> Result<(), CrmError> {
         let event = TimelineEvent {
-            at_ms: self.clock.now_ms(),
+            at_ms: create_time.saturating_mul(1000),
             kind: kind.to_owned(),
             userid: Some(ev.user_id.clone()),
             detail,

@@ -5,10 +5,18 @@ use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError, WriteOp};
 use super::{query_page, update_item};
 use crate::CrmError;
 use crate::keys::{
-    CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, callback_customer_gsi_pk, callback_log_pk,
-    callback_type_gsi_pk, ts,
+    CALLBACK_LOG_GSI_PK, CALLBACK_LOG_SK, CALLBACK_QUEUED_SK, callback_customer_gsi_pk,
+    callback_log_pk, callback_queued_pk, callback_type_gsi_pk, ts,
 };
 use crate::model::CallbackLogEntry;
+
+/// How long the queued mark of an event is kept (WeCom's repeats come within seconds).
+const QUEUED_MARK_SECS: i64 = 86_400;
+
+fn queued_pk(dedupe_key: &str) -> String {
+    use sha1::{Digest, Sha1};
+    callback_queued_pk(&hex::encode(Sha1::digest(dedupe_key.as_bytes())))
+}
 
 /// The raw WeCom event log. Each entry's key is the event's idempotency key, so the entry is
 /// both the log line and the de-duplication record.
@@ -78,6 +86,25 @@ impl CallbackLog {
             Some(item) => Ok(Delivery::Repeat(Box::new(item.doc()?))),
             None => Err(CrmError::Contention(entry.dedupe_key.clone())),
         }
+    }
+
+    /// Marks the event's processing job as queued (one unconditional write, no read): a repeat
+    /// delivery arriving while the first is still in hand tells from it whether the job is in
+    /// the queue or was never sent. Kept a day.
+    pub async fn mark_queued(&self, dedupe_key: &str, now_ms: i64) -> Result<(), CrmError> {
+        let mut item = Item::new(queued_pk(dedupe_key), CALLBACK_QUEUED_SK);
+        item.expires_at = Some(now_ms.div_euclid(1000) + QUEUED_MARK_SECS);
+        self.store.put(item, Condition::Always).await?;
+        Ok(())
+    }
+
+    /// Whether [`Self::mark_queued`] was written for the event.
+    pub async fn is_queued(&self, dedupe_key: &str) -> Result<bool, CrmError> {
+        Ok(self
+            .store
+            .get(&queued_pk(dedupe_key), CALLBACK_QUEUED_SK)
+            .await?
+            .is_some())
     }
 
     pub async fn get(&self, dedupe_key: &str) -> Result<Option<CallbackLogEntry>, CrmError> {

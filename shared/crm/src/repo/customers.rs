@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition};
+use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition, StoreError};
 use wecom_api::model::ExternalContact;
 
 use std::collections::HashMap;
@@ -350,7 +350,9 @@ impl CustomerRepo {
 
     /// Appends to the customer's history, once per `event_id`: the same event processed again
     /// (redelivered after a crash, retried after a failed write) finds its entry and adds
-    /// nothing, although its time (part of the sort key) is later.
+    /// nothing, even where its time (part of the sort key) differs. Callers processing a WeCom
+    /// event give the event's own time, so two processings at once write the same key and the
+    /// second finds the first's (a conditional write).
     pub async fn add_timeline(
         &self,
         external_userid: &str,
@@ -378,9 +380,13 @@ impl CustomerRepo {
                 None => break,
             }
         }
+        // Two processings of one event at once both find nothing above; the key (the event's
+        // own time and id) is the same for both, so the second write finds the first's.
         let item = Item::with_doc(pk, timeline_sk(event.at_ms, event_id), event)?;
-        self.store.put(item, Condition::Always).await?;
-        Ok(())
+        match self.store.put(item, Condition::NotExists).await {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn timeline(&self, external_userid: &str) -> Result<Vec<TimelineEvent>, CrmError> {
