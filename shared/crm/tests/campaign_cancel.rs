@@ -373,3 +373,39 @@ async fn a_send_that_died_after_recording_its_task_on_the_chunk_is_finished_by_t
     f.admin.handle_send(&sends[0]).await.unwrap();
     assert_eq!(f.sim.sim.group_msgs().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_of_a_created_task_left_queued_is_recorded_by_the_tracking_round() {
+    let f = fixture().await;
+    let audience = f.customers("zhangsan", 3).await;
+    let id = "01a2210383000d2e3f4051627384";
+    for body in f.ran(id, audience).await {
+        f.admin.handle_send(&body).await.unwrap();
+    }
+    assert_eq!(f.status(id).await, CampaignStatus::Tracking);
+    // A stale run of the resolution (its message redelivered after a lapse) writes one of the
+    // page's recipients again, as it resolved it: `queued`, no task.
+    let mut stale = f.admin.repo().all_recipients(id).await.unwrap()[0].clone();
+    let ext = stale.external_userid.clone();
+    stale.status = RecipientStatus::Queued;
+    stale.msgid = None;
+    f.admin.repo().put_recipients(&[stale]).await.unwrap();
+
+    // The consultant sends; the tracking round records the task on that recipient too and
+    // closes the campaign with everyone sent.
+    f.sim
+        .sim
+        .confirm_group_msgs(&GroupMsgConfirmRequest {
+            userid: "zhangsan".into(),
+            msgid: None,
+        })
+        .unwrap();
+    f.admin.track_open().await.unwrap();
+    assert_eq!(f.status(id).await, CampaignStatus::Done);
+    let tasks = f.sim.sim.group_msgs();
+    assert_eq!(tasks.len(), 1);
+    for r in f.admin.repo().all_recipients(id).await.unwrap() {
+        assert_eq!(r.status, RecipientStatus::Sent, "{r:?}");
+        assert_eq!(r.msgid.as_deref(), Some(tasks[0].msgid.as_str()), "{ext}");
+    }
+}

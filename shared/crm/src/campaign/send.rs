@@ -582,7 +582,7 @@ fn failure_reason(e: &WeComError) -> String {
 /// Applies a created task to one recipient: a queued one on WeCom's `fail_list` failed (its
 /// ledger entry, if any, is returned to be released), any other queued one now waits for the
 /// consultant. Recipients in other states are left as they are.
-fn recipient_on_created(
+pub(super) fn recipient_on_created(
     r: &mut Recipient,
     msgid: &str,
     fail_list: &[String],

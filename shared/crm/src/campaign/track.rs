@@ -13,7 +13,7 @@ use super::model::{
     Campaign, CampaignStatus, Chunk, ChunkStatus, LedgerEntry, Recipient, RecipientStatus,
 };
 use super::schedule_name;
-use super::send::ledger_of;
+use super::send::{ledger_of, recipient_on_created};
 use crate::CrmError;
 use crate::calendar::DAY_MS;
 
@@ -227,17 +227,37 @@ impl Campaigns {
         let mut changed = Vec::new();
         let mut pending = 0;
         let mut released = Vec::new();
+        let mut repaired = 0;
         for r in &mut recipients {
+            // A recipient of this task still `queued`: the record of the task on it was lost,
+            // or overwritten by a stale run of the campaign's resolution (a redelivered or
+            // lapsed message rewriting its page). Record the task now and read its result, so
+            // that the chunk never closes over a recipient left in no final state.
+            let was_queued = r.status == RecipientStatus::Queued;
+            if was_queued {
+                repaired += 1;
+                if let Some(release) = recipient_on_created(r, &msgid, &chunk.fail_list, now) {
+                    released.push(release);
+                    changed.push(r.clone());
+                    continue;
+                }
+            }
             if r.status != RecipientStatus::AwaitingStaff {
                 continue;
             }
             let result = results.get(&r.external_userid).copied();
             let Some(release) = apply_send_result(r, result, now) else {
                 pending += 1;
+                if was_queued {
+                    changed.push(r.clone());
+                }
                 continue;
             };
             released.extend(release);
             changed.push(r.clone());
+        }
+        if repaired > 0 {
+            warn!(campaign_id = %chunk.campaign_id, chunk = %chunk.key, repaired, "recipients of a created task were still queued; recorded");
         }
         self.credit_earlier_bookings(&chunk.campaign_id, &mut changed)
             .await?;
