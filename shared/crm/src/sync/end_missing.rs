@@ -43,15 +43,25 @@ impl SyncEngine {
                 if erased == Some(true) {
                     break;
                 }
-                let written = retry
+                let retried_before = retry.retried;
+                let mut written = retry
                     .run(|| {
                         self.customers
                             .update_relationship(id, &rel.userid, |current| {
                                 ended_as_missing(current, now)
                             })
                     })
-                    .await?;
-                if written.is_some() {
+                    .await?
+                    .is_some();
+                // A retried write may find its own first attempt applied (its answer lost):
+                // ended as missing at this very moment is this page's doing.
+                if !written && retry.retried > retried_before {
+                    let stored = retry
+                        .run(|| self.customers.get_relationship(id, &rel.userid))
+                        .await?;
+                    written = stored.is_some_and(|r| ended_here_by(&r, now));
+                }
+                if written {
                     ended += 1;
                     ended_here = true;
                     let event = TimelineEvent {
@@ -81,6 +91,13 @@ impl SyncEngine {
         }
         Ok(())
     }
+}
+
+/// Whether `rel` is ended as missing at `now_ms` (by this page's write).
+fn ended_here_by(rel: &Relationship, now_ms: i64) -> bool {
+    rel.status == RelationshipStatus::Ended
+        && rel.end_cause == Some(EndCause::MissingInSync)
+        && rel.updated_at_ms == now_ms
 }
 
 /// The relationship ended as missing at `now_ms`, or `None` when it is gone or no longer
@@ -148,6 +165,10 @@ mod tests {
         assert_eq!(ended.end_cause, Some(EndCause::MissingInSync));
         assert_eq!(ended.ended_at, Some(1_767_225_600));
         assert_eq!(ended.updated_at_ms, 1_767_225_600_999);
+        // A retried write recognises its own applied attempt by cause and moment only.
+        assert!(ended_here_by(&ended, 1_767_225_600_999));
+        assert!(!ended_here_by(&ended, 1_767_225_601_000));
+        assert!(!ended_here_by(&active("lisi"), 1_767_225_600_999));
         assert_eq!(ended_as_missing(None, 1), None);
         assert_eq!(
             ended_as_missing(Some(rel("wm1", "lisi", RelationshipStatus::Pending)), 1),
