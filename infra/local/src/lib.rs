@@ -384,7 +384,7 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
     }
     let processor = Arc::new(Processor::new(
         adapters.store.clone(),
-        log,
+        log.clone(),
         seed,
         wecom.clone(),
         adapters.clock.clone(),
@@ -538,6 +538,11 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
     if let Some(every) = options.tracking_every {
         tasks.push(tokio::spawn(campaigns::tracking::run_schedule(
             campaigns.clone(),
+            Arc::new(Ingestor::new(
+                log.clone(),
+                adapters.queue.clone(),
+                adapters.clock.clone(),
+            )),
             every,
             stop_rx.clone(),
         )));

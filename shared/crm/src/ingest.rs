@@ -211,6 +211,67 @@ impl Ingestor {
     }
 }
 
+/// What [`Ingestor::requeue_unqueued`] found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RequeueSummary {
+    /// Entries received in the window.
+    pub examined: u64,
+    /// Entries still `received` with no job ever queued: queued now.
+    pub requeued: u64,
+}
+
+impl Ingestor {
+    /// Queues the job of every event logged between `window_ms` and `grace_ms` ago that is
+    /// still `received` and whose job was never queued (no queued mark): WeCom gave up on its
+    /// delivery (every attempt refused, say while the queue was down) after the log write had
+    /// gone through, or the mark was lost. Run by the result-tracking schedule; a spare job
+    /// for an event whose mark alone was lost is harmless (processing is idempotent).
+    pub async fn requeue_unqueued(
+        &self,
+        grace_ms: i64,
+        window_ms: i64,
+    ) -> Result<RequeueSummary, CrmError> {
+        let now = self.clock.now_ms();
+        let mut summary = RequeueSummary::default();
+        let mut cursor = None;
+        loop {
+            let (entries, next) = self
+                .log
+                .received_between(now - window_ms, now - grace_ms, 200, cursor)
+                .await?;
+            for entry in entries {
+                summary.examined += 1;
+                if entry.status != CallbackStatus::Received
+                    || self.log.is_queued(&entry.dedupe_key).await?
+                {
+                    continue;
+                }
+                let job = Job::Callback {
+                    key: entry.dedupe_key.clone(),
+                };
+                self.queue
+                    .send_batch(vec![OutgoingMessage::now(job.to_body())])
+                    .await?;
+                if let Err(e) = self.log.mark_queued(&entry.dedupe_key, now).await {
+                    warn!(error = %e.summary(), "queued mark not written");
+                }
+                summary.requeued += 1;
+            }
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        if summary.requeued > 0 {
+            warn!(
+                requeued = summary.requeued,
+                "logged events that were never queued are queued now"
+            );
+        }
+        Ok(summary)
+    }
+}
+
 /// The error a logged event carries while its job could not be queued.
 const NOT_QUEUED: &str = "job not queued";
 

@@ -224,3 +224,56 @@ async fn a_concurrent_repeat_waits_for_the_first_deliverys_job() {
     first.await.unwrap();
     assert_eq!(f.queue.len().await.unwrap(), 1, "no spare job");
 }
+
+/// WeCom gave up on a delivery (every attempt refused while the queue was down) after its log
+/// write went through: the result-tracking schedule's sweep queues the job of such an event
+/// once, and leaves alone the events whose job was queued, the processed ones and the recent.
+#[tokio::test]
+async fn an_event_logged_but_never_queued_is_queued_by_the_sweep() {
+    let f = fixture();
+    let given_up = parse_message(&add_xml("wmF")).unwrap();
+    f.flaky.down.store(true, Ordering::SeqCst);
+    for _ in 0..4 {
+        assert!(f.ingestor.ingest(&given_up, &given_up.raw).await.is_err());
+    }
+    f.flaky.down.store(false, Ordering::SeqCst);
+    let queued = parse_message(&add_xml("wmG")).unwrap();
+    assert_eq!(
+        f.ingestor.ingest(&queued, &queued.raw).await.unwrap(),
+        IngestOutcome::Queued
+    );
+    let processed = crm::model::CallbackLogEntry {
+        dedupe_key: "ec:processed".to_owned(),
+        event_type: "change_external_contact/edit_external_contact".to_owned(),
+        status: CallbackStatus::Processed,
+        received_at_ms: f.clock.now_ms(),
+        ..Default::default()
+    };
+    f.log
+        .record_delivery(&processed, f.clock.now_ms())
+        .await
+        .unwrap();
+    f.clock.advance_ms(10 * 60_000);
+    // Refused moments ago: WeCom may still repeat it; not the sweep's yet.
+    let recent = parse_message(&add_xml("wmH")).unwrap();
+    f.flaky.down.store(true, Ordering::SeqCst);
+    assert!(f.ingestor.ingest(&recent, &recent.raw).await.is_err());
+    f.flaky.down.store(false, Ordering::SeqCst);
+    assert_eq!(f.queue.len().await.unwrap(), 1);
+
+    let summary = f
+        .ingestor
+        .requeue_unqueued(5 * 60_000, 6 * 3_600_000)
+        .await
+        .unwrap();
+    assert_eq!((summary.examined, summary.requeued), (3, 1), "{summary:?}");
+    assert_eq!(f.queue.len().await.unwrap(), 2, "the given-up event's job");
+    // Once queued, a later sweep leaves it alone.
+    let again = f
+        .ingestor
+        .requeue_unqueued(5 * 60_000, 6 * 3_600_000)
+        .await
+        .unwrap();
+    assert_eq!(again.requeued, 0);
+    assert_eq!(f.queue.len().await.unwrap(), 2);
+}

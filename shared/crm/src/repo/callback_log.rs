@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use ports::{Condition, IndexName, Item, ItemStore, Query, StoreError, WriteOp};
+use ports::{Condition, IndexName, Item, ItemStore, Query, SkCondition, StoreError, WriteOp};
 
 use super::{query_page, update_item};
 use crate::CrmError;
@@ -181,6 +181,27 @@ impl CallbackLog {
         )
         .await
         .map(|(entries, _)| entries)
+    }
+
+    /// One page of the entries received between `from_ms` and `to_ms` (inclusive), oldest
+    /// first.
+    pub async fn received_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<(Vec<CallbackLogEntry>, Option<String>), CrmError> {
+        // The index's sort key is `{ts}#{dedupe key}`: '~' sorts after every key character.
+        let range = SkCondition::Between(ts(from_ms), format!("{}~", ts(to_ms)));
+        query_page(
+            self.store.as_ref(),
+            Query::partition(IndexName::Gsi1, CALLBACK_LOG_GSI_PK)
+                .sk(range)
+                .limit(limit)
+                .after(cursor),
+        )
+        .await
     }
 
     /// Recent entries, newest first; optionally only one event type.
