@@ -85,6 +85,28 @@ async fn tasks_for(h: &Harness, ext: &str) -> Vec<Value> {
 }
 
 /// The app messages WeCom accepted for one member, starting with `prefix`.
+/// The appointment once its confirmation is created: the booking request creates it, unless
+/// a round of the schedule running at that moment claimed it first (the answer then shows it
+/// `creating` for a moment).
+async fn confirmed(h: &Harness, booked: &Value) -> Value {
+    let id = booked["id"].as_str().unwrap().to_owned();
+    eventually("the confirmation created", || async {
+        let a = appointment(h, &id).await;
+        (a["confirmation"]["state"] == "created").then_some(a)
+    })
+    .await
+}
+
+/// The consultant's app messages starting with `prefix`, once there are `n` of them (the run
+/// that records a task sends the message right after).
+async fn app_messages_at_least(h: &Harness, userid: &str, prefix: &str, n: usize) -> Vec<String> {
+    eventually(&format!("{n} app messages {prefix}"), || async {
+        let told = app_messages(h, userid, prefix).await;
+        (told.len() >= n).then_some(told)
+    })
+    .await
+}
+
 async fn app_messages(h: &Harness, userid: &str, prefix: &str) -> Vec<String> {
     h.control_get("app-messages")
         .await
@@ -268,9 +290,8 @@ async fn a_booking_makes_one_confirmation_task_and_tells_the_consultant(backend:
     let h = Harness::start(backend).await;
     h.advance_clock_to_ms(T0);
     let ext = customer_of(&h, "zhangsan").await;
-    let booked = book(&h, &ext, VISIT_A, "水光针").await;
+    let booked = confirmed(&h, &book(&h, &ext, VISIT_A, "水光针").await).await;
     // The confirmation went at once: one task for zhangsan to confirm, to this customer only.
-    assert_eq!(booked["confirmation"]["state"], "created", "{booked}");
     let tasks = tasks_for(&h, &ext).await;
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     let task = &tasks[0];
@@ -282,7 +303,7 @@ async fn a_booking_makes_one_confirmation_task_and_tells_the_consultant(backend:
         "{text}"
     );
     assert_eq!(booked["confirmation"]["msgid"], task["msgid"]);
-    let told = app_messages(&h, "zhangsan", "【预约确认】").await;
+    let told = app_messages_at_least(&h, "zhangsan", "【预约确认】", 1).await;
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(told[0].contains("群发助手"), "{}", told[0]);
     // The history shows it; the reminder waits for the day before.
@@ -312,6 +333,7 @@ async fn a_booking_makes_one_confirmation_task_and_tells_the_consultant(backend:
         )
         .await;
     assert_eq!(status, 200, "{moved}");
+    let moved = confirmed(&h, &moved).await;
     assert_eq!(moved["confirmation"]["state"], "created", "{moved}");
     let tasks = tasks_for(&h, &ext).await;
     assert_eq!(tasks.len(), 2, "{tasks:?}");
@@ -365,7 +387,7 @@ async fn the_reminder_fires_once_when_the_clock_reaches_it_and_waits_out_quiet_h
         "{text}"
     );
     assert_eq!(reminder["msgid"], tasks[1]["msgid"]);
-    let told = app_messages(&h, "zhangsan", "【预约提醒】").await;
+    let told = app_messages_at_least(&h, "zhangsan", "【预约提醒】", 1).await;
     assert_eq!(told.len(), 1, "{told:?}");
     // B's is not due yet.
     assert_eq!(appointment(&h, &id_b).await["reminder"]["state"], "pending");
@@ -393,7 +415,12 @@ async fn the_reminder_fires_once_when_the_clock_reaches_it_and_waits_out_quiet_h
     })
     .await;
     assert_eq!(tasks_for(&h, &b).await.len(), 2);
-    assert_eq!(app_messages(&h, "zhangsan", "【预约提醒】").await.len(), 2);
+    assert_eq!(
+        app_messages_at_least(&h, "zhangsan", "【预约提醒】", 2)
+            .await
+            .len(),
+        2
+    );
 
     // A cancelled appointment gets no reminder.
     let c = customer_of(&h, "zhangsan").await;
@@ -606,8 +633,7 @@ async fn a_confirmation_over_the_customers_quota_waits_for_the_next_allowed_time
         .await;
     assert_eq!(status, 200, "{body}");
     let ext = customer_of(&h, "zhangsan").await;
-    let first = book(&h, &ext, VISIT_A, "水光针").await;
-    assert_eq!(first["confirmation"]["state"], "created", "{first}");
+    confirmed(&h, &book(&h, &ext, VISIT_A, "水光针").await).await;
     // A second booking the same day: its confirmation would be the customer's second group
     // message today — it waits for tomorrow, after quiet hours (08:00).
     let second = book(&h, &ext, VISIT_B, "光子嫩肤").await;

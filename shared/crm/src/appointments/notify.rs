@@ -412,6 +412,9 @@ impl AppointmentNotices {
         done.msgid = Some(msgid.clone());
         done.created_at_ms = Some(created_at);
         done.reason = None;
+        // The consultant's message is claimed with the task's record: no tracking round sees a
+        // recorded task with the consultant untold while this run tells them.
+        done.consultant_notified = true;
         *record.notice_mut(kind) = Some(done);
         record.history.push(AppointmentChange {
             at_ms: now,
@@ -434,41 +437,77 @@ impl AppointmentNotices {
         if !self.repo().replace(item, record).await? {
             return Ok(false);
         }
-        let Some(current) = self.repo().item(&item.pk, &item.sk).await? else {
-            return Ok(true);
-        };
-        self.tell_consultant(&current, record.clone(), kind).await?;
+        self.send_to_consultant(item, record, kind).await?;
         Ok(true)
     }
 
-    /// The app message to the consultant, once per created task.
+    /// The app message to the consultant, once per created task. Claimed before it is sent:
+    /// of the runs that find the task recorded and the consultant not yet told (the booking's
+    /// own and a tracking round at the same moment), only the one whose write lands sends it.
+    /// A retryable refusal hands the claim back for the next round; a process that dies
+    /// between the claim and the send leaves the consultant untold (the task itself is in
+    /// their 群发助手) rather than told twice.
     async fn tell_consultant(
         &self,
         item: &ports::Item,
         mut record: AppointmentRecord,
         kind: NoticeKind,
     ) -> Result<(), CrmError> {
-        let config = self.config().await?;
-        let userid = record.userid.clone().unwrap_or_default();
-        if !config.agent_id.is_empty() && !userid.is_empty() {
-            let text = consultant_text(kind, &record);
-            if let Err(e) = self
-                .campaigns
-                .wecom
-                .send_app_text(&config.agent_id, std::slice::from_ref(&userid), &text)
-                .await
-            {
-                if e.is_retryable() {
-                    return Err(e.into());
-                }
-                warn!(error = %e, "appointment notice: the consultant's app message was refused");
-            }
-        }
         if let Some(n) = record.notice_mut(kind) {
             n.consultant_notified = true;
         }
-        self.repo().replace(item, &record).await?;
-        Ok(())
+        if !self.repo().replace(item, &record).await? {
+            return Ok(());
+        }
+        self.send_to_consultant(item, &record, kind).await
+    }
+
+    /// Sends the claimed app message (`item`: where the record is stored).
+    async fn send_to_consultant(
+        &self,
+        item: &ports::Item,
+        record: &AppointmentRecord,
+        kind: NoticeKind,
+    ) -> Result<(), CrmError> {
+        let config = self.config().await?;
+        let userid = record.userid.clone().unwrap_or_default();
+        if config.agent_id.is_empty() || userid.is_empty() {
+            return Ok(());
+        }
+        let text = consultant_text(kind, record);
+        match self
+            .campaigns
+            .wecom
+            .send_app_text(&config.agent_id, std::slice::from_ref(&userid), &text)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_retryable() => {
+                self.unclaim_consultant(item, kind).await;
+                Err(e.into())
+            }
+            Err(e) => {
+                warn!(error = %e, "appointment notice: the consultant's app message was refused");
+                Ok(())
+            }
+        }
+    }
+
+    /// Gives the consultant's message back to the next round (best effort: if this write
+    /// fails too, the consultant is not told).
+    async fn unclaim_consultant(&self, item: &ports::Item, kind: NoticeKind) {
+        let Ok(Some(current)) = self.repo().item(&item.pk, &item.sk).await else {
+            return;
+        };
+        let Ok(mut record) = current.doc::<AppointmentRecord>() else {
+            return;
+        };
+        if let Some(n) = record.notice_mut(kind) {
+            n.consultant_notified = false;
+        }
+        if let Err(e) = self.repo().replace(&current, &record).await {
+            warn!(error = %e.summary(), "appointment notice: the consultant's message could not be handed back");
+        }
     }
 
     /// The task a lost claim may have created: the sender's corp tasks since the claim with
