@@ -4,7 +4,7 @@
  * and a valid change is saved: 已保存, the period marked 控制台修改, and the API has it.
  */
 import { describe, expect, it } from 'vitest';
-import { newTab, signIn } from './lib/browser';
+import { newTab, screenshot, signIn } from './lib/browser';
 import { useFixture } from './lib/fixture';
 
 interface RetentionView {
@@ -39,6 +39,8 @@ describe('数据保留', () => {
     await card.getByRole('button', { name: /保存保留期限/ }).click();
     await card.getByText('已保存').waitFor();
     await item.getByText('控制台修改').waitFor();
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'retention-settings');
     const saved = await server.api<RetentionView>('/api/privacy/retention');
     expect(saved.periods.find((p) => p.field === 'click_days')).toMatchObject({ days: 90, source: 'console' });
     // Only the changed period was taken over by the console.
