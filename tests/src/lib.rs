@@ -321,13 +321,27 @@ impl Harness {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        answer(request.send().await.unwrap()).await
+    }
+
+    /// POSTs a file as `multipart/form-data` (field `file`, named `file_name`) with a token.
+    pub async fn upload_as(
+        &self,
+        token: &str,
+        path: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        let request = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form);
+        answer(request.send().await.unwrap()).await
     }
 
     /// POSTs to the simulator's control API and returns its JSON answer (panics on non-2xx).
@@ -470,6 +484,16 @@ pub fn scan_key(scan: &Value) -> String {
 }
 
 /// Polls `check` until it yields a value (15 s at most).
+/// A response's status and body: JSON when it parses, else the text as a JSON string.
+pub async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,

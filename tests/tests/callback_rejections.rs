@@ -83,12 +83,7 @@ async fn post(h: &Harness, query: &str, body: String) -> (u16, Value) {
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    tests::answer(response).await
 }
 
 /// A POST whose Encrypt is `encrypt`, correctly signed, with the current time.

@@ -29,24 +29,13 @@ async fn upload_as(
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
-    );
-    let response = h
-        .http
-        .post(h.url(&format!("/api/customers/import?dry_run={dry_run}")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    h.upload_as(
+        token,
+        &format!("/api/customers/import?dry_run={dry_run}"),
+        filename,
+        bytes,
     )
+    .await
 }
 
 async fn import(h: &Harness, filename: &str, bytes: Vec<u8>, dry_run: bool) -> Value {

@@ -69,24 +69,13 @@ fn file() -> Vec<u8> {
 }
 
 async fn post(h: &Harness, query: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("名单.csv"),
-    );
-    let response = h
-        .http
-        .post(h.url(&format!("/api/customers/import?{query}")))
-        .bearer_auth(&h.app.admin_token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    h.upload_as(
+        &h.app.admin_token,
+        &format!("/api/customers/import?{query}"),
+        "名单.csv",
+        bytes,
     )
+    .await
 }
 
 const COUNTS: [&str; 8] = [
