@@ -134,12 +134,7 @@ impl Ingestor {
                 }
             },
         };
-        let job = Job::Callback { key: key.clone() };
-        if let Err(e) = self
-            .queue
-            .send_batch(vec![OutgoingMessage::now(job.to_body())])
-            .await
-        {
+        if let Err(e) = self.queue_job(&key).await {
             // WeCom gets a non-200 and repeats the delivery, possibly at once: the entry says
             // its job is not queued, so that the repeat queues it (a repeat within
             // REQUEUE_AFTER_MS would otherwise be taken for a concurrent duplicate and the event
@@ -157,12 +152,22 @@ impl Ingestor {
                 .await;
             return Err(e.into());
         }
-        // WeCom gets its 200 once the job is queued; the mark only spares a quick repeat the
-        // wait (and the queue a spare job), so failing to write it fails nothing.
-        if let Err(e) = self.log.mark_queued(&key, self.clock.now_ms()).await {
+        Ok(outcome)
+    }
+
+    /// Queues the event's processing job, then marks it queued. The mark only spares a quick
+    /// repeat its wait (and the queue a spare job), so failing to write it fails nothing.
+    async fn queue_job(&self, key: &str) -> Result<(), ports::QueueError> {
+        let job = Job::Callback {
+            key: key.to_owned(),
+        };
+        self.queue
+            .send_batch(vec![OutgoingMessage::now(job.to_body())])
+            .await?;
+        if let Err(e) = self.log.mark_queued(key, self.clock.now_ms()).await {
             warn!(error = %e.summary(), "queued mark not written");
         }
-        Ok(outcome)
+        Ok(())
     }
 
     /// What a repeat delivery of a logged event does: `Some` queues the job (again), `None`
@@ -246,15 +251,7 @@ impl Ingestor {
                 {
                     continue;
                 }
-                let job = Job::Callback {
-                    key: entry.dedupe_key.clone(),
-                };
-                self.queue
-                    .send_batch(vec![OutgoingMessage::now(job.to_body())])
-                    .await?;
-                if let Err(e) = self.log.mark_queued(&entry.dedupe_key, now).await {
-                    warn!(error = %e.summary(), "queued mark not written");
-                }
+                self.queue_job(&entry.dedupe_key).await?;
                 summary.requeued += 1;
             }
             match next {
