@@ -498,6 +498,9 @@ pub enum SyncRunStatus {
     /// Stopped without ending any relationship: WeCom's answer would have ended too many
     /// (no staff listed, or most relationships missing); `last_error` says why.
     Failed,
+    /// Its first step could not be queued: nothing was read or written, and the next trigger
+    /// starts a new run (rather than waiting out this one's lease).
+    NotStarted,
 }
 
 /// One hourly sync run: its checkpoint and its counters (`SYNC#<run_id>` / `RUN`).

@@ -3,31 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_trait::async_trait;
 use crm::ingest::{IngestOutcome, Ingestor};
 use crm::model::CallbackStatus;
 use crm::repo::CallbackLog;
-use ports::{Clock, FixedClock, JobQueue, OutgoingMessage, QueueError};
+use ports::{Clock, FixedClock, JobQueue, OutgoingMessage};
 use store_embedded::{EmbeddedDb, EmbeddedQueue, SqliteStore};
+use test_kit::queue::SwitchableQueue;
 use wecom_callback::{builder, parse_message};
-
-/// A queue that can be switched off, in front of the embedded one.
-struct Flaky {
-    inner: Arc<EmbeddedQueue>,
-    down: AtomicBool,
-}
-
-#[async_trait]
-impl JobQueue for Flaky {
-    async fn send_batch(&self, messages: Vec<OutgoingMessage>) -> Result<(), QueueError> {
-        if self.down.load(Ordering::SeqCst) {
-            return Err(QueueError::Unavailable("switched off".into()));
-        }
-        self.inner.send_batch(messages).await
-    }
-}
 
 fn add_xml(external_userid: &str) -> String {
     builder::external_contact_xml(
@@ -45,7 +28,7 @@ struct Fixture {
     ingestor: Ingestor,
     log: CallbackLog,
     queue: Arc<EmbeddedQueue>,
-    flaky: Arc<Flaky>,
+    flaky: Arc<SwitchableQueue>,
     clock: FixedClock,
 }
 
@@ -54,10 +37,7 @@ fn fixture() -> Fixture {
     // The store's expiry (the queued mark's) follows the test's clock too.
     let db = EmbeddedDb::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
     let queue = Arc::new(EmbeddedQueue::new(db.clone(), "events", 5));
-    let flaky = Arc::new(Flaky {
-        inner: queue.clone(),
-        down: AtomicBool::new(false),
-    });
+    let flaky = SwitchableQueue::new(queue.clone());
     let log = CallbackLog::new(Arc::new(SqliteStore::new(db)), 90);
     Fixture {
         ingestor: Ingestor::new(log.clone(), flaky.clone(), Arc::new(clock.clone())),
@@ -119,7 +99,7 @@ async fn a_job_that_could_not_be_queued_is_queued_by_the_next_delivery() {
     let f = fixture();
     let xml = add_xml("wmC");
     let message = parse_message(&xml).unwrap();
-    f.flaky.down.store(true, Ordering::SeqCst);
+    f.flaky.set_down(true);
     assert!(
         f.ingestor.ingest(&message, &xml).await.is_err(),
         "WeCom must get a non-200"
@@ -131,7 +111,7 @@ async fn a_job_that_could_not_be_queued_is_queued_by_the_next_delivery() {
     assert_eq!(f.queue.len().await.unwrap(), 0);
 
     // WeCom retries 5 s later; the queue is back.
-    f.flaky.down.store(false, Ordering::SeqCst);
+    f.flaky.set_down(false);
     f.clock.advance_ms(5_000);
     assert_eq!(
         f.ingestor.ingest(&message, &xml).await.unwrap(),
@@ -152,7 +132,7 @@ async fn a_quick_repeat_of_an_event_whose_job_was_never_queued_queues_it() {
     let xml = add_xml("wmD");
     let message = parse_message(&xml).unwrap();
     let logged_only = Ingestor::new(f.log.clone(), f.flaky.clone(), Arc::new(f.clock.clone()));
-    f.flaky.down.store(true, Ordering::SeqCst);
+    f.flaky.set_down(true);
     // The queue refused the job and the "not queued" note is lost with the process: a bare
     // `received` entry, as a kill between the two writes leaves it.
     assert!(logged_only.ingest(&message, &xml).await.is_err());
@@ -163,7 +143,7 @@ async fn a_quick_repeat_of_an_event_whose_job_was_never_queued_queues_it() {
         })
         .await
         .unwrap();
-    f.flaky.down.store(false, Ordering::SeqCst);
+    f.flaky.set_down(false);
 
     f.clock.advance_ms(100);
     let quick = f
@@ -232,11 +212,11 @@ async fn a_concurrent_repeat_waits_for_the_first_deliverys_job() {
 async fn an_event_logged_but_never_queued_is_queued_by_the_sweep() {
     let f = fixture();
     let given_up = parse_message(&add_xml("wmF")).unwrap();
-    f.flaky.down.store(true, Ordering::SeqCst);
+    f.flaky.set_down(true);
     for _ in 0..4 {
         assert!(f.ingestor.ingest(&given_up, &given_up.raw).await.is_err());
     }
-    f.flaky.down.store(false, Ordering::SeqCst);
+    f.flaky.set_down(false);
     let queued = parse_message(&add_xml("wmG")).unwrap();
     assert_eq!(
         f.ingestor.ingest(&queued, &queued.raw).await.unwrap(),
@@ -256,9 +236,9 @@ async fn an_event_logged_but_never_queued_is_queued_by_the_sweep() {
     f.clock.advance_ms(10 * 60_000);
     // Refused moments ago: WeCom may still repeat it; not the sweep's yet.
     let recent = parse_message(&add_xml("wmH")).unwrap();
-    f.flaky.down.store(true, Ordering::SeqCst);
+    f.flaky.set_down(true);
     assert!(f.ingestor.ingest(&recent, &recent.raw).await.is_err());
-    f.flaky.down.store(false, Ordering::SeqCst);
+    f.flaky.set_down(false);
     assert_eq!(f.queue.len().await.unwrap(), 1);
 
     let summary = f

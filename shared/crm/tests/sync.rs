@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use crm::model::{EndCause, RelationshipStatus, SyncRunStatus};
 use crm::repo::{CustomerRepo, StoreTokenStore};
-use crm::sync::{StartOutcome, StepBudget, StepOutcome, SyncConfig, SyncEngine};
+use crm::sync::{StartOutcome, StepBudget, StepOutcome, SyncConfig, SyncEngine, SyncRunner};
 use ports::{Condition, Item, ItemStore, Page, Query, RandomIds, StoreError, SystemClock, WriteOp};
 use wecom_sim::{
     DeletedBy, FaultRule, RelationStatus, RunningSim, SeedRequest, SilentChange, demo,
@@ -683,4 +683,47 @@ async fn a_run_that_would_end_most_active_relationships_ends_none_and_fails() {
     assert_eq!(run.status, SyncRunStatus::Done, "{run:?}");
     assert_eq!(run.relationships_ended, 20);
     assert_eq!(run.last_error, None);
+}
+
+#[tokio::test]
+async fn a_run_whose_first_step_cannot_be_queued_is_not_started_and_the_next_trigger_starts_anew() {
+    use ports::QueueConsumer;
+    let f = fixture(2, 10).await;
+    let embedded = test_kit::Embedded::new();
+    let queue = embedded.queue("sync");
+    let switch = test_kit::queue::SwitchableQueue::new(queue.clone());
+    let runner = SyncRunner::new(
+        Arc::new(engine(&f.sim, &f.store)),
+        switch.clone(),
+        StepBudget::unlimited(),
+    );
+
+    switch.set_down(true);
+    assert!(
+        runner.trigger().await.is_err(),
+        "the refused send is reported"
+    );
+    let runs = runner.engine().recent_runs(10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, SyncRunStatus::NotStarted);
+    assert_eq!(
+        runs[0].last_error.as_deref(),
+        Some("its first step could not be queued")
+    );
+    assert_eq!(runs[0].relationships_seen, 0);
+
+    // The queue is back: the next trigger starts a run at once (no 15-minute lease to wait out).
+    switch.set_down(false);
+    let run_id = match runner.trigger().await.unwrap() {
+        StartOutcome::Started { run_id } => run_id,
+        other => panic!("the lease was left behind: {other:?}"),
+    };
+    assert_ne!(run_id, runs[0].run_id);
+    let delivered = queue.receive(10, 60, 0).await.unwrap();
+    assert_eq!(delivered.len(), 1, "one first step queued");
+    match runner.step(&delivered[0].body).await.unwrap() {
+        StepOutcome::Done(run) => assert_eq!(run.status, SyncRunStatus::Done),
+        other => panic!("not done: {other:?}"),
+    }
+    assert_matches_sim(&f.sim, &f.store).await;
 }

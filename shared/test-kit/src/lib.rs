@@ -4,12 +4,14 @@
 //!   name, the scheduler.
 //! - [`wecom`]: a quiet simulator (no callbacks) and WeCom clients on it with fast retries, or
 //!   on an address where nothing listens (for code paths that must not call WeCom).
+//! - [`queue::SwitchableQueue`]: a job queue a test switches off to refuse sends.
 //! - [`samples`]: the sample events under `events/` and the corp they are sealed for.
 //!
 //! It depends on the ports, the adapters, the WeCom client and the simulator, never on `crm`
 //! or a function crate, so that every crate above them can use it without a dependency cycle.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+pub mod queue;
 pub mod samples;
 pub mod wecom;
 

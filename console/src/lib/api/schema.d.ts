@@ -3654,7 +3654,7 @@ export interface components {
             items: components["schemas"]["SyncRunView"][];
         };
         /** @enum {string} */
-        SyncRunStatus: "running" | "done" | "abandoned" | "failed";
+        SyncRunStatus: "running" | "done" | "abandoned" | "failed" | "not_started";
         /**
          * @description One run: phase, checkpoint and counters (staff, customers seen/added/changed, relationships
          *     ended, WeCom calls, errors).

@@ -315,6 +315,30 @@ impl SyncEngine {
         Ok(StepOutcome::Done(Box::new(run)))
     }
 
+    /// Ends a run whose first step could not be queued (the trigger's send was refused): it is
+    /// recorded as [`SyncRunStatus::NotStarted`] with `reason` and its lease released, so the
+    /// next trigger starts a run at once instead of waiting out the lease. A step queued after
+    /// all (a send applied but answered as failed) finds the run over and does nothing.
+    pub async fn not_started(&self, run_id: &str, reason: &str) -> Result<(), CrmError> {
+        let mut retry = self.retry();
+        let pk = sync_run_pk(run_id);
+        let item = retry
+            .run(|| async { Ok(self.store.get(&pk, SYNC_RUN_SK).await?) })
+            .await?;
+        if let Some(item) = item {
+            let mut version = item.version;
+            let mut run: SyncRun = item.doc()?;
+            if run.status == SyncRunStatus::Running {
+                run.status = SyncRunStatus::NotStarted;
+                run.finished_at_ms = Some(self.clock.now_ms());
+                run.errors += 1;
+                run.last_error = Some(reason.to_owned());
+                self.save(&mut run, &mut version).await?;
+            }
+        }
+        retry.run(|| self.release_lease(run_id)).await
+    }
+
     /// Deletes the lease if this run still holds it.
     async fn release_lease(&self, run_id: &str) -> Result<(), CrmError> {
         let Some(item) = self.store.get(SYNC_LEASE_PK, SYNC_LEASE_SK).await? else {

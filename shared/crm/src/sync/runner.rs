@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tracing::warn;
 
 use super::config::StepBudget;
 use super::engine::{StartOutcome, StepOutcome, SyncEngine};
@@ -47,11 +48,22 @@ impl SyncRunner {
         &self.engine
     }
 
-    /// Starts a run (or reports the one already running) and queues its first step.
+    /// Starts a run (or reports the one already running) and queues its first step. When that
+    /// step cannot be queued the run is recorded as not started and its lease released (the error is
+    /// returned): the next trigger starts again rather than finding a run that never moves.
     pub async fn trigger(&self) -> Result<StartOutcome, CrmError> {
         let outcome = self.engine.start().await?;
-        if let StartOutcome::Started { run_id } = &outcome {
-            self.enqueue(run_id, Duration::ZERO).await?;
+        if let StartOutcome::Started { run_id } = &outcome
+            && let Err(e) = self.enqueue(run_id, Duration::ZERO).await
+        {
+            if let Err(failed) = self
+                .engine
+                .not_started(run_id, "its first step could not be queued")
+                .await
+            {
+                warn!(run_id = %run_id, error = %failed, "sync run left to its lease");
+            }
+            return Err(e);
         }
         Ok(outcome)
     }

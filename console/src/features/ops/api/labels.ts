@@ -185,6 +185,7 @@ export const SYNC_RUN_STATUS: Record<Schemas['SyncRunStatus'], Label> = {
   done: { label: '同步完成', color: 'green' },
   abandoned: { label: '已中断', color: 'default' },
   failed: { label: '同步失败', color: 'red' },
+  not_started: { label: '未能开始', color: 'red' },
 };
 
 export const SYNC_PHASE: Record<Schemas['SyncPhase'], string> = {

@@ -46,6 +46,15 @@ const partly: SyncRun = {
   store_retries: 41,
 };
 
+const notStarted: SyncRun = {
+  ...failed,
+  run_id: 'run-5',
+  status: 'not_started',
+  phase: 'prepare',
+  wecom_calls: 0,
+  last_error: 'its first step could not be queued',
+};
+
 let shown = failed;
 
 vi.mock('../api/sync', () => ({
@@ -89,5 +98,15 @@ describe('the sync tab', { timeout: 60_000 }, () => {
     expect(within(progress).getByText(/客户 ID：wmA1、wmB2/)).toBeInTheDocument();
     expect(within(progress).getByText(/最近的错误：a customer could not be written/)).toBeInTheDocument();
     expect(within(progress).getByText('41')).toBeInTheDocument();
+  });
+
+  it('shows a run whose first step could not be queued as not started, with nothing read or changed', () => {
+    shown = notStarted;
+    renderTab();
+    const progress = screen.getByTestId('sync-progress');
+    expect(within(progress).getAllByText('未能开始').length).toBeGreaterThan(0);
+    expect(within(progress).getByText('这次同步未能开始')).toBeInTheDocument();
+    expect(within(progress).getByText(/没有读取或修改任何数据/)).toBeInTheDocument();
+    expect(within(progress).queryByText('这次同步没有把任何客户关系标记为流失')).not.toBeInTheDocument();
   });
 });

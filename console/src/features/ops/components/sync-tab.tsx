@@ -170,6 +170,14 @@ function RunProgress({ id, fallback }: { id: string; fallback?: SyncRun }) {
             description="企业微信返回的成员或客户明显少于系统中的记录（例如应用的可见范围或客户联系权限被改动），为避免误判，本次没有结束任何客户关系。请在企业微信管理后台检查后重新同步。"
           />
         )}
+        {run.status === 'not_started' && (
+          <Alert
+            type="warning"
+            showIcon
+            message="这次同步未能开始"
+            description="系统未能把同步任务放入任务队列（队列服务暂时不可用），本次没有读取或修改任何数据。请稍后点击「立即同步」重试；每小时的定时同步也会自动重新开始。"
+          />
+        )}
         {run.customers_unwritten > 0 && (
           <Alert
             type="warning"
