@@ -30,6 +30,8 @@ export interface Access {
   name?: string;
   /** A consultant's WeCom userid. */
   userid?: string | null;
+  /** The largest file a customer import takes on this deployment (bytes). */
+  importMaxBytes?: number;
   loading: boolean;
   can: (min: Role) => boolean;
 }
@@ -42,6 +44,7 @@ export function useAccess(): Access {
     role,
     name: data?.name,
     userid: data?.userid,
+    importMaxBytes: data?.limits.import_max_bytes,
     loading: isPending,
     can: (min) => reaches(role, min),
   };

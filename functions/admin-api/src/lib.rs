@@ -310,6 +310,7 @@ pub fn openapi_json() -> String {
 
 /// Every `/api` route, authenticated.
 pub fn router(state: AdminState, auth: AuthMode) -> Router {
+    let import_body_limit = state.import_max_bytes + 64 * 1024;
     Router::new()
         .route("/api/me", get(me::me))
         .route("/api/overview", get(overview::overview))
@@ -338,9 +339,7 @@ pub fn router(state: AdminState, auth: AuthMode) -> Router {
         .route("/api/customers", get(customers::list))
         .route(
             "/api/customers/import",
-            post(customers::import).layer(axum::extract::DefaultBodyLimit::max(
-                crm::import::MAX_FILE_BYTES + 64 * 1024,
-            )),
+            post(customers::import).layer(axum::extract::DefaultBodyLimit::max(import_body_limit)),
         )
         .route("/api/customers/export", get(customers::export_list))
         .route(

@@ -40,6 +40,7 @@ async fn main() -> Result<(), Error> {
         dead_letters: Arc::new(aws.dead_letters()),
         callback_url: aws.env.callback_url.clone(),
         import_slice: aws.env.import_slice,
+        import_max_bytes: crm::import::AWS_MAX_FILE_BYTES,
     };
     lambda_http::run(admin_api::router(state, AuthMode::ApiGatewayJwt)).await
 }

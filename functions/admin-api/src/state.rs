@@ -36,6 +36,9 @@ pub struct AdminState {
     pub callback_url: Option<String>,
     /// How much of a file one import request does (`IMPORT_SLICE_MS`; docs/import-export.md).
     pub import_slice: crm::import::SliceBudget,
+    /// The largest file one import request takes (`crm::import::AWS_MAX_FILE_BYTES` on AWS,
+    /// `MAX_FILE_BYTES` locally); the console reads it from `GET /api/me`.
+    pub import_max_bytes: usize,
 }
 
 impl AdminState {

@@ -62,12 +62,17 @@ fn state() -> AdminState {
         callback_log_retention_days: 90,
         http: reqwest::Client::new(),
         import_slice: crm::import::SliceBudget::unlimited(),
+        import_max_bytes: crm::import::AWS_MAX_FILE_BYTES,
     }
 }
 
 async fn send(state: &AdminState, event: &str) -> (u16, serde_json::Value) {
-    let request =
-        lambda_http::request::from_str(&samples::text(&format!("admin-api/{event}.json"))).unwrap();
+    send_event(state, &samples::text(&format!("admin-api/{event}.json"))).await
+}
+
+/// Sends an API Gateway event (its JSON) through the router.
+async fn send_event(state: &AdminState, event: &str) -> (u16, serde_json::Value) {
+    let request = lambda_http::request::from_str(event).unwrap();
     let (parts, body) = request.into_parts();
     let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
     let response = admin_api::router(state.clone(), AuthMode::ApiGatewayJwt)
@@ -120,6 +125,43 @@ async fn a_staff_member_of_another_oidc_provider_is_named_by_their_username() {
     assert_eq!(me["name"], "zhang.manager");
     assert_eq!(me["role"], "manager");
     assert_eq!(me["auth"], "oidc");
+    // The console says the deployment's file limit before an upload.
+    assert_eq!(me["limits"]["import_max_bytes"], 4 * 1024 * 1024);
+}
+
+/// API Gateway hands Lambda a multipart upload base64-encoded, and Lambda takes at most 6 MB:
+/// on AWS a customer file over 4 MB is refused by the function with the limit named, before a
+/// row is read (a larger request would get API Gateway's own 413).
+#[tokio::test]
+async fn an_import_over_the_aws_file_limit_is_refused_naming_the_limit() {
+    use base64::Engine as _;
+    let state = state();
+    let mut event: serde_json::Value =
+        serde_json::from_str(&samples::text("admin-api/put-config.json")).unwrap();
+    let boundary = "----crm-import";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"all.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(
+        b'1',
+        crm::import::AWS_MAX_FILE_BYTES + 1,
+    ));
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    event["rawPath"] = "/api/customers/import".into();
+    event["rawQueryString"] = "dry_run=true".into();
+    event["requestContext"]["http"]["method"] = "POST".into();
+    event["requestContext"]["http"]["path"] = "/api/customers/import".into();
+    event["pathParameters"]["proxy"] = "customers/import".into();
+    event["headers"]["content-type"] = format!("multipart/form-data; boundary={boundary}").into();
+    event["isBase64Encoded"] = true.into();
+    event["body"] = base64::engine::general_purpose::STANDARD
+        .encode(&body)
+        .into();
+    let (status, answer) = send_event(&state, &event.to_string()).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["field"], "file");
+    assert_eq!(answer["error"]["message"], "文件超过 4 MB，请拆分后再导入");
 }
 
 #[tokio::test]

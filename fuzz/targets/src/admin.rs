@@ -67,10 +67,17 @@ pub const ROUTES: [(&str, &str); 28] = [
 struct Shared {
     runtime: tokio::runtime::Runtime,
     sim: RunningSim,
+    /// The WeCom client, its HTTP pool and its cached token, kept across executions (its token
+    /// store lives in a store of its own, not the one under test): building a client and asking
+    /// the simulator for a token cost more than the request under test.
+    wecom: Arc<WeComClient>,
+    _tokens: Embedded,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
 }
 
-/// One runtime and one simulator for the whole run (the simulator serves on loopback from the
-/// runtime's worker while a request is driven from the fuzzer's thread).
+/// One runtime, one simulator and one WeCom client for the whole run (the simulator serves on
+/// loopback from the runtime's worker while a request is driven from the fuzzer's thread).
 fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
@@ -86,35 +93,48 @@ fn shared() -> &'static Shared {
                 .await
                 .expect("the simulator starts")
         });
-        Shared { runtime, sim }
+        let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(NOW_MS));
+        let tokens = Embedded::new();
+        // No retries: a refusal is answered at once.
+        let mut settings = test_kit::wecom::sim_settings(&sim);
+        settings.retry = RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::fast()
+        };
+        let wecom = Arc::new(
+            WeComClient::new(
+                settings,
+                Arc::new(StoreTokenStore::new(tokens.store.clone())),
+                clock.clone(),
+            )
+            .expect("a WeCom client"),
+        );
+        Shared {
+            runtime,
+            sim,
+            wecom,
+            _tokens: tokens,
+            http: reqwest::Client::new(),
+            clock,
+        }
     })
 }
 
-/// A fresh state, as `functions/admin-api/tests/lambda_events.rs` builds it, with the
-/// simulator's client (no retries: a refusal is answered at once).
-async fn state(sim: &RunningSim) -> AdminState {
+/// A fresh state, as `functions/admin-api/tests/lambda_events.rs` builds it: a new store
+/// seeded with [`CUSTOMER`], the shared WeCom client put back on the simulator's credentials
+/// (an accepted `PUT /api/config` of an earlier execution may have changed them).
+async fn state(shared: &Shared) -> AdminState {
     let embedded = Embedded::new();
     let store = crm::aggregates::AggregatingStore::wrap(embedded.store.clone());
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_ms(NOW_MS));
-    let config = sim.sim.current_config();
+    let clock = shared.clock.clone();
+    let config = shared.sim.sim.current_config();
     let mut seed = CorpConfig::from_env_map(|_| None);
     seed.corp_id = config.corp_id.clone();
     seed.corp_secret = config.corp_secret.clone();
     seed.token = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo".into();
     seed.encoding_aes_key = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt".into();
-    let mut settings = test_kit::wecom::sim_settings(sim);
-    settings.retry = RetryPolicy {
-        max_retries: 0,
-        ..RetryPolicy::fast()
-    };
-    let wecom = Arc::new(
-        WeComClient::new(
-            settings,
-            Arc::new(StoreTokenStore::new(store.clone())),
-            clock.clone(),
-        )
-        .expect("a WeCom client"),
-    );
+    let wecom = shared.wecom.clone();
+    wecom.set_credentials(&seed.corp_id, &seed.corp_secret);
     let sync = crm::sync::SyncRunner::new(
         Arc::new(crm::sync::SyncEngine::new(
             store.clone(),
@@ -167,11 +187,12 @@ async fn state(sim: &RunningSim) -> AdminState {
         clock,
         ids: Arc::new(SequentialIds::new("audit")),
         wecom,
-        wecom_endpoint: wecom_api::Endpoint::at(&sim.base_url),
+        wecom_endpoint: wecom_api::Endpoint::at(&shared.sim.base_url),
         config_seed: seed,
         callback_log_retention_days: 90,
-        http: reqwest::Client::new(),
+        http: shared.http.clone(),
         import_slice: crm::import::SliceBudget::unlimited(),
+        import_max_bytes: crm::import::MAX_FILE_BYTES,
     }
 }
 
@@ -214,7 +235,7 @@ pub fn send(route: (&str, &str), body: &[u8]) -> (u16, Vec<u8>) {
     let shared = shared();
     let (method, path) = route;
     shared.runtime.block_on(async {
-        let state = state(&shared.sim).await;
+        let state = state(shared).await;
         let request = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).expect("a method"))
             .uri(path)

@@ -369,6 +369,7 @@ pub async fn start(mut adapters: Adapters, options: AppOptions) -> Result<Runnin
             dead_letters: Arc::new(adapters.dead_letters.clone()),
             callback_url: Some(format!("{public_base}{CALLBACK_PATH}")),
             import_slice: options.import_slice,
+            import_max_bytes: crm::import::MAX_FILE_BYTES,
         },
         match &options.tokens {
             Some(directory) => {

@@ -2749,6 +2749,14 @@ export interface components {
             /** Format: int64 */
             merged_at_ms?: number | null;
         };
+        Limits: {
+            /**
+             * Format: int64
+             * @description The largest customer file `POST /api/customers/import` takes, in bytes (about 4 MB on
+             *     AWS, where Lambda's 6 MB request holds the file base64-encoded; 9 MB locally).
+             */
+            import_max_bytes: number;
+        };
         LinkAttachment: {
             title: string;
             picurl?: string | null;
@@ -2792,6 +2800,8 @@ export interface components {
             /** @description A consultant's WeCom userid (their customers are those they follow). */
             userid?: string | null;
             auth: components["schemas"]["SignIn"];
+            /** @description What this deployment accepts, for the console to say before an upload is refused. */
+            limits: components["schemas"]["Limits"];
         };
         MediaAttachment: {
             media_id: string;

@@ -39,8 +39,11 @@ pub use slice::SliceBudget;
 
 /// Most data rows in one file.
 pub const MAX_ROWS: usize = 100_000;
-/// Largest file accepted (API Gateway's payload limit is 10 MB, multipart overhead included).
+/// Largest file accepted by a local server (multipart overhead aside, under 10 MB).
 pub const MAX_FILE_BYTES: usize = 9 * 1024 * 1024;
+/// Largest file accepted on AWS: Lambda takes a request of at most 6 MB, and API Gateway hands
+/// it a multipart body base64-encoded (4/3 of its size) with the headers around it.
+pub const AWS_MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// Rows planned and applied together.
 pub const BATCH_ROWS: usize = 500;
 /// Most problems listed in one answer (all are counted).

@@ -23,6 +23,13 @@ function urlOf(input: Request | string): string {
 
 const SLOW = { timeout: 5000 };
 
+const MAX_BYTES = 4 * 1024 * 1024;
+
+/** The signed-in manager, on a deployment taking files up to 4 MB (AWS). */
+function me(): Response {
+  return json({ id: 'u-1', name: '王经理', role: 'manager', userid: null, auth: 'token', limits: { import_max_bytes: MAX_BYTES } });
+}
+
 /** The progress record is not there (the drawer then shows the slices' own counts). */
 function noProgress(): Response {
   return json({ error: { code: 'not_found', message: '未找到该导入' } }, 404);
@@ -72,6 +79,7 @@ describe('ImportDrawer', () => {
     fetchMock.mockReset();
     fetchMock.mockImplementation((input) => {
       const url = urlOf(input);
+      if (url.endsWith('/api/me')) return Promise.resolve(me());
       if (url.includes('/api/customers/imports/')) return Promise.resolve(noProgress());
       if (url.includes('dry_run=true')) return Promise.resolve(json(summary(true)));
       return Promise.resolve(json(summary(false)));
@@ -114,6 +122,7 @@ describe('ImportDrawer', () => {
     let failOnce = true;
     fetchMock.mockImplementation((input) => {
       const url = urlOf(input);
+      if (url.endsWith('/api/me')) return Promise.resolve(me());
       if (url.includes('/api/customers/imports/')) return Promise.resolve(noProgress());
       const from = startRow(url);
       const dryRun = url.includes('dry_run=true');
@@ -147,6 +156,7 @@ describe('ImportDrawer', () => {
     let release: () => void = () => {};
     fetchMock.mockImplementation((input) => {
       const url = urlOf(input);
+      if (url.endsWith('/api/me')) return Promise.resolve(me());
       if (url.includes('/api/customers/imports/')) return Promise.resolve(noProgress());
       const from = startRow(url);
       sent.push(`import:${from}`);
@@ -163,6 +173,7 @@ describe('ImportDrawer', () => {
     // 继续导入 goes on from the next slice to the end.
     fetchMock.mockImplementation((input) => {
       const url = urlOf(input);
+      if (url.endsWith('/api/me')) return Promise.resolve(me());
       if (url.includes('/api/customers/imports/')) return Promise.resolve(noProgress());
       const from = startRow(url);
       sent.push(`import:${from}`);
@@ -186,5 +197,22 @@ describe('ImportDrawer', () => {
     expect(await screen.findByText('文件太大，服务器拒收：请拆分成几个较小的文件分别导入', undefined, SLOW)).toBeInTheDocument();
     expect(screen.getByText('无法导入')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /^重\s?试$/ })).toBeNull();
+  });
+
+  it('says the deployment’s file limit and refuses a larger file before sending anything', async () => {
+    const user = userEvent.setup();
+    renderDrawer();
+    expect(await screen.findByText('单个文件不超过 4 MB、10 万行', undefined, SLOW)).toBeInTheDocument();
+    const input = document.querySelector<HTMLInputElement>('input[type=file]')!;
+    const big = new File([new Uint8Array(MAX_BYTES + 1)], '全部客户.csv', { type: 'text/csv' });
+    await user.upload(input, big);
+    expect(await screen.findByRole('alert')).toHaveTextContent('「全部客户.csv」超过 4 MB，请拆分成几个较小的文件分别导入');
+    expect(screen.getByRole('button', { name: '检查文件' })).toBeDisabled();
+    expect(fetchMock.mock.calls.map(([i]) => urlOf(i)).filter((u) => u.includes('/api/customers/import?'))).toEqual([]);
+
+    // A file within the limit is taken, and the message goes (the upload renews its input).
+    await user.upload(document.querySelector<HTMLInputElement>('input[type=file]')!, new File(['手机号\n13800000000\n'], '名单.csv', { type: 'text/csv' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).not.toBeInTheDocument());
+    expect(screen.getByRole('button', { name: '检查文件' })).toBeEnabled();
   });
 });

@@ -14,6 +14,7 @@ import {
   type TableColumnsType,
 } from 'antd';
 import { useState } from 'react';
+import { useAccess } from '@/lib/access';
 import { errorMessage } from '@/lib/api/errors';
 import {
   IMPORT_COLUMNS,
@@ -61,8 +62,16 @@ function SummaryView({ summary }: { summary: ImportSummary }) {
  * Both runs go slice after slice (each request within the server's time limit), showing rows
  * done of rows; 取消 stops after the slice in flight, 重试 goes on from a failed slice.
  */
+/** A file size limit as staff read it: 4 MB. */
+function megabytes(bytes: number): string {
+  return `${Math.floor(bytes / 1024 / 1024)} MB`;
+}
+
 export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const maxBytes = useAccess().importMaxBytes;
   const [file, setFile] = useState<File | null>(null);
+  // A picked file over the deployment's limit: refused here, before any upload.
+  const [tooBig, setTooBig] = useState<string | null>(null);
   const [checked, setChecked] = useState<ImportSummary | null>(null);
   const [done, setDone] = useState<ImportSummary | null>(null);
   const importer = useImportCustomers();
@@ -82,6 +91,7 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
 
   const reset = () => {
     setFile(null);
+    setTooBig(null);
     setChecked(null);
     setDone(null);
     importer.reset();
@@ -163,6 +173,11 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
           accept=".xlsx,.csv"
           maxCount={1}
           beforeUpload={(picked) => {
+            if (maxBytes !== undefined && picked.size > maxBytes) {
+              setTooBig(`「${picked.name}」超过 ${megabytes(maxBytes)}，请拆分成几个较小的文件分别导入`);
+              return Upload.LIST_IGNORE;
+            }
+            setTooBig(null);
             setFile(picked);
             setChecked(null);
             setDone(null);
@@ -176,8 +191,11 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
             <InboxOutlined />
           </p>
           <p className="ant-upload-text">点击或拖拽文件到这里</p>
-          <p className="ant-upload-hint">单个文件不超过 9 MB、10 万行</p>
+          <p className="ant-upload-hint">
+            {maxBytes !== undefined ? `单个文件不超过 ${megabytes(maxBytes)}、10 万行` : '单个文件不超过 10 万行'}
+          </p>
         </Upload.Dragger>
+        {tooBig && <Alert type="error" showIcon role="alert" message={tooBig} />}
         {!done && (
           <Button onClick={check} disabled={!file || (importer.isPending && run?.dryRun === false)} loading={importer.isPending && run?.dryRun === true}>
             检查文件

@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Extension, Multipart, State};
 use crm::import::progress::{ImportProgress, ProgressRepo, progress_id};
-use crm::import::{ImportFailure, ImportSummary, Importer, MAX_FILE_BYTES, slice};
+use crm::import::{ImportFailure, ImportSummary, Importer, slice};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,26 +62,30 @@ fn dry_run(q: &ImportQuery) -> ApiResult<bool> {
 }
 
 /// Reads the file field of the upload: its name and bytes.
-async fn upload(mut multipart: Multipart) -> ApiResult<(String, Vec<u8>)> {
+async fn upload(mut multipart: Multipart, max_bytes: usize) -> ApiResult<(String, Vec<u8>)> {
     let unreadable = || ApiError::invalid_field("file", "无法读取上传的文件，请重新选择文件上传");
     while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
         if field.name() != Some("file") {
             continue;
         }
         let filename = field.file_name().unwrap_or("import.csv").to_owned();
+        let too_big = || {
+            ApiError::invalid_field(
+                "file",
+                format!("文件超过 {} MB，请拆分后再导入", max_bytes / 1024 / 1024),
+            )
+        };
         let bytes = field.bytes().await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::invalid_field(
-                    "file",
-                    format!(
-                        "文件超过 {} MB，请拆分后再导入",
-                        MAX_FILE_BYTES / 1024 / 1024
-                    ),
-                )
+                too_big()
             } else {
                 unreadable()
             }
         })?;
+        // The body limit leaves room for the multipart framing; the file itself is held to it.
+        if bytes.len() > max_bytes {
+            return Err(too_big());
+        }
         return Ok((filename, bytes.to_vec()));
     }
     Err(ApiError::invalid_field(
@@ -126,7 +130,7 @@ pub async fn import(
     let multipart = multipart.map_err(|_| {
         ApiError::invalid_field("file", "请以 multipart/form-data 上传文件（字段名 file）")
     })?;
-    let (filename, bytes) = upload(multipart).await?;
+    let (filename, bytes) = upload(multipart, state.import_max_bytes).await?;
     let summary = importer
         .run_slice(
             &filename,
