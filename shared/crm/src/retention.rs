@@ -8,6 +8,8 @@
 //! - Ended customers: a customer none of whose relationships is active or pending, whose last
 //!   relationship ended more than [`Retention::ended_customer_days`] ago, is erased
 //!   ([`ended_customers_due`] finds them; the erasure is `crate::privacy`'s).
+//! - Audit entries written while the audit period was `0` are given an expiry by the sweep once
+//!   a period is set again ([`audit_expiry`]), so that the chain expires from its start.
 //!
 //! The counters stay: the funnel and click counts of a campaign are anonymous aggregates and
 //! outlive the recipients and clicks they were counted from. So that the aggregates rebuild
@@ -35,6 +37,12 @@ use crate::model::{Customer, CustomerStatus, Relationship, RelationshipStatus};
 
 #[path = "retention_settings.rs"]
 pub mod settings;
+
+#[path = "retention_audit.rs"]
+pub mod audit_expiry;
+
+/// Audit entries one sweep walks at most when giving expiries ([`audit_expiry`]).
+const AUDIT_WALK_BUDGET: usize = 5_000;
 
 /// The shortest retention of campaign recipients and clicks (a shorter setting is raised to
 /// it): the window in which the aggregates rebuild checks a campaign's counters.
@@ -436,6 +444,8 @@ pub struct SweepReport {
     pub erased: u64,
     /// Erasures that failed (retried by the next sweep).
     pub failed: u64,
+    /// Audit entries written while the audit period was 0 that were given an expiry.
+    pub audit_expiries_given: u64,
 }
 
 /// The hourly retention sweep (with the hourly sync): ended customers past
@@ -487,10 +497,17 @@ impl RetentionSweep {
                 }
             }
         }
-        if report.erased + report.failed > 0 {
+        match audit_expiry::backfill(&self.store, retention.audit_days, AUDIT_WALK_BUDGET).await {
+            Ok(given) => report.audit_expiries_given = given,
+            Err(e) => {
+                tracing::warn!(error = %e.summary(), "retention: audit expiries not given; the next sweep retries");
+            }
+        }
+        if report.erased + report.failed + report.audit_expiries_given > 0 {
             tracing::info!(
                 erased = report.erased,
                 failed = report.failed,
+                audit_expiries_given = report.audit_expiries_given,
                 "retention sweep"
             );
         }

@@ -372,7 +372,8 @@ async fn the_sweep_erases_customers_ended_longer_ago_than_the_retention_and_leav
         sweep.run().await.unwrap(),
         SweepReport {
             erased: 1,
-            failed: 0
+            failed: 0,
+            audit_expiries_given: 0,
         }
     );
     assert!(
@@ -500,6 +501,76 @@ async fn after_the_audit_period_is_shortened_no_entry_expires_before_the_one_bef
         expiry_of(&f.raw, "CAMPAIGN#c1", &crate::keys::recipient_sk("wm1")).await,
         Some(T0_MS / 1000 + 30 * 86_400)
     );
+}
+
+/// Kept while the audit period was 0, then a period set in the console: without expiries for
+/// the entries kept meanwhile, the later ones would expire first and leave a gap in the chain.
+#[tokio::test]
+async fn audit_entries_kept_while_the_period_was_zero_expire_from_the_start_once_a_period_is_set() {
+    use crate::repo::AuditLog;
+    let kept = Retention {
+        audit_days: 0,
+        ..Retention::default()
+    };
+    let f = fixture(kept);
+    let log = AuditLog::new(
+        f.store.clone(),
+        f.clock.clone(),
+        Arc::new(ports::SequentialIds::new("audit")),
+    );
+    let record = || async {
+        log.record("admin", "config.update", "corp", vec!["agent_id".into()])
+            .await
+            .unwrap();
+        f.clock.advance_ms(DAY_MS);
+    };
+    for _ in 0..3 {
+        record().await;
+    }
+    for seq in 1..=3 {
+        assert_eq!(expiry_of(&f.raw, AUDIT_PK, &audit_seq_sk(seq)).await, None);
+    }
+    let stored = settings::StoredRetention {
+        days: [(settings::RetentionField::AuditDays, 180)].into(),
+        ..settings::StoredRetention::default()
+    };
+    settings::save(f.store.as_ref(), &stored).await.unwrap();
+    for _ in 0..2 {
+        record().await;
+    }
+
+    let sweep = RetentionSweep::new(f.store.clone(), kept, f.clock.clone());
+    assert_eq!(sweep.run().await.unwrap().audit_expiries_given, 3);
+    let mut expiries = Vec::new();
+    for seq in 1..=5 {
+        expiries.push(
+            expiry_of(&f.raw, AUDIT_PK, &audit_seq_sk(seq))
+                .await
+                .unwrap(),
+        );
+    }
+    let day_s = DAY_MS / 1000;
+    assert_eq!(
+        expiries[0],
+        T0_MS / 1000 + 180 * day_s,
+        "its own time plus the period"
+    );
+    assert!(expiries.windows(2).all(|w| w[0] <= w[1]), "{expiries:?}");
+    assert_eq!(
+        sweep.run().await.unwrap().audit_expiries_given,
+        0,
+        "walked once"
+    );
+
+    // 183.5 days on: the four oldest entries have expired, the chain verifies from the fifth.
+    f.clock.set_ms(T0_MS + 183 * DAY_MS + DAY_MS / 2);
+    let report = log.verify().await.unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.first_seq, Some(5));
+    // More entries later are walked past (they carry their expiry already).
+    record().await;
+    assert_eq!(sweep.run().await.unwrap().audit_expiries_given, 0);
+    assert!(log.verify().await.unwrap().intact);
 }
 
 #[test]
