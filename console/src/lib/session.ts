@@ -39,21 +39,39 @@ export function loadSession(): Session | null {
   }
 }
 
+/**
+ * Why the last session ended in this tab, in sessionStorage: a page loaded afterwards (a reload,
+ * an address typed, a request of the previous page that met the 401 first) still says why.
+ */
+const REASON_KEY = 'wecom-crm.signed-out';
+
+function rememberReason(reason: SignOutReason | null): void {
+  try {
+    if (reason) window.sessionStorage.setItem(REASON_KEY, reason);
+    else window.sessionStorage.removeItem(REASON_KEY);
+  } catch {
+    // Storage refused (private mode quotas): the login page then shows no reason.
+  }
+}
+
 export function saveSession(session: Session): void {
-  lastReason = null;
+  rememberReason(null);
   window.localStorage.setItem(KEY, JSON.stringify(session));
 }
 
-let lastReason: SignOutReason | null = null;
-
-/** Why the last session ended in this tab (null when none ended). */
+/** Why the last session ended in this tab (null when none ended since the last sign-in). */
 export function lastSignOutReason(): SignOutReason | null {
-  return lastReason;
+  try {
+    const reason = window.sessionStorage.getItem(REASON_KEY);
+    return reason === 'expired' || reason === 'logout' ? reason : null;
+  } catch {
+    return null;
+  }
 }
 
 export function clearSession(reason: SignOutReason): void {
   window.localStorage.removeItem(KEY);
-  lastReason = reason;
+  rememberReason(reason);
   for (const listener of listeners) listener(reason);
 }
 
