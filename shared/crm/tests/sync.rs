@@ -727,3 +727,51 @@ async fn a_run_whose_first_step_cannot_be_queued_is_not_started_and_the_next_tri
     }
     assert_matches_sim(&f.sim, &f.store).await;
 }
+
+#[tokio::test]
+async fn a_customer_recorded_without_a_first_consultant_gets_the_earliest_follow_from_the_next_sync()
+ {
+    let f = fixture(3, 20).await;
+    let engine = engine(&f.sim, &f.store);
+    sync(&engine).await;
+    let store: Arc<dyn ItemStore> = f.store.clone();
+    let repo = CustomerRepo::new(store.clone());
+    let state = f.sim.sim.state();
+    let first = state
+        .relationships
+        .iter()
+        .filter(|r| r.status == RelationStatus::Active)
+        .min_by_key(|r| (r.external_userid.clone(), r.createtime))
+        .unwrap()
+        .clone();
+    let earliest = state
+        .relationships
+        .iter()
+        .filter(|r| {
+            r.external_userid == first.external_userid && r.status == RelationStatus::Active
+        })
+        .min_by_key(|r| r.createtime)
+        .unwrap()
+        .userid
+        .clone();
+    // As recorded before the first consultant was.
+    let mut older = repo.get(&first.external_userid).await.unwrap().unwrap();
+    assert_eq!(older.first_userid, earliest);
+    let pk = crm::keys::customer_pk(&first.external_userid);
+    let mut item = store
+        .get(&pk, crm::keys::PROFILE_SK)
+        .await
+        .unwrap()
+        .unwrap();
+    item.data.remove("first_userid");
+    item.version += 1;
+    store.put(item, Condition::Always).await.unwrap();
+    older = repo.get(&first.external_userid).await.unwrap().unwrap();
+    assert_eq!(older.first_userid, "");
+
+    let run = sync(&engine).await;
+    assert_eq!(run.customers_changed, 1, "that customer only");
+    let now = repo.get(&first.external_userid).await.unwrap().unwrap();
+    assert_eq!(now.first_userid, earliest);
+    assert_eq!(sync(&engine).await.customers_changed, 0);
+}

@@ -243,17 +243,12 @@ impl SyncEngine {
                         .unwrap_or_default(),
                 });
                 let mut customer = Customer::from_wecom(contact, now);
-                if let Some(first) = follows
-                    .iter()
-                    .filter(|f| f.createtime > 0)
-                    .min_by_key(|f| f.createtime)
-                {
-                    customer.first_added_at_ms = first.createtime.saturating_mul(1000);
+                if let Some(first) = first_follow(follows) {
+                    if first.createtime > 0 {
+                        customer.first_added_at_ms = first.createtime.saturating_mul(1000);
+                    }
                     customer.first_channel = first.state.clone();
                     // The consultant their conversion counts for (`crate::pipeline`).
-                    customer.first_userid = first.userid.clone();
-                } else if let Some(first) = follows.first() {
-                    customer.first_channel = first.state.clone();
                     customer.first_userid = first.userid.clone();
                 }
                 if !any_active {
@@ -265,6 +260,12 @@ impl SyncEngine {
                 let mut customer = old.clone();
                 customer.refresh_from(contact, now);
                 customer.updated_at_ms = old.updated_at_ms;
+                // Customers recorded before the first consultant was: WeCom's earliest follow.
+                if customer.first_userid.is_empty()
+                    && let Some(first) = first_follow(follows)
+                {
+                    customer.first_userid = first.userid.clone();
+                }
                 if any_active {
                     customer.status = CustomerStatus::Active;
                 }
@@ -405,6 +406,17 @@ fn relationship_from(
         rel.transfer_fail_reason = None;
     }
     rel
+}
+
+/// The follow a customer's first add is taken from: the earliest WeCom dates, else the first
+/// listed.
+fn first_follow<'a>(follows: &[&'a FollowInfo]) -> Option<&'a FollowInfo> {
+    follows
+        .iter()
+        .filter(|f| f.createtime > 0)
+        .min_by_key(|f| f.createtime)
+        .or_else(|| follows.first())
+        .copied()
 }
 
 #[cfg(test)]
