@@ -2,6 +2,8 @@
 //! scanner, and the differential tests against the quick-xml reader it replaced (`reference.rs`).
 
 use super::*;
+// The checks the fuzz target applies, shared with the differential tests here.
+use super::fuzz::{check_fast_path, check_same_as_reference as check_same};
 
 #[test]
 fn flat_document_with_cdata_and_refs() {
@@ -334,22 +336,6 @@ fn every_truncation_of_a_document_is_malformed() {
     assert_eq!(parse_flat(&format!("{doc} \r\n\t<!-- x -->")), full);
 }
 
-/// The old reader's verdict and the scanner's must be the same: the same children, the same
-/// kind of error (messages differ). The one deliberate difference: after a byte-order mark,
-/// the old reader called `<!ENTITY` and an unclosed `<!DOCTYPE` malformed.
-fn check_same(doc: &str) {
-    let new = parse_flat(doc);
-    let old = reference::parse_flat(doc);
-    let same = match (&new, &old) {
-        (Ok(a), Ok(b)) => a == b,
-        (Err(XmlError::Forbidden), Err(XmlError::Forbidden)) => true,
-        (Err(XmlError::Malformed(_)), Err(XmlError::Malformed(_))) => true,
-        (Err(XmlError::Forbidden), Err(XmlError::Malformed(_))) => doc.starts_with('\u{feff}'),
-        _ => false,
-    };
-    assert!(same, "{doc:?}\n  scanner:   {new:?}\n  quick-xml: {old:?}");
-}
-
 pub(crate) const SEEDS: [&str; 6] = [
     "<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID><ExternalUserID><![CDATA[wmQ2]]></ExternalUserID><State><![CDATA[s]]></State><WelcomeCode><![CDATA[WC]]></WelcomeCode></xml>",
     "<xml><ToUserName><![CDATA[ww1]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS]]></Encrypt></xml>",
@@ -485,24 +471,6 @@ fn the_scanner_agrees_with_the_old_reader_on_every_test_document() {
         for (end, _) in seed.char_indices() {
             check_same(&seed[..end]);
             check_same(&seed[end..]);
-        }
-    }
-}
-
-/// The flat fast path must hand over exactly what the general scanner does, also when it
-/// gives up part-way (then [`parse`] skips what it already handed over).
-fn check_fast_path(doc: &str) {
-    let mut general = Vec::new();
-    let general_result = parse_general(doc, |n, v| general.push((n, v)));
-    let mut fast = Vec::new();
-    match flat_fast(doc, &mut |n, v| fast.push((n, v))) {
-        Ok(()) => {
-            assert!(general_result.is_ok(), "{doc:?}");
-            assert_eq!(fast, general, "{doc:?}");
-        }
-        Err(done) => {
-            assert_eq!(done, fast.len());
-            assert_eq!(general.get(..done), Some(&fast[..]), "{doc:?}");
         }
     }
 }
