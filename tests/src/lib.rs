@@ -483,7 +483,6 @@ pub fn scan_key(scan: &Value) -> String {
     )
 }
 
-/// Polls `check` until it yields a value (15 s at most).
 /// A response's status and body: JSON when it parses, else the text as a JSON string.
 pub async fn answer(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
@@ -494,6 +493,7 @@ pub async fn answer(response: reqwest::Response) -> (u16, Value) {
     )
 }
 
+/// Polls `check` until it yields a value (15 s at most).
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,

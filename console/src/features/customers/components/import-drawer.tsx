@@ -56,17 +56,17 @@ function SummaryView({ summary }: { summary: ImportSummary }) {
   );
 }
 
+/** A file size limit as staff read it: 4 MB. */
+function megabytes(bytes: number): string {
+  return `${Math.floor(bytes / 1024 / 1024)} MB`;
+}
+
 /**
  * 导入客户: pick an .xlsx or .csv file, check it (a dry run listing each problem by row and
  * column), then 确认导入. Rows with problems are left out; rows matching no customer become 线索.
  * Both runs go slice after slice (each request within the server's time limit), showing rows
  * done of rows; 取消 stops after the slice in flight, 重试 goes on from a failed slice.
  */
-/** A file size limit as staff read it: 4 MB. */
-function megabytes(bytes: number): string {
-  return `${Math.floor(bytes / 1024 / 1024)} MB`;
-}
-
 export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
   const maxBytes = useAccess().importMaxBytes;
   const [file, setFile] = useState<File | null>(null);
